@@ -1,0 +1,151 @@
+import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import {
+	type DynamoDBDocumentClient,
+	GetCommand,
+	QueryCommand,
+	TransactWriteCommand,
+	type TransactWriteCommandInput,
+} from "@aws-sdk/lib-dynamodb";
+import type { Article, ArticleRef } from "../../domain/article.ts";
+import type { FeedItem } from "../../domain/targets.ts";
+import type { ArticleStore, CommitResult, IngestCommit, UploadRecord } from "../../ports.ts";
+
+type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
+
+const CONFLICT_RETRIES = 8;
+
+export function articlePk(ref: ArticleRef): string {
+	return `ARTICLE#${ref.partnerId}#${ref.articleId}#${ref.language}`;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Articles, uploads and feed rows in DynamoDB. */
+export class DynamoDbArticleStore implements ArticleStore {
+	constructor(
+		private readonly client: DynamoDBDocumentClient,
+		private readonly tableName: string,
+	) {}
+
+	async getArticle(ref: ArticleRef): Promise<Article | undefined> {
+		const { Item } = await this.client.send(
+			new GetCommand({
+				TableName: this.tableName,
+				Key: { pk: articlePk(ref), sk: "CURRENT" },
+				ConsistentRead: true,
+			}),
+		);
+		return Item?.article as Article | undefined;
+	}
+
+	async getUpload(uploadKey: string): Promise<UploadRecord | undefined> {
+		const { Item } = await this.client.send(
+			new GetCommand({
+				TableName: this.tableName,
+				Key: { pk: `UPLOAD#${uploadKey}`, sk: "UPLOAD" },
+				ConsistentRead: true,
+			}),
+		);
+		return Item ? { report: Item.report, targets: Item.targets } : undefined;
+	}
+
+	async listFeed(feedKey: string, limit: number): Promise<FeedItem[]> {
+		const { Items = [] } = await this.client.send(
+			new QueryCommand({
+				TableName: this.tableName,
+				KeyConditionExpression: "pk = :pk",
+				ExpressionAttributeValues: { ":pk": `FEED#${feedKey}` },
+				ScanIndexForward: false,
+				Limit: limit,
+				// Base-table reads are strongly consistent: a publisher sees every commit before it.
+				ConsistentRead: true,
+			}),
+		);
+		return Items.map((item) => item.item as FeedItem);
+	}
+
+	async commitIngest(commit: IngestCommit): Promise<CommitResult> {
+		const items: TransactItem[] = [
+			{
+				Put: {
+					TableName: this.tableName,
+					Item: { pk: `UPLOAD#${commit.uploadKey}`, sk: "UPLOAD", ...commit.upload },
+					ConditionExpression: "attribute_not_exists(pk)",
+				},
+			},
+		];
+		if (commit.article) {
+			const { next, previousVersion } = commit.article;
+			const pk = articlePk(next);
+			items.push(
+				{
+					Put: {
+						TableName: this.tableName,
+						Item: {
+							pk,
+							sk: "CURRENT",
+							version: next.version,
+							article: next,
+							gsi1pk: `AGREEMENT#${next.rights.agreement}`,
+							gsi1sk: pk,
+						},
+						// Optimistic lock: the version decision was made against previousVersion.
+						ConditionExpression:
+							previousVersion === null ? "attribute_not_exists(pk)" : "version = :previous",
+						...(previousVersion === null
+							? {}
+							: { ExpressionAttributeValues: { ":previous": previousVersion } }),
+					},
+				},
+				{
+					Put: {
+						TableName: this.tableName,
+						Item: { pk, sk: `VERSION#${String(next.version).padStart(9, "0")}`, article: next },
+					},
+				},
+				{
+					Put: {
+						TableName: this.tableName,
+						Item: {
+							pk,
+							sk: `PERMISSION#${next.permission.checkedAt}#${next.version}`,
+							...next.permission,
+							version: next.version,
+						},
+					},
+				},
+			);
+		}
+		for (const entry of commit.feedPuts) {
+			items.push({
+				Put: {
+					TableName: this.tableName,
+					Item: { pk: `FEED#${entry.feedKey}`, sk: entry.sortKey, item: entry.item },
+				},
+			});
+		}
+		for (const entry of commit.feedDeletes) {
+			items.push({
+				Delete: {
+					TableName: this.tableName,
+					Key: { pk: `FEED#${entry.feedKey}`, sk: entry.sortKey },
+				},
+			});
+		}
+
+		for (let attempt = 0; ; attempt++) {
+			try {
+				await this.client.send(new TransactWriteCommand({ TransactItems: items }));
+				return "committed";
+			} catch (error) {
+				if (!(error instanceof TransactionCanceledException)) throw error;
+				const reasons = error.CancellationReasons ?? [];
+				if (reasons[0]?.Code === "ConditionalCheckFailed") return "upload-exists";
+				if (reasons[1]?.Code === "ConditionalCheckFailed") return "article-changed";
+				const conflict = reasons.some((r) => r.Code === "TransactionConflict");
+				if (!conflict || attempt >= CONFLICT_RETRIES) throw error;
+				await sleep(10 * 2 ** attempt * Math.random());
+			}
+		}
+	}
+}

@@ -1,0 +1,98 @@
+import { type BundleIssue, BundleRejectedError, rejectBundle } from "./errors.ts";
+import { type Manifest, parseManifest } from "./manifest.ts";
+import { type ImageType, imageTypeOfName, sniffImageType } from "./media.ts";
+import type { Bundle } from "./read-bundle.ts";
+import { sanitizeBody } from "./sanitize-body.ts";
+
+export interface BundleImage {
+	file: string;
+	bytes: Uint8Array;
+	contentType: ImageType;
+	caption?: string;
+	credit?: string;
+	alt?: string;
+}
+
+/** A bundle that passed every check of bundle.md, ready to store. */
+export interface BundleContent {
+	manifest: Manifest;
+	bodyHtml: string;
+	images: BundleImage[];
+}
+
+// Exporters often write `./article.html`; it names the same entry.
+function entryPath(path: string): string {
+	return path.replace(/^(\.\/)+/, "");
+}
+
+/**
+ * Reads the manifest, the body and the images a bundle names, and nothing else.
+ * Every problem with the body and images is reported, not only the first.
+ */
+export async function readBundleContent(bundle: Bundle): Promise<BundleContent> {
+	const manifestBytes = await bundle.read("manifest.json");
+	if (!manifestBytes)
+		rejectBundle("MANIFEST_MISSING", "manifest.json is not at the root of the zip");
+	const manifest = parseManifest(manifestBytes);
+
+	const issues: BundleIssue[] = [];
+	let bodyHtml = "";
+	const bodyBytes = await bundle.read(entryPath(manifest.body));
+	if (!bodyBytes) {
+		issues.push({
+			code: "BODY_MISSING",
+			message: `body file ${manifest.body} is not in the bundle`,
+			path: "body",
+		});
+	} else {
+		try {
+			bodyHtml = sanitizeBody(new TextDecoder("utf-8", { fatal: true }).decode(bodyBytes));
+			if (bodyHtml.replace(/<[^>]*>/g, "").trim() === "") {
+				issues.push({
+					code: "BODY_INVALID",
+					message: "body has no text once sanitised",
+					path: "body",
+				});
+			}
+		} catch {
+			issues.push({ code: "BODY_INVALID", message: "body is not valid UTF-8", path: "body" });
+		}
+	}
+
+	const images: BundleImage[] = [];
+	for (const [i, image] of manifest.images.entries()) {
+		const path = `images[${i}].file`;
+		const bytes = await bundle.read(entryPath(image.file));
+		if (!bytes) {
+			issues.push({
+				code: "IMAGE_MISSING",
+				message: `image ${image.file} is not in the bundle`,
+				path,
+			});
+			continue;
+		}
+		const actual = sniffImageType(bytes);
+		const named = imageTypeOfName(image.file);
+		if (!actual || actual !== named) {
+			issues.push({
+				code: "IMAGE_TYPE",
+				message: actual
+					? `image ${image.file} is named as ${named} but its bytes are ${actual}`
+					: `image ${image.file} is not a JPEG, PNG or WebP image`,
+				path,
+			});
+			continue;
+		}
+		images.push({
+			file: entryPath(image.file),
+			bytes,
+			contentType: actual,
+			...(image.caption ? { caption: image.caption } : {}),
+			...(image.credit ? { credit: image.credit } : {}),
+			...(image.alt ? { alt: image.alt } : {}),
+		});
+	}
+	const [first, ...rest] = issues;
+	if (first) throw new BundleRejectedError([first, ...rest]);
+	return { manifest, bodyHtml, images };
+}

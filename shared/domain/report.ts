@@ -1,0 +1,41 @@
+import type { BundleIssue } from "./errors.ts";
+
+export type ReportStatus =
+	| "published"
+	| "pending-permission"
+	| "embargoed"
+	| "withdrawn"
+	| "duplicate"
+	| "rejected";
+
+/** The per-upload report of bundle.md, written beside the upload under `reports/`. */
+export interface Report {
+	bundle: string;
+	/** `null` only when the upload was too large to read. */
+	sha256: string | null;
+	status: ReportStatus;
+	articleId?: string;
+	version?: number;
+	language?: string;
+	errors: BundleIssue[];
+	receivedAt: string;
+	processedAt: string;
+}
+
+/** Where an upload lives: `incoming/{partnerId}/{rest}`. */
+export interface UploadLocation {
+	partnerId: string;
+	rest: string;
+}
+
+/** Splits an ingest key; `undefined` for keys outside `incoming/{partnerId}/`. */
+export function parseUploadKey(key: string): UploadLocation | undefined {
+	const match = /^incoming\/([^/]+)\/(.+)$/.exec(key);
+	if (!match?.[1] || !match[2] || match[2].endsWith("/")) return undefined;
+	return { partnerId: match[1], rest: match[2] };
+}
+
+/** `incoming/science-news/2023/a.zip` → `reports/science-news/2023/a.zip.json`. */
+export function reportKey(location: UploadLocation): string {
+	return `reports/${location.partnerId}/${location.rest}.json`;
+}

@@ -1,0 +1,227 @@
+import { createHash } from "node:crypto";
+import { decidePermission } from "../domain/agreement.ts";
+import { type Article, type ArticleRef, decideStatus } from "../domain/article.ts";
+import { readBundleContent } from "../domain/bundle-content.ts";
+import { type BundleIssue, BundleRejectedError } from "../domain/errors.ts";
+import { bundleLimits, openBundle } from "../domain/read-bundle.ts";
+import { parseUploadKey, type Report, reportKey, type UploadLocation } from "../domain/report.ts";
+import { feedEntriesFor, targetId, targetsForArticle } from "../domain/targets.ts";
+import { decideVersion } from "../domain/versioning.ts";
+import type {
+	AgreementStore,
+	ArticleStore,
+	IngestCommit,
+	ObjectStore,
+	UploadRecord,
+} from "../ports.ts";
+
+/** One object-created event, as the handler hands it over (key already URL-decoded). */
+export interface UploadEvent {
+	key: string;
+	size: number;
+	eTag?: string;
+	versionId?: string;
+	sequencer?: string;
+	eventTime: string;
+}
+
+export interface IngestDeps {
+	/** The ingest bucket: uploads, archive, private content, reports. */
+	uploads: ObjectStore;
+	articles: ArticleStore;
+	agreements: AgreementStore;
+	publish: (targetIds: string[]) => Promise<void>;
+	clock: () => Date;
+}
+
+export interface IngestResult {
+	report: Report;
+	reportKey: string;
+}
+
+const MAX_ATTEMPTS = 5;
+
+function sha256Hex(bytes: Uint8Array): string {
+	return createHash("sha256").update(bytes).digest("hex");
+}
+
+function canonicalLanguage(tag: string): string {
+	return Intl.getCanonicalLocales(tag)[0] ?? tag;
+}
+
+/**
+ * Ingests one upload: validates it, records the permission decision, stores the article and
+ * its content, writes the report and publishes what changed. Safe to run twice for the same
+ * event and concurrently for any events.
+ */
+export function makeIngestUpload(deps: IngestDeps) {
+	const { uploads, articles, agreements, clock } = deps;
+
+	async function finish(location: UploadLocation, record: UploadRecord): Promise<IngestResult> {
+		const key = reportKey(location);
+		await uploads.put(key, `${JSON.stringify(record.report, null, 2)}\n`, {
+			contentType: "application/json; charset=utf-8",
+		});
+		if (record.targets.length > 0) await deps.publish(record.targets);
+		return { report: record.report, reportKey: key };
+	}
+
+	async function evaluate(
+		event: UploadEvent,
+		location: UploadLocation,
+		uploadKey: string,
+	): Promise<IngestCommit> {
+		const report = (
+			status: Report["status"],
+			sha256: string | null,
+			extra: Partial<Report> = {},
+		): Report => ({
+			bundle: event.key,
+			sha256,
+			status,
+			...extra,
+			errors: extra.errors ?? [],
+			receivedAt: event.eventTime,
+			processedAt: clock().toISOString(),
+		});
+		const rejected = (
+			sha256: string | null,
+			errors: BundleIssue[],
+			extra: Partial<Report> = {},
+		) => ({
+			uploadKey,
+			upload: { report: report("rejected", sha256, { ...extra, errors }), targets: [] },
+			feedPuts: [],
+			feedDeletes: [],
+		});
+
+		const object = await uploads.get(event.key, { maxBytes: bundleLimits.maxCompressedBytes });
+		if (!object) throw new Error(`upload ${event.key} is gone from the bucket`);
+		if ("tooLarge" in object) {
+			return rejected(null, [
+				{
+					code: "TOO_LARGE",
+					message: `bundle is ${object.tooLarge} bytes; the limit is ${bundleLimits.maxCompressedBytes}`,
+				},
+			]);
+		}
+		const sha256 = sha256Hex(object.bytes);
+		// Kept before any decision: whatever happens next, the upload can be re-ingested.
+		const archiveKey = `archive/${location.partnerId}/${sha256}.zip`;
+		await uploads.put(archiveKey, object.bytes, { contentType: "application/zip" });
+
+		const partner = await agreements.getPartner(location.partnerId);
+		if (!partner) {
+			return rejected(sha256, [
+				{ code: "UNKNOWN_PARTNER", message: `partner ${location.partnerId} is not registered` },
+			]);
+		}
+		let content: Awaited<ReturnType<typeof readBundleContent>>;
+		try {
+			content = await readBundleContent(await openBundle(object.bytes));
+		} catch (error) {
+			if (error instanceof BundleRejectedError) return rejected(sha256, [...error.issues]);
+			throw error;
+		}
+		const { manifest } = content;
+		const ref: ArticleRef = {
+			partnerId: location.partnerId,
+			articleId: manifest.id,
+			language: canonicalLanguage(manifest.language),
+		};
+		const identity = {
+			articleId: ref.articleId,
+			version: manifest.version,
+			language: ref.language,
+		};
+		const current = await articles.getArticle(ref);
+		const versioning = decideVersion(current, manifest.version, sha256);
+		if (versioning.kind === "reject") return rejected(sha256, [versioning.issue], identity);
+		if (versioning.kind === "duplicate") {
+			return {
+				uploadKey,
+				upload: { report: report("duplicate", sha256, identity), targets: [] },
+				feedPuts: [],
+				feedDeletes: [],
+			};
+		}
+
+		const now = clock();
+		const agreement = await agreements.getAgreement(manifest.rights.agreement);
+		const permission = decidePermission({
+			partnerId: location.partnerId,
+			language: ref.language,
+			rights: manifest.rights,
+			agreement,
+			sha256,
+			now,
+		});
+		const contentPrefix = `content/${sha256}`;
+		const bodyKey = `${contentPrefix}/body.html`;
+		await uploads.put(bodyKey, content.bodyHtml, { contentType: "text/html; charset=utf-8" });
+		const images = await Promise.all(
+			content.images.map(async ({ bytes, ...image }) => {
+				const contentKey = `${contentPrefix}/${image.file}`;
+				await uploads.put(contentKey, bytes, { contentType: image.contentType });
+				return { ...image, contentKey, bytes: bytes.byteLength };
+			}),
+		);
+		const next: Article = {
+			...ref,
+			version: manifest.version,
+			sha256,
+			pubStatus: manifest.pubStatus,
+			headline: manifest.headline,
+			...(manifest.summary ? { summary: manifest.summary } : {}),
+			...(manifest.byline ? { byline: manifest.byline } : {}),
+			firstCreated: manifest.firstCreated,
+			versionCreated: manifest.versionCreated,
+			...(manifest.embargoUntil ? { embargoUntil: manifest.embargoUntil } : {}),
+			subjects: manifest.subjects,
+			images,
+			...(manifest.original ? { original: manifest.original } : {}),
+			rights: manifest.rights,
+			bodyKey,
+			status: decideStatus({
+				pubStatus: manifest.pubStatus,
+				permission,
+				embargoUntil: manifest.embargoUntil,
+				now,
+			}),
+			permission,
+			bundleKey: event.key,
+			archiveKey,
+			ingestedAt: now.toISOString(),
+		};
+		const puts = feedEntriesFor(next);
+		const before = current ? feedEntriesFor(current) : [];
+		const deletes = before.filter(
+			(old) => !puts.some((p) => p.feedKey === old.feedKey && p.sortKey === old.sortKey),
+		);
+		const wasOrIsPublic = puts.length > 0 || before.length > 0;
+		const targets = wasOrIsPublic ? targetsForArticle(ref).map(targetId) : [];
+		return {
+			uploadKey,
+			upload: { report: report(next.status, sha256, identity), targets },
+			article: { next, previousVersion: current?.version ?? null },
+			feedPuts: puts,
+			feedDeletes: deletes.map(({ feedKey, sortKey }) => ({ feedKey, sortKey })),
+		};
+	}
+
+	return async function ingestUpload(event: UploadEvent): Promise<IngestResult | undefined> {
+		const location = parseUploadKey(event.key);
+		if (!location) return undefined;
+		// The same upload redelivered has the same version id (or sequencer); a re-upload does not.
+		const uploadKey = `${event.key}#${event.versionId ?? event.sequencer ?? event.eTag ?? ""}`;
+		for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+			const seen = await articles.getUpload(uploadKey);
+			if (seen) return finish(location, seen);
+			const commit = await evaluate(event, location, uploadKey);
+			const result = await articles.commitIngest(commit);
+			if (result === "committed") return finish(location, commit.upload);
+			// "upload-exists": a concurrent delivery won; "article-changed": decide again.
+		}
+		throw new Error(`ingest of ${event.key} lost ${MAX_ATTEMPTS} races in a row`);
+	};
+}

@@ -1,0 +1,140 @@
+import { imagePath } from "../domain/article.ts";
+import { buildFeedDocument, feedContentTypes, feedPath } from "../domain/render/feed-document.ts";
+import { renderAtom } from "../domain/render/render-atom.ts";
+import { renderJsonFeed } from "../domain/render/render-json-feed.ts";
+import { renderArticlePage, renderFrontPage } from "../domain/render/render-pages.ts";
+import { renderRss } from "../domain/render/render-rss.ts";
+import { feedKey, parseTargetId, type Target } from "../domain/targets.ts";
+import type { ArticleStore, ObjectStore, PublishLedger } from "../ports.ts";
+
+/** Newest items per feed (site.md); older ones go to archive documents in a later step. */
+export const FEED_SIZE = 50;
+
+// Short enough that readers see changes soon; the edge revalidates with ETags after that.
+const FEED_CACHE = "public, max-age=60";
+const PAGE_CACHE = "public, max-age=60";
+// Image paths carry the version, so an image's bytes never change under its URL.
+const IMAGE_CACHE = "public, max-age=31536000, immutable";
+const HTML = "text/html; charset=utf-8";
+
+export interface PublishDeps {
+	articles: ArticleStore;
+	ledger: PublishLedger;
+	/** The ingest bucket, where article bodies and images are kept privately. */
+	content: ObjectStore;
+	site: ObjectStore;
+	siteUrl: string;
+	clock: () => Date;
+	/** Identifies this publisher in leases; unique per process. */
+	owner: string;
+	leaseMs: number;
+}
+
+function siteKey(path: string): string {
+	return path.replace(/^\//, "");
+}
+
+/**
+ * Renders targets from the table to the site bucket. Each target is rendered by one
+ * publisher at a time, again and again until the revision it rendered is the newest: so a
+ * slow publisher never overwrites a newer rendering, and no change is left unpublished.
+ */
+export function makePublishTargets(deps: PublishDeps) {
+	const { articles, ledger, content, site, siteUrl } = deps;
+
+	async function renderFeed(target: Extract<Target, { kind: "feed" }>): Promise<void> {
+		const items = await articles.listFeed(feedKey(target.language, target.feed), FEED_SIZE);
+		const doc = buildFeedDocument({ siteUrl, language: target.language, feed: target.feed, items });
+		const path = (format: "rss" | "atom" | "json") =>
+			siteKey(feedPath(target.language, target.feed, format));
+		await Promise.all([
+			site.put(path("rss"), renderRss(doc), {
+				contentType: feedContentTypes.rss,
+				cacheControl: FEED_CACHE,
+			}),
+			site.put(path("atom"), renderAtom(doc), {
+				contentType: feedContentTypes.atom,
+				cacheControl: FEED_CACHE,
+			}),
+			site.put(path("json"), renderJsonFeed(doc), {
+				contentType: feedContentTypes.json,
+				cacheControl: FEED_CACHE,
+			}),
+			site.put(
+				`${target.language}/index.html`,
+				renderFrontPage({ language: target.language, items, siteUrl }),
+				{
+					contentType: HTML,
+					cacheControl: PAGE_CACHE,
+				},
+			),
+		]);
+	}
+
+	async function renderPage(target: Extract<Target, { kind: "page" }>): Promise<void> {
+		const article = await articles.getArticle(target);
+		const pageKey = siteKey(`/${target.language}/articles/${target.partnerId}/${target.articleId}`);
+		if (!article || article.status !== "published") {
+			await site.delete(pageKey);
+			if (article)
+				await Promise.all(
+					article.images.map((image) => site.delete(siteKey(imagePath(article, image)))),
+				);
+			return;
+		}
+		const body = await content.get(article.bodyKey);
+		if (!body || "tooLarge" in body) throw new Error(`body ${article.bodyKey} is missing`);
+		if (article.permission.imagesAllowed) {
+			await Promise.all(
+				article.images.map(async (image) => {
+					const bytes = await content.get(image.contentKey);
+					if (!bytes || "tooLarge" in bytes)
+						throw new Error(`image ${image.contentKey} is missing`);
+					await site.put(siteKey(imagePath(article, image)), bytes.bytes, {
+						contentType: image.contentType,
+						cacheControl: IMAGE_CACHE,
+					});
+				}),
+			);
+		}
+		const html = renderArticlePage({
+			article,
+			bodyHtml: new TextDecoder().decode(body.bytes),
+			siteUrl,
+		});
+		await site.put(pageKey, html, { contentType: HTML, cacheControl: PAGE_CACHE });
+	}
+
+	function render(target: Target): Promise<void> {
+		return target.kind === "feed" ? renderFeed(target) : renderPage(target);
+	}
+
+	async function publishTarget(id: string): Promise<void> {
+		const target = parseTargetId(id);
+		// Bumped first: whoever holds the lease now sees the change and renders again.
+		await ledger.request(id);
+		let rev = await ledger.claim(id, deps.owner, deps.clock(), deps.leaseMs);
+		// Another publisher holds the lease; it re-renders until it has our revision too.
+		while (rev !== null) {
+			await render(target);
+			const result = await ledger.release(id, deps.owner, rev);
+			rev = result.state === "stale" ? result.rev : null;
+		}
+	}
+
+	return async function publishTargets(ids: readonly string[]): Promise<void> {
+		await Promise.all([...new Set(ids)].map(publishTarget));
+	};
+}
+
+/** Publishes every target left stale, e.g. by a publisher that died holding a lease. */
+export function makePublishDirty(deps: {
+	ledger: PublishLedger;
+	publish: (ids: string[]) => Promise<void>;
+}) {
+	return async function publishDirty(limit = 100): Promise<number> {
+		const ids = await deps.ledger.listDirty(limit);
+		await deps.publish(ids);
+		return ids.length;
+	};
+}

@@ -1,0 +1,11 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+	test: {
+		include: ["tests/**/*.test.ts"],
+		testTimeout: 30_000,
+		hookTimeout: 60_000,
+		// Each e2e file starts its own Java and S3 server; two cores take two at a time well.
+		maxWorkers: 2,
+	},
+});
