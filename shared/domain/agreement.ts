@@ -37,9 +37,11 @@ export function formatAttribution(rights: {
 	notice?: string | undefined;
 }): string {
 	const translator = rights.translator?.trim();
+	// "The Science News Ltd." already ends the sentence.
+	const holder = rights.holder.trim().replace(/\.$/, "");
 	const grant = translator
-		? `This article has been translated by ${translator} with permission from ${rights.holder}.`
-		: `Published with permission from ${rights.holder}.`;
+		? `This article has been translated by ${translator} with permission from ${holder}.`
+		: `Published with permission from ${holder}.`;
 	const notice = rights.notice?.trim();
 	return notice ? `${grant} ${notice}` : grant;
 }

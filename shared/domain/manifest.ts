@@ -3,6 +3,7 @@ import { type BundleIssue, BundleRejectedError, rejectBundle } from "./errors.ts
 
 // Illegal in XML 1.0 or forbidden by bundle.md: C0 controls but tab and newline, DEL, C1
 // controls, lone surrogates and the non-characters U+FFFE/U+FFFF.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is its job.
 const FORBIDDEN_CHARACTER = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\ufffe\uffff]|\p{Cs}/u;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 const FULL_DATE = /^\d{4}-\d{2}-\d{2}$/;

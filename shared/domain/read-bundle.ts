@@ -29,6 +29,7 @@ export interface Bundle {
 const S_IFMT = 0o170000;
 const S_IFLNK = 0o120000;
 // Control characters have no business in a path and would corrupt keys and reports.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is its job.
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /** Why an entry path is unsafe (bundle.md, "Entry paths"), or `undefined` when it is fine. */

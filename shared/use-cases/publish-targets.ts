@@ -74,7 +74,7 @@ export function makePublishTargets(deps: PublishDeps) {
 	async function renderPage(target: Extract<Target, { kind: "page" }>): Promise<void> {
 		const article = await articles.getArticle(target);
 		const pageKey = siteKey(`/${target.language}/articles/${target.partnerId}/${target.articleId}`);
-		if (!article || article.status !== "published") {
+		if (article?.status !== "published") {
 			await site.delete(pageKey);
 			if (article)
 				await Promise.all(

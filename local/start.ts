@@ -1,0 +1,109 @@
+import { readdir } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { Command, InvalidArgumentError } from "commander";
+import { PortInUseError } from "./ports.ts";
+import { defaultPorts, type LocalStack, startLocalStack, uploadBundles } from "./stack.ts";
+
+// Shown to a newcomer on a fresh start: an article in two languages, and one still pending.
+const FIRST_BUNDLES = ["hitachi-china-en", "hitachi-china-zh", "pending-unknown-agreement"];
+
+function port(name: string, fallback: number): number {
+	const value = process.env[name];
+	if (value === undefined || value === "") return fallback;
+	const parsed = Number(value);
+	if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535) {
+		throw new InvalidArgumentError(`${name} must be a port number, not "${value}"`);
+	}
+	return parsed;
+}
+
+function banner(stack: LocalStack, dataDir: string): string {
+	const e = stack.endpoints;
+	return `
+Syndicate is running locally. Ctrl-C stops it.
+
+  Latest News    ${e.edgeUrl}/en/
+  Feeds          ${e.edgeUrl}/feeds/en/latest.rss
+                 ${e.edgeUrl}/feeds/en/latest.atom
+                 ${e.edgeUrl}/feeds/en/latest.json
+  Article        ${e.edgeUrl}/en/articles/science-news/2023-02-hitachi-china-green-league
+  Chinese        ${e.edgeUrl}/zh/
+
+Upload a bundle as a partner does (AWS CLI):
+  npm run syndicate -- pack examples/bundles/hitachi-china-en-v2 v2.zip
+  AWS_ACCESS_KEY_ID=${e.accessKeyId} AWS_SECRET_ACCESS_KEY=${e.secretAccessKey} AWS_REGION=${e.region} \\
+    aws --endpoint-url ${e.s3Endpoint} s3 cp v2.zip s3://${e.ingestBucket}/incoming/science-news/v2.zip
+  ...then read its report:
+  aws --endpoint-url ${e.s3Endpoint} s3 cp s3://${e.ingestBucket}/reports/science-news/v2.zip.json -
+
+  S3          ${e.s3Endpoint}   buckets ${e.ingestBucket}, ${e.siteBucket}, ${e.logsBucket}
+  DynamoDB    ${e.dynamodbEndpoint}   table ${e.table}
+  Endpoints   ${join(dataDir, "endpoints.json")}
+`;
+}
+
+async function main(): Promise<void> {
+	const program = new Command()
+		.name("npm start --")
+		.description("Run the whole Syndicate pipeline locally, on real DynamoDB Local and S3 servers.")
+		.option("--fresh", "wipe .data/ first and ingest the example bundles again")
+		.option("--data <dir>", "where the servers keep their data", ".data")
+		.parse();
+	const options = program.opts<{ fresh?: boolean; data: string }>();
+	const dataDir = resolve(options.data);
+	const ports = {
+		s3: port("SYNDICATE_S3_PORT", defaultPorts.s3),
+		dynamodb: port("SYNDICATE_DYNAMODB_PORT", defaultPorts.dynamodb),
+		edge: port("SYNDICATE_EDGE_PORT", defaultPorts.edge),
+	};
+	const started = Date.now();
+	const stack = await startLocalStack({
+		dataDir,
+		fresh: options.fresh ?? false,
+		persist: true,
+		ports,
+		onCrash: (error) => {
+			console.error(`\n${error.message}; everything is stopped.`);
+			process.exit(1);
+		},
+	});
+	let stopping = false;
+	const shutdown = (signal: string) => {
+		if (stopping) return;
+		stopping = true;
+		console.log(`\n${signal}: stopping…`);
+		stack.stop().then(
+			() => process.exit(0),
+			(error: unknown) => {
+				console.error(error);
+				process.exit(1);
+			},
+		);
+	};
+	process.on("SIGINT", () => shutdown("SIGINT"));
+	process.on("SIGTERM", () => shutdown("SIGTERM"));
+	process.on("SIGHUP", () => shutdown("SIGHUP"));
+
+	if (stack.created) {
+		const examples = resolve(import.meta.dirname, "../examples/bundles");
+		const available = new Set(await readdir(examples));
+		const folders = FIRST_BUNDLES.filter((name) => available.has(name)).map((name) =>
+			join(examples, name),
+		);
+		await uploadBundles(stack.s3, stack.endpoints.ingestBucket, "science-news", folders);
+		await stack.idle();
+	}
+	console.log(banner(stack, dataDir));
+	console.log(`Ready in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+}
+
+main().catch((error: unknown) => {
+	if (error instanceof PortInUseError || error instanceof InvalidArgumentError) {
+		console.error(error.message);
+	} else if (error instanceof Error && /Java was not found/.test(error.message)) {
+		console.error(error.message);
+	} else {
+		console.error(error);
+	}
+	process.exit(1);
+});
