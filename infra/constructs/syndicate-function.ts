@@ -1,0 +1,85 @@
+import { Duration, RemovalPolicy } from "aws-cdk-lib";
+import type { ITable, ITableV2 } from "aws-cdk-lib/aws-dynamodb";
+import { PolicyDocument, PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
+import { Architecture, Runtime } from "aws-cdk-lib/aws-lambda";
+import {
+	NodejsFunction,
+	type NodejsFunctionProps,
+	OutputFormat,
+} from "aws-cdk-lib/aws-lambda-nodejs";
+import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
+import type { Construct } from "constructs";
+import { tableKeys } from "../../shared/adapters/dynamodb/table.ts";
+
+export interface SyndicateFunctionProps
+	extends Pick<NodejsFunctionProps, "entry" | "description" | "timeout" | "memorySize"> {
+	environment?: Record<string, string>;
+}
+
+/** Our Lambda defaults: Node 24 on arm64, a minified ESM bundle, logs kept a month. */
+export class SyndicateFunction extends NodejsFunction {
+	/** The function's own role, for acknowledging findings on its policies. */
+	readonly executionRole: Role;
+
+	constructor(scope: Construct, id: string, props: SyndicateFunctionProps) {
+		const logGroup = new LogGroup(scope, `${id}Logs`, {
+			retention: RetentionDays.ONE_MONTH,
+			removalPolicy: RemovalPolicy.DESTROY,
+		});
+		// Our own role instead of AWSLambdaBasicExecutionRole: logs to this function's group only.
+		const role = new Role(scope, `${id}Role`, {
+			assumedBy: new ServicePrincipal("lambda.amazonaws.com"),
+			inlinePolicies: {
+				logs: new PolicyDocument({
+					statements: [
+						new PolicyStatement({
+							actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+							resources: [logGroup.logGroupArn],
+						}),
+					],
+				}),
+			},
+		});
+		super(scope, id, {
+			role,
+			entry: props.entry,
+			description: props.description,
+			runtime: Runtime.NODEJS_24_X,
+			architecture: Architecture.ARM_64,
+			memorySize: props.memorySize ?? 1024,
+			timeout: props.timeout ?? Duration.seconds(60),
+			logGroup,
+			environment: { NODE_OPTIONS: "--enable-source-maps", ...props.environment },
+			depsLockFilePath: "package-lock.json",
+			bundling: {
+				format: OutputFormat.ESM,
+				minify: true,
+				sourceMap: true,
+				target: "node24",
+				mainFields: ["module", "main"],
+				// ESM bundles have no `require`; feed's dependency sax needs one for "stream".
+				banner:
+					"import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+			},
+		});
+		this.executionRole = role;
+	}
+
+	/** Grants the item-level actions the stores use (no scans, no table admin) and sets TABLE_NAME. */
+	bindTable(table: ITable | ITableV2): void {
+		this.addToRolePolicy(
+			new PolicyStatement({
+				actions: [
+					"dynamodb:GetItem",
+					"dynamodb:PutItem",
+					"dynamodb:UpdateItem",
+					"dynamodb:DeleteItem",
+					"dynamodb:Query",
+					"dynamodb:ConditionCheckItem",
+				],
+				resources: [table.tableArn, `${table.tableArn}/index/${tableKeys.gsi1.name}`],
+			}),
+		);
+		this.addEnvironment("TABLE_NAME", table.tableName);
+	}
+}
