@@ -22,8 +22,15 @@ function text(options: { min?: number; max?: number } = {}) {
 		});
 }
 
+// Date.parse rolls 2024-02-30 over to March 1st: check the calendar day exists.
+function isCalendarDate(s: string): boolean {
+	const [y, m, d] = s.slice(0, 10).split("-").map(Number) as [number, number, number];
+	const date = new Date(Date.UTC(y, m - 1, d));
+	return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+}
+
 function isValidInstant(s: string): boolean {
-	return RFC3339.test(s) && !Number.isNaN(Date.parse(s));
+	return RFC3339.test(s) && isCalendarDate(s) && !Number.isNaN(Date.parse(s));
 }
 
 const dateTime = text().refine(isValidInstant, {
@@ -86,7 +93,7 @@ const manifestSchema = z.looseObject({
 				.optional(),
 			publication: text().optional(),
 			publishedAt: text()
-				.refine((s) => isValidInstant(s) || (FULL_DATE.test(s) && !Number.isNaN(Date.parse(s))), {
+				.refine((s) => isValidInstant(s) || (FULL_DATE.test(s) && isCalendarDate(s)), {
 					error: "must be an RFC 3339 date or date-time",
 				})
 				.optional(),

@@ -47,7 +47,7 @@ const options: sanitizeHtml.IOptions = {
 		"caption",
 	],
 	allowedAttributes: {
-		a: ["href", "title"],
+		a: ["href", "title", "rel"],
 		abbr: ["title"],
 		th: ["scope", "colspan", "rowspan"],
 		td: ["colspan", "rowspan"],

@@ -1,0 +1,102 @@
+import { describe, expect, it } from "vitest";
+import {
+	type Agreement,
+	decidePermission,
+	formatAttribution,
+	languageCovers,
+} from "#shared/domain/agreement.ts";
+
+const NOW = new Date("2026-06-01T00:00:00Z");
+
+function makeAgreement(overrides: Partial<Agreement> = {}): Agreement {
+	return {
+		agreementId: "sn-jst-2023",
+		partnerId: "science-news",
+		holder: "The Science News Ltd.",
+		translator: "JST",
+		languages: ["en", "zh"],
+		scope: ["text", "images"],
+		validFrom: "2023-01-01T00:00:00Z",
+		validUntil: null,
+		notice: "Unauthorized reproduction of the article and photographs is prohibited.",
+		status: "active",
+		...overrides,
+	};
+}
+
+const rights = { holder: "The Science News Ltd.", translator: "JST", agreement: "sn-jst-2023" };
+
+function decide(agreement: Agreement | undefined, language = "en") {
+	return decidePermission({
+		partnerId: "science-news",
+		language,
+		rights,
+		agreement,
+		sha256: "abc",
+		now: NOW,
+	});
+}
+
+describe("formatAttribution", () => {
+	it("writes the line of permissions.md rule 5, exactly", () => {
+		expect(
+			formatAttribution({
+				holder: "The Science News Ltd.",
+				translator: "JST",
+				notice: "Unauthorized reproduction of the article and photographs is prohibited.",
+			}),
+		).toBe(
+			"This article has been translated by JST with permission from The Science News Ltd. Unauthorized reproduction of the article and photographs is prohibited.",
+		);
+	});
+
+	it("says 'Published with permission' without a translator, and works without a notice", () => {
+		expect(formatAttribution({ holder: "Agence X", translator: " " })).toBe(
+			"Published with permission from Agence X.",
+		);
+	});
+});
+
+describe("decidePermission", () => {
+	it("grants under an active agreement of the partner that covers the language", () => {
+		const record = decide(makeAgreement());
+		expect(record).toMatchObject({
+			decision: "granted",
+			agreementId: "sn-jst-2023",
+			imagesAllowed: true,
+			sha256: "abc",
+		});
+		expect(record.checkedAt).toBe(NOW.toISOString());
+	});
+
+	it("keeps images private when the scope is text only", () => {
+		expect(decide(makeAgreement({ scope: ["text"] })).imagesAllowed).toBe(false);
+	});
+
+	it.each([
+		["a missing agreement", undefined, "pending"],
+		["another partner's agreement", makeAgreement({ partnerId: "other" }), "pending"],
+		["a revoked agreement", makeAgreement({ status: "revoked" }), "revoked"],
+		["an uncovered language", makeAgreement({ languages: ["zh"] }), "pending"],
+		["an agreement not yet valid", makeAgreement({ validFrom: "2027-01-01T00:00:00Z" }), "pending"],
+		["an expired agreement", makeAgreement({ validUntil: "2026-06-01T00:00:00Z" }), "expired"],
+	])("does not grant under %s", (_, agreement, decision) => {
+		const record = decide(agreement);
+		expect(record.decision).toBe(decision);
+		expect(record.imagesAllowed).toBe(false);
+		expect(record.reason.length).toBeGreaterThan(0);
+	});
+
+	it("never credits another partner's agreement", () => {
+		expect(decide(makeAgreement({ partnerId: "other" })).agreementId).toBeNull();
+	});
+});
+
+describe("languageCovers", () => {
+	it("matches by RFC 4647 basic filtering", () => {
+		expect(languageCovers("zh", "zh-Hant")).toBe(true);
+		expect(languageCovers("ZH", "zh")).toBe(true);
+		expect(languageCovers("zh", "zho")).toBe(false);
+		expect(languageCovers("zh-Hant", "zh")).toBe(false);
+	});
+});

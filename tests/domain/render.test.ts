@@ -1,0 +1,143 @@
+import { XMLParser, XMLValidator } from "fast-xml-parser";
+import { describe, expect, it } from "vitest";
+import { buildFeedDocument } from "#shared/domain/render/feed-document.ts";
+import { renderAtom } from "#shared/domain/render/render-atom.ts";
+import { renderJsonFeed } from "#shared/domain/render/render-json-feed.ts";
+import { renderArticlePage, renderFrontPage } from "#shared/domain/render/render-pages.ts";
+import { renderRss } from "#shared/domain/render/render-rss.ts";
+import { feedEntriesFor } from "#shared/domain/targets.ts";
+import { makeArticle } from "../helpers/articles.ts";
+
+const SITE = "https://news.example.org";
+
+function makeDocument() {
+	const older = makeArticle({
+		articleId: "older",
+		firstCreated: "2024-01-01T00:00:00Z",
+		versionCreated: "2024-01-01T00:00:00Z",
+	});
+	const items = [makeArticle(), older].flatMap(feedEntriesFor).map((entry) => entry.item);
+	return buildFeedDocument({ siteUrl: SITE, language: "en", feed: "latest", items });
+}
+
+const xml = new XMLParser({
+	ignoreAttributes: false,
+	attributeNamePrefix: "@",
+	isArray: (name) => ["item", "entry", "category", "link"].includes(name),
+});
+
+describe("feed renderers", () => {
+	it("RSS 2.0 is well-formed, with self link, language, guid, attribution and escaped text", () => {
+		const out = renderRss(makeDocument());
+		expect(XMLValidator.validate(out)).toBe(true);
+		const channel = xml.parse(out).rss.channel;
+		expect(channel.language).toBe("en");
+		expect(channel["atom:link"]["@href"]).toBe(`${SITE}/feeds/en/latest.rss`);
+		expect(channel["atom:link"]["@rel"]).toBe("self");
+		const [item] = channel.item;
+		expect(item.title).toBe('Tokyo & Osaka <agree> on "green" rules');
+		expect(item.guid["#text"]).toBe("urn:syndicate:article:science-news:2024-01-test-article:en");
+		expect(item.guid["@isPermaLink"]).toBe("false");
+		expect(item.link[0]).toBe(`${SITE}/en/articles/science-news/2024-01-test-article`);
+		expect(item["content:encoded"]).toContain(
+			"with permission from The Science News Ltd. Unauthorized reproduction",
+		);
+		expect(item["dc:creator"]).toBe("Hanako Yamada");
+		expect(item.pubDate).toBe("Wed, 10 Jan 2024 00:00:00 GMT");
+		expect(out).not.toContain("<author>");
+		expect(out).toMatchSnapshot();
+	});
+
+	it("Atom 1.0 is well-formed, with xml:lang, self link, ids, authors and rights", () => {
+		const out = renderAtom(makeDocument());
+		expect(XMLValidator.validate(out)).toBe(true);
+		const feed = xml.parse(out).feed;
+		expect(feed["@xml:lang"]).toBe("en");
+		expect(feed.id).toBe("urn:syndicate:feed:en:latest");
+		expect(feed.link.find((l: Record<string, string>) => l["@rel"] === "self")["@href"]).toBe(
+			`${SITE}/feeds/en/latest.atom`,
+		);
+		expect(feed.updated).toBe("2024-01-10T00:00:00.000Z");
+		const [entry] = feed.entry;
+		// type="html": the HTML-decoded title is the plain headline.
+		expect(entry.title["#text"]).toBe("Tokyo &amp; Osaka &lt;agree&gt; on &quot;green&quot; rules");
+		expect(entry.author.name).toBe("Hanako Yamada");
+		expect(entry.rights).toContain("translated by JST");
+		expect(entry.category.map((c: Record<string, string>) => c["@term"])).toEqual([
+			"energy",
+			"policy",
+		]);
+		expect(out).not.toMatch(/label=|scheme=|undefined/);
+		expect(out).toMatchSnapshot();
+	});
+
+	it("JSON Feed is version 1.1 with language, authors and attribution", () => {
+		const feed = JSON.parse(renderJsonFeed(makeDocument()));
+		expect(feed.version).toBe("https://jsonfeed.org/version/1.1");
+		expect(feed.language).toBe("en");
+		expect(feed.feed_url).toBe(`${SITE}/feeds/en/latest.json`);
+		expect(feed.author).toBeUndefined();
+		expect(feed.items).toHaveLength(2);
+		for (const item of feed.items) {
+			expect(item.id).toMatch(/^urn:syndicate:article:/);
+			expect(item.url).toMatch(/^https:\/\//);
+			expect(item.content_html).toContain("with permission from The Science News Ltd.");
+			expect(item.authors).toHaveLength(1);
+		}
+		expect(feed.items[0].image).toBe(
+			`${SITE}/media/en/science-news/2024-01-test-article/v1/photo.png`,
+		);
+		expect(feed).toMatchSnapshot();
+	});
+
+	it("render the same bytes for the same data: no clock inside", () => {
+		expect(renderRss(makeDocument())).toBe(renderRss(makeDocument()));
+		expect(renderAtom(makeDocument())).toBe(renderAtom(makeDocument()));
+		const empty = buildFeedDocument({ siteUrl: SITE, language: "zh", feed: "latest", items: [] });
+		expect(renderAtom(empty)).toContain("<updated>1970-01-01T00:00:00.000Z</updated>");
+	});
+
+	it("leave the photo out where the agreement does not cover images", () => {
+		const article = makeArticle({
+			permission: { ...makeArticle().permission, imagesAllowed: false },
+		});
+		const items = feedEntriesFor(article).map((e) => e.item);
+		const doc = buildFeedDocument({ siteUrl: SITE, language: "en", feed: "latest", items });
+		expect(renderRss(doc)).not.toContain("<img");
+		expect(JSON.parse(renderJsonFeed(doc)).items[0].image).toBeUndefined();
+		expect(renderArticlePage({ article, bodyHtml: "<p>x</p>", siteUrl: SITE })).not.toContain(
+			"<img",
+		);
+	});
+});
+
+describe("pages", () => {
+	it("the article page shows headline, photo, body, attribution, feed links and the way back", () => {
+		const html = renderArticlePage({
+			article: makeArticle(),
+			bodyHtml: "<p>Body.</p>",
+			siteUrl: SITE,
+		});
+		expect(html).toContain("<h1>Tokyo &amp; Osaka &lt;agree&gt; on &quot;green&quot; rules</h1>");
+		expect(html).toContain(
+			`<img src="${SITE}/media/en/science-news/2024-01-test-article/v1/photo.png" alt="Two people">`,
+		);
+		expect(html).toContain("<p>Body.</p>");
+		expect(html).toContain('<p class="attribution">This article has been translated by JST');
+		expect(html).toContain(
+			`<link rel="alternate" type="application/rss+xml" title="Latest News (English, RSS)" href="${SITE}/feeds/en/latest.rss">`,
+		);
+		expect(html).toContain(`<a href="${SITE}/en/">Back to Latest News</a>`);
+		expect(html).toMatch(/^<!doctype html>\n<html lang="en">/);
+	});
+
+	it("the front page lists the items with their attribution", () => {
+		const items = feedEntriesFor(makeArticle()).map((e) => e.item);
+		const html = renderFrontPage({ language: "en", items, siteUrl: SITE });
+		expect(html).toContain(`<a href="${SITE}/en/articles/science-news/2024-01-test-article">`);
+		expect(html).toContain("with permission from The Science News Ltd.");
+		expect(renderFrontPage({ language: "en", items: [], siteUrl: SITE })).toContain(
+			"No articles yet.",
+		);
+	});
+});
