@@ -7,5 +7,7 @@ export default defineConfig({
 		hookTimeout: 60_000,
 		// Each e2e file starts its own Java and S3 server; two cores take two at a time well.
 		maxWorkers: 2,
+		// The handlers log a JSON line per upload; show them only when a test fails.
+		silent: "passed-only",
 	},
 });

@@ -10,6 +10,8 @@ type SqsHandler = (event: SQSEvent) => Promise<SQSBatchResponse | undefined>;
  */
 export class LocalQueue {
 	readonly deadLetters: { body: string; receiveCount: number }[] = [];
+	/** The latest message bodies sent, so a test can redeliver one as SQS may. */
+	readonly recent: string[] = [];
 	private readonly inFlight = new Set<Promise<void>>();
 
 	constructor(
@@ -18,6 +20,8 @@ export class LocalQueue {
 	) {}
 
 	send(body: string): void {
+		this.recent.push(body);
+		if (this.recent.length > 100) this.recent.shift();
 		const message: SQSRecord = {
 			messageId: randomUUID(),
 			receiptHandle: randomUUID(),

@@ -1,0 +1,144 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DynamoDbAgreementStore } from "#shared/adapters/dynamodb/dynamodb-agreement-store.ts";
+import { DynamoDbArticleStore } from "#shared/adapters/dynamodb/dynamodb-article-store.ts";
+import { DynamoDbPublishLedger } from "#shared/adapters/dynamodb/dynamodb-publish-ledger.ts";
+import { feedEntriesFor } from "#shared/domain/targets.ts";
+import type { IngestCommit } from "#shared/ports.ts";
+import { makeArticle } from "../helpers/articles.ts";
+import { startTestDynamoDb, type TestTable } from "../helpers/dynamodb.ts";
+
+let db: TestTable;
+beforeAll(async () => {
+	db = await startTestDynamoDb();
+});
+afterAll(async () => {
+	await db?.stop();
+});
+
+const NOW = new Date("2026-01-01T00:00:00Z");
+
+function makeCommit(uploadKey: string, overrides: Partial<IngestCommit> = {}): IngestCommit {
+	const next = makeArticle();
+	return {
+		uploadKey,
+		upload: {
+			report: {
+				bundle: "incoming/science-news/a.zip",
+				sha256: next.sha256,
+				status: "published",
+				errors: [],
+				receivedAt: NOW.toISOString(),
+				processedAt: NOW.toISOString(),
+			},
+			targets: ["feed|en|latest"],
+		},
+		article: { next, previousVersion: null },
+		feedPuts: feedEntriesFor(next),
+		feedDeletes: [],
+		...overrides,
+	};
+}
+
+describe("DynamoDbArticleStore", () => {
+	it("commits an ingest and reads it back", async () => {
+		const store = new DynamoDbArticleStore(db.client, await db.createTable());
+		expect(await store.commitIngest(makeCommit("u1"))).toBe("committed");
+		expect(await store.getArticle(makeArticle())).toEqual(makeArticle());
+		expect((await store.getUpload("u1"))?.targets).toEqual(["feed|en|latest"]);
+		expect(await store.listFeed("en/latest", 50)).toEqual(
+			feedEntriesFor(makeArticle()).map((e) => e.item),
+		);
+	});
+
+	it("refuses a second commit of the same upload, and a commit against a stale version", async () => {
+		const store = new DynamoDbArticleStore(db.client, await db.createTable());
+		expect(await store.commitIngest(makeCommit("u1"))).toBe("committed");
+		expect(await store.commitIngest(makeCommit("u1"))).toBe("upload-exists");
+		expect(await store.commitIngest(makeCommit("u2"))).toBe("article-changed");
+		const v2 = makeArticle({ version: 2 });
+		const commit = makeCommit("u3", {
+			article: { next: v2, previousVersion: 1 },
+			feedPuts: feedEntriesFor(v2),
+		});
+		expect(await store.commitIngest(commit)).toBe("committed");
+		expect((await store.getArticle(v2))?.version).toBe(2);
+		expect(
+			await store.commitIngest(makeCommit("u4", { article: { next: v2, previousVersion: 1 } })),
+		).toBe("article-changed");
+	});
+
+	it("lists a feed newest first, at most `limit` items", async () => {
+		const store = new DynamoDbArticleStore(db.client, await db.createTable());
+		const days = [3, 1, 4, 2, 5];
+		await Promise.all(
+			days.map((day) => {
+				const next = makeArticle({
+					articleId: `a${day}`,
+					firstCreated: `2024-01-0${day}T00:00:00Z`,
+				});
+				return store.commitIngest(
+					makeCommit(`u${day}`, {
+						article: { next, previousVersion: null },
+						feedPuts: feedEntriesFor(next),
+					}),
+				);
+			}),
+		);
+		expect((await store.listFeed("en/latest", 3)).map((i) => i.articleId)).toEqual([
+			"a5",
+			"a4",
+			"a3",
+		]);
+	});
+});
+
+describe("DynamoDbPublishLedger", () => {
+	it("lets one publisher hold a target, and tells it when a newer revision came in", async () => {
+		const ledger = new DynamoDbPublishLedger(db.client, await db.createTable());
+		await ledger.request("feed|en|latest");
+		const rev = await ledger.claim("feed|en|latest", "a", NOW, 60_000);
+		expect(rev).toBe(1);
+		expect(await ledger.claim("feed|en|latest", "b", NOW, 60_000)).toBeNull();
+		await ledger.request("feed|en|latest");
+		expect(await ledger.release("feed|en|latest", "a", 1)).toEqual({ state: "stale", rev: 2 });
+		expect(await ledger.listDirty(10)).toEqual(["feed|en|latest"]);
+		expect(await ledger.release("feed|en|latest", "a", 2)).toEqual({ state: "released" });
+		expect(await ledger.listDirty(10)).toEqual([]);
+		expect(await ledger.claim("feed|en|latest", "b", NOW, 60_000)).toBe(2);
+	});
+
+	it("hands an expired lease to the next publisher, and the old holder learns it lost", async () => {
+		const ledger = new DynamoDbPublishLedger(db.client, await db.createTable());
+		await ledger.request("t");
+		expect(await ledger.claim("t", "a", NOW, 1000)).toBe(1);
+		expect(await ledger.claim("t", "b", new Date(NOW.getTime() + 2000), 1000)).toBe(1);
+		expect(await ledger.release("t", "a", 1)).toEqual({ state: "lost" });
+	});
+});
+
+describe("DynamoDbAgreementStore", () => {
+	it("stores partners and agreements", async () => {
+		const store = new DynamoDbAgreementStore(db.client, await db.createTable());
+		await store.putPartner({ partnerId: "p", name: "P" });
+		expect(await store.getPartner("p")).toEqual({ partnerId: "p", name: "P" });
+		expect(await store.getPartner("q")).toBeUndefined();
+		const agreement = {
+			agreementId: "ag",
+			partnerId: "p",
+			holder: "H",
+			translator: "",
+			languages: ["en"],
+			scope: ["text" as const],
+			validFrom: "2024-01-01T00:00:00Z",
+			validUntil: null,
+			notice: "",
+			status: "active" as const,
+		};
+		await store.putAgreement(agreement, { by: "test", why: "grant", at: NOW });
+		await store.putAgreement(
+			{ ...agreement, status: "revoked" },
+			{ by: "test", why: "revoke", at: NOW },
+		);
+		expect((await store.getAgreement("ag"))?.status).toBe("revoked");
+	});
+});
