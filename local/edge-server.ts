@@ -38,19 +38,28 @@ export async function startEdgeServer(options: {
 			return;
 		}
 		const url = new URL(req.url ?? "/", "http://edge");
-		let object: GetObjectCommandOutput;
-		try {
-			object = await options.s3.send(
-				new GetObjectCommand({ Bucket: options.bucket, Key: objectKeyOf(url.pathname) }),
-			);
-		} catch (error) {
-			if (error instanceof NoSuchKey) {
-				res.writeHead(404, { "Content-Type": "text/plain; charset=utf-8" }).end("Not found\n");
-				return;
+		const key = objectKeyOf(url.pathname);
+		let fetched: { object: GetObjectCommandOutput; bytes: Uint8Array } | undefined;
+		// s3rver rewrites an object in place, so a read racing a publish can be cut short;
+		// S3 swaps objects atomically. Retry, as CloudFront retries its origin.
+		for (let attempt = 1; !fetched; attempt++) {
+			try {
+				const object = await options.s3.send(
+					new GetObjectCommand({ Bucket: options.bucket, Key: key }),
+				);
+				fetched = {
+					object,
+					bytes: (await object.Body?.transformToByteArray()) ?? new Uint8Array(),
+				};
+			} catch (error) {
+				if (error instanceof NoSuchKey) {
+					res.writeHead(404, { "Content-Type": "text/plain; charset=utf-8" }).end("Not found\n");
+					return;
+				}
+				if (attempt >= 5) throw error;
 			}
-			throw error;
 		}
-		const { Body, ContentType, ETag, LastModified, CacheControl } = object;
+		const { ContentType, ETag, LastModified, CacheControl } = fetched.object;
 		const headers: Record<string, string> = {
 			"Content-Type": ContentType ?? "application/octet-stream",
 			...(ETag ? { ETag } : {}),
@@ -72,7 +81,7 @@ export async function startEdgeServer(options: {
 			res.writeHead(304, headers).end();
 			return;
 		}
-		let body: Uint8Array = (await Body?.transformToByteArray()) ?? new Uint8Array();
+		let body = fetched.bytes;
 		if (
 			COMPRESSIBLE.test(headers["Content-Type"] ?? "") &&
 			/\bgzip\b/.test(String(req.headers["accept-encoding"] ?? ""))

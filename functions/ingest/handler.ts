@@ -1,5 +1,6 @@
 import middy from "@middy/core";
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from "aws-lambda";
+import { log } from "../lib/log.ts";
 import { parseS3Notification } from "../lib/s3-event.ts";
 import { ingestUpload } from "../lib/services.ts";
 
@@ -15,23 +16,15 @@ export const handler = middy<SQSEvent, SQSBatchResponse>().handler(
 				try {
 					for (const upload of parseS3Notification(message.body)) {
 						const result = await ingestUpload(upload);
-						console.log(
-							JSON.stringify({
-								msg: result ? "ingested" : "ignored: not under incoming/{partnerId}/",
-								key: upload.key,
-								status: result?.report.status,
-								report: result?.reportKey,
-							}),
-						);
+						log.info({
+							msg: result ? "ingested" : "ignored: not under incoming/{partnerId}/",
+							key: upload.key,
+							status: result?.report.status,
+							report: result?.reportKey,
+						});
 					}
 				} catch (error) {
-					console.error(
-						JSON.stringify({
-							msg: "ingest failed",
-							messageId: message.messageId,
-							error: String(error),
-						}),
-					);
+					log.error({ msg: "ingest failed", messageId: message.messageId, error: String(error) });
 					failures.push({ itemIdentifier: message.messageId });
 				}
 			}),

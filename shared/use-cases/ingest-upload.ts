@@ -59,10 +59,12 @@ export function makeIngestUpload(deps: IngestDeps) {
 
 	async function finish(location: UploadLocation, record: UploadRecord): Promise<IngestResult> {
 		const key = reportKey(location);
-		await uploads.put(key, `${JSON.stringify(record.report, null, 2)}\n`, {
-			contentType: "application/json; charset=utf-8",
-		});
-		if (record.targets.length > 0) await deps.publish(record.targets);
+		await Promise.all([
+			uploads.put(key, `${JSON.stringify(record.report, null, 2)}\n`, {
+				contentType: "application/json; charset=utf-8",
+			}),
+			record.targets.length > 0 ? deps.publish(record.targets) : undefined,
+		]);
 		return { report: record.report, reportKey: key };
 	}
 
@@ -108,9 +110,10 @@ export function makeIngestUpload(deps: IngestDeps) {
 		const sha256 = sha256Hex(object.bytes);
 		// Kept before any decision: whatever happens next, the upload can be re-ingested.
 		const archiveKey = `archive/${location.partnerId}/${sha256}.zip`;
-		await uploads.put(archiveKey, object.bytes, { contentType: "application/zip" });
-
-		const partner = await agreements.getPartner(location.partnerId);
+		const [partner] = await Promise.all([
+			agreements.getPartner(location.partnerId),
+			uploads.put(archiveKey, object.bytes, { contentType: "application/zip" }),
+		]);
 		if (!partner) {
 			return rejected(sha256, [
 				{ code: "UNKNOWN_PARTNER", message: `partner ${location.partnerId} is not registered` },
@@ -134,7 +137,10 @@ export function makeIngestUpload(deps: IngestDeps) {
 			version: manifest.version,
 			language: ref.language,
 		};
-		const current = await articles.getArticle(ref);
+		const [current, agreement] = await Promise.all([
+			articles.getArticle(ref),
+			agreements.getAgreement(manifest.rights.agreement),
+		]);
 		const versioning = decideVersion(current, manifest.version, sha256);
 		if (versioning.kind === "reject") return rejected(sha256, [versioning.issue], identity);
 		if (versioning.kind === "duplicate") {
@@ -147,7 +153,6 @@ export function makeIngestUpload(deps: IngestDeps) {
 		}
 
 		const now = clock();
-		const agreement = await agreements.getAgreement(manifest.rights.agreement);
 		const permission = decidePermission({
 			partnerId: location.partnerId,
 			language: ref.language,
