@@ -70,6 +70,10 @@ export async function startDynamoDbLocal(options: {
 		// Its own process group: Ctrl-C reaches only us, and we stop it in order.
 		{ stdio: ["ignore", "ignore", "pipe"], detached: true },
 	);
+	// Whatever ends this process (a crash, an uncaught error, a closed stdout), Java goes too.
+	const killOnExit = () => child.kill("SIGKILL");
+	process.once("exit", killOnExit);
+	child.once("exit", () => process.off("exit", killOnExit));
 	let stderr = "";
 	child.stderr?.on("data", (chunk: Buffer) => {
 		stderr = (stderr + chunk.toString()).slice(-4000);

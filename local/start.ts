@@ -43,6 +43,13 @@ Upload a bundle as a partner does (AWS CLI):
 }
 
 async function main(): Promise<void> {
+	// `npm start | tee log` and Ctrl-C: tee dies first; a write to the closed pipe must not
+	// crash us before we have stopped the servers.
+	for (const stream of [process.stdout, process.stderr]) {
+		stream.on("error", (error: NodeJS.ErrnoException) => {
+			if (error.code !== "EPIPE") throw error;
+		});
+	}
 	const program = new Command()
 		.name("npm start --")
 		.description("Run the whole Syndicate pipeline locally, on real DynamoDB Local and S3 servers.")
