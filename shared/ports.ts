@@ -46,6 +46,8 @@ export interface ArticleStore {
 	commitIngest(commit: IngestCommit): Promise<CommitResult>;
 	/** The newest `limit` items of a feed, newest first. */
 	listFeed(feedKey: string, limit: number): Promise<FeedItem[]>;
+	/** Every language that has had a public article, for the home page. */
+	listLanguages(): Promise<string[]>;
 }
 
 export interface AgreementStore {

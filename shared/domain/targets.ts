@@ -11,19 +11,26 @@ export type FeedName = "latest";
  */
 export type Target =
 	| { kind: "feed"; language: string; feed: FeedName }
-	| ({ kind: "page" } & ArticleRef);
+	| ({ kind: "page" } & ArticleRef)
+	| { kind: "home" };
 
 const SEPARATOR = "|";
 
 /** A stable string form of a target, used as its key in the table. */
 export function targetId(target: Target): string {
-	return target.kind === "feed"
-		? ["feed", target.language, target.feed].join(SEPARATOR)
-		: ["page", target.language, target.partnerId, target.articleId].join(SEPARATOR);
+	switch (target.kind) {
+		case "feed":
+			return ["feed", target.language, target.feed].join(SEPARATOR);
+		case "page":
+			return ["page", target.language, target.partnerId, target.articleId].join(SEPARATOR);
+		case "home":
+			return "home";
+	}
 }
 
 /** Inverse of {@link targetId}. */
 export function parseTargetId(id: string): Target {
+	if (id === "home") return { kind: "home" };
 	const [kind, language = "", a = "", b = ""] = id.split(SEPARATOR);
 	if (kind === "feed" && a === "latest") return { kind, language, feed: a };
 	if (kind === "page" && a && b) return { kind, language, partnerId: a, articleId: b };
@@ -35,6 +42,7 @@ export function targetsForArticle(ref: ArticleRef): Target[] {
 	return [
 		{ kind: "page", ...ref },
 		{ kind: "feed", language: ref.language, feed: "latest" },
+		{ kind: "home" },
 	];
 }
 

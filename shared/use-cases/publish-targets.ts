@@ -2,13 +2,19 @@ import { imagePath } from "../domain/article.ts";
 import { buildFeedDocument, feedContentTypes, feedPath } from "../domain/render/feed-document.ts";
 import { renderAtom } from "../domain/render/render-atom.ts";
 import { renderJsonFeed } from "../domain/render/render-json-feed.ts";
-import { renderArticlePage, renderFrontPage } from "../domain/render/render-pages.ts";
+import {
+	renderArticlePage,
+	renderFrontPage,
+	renderHomePage,
+} from "../domain/render/render-pages.ts";
 import { renderRss } from "../domain/render/render-rss.ts";
 import { feedKey, parseTargetId, type Target } from "../domain/targets.ts";
 import type { ArticleStore, ObjectStore, PublishLedger } from "../ports.ts";
 
 /** Newest items per feed (site.md); older ones go to archive documents in a later step. */
 export const FEED_SIZE = 50;
+// The home page shows the head of each language's Latest News.
+const HOME_ITEMS = 10;
 
 // Short enough that readers see changes soon; the edge revalidates with ETags after that.
 const FEED_CACHE = "public, max-age=60";
@@ -105,8 +111,29 @@ export function makePublishTargets(deps: PublishDeps) {
 		await site.put(pageKey, html, { contentType: HTML, cacheControl: PAGE_CACHE });
 	}
 
+	async function renderHome(): Promise<void> {
+		const languages = await articles.listLanguages();
+		const sections = await Promise.all(
+			languages.map(async (language) => ({
+				language,
+				items: await articles.listFeed(feedKey(language, "latest"), HOME_ITEMS),
+			})),
+		);
+		await site.put("index.html", renderHomePage({ sections, siteUrl }), {
+			contentType: HTML,
+			cacheControl: PAGE_CACHE,
+		});
+	}
+
 	function render(target: Target): Promise<void> {
-		return target.kind === "feed" ? renderFeed(target) : renderPage(target);
+		switch (target.kind) {
+			case "feed":
+				return renderFeed(target);
+			case "page":
+				return renderPage(target);
+			case "home":
+				return renderHome();
+		}
 	}
 
 	async function publishTarget(id: string): Promise<void> {

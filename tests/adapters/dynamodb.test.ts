@@ -48,6 +48,7 @@ describe("DynamoDbArticleStore", () => {
 		expect(await store.listFeed("en/latest", 50)).toEqual(
 			feedEntriesFor(makeArticle()).map((e) => e.item),
 		);
+		expect(await store.listLanguages()).toEqual(["en"]);
 	});
 
 	it("refuses a second commit of the same upload, and a commit against a stale version", async () => {

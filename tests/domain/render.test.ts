@@ -3,7 +3,11 @@ import { describe, expect, it } from "vitest";
 import { buildFeedDocument } from "#shared/domain/render/feed-document.ts";
 import { renderAtom } from "#shared/domain/render/render-atom.ts";
 import { renderJsonFeed } from "#shared/domain/render/render-json-feed.ts";
-import { renderArticlePage, renderFrontPage } from "#shared/domain/render/render-pages.ts";
+import {
+	renderArticlePage,
+	renderFrontPage,
+	renderHomePage,
+} from "#shared/domain/render/render-pages.ts";
 import { renderRss } from "#shared/domain/render/render-rss.ts";
 import { feedEntriesFor } from "#shared/domain/targets.ts";
 import { makeArticle } from "../helpers/articles.ts";
@@ -139,5 +143,20 @@ describe("pages", () => {
 		expect(renderFrontPage({ language: "en", items: [], siteUrl: SITE })).toContain(
 			"No articles yet.",
 		);
+	});
+
+	it("the home page shows each language's Latest News and offers every language's feeds", () => {
+		const en = feedEntriesFor(makeArticle()).map((e) => e.item);
+		const html = renderHomePage({
+			sections: [
+				{ language: "en", items: en },
+				{ language: "zh", items: [] },
+			],
+			siteUrl: SITE,
+		});
+		expect(html).toContain('<section lang="zh">');
+		expect(html).toContain(`<a href="${SITE}/zh/">Chinese</a>`);
+		expect(html).toContain(`href="${SITE}/feeds/zh/latest.atom"`);
+		expect(html).toContain(`<a href="${SITE}/en/articles/science-news/2024-01-test-article">`);
 	});
 });

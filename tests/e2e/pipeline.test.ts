@@ -102,6 +102,9 @@ describe("upload → ingest → DynamoDB → S3 → feeds, on the real local ser
 		expect(image.status).toBe(200);
 		expect(image.headers.get("content-type")).toBe("image/png");
 		expect((await get("/en/")).status).toBe(200);
+		const home = await get("/");
+		expect(home.headers.get("content-type")).toBe("text/html; charset=utf-8");
+		expect(await home.text()).toContain(`/en/articles/science-news/${ARTICLE}`);
 
 		// Never lost: the upload stays where it was, and a byte-for-byte archive copy exists.
 		const archived = await getObject(

@@ -13,6 +13,7 @@ import type { ArticleStore, CommitResult, IngestCommit, UploadRecord } from "../
 type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
 
 const CONFLICT_RETRIES = 8;
+const LANGUAGES_KEY = { pk: "SITE", sk: "LANGUAGES" };
 
 export function articlePk(ref: ArticleRef): string {
 	return `ARTICLE#${ref.partnerId}#${ref.articleId}#${ref.language}`;
@@ -62,6 +63,13 @@ export class DynamoDbArticleStore implements ArticleStore {
 			}),
 		);
 		return Items.map((item) => item.item as FeedItem);
+	}
+
+	async listLanguages(): Promise<string[]> {
+		const { Item } = await this.client.send(
+			new GetCommand({ TableName: this.tableName, Key: LANGUAGES_KEY, ConsistentRead: true }),
+		);
+		return [...((Item?.languages as Set<string> | undefined) ?? [])].sort();
 	}
 
 	async commitIngest(commit: IngestCommit): Promise<CommitResult> {
@@ -121,6 +129,17 @@ export class DynamoDbArticleStore implements ArticleStore {
 				Put: {
 					TableName: this.tableName,
 					Item: { pk: `FEED#${entry.feedKey}`, sk: entry.sortKey, item: entry.item },
+				},
+			});
+		}
+		const languages = [...new Set(commit.feedPuts.map((entry) => entry.item.language))];
+		if (languages.length > 0) {
+			items.push({
+				Update: {
+					TableName: this.tableName,
+					Key: LANGUAGES_KEY,
+					UpdateExpression: "ADD languages :languages",
+					ExpressionAttributeValues: { ":languages": new Set(languages) },
 				},
 			});
 		}

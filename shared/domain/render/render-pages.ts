@@ -9,43 +9,73 @@ header,footer{font-size:.9rem;color:#555}a{color:#0645ad}img{max-width:100%;heig
 .attribution{border-left:3px solid #999;padding-left:.8rem;font-size:.95rem}
 figcaption{font-size:.85rem;color:#555}ol.items{padding-left:1.2rem}ol.items li{margin:.8rem 0}`;
 
-function feedLinks(siteUrl: string, language: string): string {
-	const formats: FeedFormat[] = ["rss", "atom", "json"];
-	return formats
-		.map(
-			(format) =>
-				`<link rel="alternate" type="${feedContentTypes[format].split(";")[0]}" title="Latest News (${escapeHtml(languageName(language))}, ${format.toUpperCase()})" href="${escapeHtml(absoluteUrl(siteUrl, feedPath(language, "latest", format)))}">`,
+const FORMAT_NAMES: Record<FeedFormat, string> = { rss: "RSS", atom: "Atom", json: "JSON Feed" };
+const FORMATS: FeedFormat[] = ["rss", "atom", "json"];
+
+function feedUrl(siteUrl: string, language: string, format: FeedFormat): string {
+	return escapeHtml(absoluteUrl(siteUrl, feedPath(language, "latest", format)));
+}
+
+// Autodiscovery: readers subscribe from any page (browsers no longer render feeds with XSLT).
+function feedLinks(siteUrl: string, languages: readonly string[]): string {
+	return languages
+		.flatMap((language) =>
+			FORMATS.map(
+				(format) =>
+					`<link rel="alternate" type="${feedContentTypes[format].split(";")[0]}" title="Latest News (${escapeHtml(languageName(language))}, ${FORMAT_NAMES[format]})" href="${feedUrl(siteUrl, language, format)}">`,
+			),
 		)
 		.join("\n");
 }
 
 function layout(input: {
 	siteUrl: string;
+	/** The page's language. */
 	language: string;
+	/** The languages whose feeds the page offers. */
+	feedLanguages: readonly string[];
+	homePath: string;
 	title: string;
 	canonicalPath: string;
 	main: string;
 }): string {
-	const { siteUrl, language } = input;
+	const { siteUrl } = input;
+	const footer = input.feedLanguages
+		.map(
+			(language) =>
+				`${escapeHtml(languageName(language))} feeds: ${FORMATS.map((format) => `<a href="${feedUrl(siteUrl, language, format)}">${FORMAT_NAMES[format]}</a>`).join(" · ")}`,
+		)
+		.join("<br>\n");
 	return `<!doctype html>
-<html lang="${escapeHtml(language)}">
+<html lang="${escapeHtml(input.language)}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(input.title)}</title>
 <link rel="canonical" href="${escapeHtml(absoluteUrl(siteUrl, input.canonicalPath))}">
-${feedLinks(siteUrl, language)}
+${feedLinks(siteUrl, input.feedLanguages)}
 <style>${STYLE}</style>
 </head>
 <body>
-<header><a href="${escapeHtml(absoluteUrl(siteUrl, `/${language}/`))}">Syndicate</a></header>
+<header><a href="${escapeHtml(absoluteUrl(siteUrl, input.homePath))}">Syndicate</a></header>
 <main>
 ${input.main}
 </main>
-<footer>Feeds: <a href="${escapeHtml(absoluteUrl(siteUrl, feedPath(language, "latest", "rss")))}">RSS</a> · <a href="${escapeHtml(absoluteUrl(siteUrl, feedPath(language, "latest", "atom")))}">Atom</a> · <a href="${escapeHtml(absoluteUrl(siteUrl, feedPath(language, "latest", "json")))}">JSON Feed</a></footer>
+<footer>${footer}</footer>
 </body>
 </html>
 `;
+}
+
+function itemList(items: readonly FeedItem[], siteUrl: string): string {
+	if (items.length === 0) return "<p>No articles yet.</p>";
+	const lis = items.map(
+		(
+			item,
+		) => `<li><a href="${escapeHtml(absoluteUrl(siteUrl, item.path))}">${escapeHtml(item.headline)}</a>
+<br><small><time datetime="${escapeHtml(item.firstCreated)}">${formatDate(item.firstCreated)}</time> · ${escapeHtml(item.attribution)}</small></li>`,
+	);
+	return `<ol class="items">\n${lis.join("\n")}\n</ol>`;
 }
 
 function formatDate(instant: string): string {
@@ -85,6 +115,8 @@ ${source}
 	return layout({
 		siteUrl,
 		language: article.language,
+		feedLanguages: [article.language],
+		homePath: `/${article.language}/`,
 		title: article.headline,
 		canonicalPath: articlePath(article),
 		main,
@@ -98,21 +130,36 @@ export function renderFrontPage(input: {
 	siteUrl: string;
 }): string {
 	const { siteUrl, language } = input;
-	const items = input.items
-		.map(
-			(
-				item,
-			) => `<li><a href="${escapeHtml(absoluteUrl(siteUrl, item.path))}">${escapeHtml(item.headline)}</a>
-<br><small><time datetime="${escapeHtml(item.firstCreated)}">${formatDate(item.firstCreated)}</time> · ${escapeHtml(item.attribution)}</small></li>`,
-		)
-		.join("\n");
-	const main = `<h1>Latest News</h1>
-${items ? `<ol class="items">\n${items}\n</ol>` : "<p>No articles yet.</p>"}`;
 	return layout({
 		siteUrl,
 		language,
+		feedLanguages: [language],
+		homePath: "/",
 		title: `Latest News (${languageName(language)}) · Syndicate`,
 		canonicalPath: `/${language}/`,
-		main,
+		main: `<h1>Latest News</h1>\n${itemList(input.items, siteUrl)}`,
+	});
+}
+
+/** The site's home page: the head of Latest News in every language. */
+export function renderHomePage(input: {
+	sections: readonly { language: string; items: readonly FeedItem[] }[];
+	siteUrl: string;
+}): string {
+	const { siteUrl } = input;
+	const sections = input.sections.map(
+		({ language, items }) => `<section lang="${escapeHtml(language)}">
+<h2><a href="${escapeHtml(absoluteUrl(siteUrl, `/${language}/`))}">${escapeHtml(languageName(language))}</a></h2>
+${itemList(items, siteUrl)}
+</section>`,
+	);
+	return layout({
+		siteUrl,
+		language: "en",
+		feedLanguages: input.sections.map((section) => section.language),
+		homePath: "/",
+		title: "Latest News · Syndicate",
+		canonicalPath: "/",
+		main: `<h1>Latest News</h1>\n${sections.length > 0 ? sections.join("\n") : "<p>No articles yet.</p>"}`,
 	});
 }
