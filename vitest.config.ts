@@ -9,5 +9,7 @@ export default defineConfig({
 		maxWorkers: 2,
 		// The handlers log a JSON line per upload; show them only when a test fails.
 		silent: "passed-only",
+		// The JSON report lets CI print a plain "N passed, N failed" closing line.
+		reporters: ["default", ["json", { outputFile: ".vitest/results.json" }]],
 	},
 });
