@@ -278,4 +278,30 @@ describe("upload → ingest → DynamoDB → S3 → feeds, on the real local ser
 		expect(new Set(feeds.json).size).toBe(feeds.json.length);
 		expect(stack.queue.deadLetters).toEqual([]);
 	});
+
+	it("retries a message whose ingest fails, then dead-letters it, writing nothing", async () => {
+		const key = "incoming/science-news/vanished.zip";
+		const record = {
+			eventVersion: "2.1",
+			eventSource: "aws:s3",
+			eventTime: new Date().toISOString(),
+			eventName: "ObjectCreated:Put",
+			s3: {
+				bucket: { name: stack.endpoints.ingestBucket },
+				object: { key, size: 10, sequencer: "FF" },
+			},
+		};
+		stack.queue.send(JSON.stringify({ Records: [record] }));
+		await stack.idle();
+		expect(stack.queue.deadLetters).toEqual([
+			expect.objectContaining({ receiveCount: 3, body: expect.stringContaining("vanished.zip") }),
+		]);
+		expect(
+			await getObject(
+				stack,
+				stack.endpoints.ingestBucket,
+				"reports/science-news/vanished.zip.json",
+			),
+		).toBeUndefined();
+	});
 });
