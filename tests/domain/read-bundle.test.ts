@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { zipSync } from "fflate";
 import { describe, expect, it } from "vitest";
 import { readBundleContent } from "#shared/domain/bundle-content.ts";
@@ -23,6 +24,30 @@ describe("openBundle", () => {
 		expect(content.manifest.id).toBe("2023-02-hitachi-china-green-league");
 		expect(content.bodyHtml).toContain("Green Development League");
 		expect(content.images).toMatchObject([{ file: "images/forum.png", contentType: "image/png" }]);
+	});
+
+	it("never fails with anything but a bundle error, whatever the bytes", async () => {
+		const valid = makeBundle();
+		await fc.assert(
+			fc.asyncProperty(
+				fc.uint8Array({ maxLength: 64 }),
+				fc.nat(valid.length - 1),
+				async (noise, at) => {
+					// Random bytes, and a valid zip with random bytes written over part of it.
+					for (const bytes of [
+						noise,
+						Uint8Array.from([...valid.slice(0, at), ...noise, ...valid.slice(at + noise.length)]),
+					]) {
+						try {
+							await readBundleContent(await openBundle(bytes));
+						} catch (error) {
+							expect(error).toBeInstanceOf(BundleRejectedError);
+						}
+					}
+				},
+			),
+			{ numRuns: 200 },
+		);
 	});
 
 	it("rejects what is not a zip with NOT_A_ZIP", async () => {

@@ -92,9 +92,9 @@ export function renderArticlePage(input: {
 	const images = article.permission.imagesAllowed
 		? article.images
 				.map((image) => {
-					const caption = [image.caption, image.credit ? `Photo: ${image.credit}` : undefined]
-						.filter(Boolean)
-						.join(" ");
+					const credit = image.credit ? `Photo: ${image.credit}` : undefined;
+					const caption =
+						image.caption && credit ? `${image.caption} (${credit})` : (image.caption ?? credit);
 					return `<figure><img src="${escapeHtml(absoluteUrl(siteUrl, imagePath(article, image)))}" alt="${escapeHtml(image.alt ?? "")}">${caption ? `<figcaption>${escapeHtml(caption)}</figcaption>` : ""}</figure>`;
 				})
 				.join("\n")
