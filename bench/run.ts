@@ -1,8 +1,5 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
-import { type LocalStack, startLocalStack } from "../local/stack.ts";
+import { type LocalStack, startEphemeralStack } from "../local/stack.ts";
 import { makeBundle, makeManifest } from "../tests/helpers/bundles.ts";
 
 /** Nearest-rank percentile of a sample, in the sample's unit. */
@@ -35,12 +32,7 @@ async function inAllLatestFeeds(stack: LocalStack, itemId: string): Promise<bool
  * same S3 server, the floor under any pipeline that stores and serves an upload.
  */
 async function benchUploadToPublic(uploads: number): Promise<void> {
-	const dataDir = await mkdtemp(join(tmpdir(), "syndicate-bench-"));
-	const stack = await startLocalStack({
-		dataDir,
-		ports: { s3: 0, dynamodb: 0, edge: 0 },
-		sweepSeconds: 3600,
-	});
+	const stack = await startEphemeralStack();
 	try {
 		const bucket = stack.endpoints.ingestBucket;
 		const bundles = Array.from({ length: uploads }, (_, i) =>
@@ -106,7 +98,6 @@ async function benchUploadToPublic(uploads: number): Promise<void> {
 		console.log(row("upload → in latest.{rss,atom,json}", latencies, baseline));
 	} finally {
 		await stack.stop();
-		await rm(dataDir, { recursive: true, force: true });
 	}
 }
 

@@ -1,5 +1,6 @@
 import type { EventEmitter } from "node:events";
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import {
 	CreateTableCommand,
@@ -297,6 +298,31 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
 		return { endpoints, created, s3, dynamodb, queue, idle: () => queue.drain(), stop };
 	} catch (error) {
 		await stop();
+		throw error;
+	}
+}
+
+/**
+ * A throwaway stack for tests and benchmarks: free ports, a temporary folder, DynamoDB in
+ * memory, no sweep. `stop()` also removes the folder.
+ */
+export async function startEphemeralStack(): Promise<LocalStack> {
+	const dataDir = await mkdtemp(join(tmpdir(), "syndicate-"));
+	try {
+		const stack = await startLocalStack({
+			dataDir,
+			ports: { s3: 0, dynamodb: 0, edge: 0 },
+			sweepSeconds: 3600,
+		});
+		return {
+			...stack,
+			async stop() {
+				await stack.stop();
+				await rm(dataDir, { recursive: true, force: true });
+			},
+		};
+	} catch (error) {
+		await rm(dataDir, { recursive: true, force: true });
 		throw error;
 	}
 }

@@ -4,17 +4,17 @@ import { gunzipSync } from "node:zlib";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type LocalStack, startEphemeralStack } from "../../local/stack.ts";
 import { exampleBundle, makeBundle, makeManifest } from "../helpers/bundles.ts";
-import { getObject, readReport, startTestStack, upload } from "../helpers/stack.ts";
+import { getObject, readReport, upload } from "../helpers/stack.ts";
 
-type Stack = Awaited<ReturnType<typeof startTestStack>>;
-let stack: Stack;
+let stack: LocalStack;
 
 beforeAll(async () => {
-	stack = await startTestStack();
+	stack = await startEphemeralStack();
 });
 afterAll(async () => {
-	await stack?.dispose();
+	await stack?.stop();
 });
 
 const ARTICLE = "2023-02-hitachi-china-green-league";

@@ -1,25 +1,5 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
-import { type LocalStack, startLocalStack } from "../../local/stack.ts";
-
-/** The whole local stack on free ports in a temporary folder, DynamoDB in memory. */
-export async function startTestStack(): Promise<LocalStack & { dispose(): Promise<void> }> {
-	const dataDir = await mkdtemp(join(tmpdir(), "syndicate-test-"));
-	const stack = await startLocalStack({
-		dataDir,
-		ports: { s3: 0, dynamodb: 0, edge: 0 },
-		sweepSeconds: 3600,
-	});
-	return {
-		...stack,
-		async dispose() {
-			await stack.stop();
-			await rm(dataDir, { recursive: true, force: true });
-		},
-	};
-}
+import type { LocalStack } from "../../local/stack.ts";
 
 /** Uploads as a partner does and waits until the pipeline is idle again. */
 export async function upload(stack: LocalStack, key: string, body: Uint8Array): Promise<void> {
