@@ -42,6 +42,8 @@ export type CommitResult = "committed" | "upload-exists" | "article-changed";
 
 export interface ArticleStore {
 	getArticle(ref: ArticleRef): Promise<Article | undefined>;
+	/** Every stored version of the article, oldest first. */
+	listVersions(ref: ArticleRef): Promise<Article[]>;
 	getUpload(uploadKey: string): Promise<UploadRecord | undefined>;
 	commitIngest(commit: IngestCommit): Promise<CommitResult>;
 	/** The newest `limit` items of a feed, newest first. */

@@ -76,10 +76,12 @@ export function articlePath(ref: ArticleRef): string {
 	return `/${ref.language}/articles/${ref.partnerId}/${ref.articleId}`;
 }
 
-/** Site path of a published image: versioned, so caches never serve an old photo. */
-export function imagePath(article: Article, image: StoredImage): string {
-	const name = image.file.split("/").pop() ?? image.file;
-	return `/media/${article.language}/${article.partnerId}/${article.articleId}/v${article.version}/${name}`;
+/**
+ * Site path of a published image. Not versioned: a takedown must be able to find and remove
+ * every photo an article ever showed, and the edge caches it only as long as the page.
+ */
+export function imagePath(ref: ArticleRef, image: Pick<StoredImage, "file">): string {
+	return `/media/${ref.language}/${ref.partnerId}/${ref.articleId}/${image.file}`;
 }
 
 /** The feed item id: a URN that no new version, re-publish or domain move changes. */

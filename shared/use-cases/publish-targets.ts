@@ -1,4 +1,4 @@
-import { imagePath } from "../domain/article.ts";
+import { articlePath, imagePath } from "../domain/article.ts";
 import { buildFeedDocument, feedContentTypes, feedPath } from "../domain/render/feed-document.ts";
 import { renderAtom } from "../domain/render/render-atom.ts";
 import { renderJsonFeed } from "../domain/render/render-json-feed.ts";
@@ -19,8 +19,6 @@ const HOME_ITEMS = 10;
 // Short enough that readers see changes soon; the edge revalidates with ETags after that.
 const FEED_CACHE = "public, max-age=60";
 const PAGE_CACHE = "public, max-age=60";
-// Image paths carry the version, so an image's bytes never change under its URL.
-const IMAGE_CACHE = "public, max-age=31536000, immutable";
 const HTML = "text/html; charset=utf-8";
 
 export interface PublishDeps {
@@ -78,37 +76,46 @@ export function makePublishTargets(deps: PublishDeps) {
 	}
 
 	async function renderPage(target: Extract<Target, { kind: "page" }>): Promise<void> {
-		const article = await articles.getArticle(target);
-		const pageKey = siteKey(`/${target.language}/articles/${target.partnerId}/${target.articleId}`);
-		if (article?.status !== "published") {
+		const [article, versions] = await Promise.all([
+			articles.getArticle(target),
+			articles.listVersions(target),
+		]);
+		const pageKey = siteKey(articlePath(target));
+		const published = article?.status === "published" ? article : undefined;
+		const shown = published?.permission.imagesAllowed ? published.images : [];
+		const shownKeys = new Set(shown.map((image) => siteKey(imagePath(target, image))));
+		// Every photo any version ever showed and this one does not: taken down with it.
+		const staleKeys = new Set(
+			versions
+				.flatMap((version) => version.images)
+				.map((image) => siteKey(imagePath(target, image)))
+				.filter((key) => !shownKeys.has(key)),
+		);
+		const removeStale = () => Promise.all([...staleKeys].map((key) => site.delete(key)));
+		if (!published) {
 			await site.delete(pageKey);
-			if (article)
-				await Promise.all(
-					article.images.map((image) => site.delete(siteKey(imagePath(article, image)))),
-				);
+			await removeStale();
 			return;
 		}
-		const body = await content.get(article.bodyKey);
-		if (!body || "tooLarge" in body) throw new Error(`body ${article.bodyKey} is missing`);
-		if (article.permission.imagesAllowed) {
-			await Promise.all(
-				article.images.map(async (image) => {
-					const bytes = await content.get(image.contentKey);
-					if (!bytes || "tooLarge" in bytes)
-						throw new Error(`image ${image.contentKey} is missing`);
-					await site.put(siteKey(imagePath(article, image)), bytes.bytes, {
-						contentType: image.contentType,
-						cacheControl: IMAGE_CACHE,
-					});
-				}),
-			);
-		}
+		const body = await content.get(published.bodyKey);
+		if (!body || "tooLarge" in body) throw new Error(`body ${published.bodyKey} is missing`);
+		await Promise.all(
+			shown.map(async (image) => {
+				const bytes = await content.get(image.contentKey);
+				if (!bytes || "tooLarge" in bytes) throw new Error(`image ${image.contentKey} is missing`);
+				await site.put(siteKey(imagePath(target, image)), bytes.bytes, {
+					contentType: image.contentType,
+					cacheControl: PAGE_CACHE,
+				});
+			}),
+		);
 		const html = renderArticlePage({
-			article,
+			article: published,
 			bodyHtml: new TextDecoder().decode(body.bytes),
 			siteUrl,
 		});
 		await site.put(pageKey, html, { contentType: HTML, cacheControl: PAGE_CACHE });
+		await removeStale();
 	}
 
 	async function renderHome(): Promise<void> {

@@ -89,7 +89,7 @@ describe("feed renderers", () => {
 			expect(item.authors).toHaveLength(1);
 		}
 		expect(feed.items[0].image).toBe(
-			`${SITE}/media/en/science-news/2024-01-test-article/v1/photo.png`,
+			`${SITE}/media/en/science-news/2024-01-test-article/images/photo.png`,
 		);
 		expect(feed).toMatchSnapshot();
 	});
@@ -124,7 +124,7 @@ describe("pages", () => {
 		});
 		expect(html).toContain("<h1>Tokyo &amp; Osaka &lt;agree&gt; on &quot;green&quot; rules</h1>");
 		expect(html).toContain(
-			`<img src="${SITE}/media/en/science-news/2024-01-test-article/v1/photo.png" alt="Two people">`,
+			`<img src="${SITE}/media/en/science-news/2024-01-test-article/images/photo.png" alt="Two people">`,
 		);
 		expect(html).toContain("<p>Body.</p>");
 		expect(html).toContain('<p class="attribution">This article has been translated by JST');

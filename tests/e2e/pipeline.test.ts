@@ -5,7 +5,7 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalStack, startEphemeralStack } from "../../local/stack.ts";
-import { exampleBundle, makeBundle, makeManifest } from "../helpers/bundles.ts";
+import { exampleBundle, makeBundle, makeManifest, PNG } from "../helpers/bundles.ts";
 import { getObject, readReport, upload } from "../helpers/stack.ts";
 
 let stack: LocalStack;
@@ -200,8 +200,12 @@ describe("upload → ingest → DynamoDB → S3 → feeds, on the real local ser
 			version: 1,
 		});
 
+		const photo = "/media/en/science-news/versioned/images/photo.png";
+		expect((await get(photo)).status).toBe(200);
 		const v2 = makeBundle({
+			files: { "images/other.png": PNG },
 			manifest: makeManifest({
+				images: [{ file: "images/other.png" }],
 				id: "versioned",
 				version: 2,
 				headline: "Second version",
@@ -220,6 +224,9 @@ describe("upload → ingest → DynamoDB → S3 → feeds, on the real local ser
 			(i) => i.id === "urn:syndicate:article:science-news:versioned:en",
 		);
 		expect(items.map((i) => i.title)).toEqual(["Second version"]);
+		// The photo version 2 dropped is gone from the site; its new one is there.
+		expect((await get(photo)).status).toBe(404);
+		expect((await get("/media/en/science-news/versioned/images/other.png")).status).toBe(200);
 
 		const conflict = makeBundle({
 			manifest: makeManifest({ id: "versioned", version: 2, headline: "Other" }),

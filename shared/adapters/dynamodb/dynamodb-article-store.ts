@@ -39,6 +39,25 @@ export class DynamoDbArticleStore implements ArticleStore {
 		return Item?.article as Article | undefined;
 	}
 
+	async listVersions(ref: ArticleRef): Promise<Article[]> {
+		const versions: Article[] = [];
+		let start: Record<string, unknown> | undefined;
+		do {
+			const page = await this.client.send(
+				new QueryCommand({
+					TableName: this.tableName,
+					KeyConditionExpression: "pk = :pk AND begins_with(sk, :version)",
+					ExpressionAttributeValues: { ":pk": articlePk(ref), ":version": "VERSION#" },
+					ConsistentRead: true,
+					ExclusiveStartKey: start,
+				}),
+			);
+			versions.push(...(page.Items ?? []).map((item) => item.article as Article));
+			start = page.LastEvaluatedKey;
+		} while (start);
+		return versions;
+	}
+
 	async getUpload(uploadKey: string): Promise<UploadRecord | undefined> {
 		const { Item } = await this.client.send(
 			new GetCommand({
