@@ -5,6 +5,7 @@ import {
 	QueryCommand,
 	TransactWriteCommand,
 	type TransactWriteCommandInput,
+	UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type { Article, ArticleRef } from "../../domain/article.ts";
 import type { FeedItem } from "../../domain/targets.ts";
@@ -153,14 +154,16 @@ export class DynamoDbArticleStore implements ArticleStore {
 		}
 		const languages = [...new Set(commit.feedPuts.map((entry) => entry.item.language))];
 		if (languages.length > 0) {
-			items.push({
-				Update: {
+			// Outside the transaction, where every ingest would conflict on this one item; a
+			// language listed a moment early only shows the home page an empty section.
+			await this.client.send(
+				new UpdateCommand({
 					TableName: this.tableName,
 					Key: LANGUAGES_KEY,
 					UpdateExpression: "ADD languages :languages",
 					ExpressionAttributeValues: { ":languages": new Set(languages) },
-				},
-			});
+				}),
+			);
 		}
 		for (const entry of commit.feedDeletes) {
 			items.push({
