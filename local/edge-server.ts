@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { promisify } from "node:util";
@@ -10,6 +11,8 @@ import {
 } from "@aws-sdk/client-s3";
 
 const gzipAsync = promisify(gzip);
+const READ_DEADLINE_MS = 750;
+const READ_ATTEMPTS = 8;
 const COMPRESSIBLE = /^(text\/|application\/(json|xml|rss\+xml|atom\+xml|feed\+json))/;
 
 export interface EdgeServer {
@@ -40,23 +43,30 @@ export async function startEdgeServer(options: {
 		const url = new URL(req.url ?? "/", "http://edge");
 		const key = objectKeyOf(url.pathname);
 		let fetched: { object: GetObjectCommandOutput; bytes: Uint8Array } | undefined;
-		// s3rver rewrites an object in place, so a read racing a publish can be cut short;
-		// S3 swaps objects atomically. Retry, as CloudFront retries its origin.
+		// s3rver rewrites an object in place, so a read racing a publish can be torn: short,
+		// mixed, or stalled until the connection times out. S3 swaps objects atomically. So
+		// each read gets a deadline and must match its ETag (the MD5 of a single-part object),
+		// or it is retried, as CloudFront retries its origin.
 		for (let attempt = 1; !fetched; attempt++) {
 			try {
 				const object = await options.s3.send(
 					new GetObjectCommand({ Bucket: options.bucket, Key: key }),
+					{
+						abortSignal: AbortSignal.timeout(READ_DEADLINE_MS),
+					},
 				);
-				fetched = {
-					object,
-					bytes: (await object.Body?.transformToByteArray()) ?? new Uint8Array(),
-				};
+				const bytes = (await object.Body?.transformToByteArray()) ?? new Uint8Array();
+				// An empty ETag means s3rver is rewriting the object's metadata right now.
+				const md5 = object.ETag?.replaceAll('"', "") ?? "";
+				const whole = md5.includes("-") || createHash("md5").update(bytes).digest("hex") === md5;
+				if (!whole) throw new Error(`torn read of ${key}`);
+				fetched = { object, bytes };
 			} catch (error) {
 				if (error instanceof NoSuchKey) {
 					res.writeHead(404, { "Content-Type": "text/plain; charset=utf-8" }).end("Not found\n");
 					return;
 				}
-				if (attempt >= 5) throw error;
+				if (attempt >= READ_ATTEMPTS) throw error;
 			}
 		}
 		const { ContentType, ETag, LastModified, CacheControl } = fetched.object;

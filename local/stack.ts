@@ -76,15 +76,9 @@ const NAMES = {
 const INGEST_QUEUE_ARN = `arn:aws:sqs:${REGION}:000000000000:syndicate-ingest`;
 
 /** The SDK settings that work against s3rver (TOOLCHAIN.md): path style, checksums only when required. */
-export function localS3Client(
-	endpoint: string,
-	options: { requestTimeoutMs?: number } = {},
-): S3Client {
+export function localS3Client(endpoint: string): S3Client {
 	return new S3Client({
 		endpoint,
-		...(options.requestTimeoutMs
-			? { requestHandler: { requestTimeout: options.requestTimeoutMs } }
-			: {}),
 		region: REGION,
 		credentials: CREDENTIALS,
 		forcePathStyle: true,
@@ -285,14 +279,8 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
 		}, sweepMs);
 		stops.push(async () => clearInterval(sweep));
 
-		// s3rver rewrites objects in place: a read that races a publish gets a short body and
-		// then silence until keep-alive ends (5 s). A short idle timeout turns that into a retry.
-		const edgeS3 = localS3Client(endpoints.s3Endpoint, { requestTimeoutMs: 1000 });
-		const edge = await startEdgeServer({ port: ports.edge, s3: edgeS3, bucket: NAMES.siteBucket });
-		stops.push(async () => {
-			await edge.stop();
-			edgeS3.destroy();
-		});
+		const edge = await startEdgeServer({ port: ports.edge, s3, bucket: NAMES.siteBucket });
+		stops.push(edge.stop);
 
 		await writeFile(join(dataDir, "endpoints.json"), `${JSON.stringify(endpoints, null, 2)}\n`);
 		return { endpoints, created, s3, dynamodb, queue, idle: () => queue.drain(), stop };
