@@ -5,10 +5,13 @@ import type { FeedEntry, FeedItem } from "./domain/targets.ts";
 
 /** A bucket, seen as keys and bytes. */
 export interface ObjectStore {
-	/** The object's bytes; `tooLarge` with its size, unread, when it is over `maxBytes`. */
+	/**
+	 * The object's bytes (of `versionId`, when given); `tooLarge` with its size, unread, when
+	 * it is over `maxBytes`.
+	 */
 	get(
 		key: string,
-		options?: { maxBytes?: number },
+		options?: { maxBytes?: number; versionId?: string },
 	): Promise<{ bytes: Uint8Array } | { tooLarge: number } | undefined>;
 	put(
 		key: string,

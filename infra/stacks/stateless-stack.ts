@@ -123,14 +123,17 @@ export class StatelessStack extends Stack {
 				maxConcurrency: 20,
 			}),
 		);
-		const ingestReads = ["incoming/*", "content/*"].map((prefix) =>
-			ingestBucket.arnForObjects(prefix),
-		);
+		const uploads = [ingestBucket.arnForObjects("incoming/*")];
+		const contentReads = [ingestBucket.arnForObjects("content/*")];
 		const ingestWrites = ["archive/*", "content/*", "reports/*"].map((prefix) =>
 			ingestBucket.arnForObjects(prefix),
 		);
+		// GetObjectVersion: the ingest reads the exact version each event names.
 		ingest.addToRolePolicy(
-			new PolicyStatement({ actions: ["s3:GetObject"], resources: ingestReads }),
+			new PolicyStatement({ actions: ["s3:GetObject", "s3:GetObjectVersion"], resources: uploads }),
+		);
+		ingest.addToRolePolicy(
+			new PolicyStatement({ actions: ["s3:GetObject"], resources: contentReads }),
 		);
 		ingest.addToRolePolicy(
 			new PolicyStatement({ actions: ["s3:PutObject"], resources: ingestWrites }),
@@ -143,7 +146,6 @@ export class StatelessStack extends Stack {
 			environment,
 		});
 		publish.bindTable(table);
-		const contentReads = [ingestBucket.arnForObjects("content/*")];
 		publish.addToRolePolicy(
 			new PolicyStatement({ actions: ["s3:GetObject"], resources: contentReads }),
 		);
@@ -166,7 +168,7 @@ export class StatelessStack extends Stack {
 			"Object-level S3 actions scoped to the key prefixes the function owns; no wildcard actions.";
 		acknowledgeWildcardResources(
 			ingest.executionRole,
-			[...new Set([...ingestReads, ...ingestWrites]), ...siteObjects],
+			[...uploads, ...new Set([...contentReads, ...ingestWrites]), ...siteObjects],
 			reason,
 		);
 		acknowledgeWildcardResources(publish.executionRole, [...contentReads, ...siteObjects], reason);

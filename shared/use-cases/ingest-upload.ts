@@ -97,7 +97,11 @@ export function makeIngestUpload(deps: IngestDeps) {
 			feedDeletes: [],
 		});
 
-		const object = await uploads.get(event.key, { maxBytes: bundleLimits.maxCompressedBytes });
+		// The version the event is about: a quick re-upload to the same key must not be read twice.
+		const object = await uploads.get(event.key, {
+			maxBytes: bundleLimits.maxCompressedBytes,
+			...(event.versionId ? { versionId: event.versionId } : {}),
+		});
 		if (!object) throw new Error(`upload ${event.key} is gone from the bucket`);
 		if ("tooLarge" in object) {
 			return rejected(null, [

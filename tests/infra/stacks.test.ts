@@ -143,6 +143,14 @@ describe("stateless stack", () => {
 		}
 	});
 
+	it("lets the ingest read exactly the upload version an event names", () => {
+		const versioned = statements(stateless).filter((s) =>
+			[s.Action].flat().includes("s3:GetObjectVersion"),
+		);
+		expect(JSON.stringify(versioned.map((s) => s.Resource))).toContain("/incoming/*");
+		expect(JSON.stringify(versioned.map((s) => s.Resource))).not.toContain("/content/*");
+	});
+
 	it("scopes S3 writes to the prefixes each function owns", () => {
 		const puts = statements(stateless).filter((s) => [s.Action].flat().includes("s3:PutObject"));
 		const resources = JSON.stringify(puts.map((s) => s.Resource));

@@ -16,11 +16,11 @@ export class S3ObjectStore implements ObjectStore {
 
 	async get(
 		key: string,
-		options: { maxBytes?: number } = {},
+		options: { maxBytes?: number; versionId?: string } = {},
 	): Promise<{ bytes: Uint8Array } | { tooLarge: number } | undefined> {
 		try {
 			const response = await this.client.send(
-				new GetObjectCommand({ Bucket: this.bucket, Key: key }),
+				new GetObjectCommand({ Bucket: this.bucket, Key: key, VersionId: options.versionId }),
 			);
 			const size = response.ContentLength ?? 0;
 			if (options.maxBytes !== undefined && size > options.maxBytes) {
