@@ -41,7 +41,15 @@ export async function startEdgeServer(options: {
 			return;
 		}
 		const url = new URL(req.url ?? "/", "http://edge");
-		const key = objectKeyOf(url.pathname);
+		let key: string;
+		try {
+			key = objectKeyOf(url.pathname);
+		} catch {
+			res
+				.writeHead(400, { "Content-Type": "text/plain; charset=utf-8" })
+				.end("Bad request: malformed path\n");
+			return;
+		}
 		let fetched: { object: GetObjectCommandOutput; bytes: Uint8Array } | undefined;
 		// s3rver rewrites an object in place, so a read racing a publish can be torn: short,
 		// mixed, or stalled until the connection times out. S3 swaps objects atomically. So

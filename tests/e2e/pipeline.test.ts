@@ -122,6 +122,8 @@ describe("upload → ingest → DynamoDB → S3 → feeds, on the real local ser
 		expect(etag).toBeTruthy();
 		expect(first.headers.get("last-modified")).toBeTruthy();
 		expect((await get("/feeds/en/latest.rss", { "If-None-Match": String(etag) })).status).toBe(304);
+		expect((await get("/no/such/page")).status).toBe(404);
+		expect((await get("/%E0%A4%A")).status).toBe(400);
 		// node:http, not fetch: fetch would inflate the body before we could see it.
 		const raw = await new Promise<{ encoding?: string; body: Buffer }>((resolve, reject) => {
 			httpGet(
