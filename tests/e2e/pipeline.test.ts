@@ -156,6 +156,25 @@ describe("upload → ingest → DynamoDB → S3 → feeds, on the real local ser
 		);
 	});
 
+	it("keeps an embargoed article private", async () => {
+		const key = "incoming/science-news/embargoed.zip";
+		await upload(
+			stack,
+			key,
+			makeBundle({
+				manifest: makeManifest({ id: "embargoed", embargoUntil: "2999-01-01T00:00:00Z" }),
+			}),
+		);
+		expect(await readReport(stack, key)).toMatchObject({
+			status: "embargoed",
+			articleId: "embargoed",
+		});
+		expect((await get("/en/articles/science-news/embargoed")).status).toBe(404);
+		expect((await latestIds("en")).rss).not.toContain(
+			"urn:syndicate:article:science-news:embargoed:en",
+		);
+	});
+
 	it("rejects bad uploads with stable codes and keeps the bytes", async () => {
 		const junk = new TextEncoder().encode("this is not a zip");
 		await upload(stack, "incoming/science-news/junk.zip", junk);
@@ -247,6 +266,22 @@ describe("upload → ingest → DynamoDB → S3 → feeds, on the real local ser
 			status: "rejected",
 			errors: [{ code: "STALE_VERSION" }],
 		});
+
+		// A withheld version takes the article down: page, photo and feed item.
+		const withheld = makeBundle({
+			manifest: makeManifest({ id: "versioned", version: 3, pubStatus: "withheld" }),
+		});
+		await upload(stack, "incoming/science-news/v3-withheld.zip", withheld);
+		expect(await readReport(stack, "incoming/science-news/v3-withheld.zip")).toMatchObject({
+			status: "withdrawn",
+			version: 3,
+		});
+		expect((await get("/en/articles/science-news/versioned")).status).toBe(404);
+		expect((await get("/media/en/science-news/versioned/images/other.png")).status).toBe(404);
+		expect((await get("/media/en/science-news/versioned/images/photo.png")).status).toBe(404);
+		for (const ids of Object.values(await latestIds("en"))) {
+			expect(ids).not.toContain("urn:syndicate:article:science-news:versioned:en");
+		}
 	});
 
 	it("loses nothing and duplicates nothing under concurrent uploads and redelivered events", async () => {
