@@ -5,8 +5,9 @@ type SqsHandler = (event: SQSEvent) => Promise<SQSBatchResponse | undefined>;
 
 /**
  * The SQS stand-in between the S3 notification and the ingest handler: one message per
- * invocation, redelivered after a failure, dead-lettered after `maxReceiveCount` receives,
- * as the queue in the CDK stack is configured.
+ * invocation, redelivered after a failure with batch item failures as in Lambda, and
+ * dead-lettered after `maxReceiveCount` receives (the stack's queue allows 5; locally fewer,
+ * so a broken message surfaces within a second).
  */
 export class LocalQueue {
 	readonly deadLetters: { body: string; receiveCount: number }[] = [];

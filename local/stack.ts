@@ -148,8 +148,7 @@ export async function uploadBundles(
 	bucket: string,
 	partnerId: string,
 	folders: readonly string[],
-): Promise<string[]> {
-	const keys: string[] = [];
+): Promise<void> {
 	for (const folder of folders) {
 		const key = `incoming/${partnerId}/${folder.split("/").pop()}.zip`;
 		await s3.send(
@@ -160,9 +159,7 @@ export async function uploadBundles(
 				ContentType: "application/zip",
 			}),
 		);
-		keys.push(key);
 	}
-	return keys;
 }
 
 /**

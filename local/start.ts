@@ -1,4 +1,3 @@
-import { readdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { PortInUseError } from "./ports.ts";
@@ -93,10 +92,7 @@ async function main(): Promise<void> {
 
 	if (stack.created) {
 		const examples = resolve(import.meta.dirname, "../examples/bundles");
-		const available = new Set(await readdir(examples));
-		const folders = FIRST_BUNDLES.filter((name) => available.has(name)).map((name) =>
-			join(examples, name),
-		);
+		const folders = FIRST_BUNDLES.map((name) => join(examples, name));
 		await uploadBundles(stack.s3, stack.endpoints.ingestBucket, "science-news", folders);
 		await stack.idle();
 	}

@@ -9,7 +9,7 @@ const threshold = Math.max(
 function write(level: (typeof LEVELS)[number], fields: Record<string, unknown>): void {
 	if (LEVELS.indexOf(level) < threshold) return;
 	const line = JSON.stringify({ level, ...fields });
-	if (level === "ERROR" || level === "FATAL") console.error(line);
+	if (level === "ERROR") console.error(line);
 	else console.log(line);
 }
 

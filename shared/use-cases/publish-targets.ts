@@ -1,5 +1,11 @@
 import { articlePath, imagePath } from "../domain/article.ts";
-import { buildFeedDocument, feedContentTypes, feedPath } from "../domain/render/feed-document.ts";
+import {
+	buildFeedDocument,
+	type FeedDocument,
+	type FeedFormat,
+	feedContentTypes,
+	feedPath,
+} from "../domain/render/feed-document.ts";
 import { renderAtom } from "../domain/render/render-atom.ts";
 import { renderJsonFeed } from "../domain/render/render-json-feed.ts";
 import {
@@ -12,14 +18,20 @@ import { feedKey, parseTargetId, type Target } from "../domain/targets.ts";
 import type { ArticleStore, ObjectStore, PublishLedger } from "../ports.ts";
 
 /** Newest items per feed (site.md); older ones go to archive documents in a later step. */
-export const FEED_SIZE = 50;
+const FEED_SIZE = 50;
 // The home page shows the head of each language's Latest News.
 const HOME_ITEMS = 10;
 
-// Short enough that readers see changes soon; the edge revalidates with ETags after that.
-const FEED_CACHE = "public, max-age=60";
-const PAGE_CACHE = "public, max-age=60";
+// Feeds, pages and photos alike: short enough that readers see changes and takedowns soon;
+// the edge revalidates with ETags after that.
+const SITE_CACHE = "public, max-age=60";
 const HTML = "text/html; charset=utf-8";
+
+const FEED_RENDERERS: readonly (readonly [FeedFormat, (doc: FeedDocument) => string])[] = [
+	["rss", renderRss],
+	["atom", renderAtom],
+	["json", renderJsonFeed],
+];
 
 export interface PublishDeps {
 	articles: ArticleStore;
@@ -49,28 +61,17 @@ export function makePublishTargets(deps: PublishDeps) {
 	async function renderFeed(target: Extract<Target, { kind: "feed" }>): Promise<void> {
 		const items = await articles.listFeed(feedKey(target.language, target.feed), FEED_SIZE);
 		const doc = buildFeedDocument({ siteUrl, language: target.language, feed: target.feed, items });
-		const path = (format: "rss" | "atom" | "json") =>
-			siteKey(feedPath(target.language, target.feed, format));
 		await Promise.all([
-			site.put(path("rss"), renderRss(doc), {
-				contentType: feedContentTypes.rss,
-				cacheControl: FEED_CACHE,
-			}),
-			site.put(path("atom"), renderAtom(doc), {
-				contentType: feedContentTypes.atom,
-				cacheControl: FEED_CACHE,
-			}),
-			site.put(path("json"), renderJsonFeed(doc), {
-				contentType: feedContentTypes.json,
-				cacheControl: FEED_CACHE,
-			}),
+			...FEED_RENDERERS.map(([format, renderFormat]) =>
+				site.put(siteKey(feedPath(target.language, target.feed, format)), renderFormat(doc), {
+					contentType: feedContentTypes[format],
+					cacheControl: SITE_CACHE,
+				}),
+			),
 			site.put(
 				`${target.language}/index.html`,
 				renderFrontPage({ language: target.language, items, siteUrl }),
-				{
-					contentType: HTML,
-					cacheControl: PAGE_CACHE,
-				},
+				{ contentType: HTML, cacheControl: SITE_CACHE },
 			),
 		]);
 	}
@@ -105,7 +106,7 @@ export function makePublishTargets(deps: PublishDeps) {
 				if (!bytes || "tooLarge" in bytes) throw new Error(`image ${image.contentKey} is missing`);
 				await site.put(siteKey(imagePath(target, image)), bytes.bytes, {
 					contentType: image.contentType,
-					cacheControl: PAGE_CACHE,
+					cacheControl: SITE_CACHE,
 				});
 			}),
 		);
@@ -114,7 +115,7 @@ export function makePublishTargets(deps: PublishDeps) {
 			bodyHtml: new TextDecoder().decode(body.bytes),
 			siteUrl,
 		});
-		await site.put(pageKey, html, { contentType: HTML, cacheControl: PAGE_CACHE });
+		await site.put(pageKey, html, { contentType: HTML, cacheControl: SITE_CACHE });
 		await removeStale();
 	}
 
@@ -128,7 +129,7 @@ export function makePublishTargets(deps: PublishDeps) {
 		);
 		await site.put("index.html", renderHomePage({ sections, siteUrl }), {
 			contentType: HTML,
-			cacheControl: PAGE_CACHE,
+			cacheControl: SITE_CACHE,
 		});
 	}
 

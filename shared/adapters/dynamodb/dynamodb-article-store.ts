@@ -93,6 +93,19 @@ export class DynamoDbArticleStore implements ArticleStore {
 	}
 
 	async commitIngest(commit: IngestCommit): Promise<CommitResult> {
+		const languages = [...new Set(commit.feedPuts.map((entry) => entry.item.language))];
+		if (languages.length > 0) {
+			// Outside the transaction, where every ingest would conflict on this one item; a
+			// language listed a moment early only shows the home page an empty section.
+			await this.client.send(
+				new UpdateCommand({
+					TableName: this.tableName,
+					Key: LANGUAGES_KEY,
+					UpdateExpression: "ADD languages :languages",
+					ExpressionAttributeValues: { ":languages": new Set(languages) },
+				}),
+			);
+		}
 		const items: TransactItem[] = [
 			{
 				Put: {
@@ -151,19 +164,6 @@ export class DynamoDbArticleStore implements ArticleStore {
 					Item: { pk: `FEED#${entry.feedKey}`, sk: entry.sortKey, item: entry.item },
 				},
 			});
-		}
-		const languages = [...new Set(commit.feedPuts.map((entry) => entry.item.language))];
-		if (languages.length > 0) {
-			// Outside the transaction, where every ingest would conflict on this one item; a
-			// language listed a moment early only shows the home page an empty section.
-			await this.client.send(
-				new UpdateCommand({
-					TableName: this.tableName,
-					Key: LANGUAGES_KEY,
-					UpdateExpression: "ADD languages :languages",
-					ExpressionAttributeValues: { ":languages": new Set(languages) },
-				}),
-			);
 		}
 		for (const entry of commit.feedDeletes) {
 			items.push({
