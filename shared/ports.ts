@@ -23,25 +23,48 @@ export interface ObjectStore {
 
 /** What one processed upload left behind, so a redelivered event changes nothing. */
 export interface UploadRecord {
+	/** The object key under `incoming/`. */
+	key: string;
+	/** `uploadIdOf` (domain/upload.ts) of the object version: the same for every delivery of one upload. */
+	uploadId: string;
+	/** `uploadOrder` of the S3 event's sequencer: orders the uploads at one key. */
+	order: string;
 	report: Report;
 	/** Targets the upload made stale; republished again on redelivery in case a run died. */
 	targets: string[];
 }
 
-/** Everything one ingest writes, applied all or nothing. */
-export interface IngestCommit {
-	uploadKey: string;
-	upload: UploadRecord;
-	article?: {
-		next: Article;
-		/** The version the decision was made against; `null` when the article was new. */
-		previousVersion: number | null;
-	};
-	feedPuts: FeedEntry[];
-	feedDeletes: Pick<FeedEntry, "feedKey" | "sortKey">[];
+/** The uploads processed so far, one record per object version, and their reports. */
+export interface UploadStore {
+	getUpload(key: string, uploadId: string): Promise<UploadRecord | undefined>;
+	/** Every processed upload at a key, oldest first (S3 order). */
+	listUploads(key: string): Promise<UploadRecord[]>;
+	/**
+	 * Makes `record` the newest upload at its key unless a later one (by `order`) already is,
+	 * and returns whichever is newest: the one whose report belongs at the key.
+	 */
+	markNewest(record: UploadRecord): Promise<UploadRecord>;
 }
 
-export type CommitResult = "committed" | "upload-exists" | "article-changed";
+/** One stored version of an object under `incoming/`, as a bucket listing shows it. */
+export interface StoredUpload {
+	key: string;
+	versionId?: string;
+	eTag?: string;
+	size: number;
+	lastModified: string;
+}
+
+/** What the ingest bucket holds, whether or not its notification ever arrived. */
+export interface UploadInventory {
+	list(prefix: string): AsyncIterable<StoredUpload>;
+}
+
+/** Where S3 notifications wait for ingest (SQS in AWS, a folder locally). */
+export interface UploadQueue {
+	/** Queues one message body in S3's notification format. */
+	send(body: string): Promise<void>;
+}
 
 export interface ArticleStore {
 	getArticle(ref: ArticleRef): Promise<Article | undefined>;
