@@ -20,10 +20,81 @@ export interface EdgeServer {
 	stop(): Promise<void>;
 }
 
-/** `/` and `/en/` are served from their `index.html`, as the CloudFront function does. */
-export function objectKeyOf(pathname: string): string {
-	const path = decodeURIComponent(pathname);
-	return `${path.endsWith("/") ? `${path}index.html` : path}`.replace(/^\//, "");
+/** Longest request path served, in bytes; site paths are far shorter. */
+const MAX_PATH_BYTES = 1024;
+// s3rver stores each name of a key as a file name plus a suffix of up to 22 characters, and
+// Linux allows 255 bytes: a longer name is an internal error in s3rver, not a 404.
+const MAX_NAME_BYTES = 200;
+const SITE_AREAS = new Set(["feeds", "media"]);
+const ROOT_FILES = new Set(["index.html"]);
+const LANGUAGE_TAG = /^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$/i;
+// Clients send printable ASCII; a raw `\` is a separator to some servers and `#` is never sent.
+const RAW_PATH = /^\/[\x21-\x7e]*$/;
+const RAW_UNSAFE = /[\\#]/;
+const UNSAFE_IN_NAME = /[/\\\p{Cc}\p{Cf}]/u;
+
+/** Where a request target points in the site bucket, or the status that says it points nowhere. */
+export type SiteKey =
+	| { ok: true; key: string }
+	| { ok: false; status: 400 | 404 | 414; reason: string };
+
+function refuse(status: 400 | 404 | 414, reason: string): SiteKey {
+	return { ok: false, status, reason };
+}
+
+/**
+ * Maps a raw request target (`req.url`, before any decoding) to a site-bucket key, by
+ * whitelist: the raw path is split on `/`, each name decoded exactly once, and the first must
+ * be a site area (`feeds`, `media` or a language tag; `/` alone is the home page). A trailing
+ * `/` means that folder's `index.html`, as the CloudFront function does. The query string is
+ * never part of the key. Malformed paths (bad escapes, `.` and `..`, empty names, separators
+ * or control characters in a name) are 400, other paths outside the site 404, long ones 414.
+ */
+export function resolveSiteKey(target: string): SiteKey {
+	const query = target.indexOf("?");
+	const path = query === -1 ? target : target.slice(0, query);
+	if (Buffer.byteLength(path) > MAX_PATH_BYTES) return refuse(414, "path too long");
+	if (!RAW_PATH.test(path) || RAW_UNSAFE.test(path)) return refuse(400, "not a plain path");
+	const segments = path.slice(1).split("/");
+	const names: string[] = [];
+	for (const [index, segment] of segments.entries()) {
+		if (segment === "") {
+			if (index < segments.length - 1) return refuse(400, "empty name");
+			names.push("index.html");
+			continue;
+		}
+		let name: string;
+		try {
+			name = decodeURIComponent(segment);
+		} catch {
+			return refuse(400, "malformed escape or UTF-8");
+		}
+		if (name === "." || name === "..") return refuse(400, "dot segment");
+		if (UNSAFE_IN_NAME.test(name)) return refuse(400, "separator or control character in a name");
+		if (Buffer.byteLength(name) > MAX_NAME_BYTES) return refuse(414, "name too long");
+		names.push(name);
+	}
+	const [first = ""] = names;
+	const inSite =
+		names.length === 1 ? ROOT_FILES.has(first) : SITE_AREAS.has(first) || LANGUAGE_TAG.test(first);
+	return inSite ? { ok: true, key: names.join("/") } : refuse(404, "not a site path");
+}
+
+const STATUS_TEXT: Record<number, string> = {
+	400: "Bad request\n",
+	404: "Not found\n",
+	414: "URI too long\n",
+	502: "Bad gateway\n",
+};
+
+/** A plain error answer; one for every refusal, so a refused path looks like a missing object. */
+function sendError(req: IncomingMessage, res: ServerResponse, status: number): void {
+	const text = STATUS_TEXT[status] ?? "Error\n";
+	res.writeHead(status, {
+		"Content-Type": "text/plain; charset=utf-8",
+		"Content-Length": String(Buffer.byteLength(text)),
+	});
+	res.end(req.method === "HEAD" ? undefined : text);
 }
 
 /**
@@ -40,16 +111,13 @@ export async function startEdgeServer(options: {
 			res.writeHead(405, { Allow: "GET, HEAD" }).end();
 			return;
 		}
-		const url = new URL(req.url ?? "/", "http://edge");
-		let key: string;
-		try {
-			key = objectKeyOf(url.pathname);
-		} catch {
-			res
-				.writeHead(400, { "Content-Type": "text/plain; charset=utf-8" })
-				.end("Bad request: malformed path\n");
+		// The key comes from the whitelist only: never from a URL parser's idea of the path.
+		const site = resolveSiteKey(req.url ?? "");
+		if (!site.ok) {
+			sendError(req, res, site.status);
 			return;
 		}
+		const { key } = site;
 		let fetched: { object: GetObjectCommandOutput; bytes: Uint8Array } | undefined;
 		// s3rver rewrites an object in place, so a read racing a publish can be torn: short,
 		// mixed, or stalled until the connection times out. S3 swaps objects atomically. So
@@ -71,7 +139,7 @@ export async function startEdgeServer(options: {
 				fetched = { object, bytes };
 			} catch (error) {
 				if (error instanceof NoSuchKey) {
-					res.writeHead(404, { "Content-Type": "text/plain; charset=utf-8" }).end("Not found\n");
+					sendError(req, res, 404);
 					return;
 				}
 				if (attempt >= READ_ATTEMPTS) throw error;
@@ -115,8 +183,8 @@ export async function startEdgeServer(options: {
 	const server = createServer((req, res) => {
 		serve(req, res).catch((error: unknown) => {
 			console.error("edge server:", error);
-			if (!res.headersSent) res.writeHead(502, { "Content-Type": "text/plain; charset=utf-8" });
-			res.end("Bad gateway\n");
+			if (res.headersSent) res.end();
+			else sendError(req, res, 502);
 		});
 	});
 	await new Promise<void>((resolve, reject) => {
