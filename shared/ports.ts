@@ -66,11 +66,40 @@ export interface UploadQueue {
 	send(body: string): Promise<void>;
 }
 
+/** Publish targets a committed change made stale, kept until they are published (outbox). */
+export interface PendingChange {
+	changeId: string;
+	targets: string[];
+}
+
+/** Everything one ingest writes, applied all or nothing. */
+export interface IngestCommit {
+	upload: UploadRecord;
+	article?: {
+		next: Article;
+		/** The version the decision was made against; `null` when the article was new. */
+		previousVersion: number | null;
+	};
+	feedPuts: FeedEntry[];
+	feedDeletes: Pick<FeedEntry, "feedKey" | "sortKey">[];
+	/**
+	 * Written in the same transaction, so a crash between the commit and the publish leaves
+	 * the change for the sweep to find instead of an article that is stored but never shown.
+	 */
+	pending?: PendingChange;
+}
+
+export type CommitResult = "committed" | "upload-exists" | "article-changed";
+
 export interface ArticleStore {
 	getArticle(ref: ArticleRef): Promise<Article | undefined>;
 	/** Every stored version of the article, oldest first. */
 	listVersions(ref: ArticleRef): Promise<Article[]>;
-	getUpload(uploadKey: string): Promise<UploadRecord | undefined>;
+	/**
+	 * Applies the commit, or returns why not. Throws an `UnstorableError`
+	 * (domain/store-errors.ts) when the store refuses the data for good (too large,
+	 * malformed), which no retry would change.
+	 */
 	commitIngest(commit: IngestCommit): Promise<CommitResult>;
 	/** The newest `limit` items of a feed, newest first. */
 	listFeed(feedKey: string, limit: number): Promise<FeedItem[]>;
@@ -102,6 +131,12 @@ export interface PublishLedger {
 	claim(targetId: string, owner: string, now: Date, leaseMs: number): Promise<number | null>;
 	/** Gives the lease back if `rev` is still the newest revision. */
 	release(targetId: string, owner: string, rev: number): Promise<ReleaseResult>;
+	/** Extends a lease this owner holds; `false` when it was lost (expired and taken). */
+	renew(targetId: string, owner: string, now: Date, leaseMs: number): Promise<boolean>;
 	/** Targets whose newest revision has not been published. */
 	listDirty(limit: number): Promise<string[]>;
+	/** Committed changes whose targets have not all been published yet. */
+	listPending(limit: number): Promise<PendingChange[]>;
+	/** Forgets a pending change once its targets are published. */
+	settle(changeId: string): Promise<void>;
 }

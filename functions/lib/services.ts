@@ -5,9 +5,11 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { DynamoDbAgreementStore } from "#shared/adapters/dynamodb/dynamodb-agreement-store.ts";
 import { DynamoDbArticleStore } from "#shared/adapters/dynamodb/dynamodb-article-store.ts";
 import { DynamoDbPublishLedger } from "#shared/adapters/dynamodb/dynamodb-publish-ledger.ts";
+import { DynamoDbUploadStore } from "#shared/adapters/dynamodb/dynamodb-upload-store.ts";
 import { S3ObjectStore } from "#shared/adapters/s3/s3-object-store.ts";
 import { makeIngestUpload } from "#shared/use-cases/ingest-upload.ts";
-import { makePublishDirty, makePublishTargets } from "#shared/use-cases/publish-targets.ts";
+import { makePublishChanges, makePublishTargets } from "#shared/use-cases/publish-targets.ts";
+import { log } from "./log.ts";
 
 function requireEnv(name: string): string {
 	const value = process.env[name];
@@ -29,6 +31,7 @@ const uploads = new S3ObjectStore(s3, requireEnv("INGEST_BUCKET"));
 const site = new S3ObjectStore(s3, requireEnv("SITE_BUCKET"));
 const articles = new DynamoDbArticleStore(dynamodb, tableName);
 const agreements = new DynamoDbAgreementStore(dynamodb, tableName);
+const uploadRecords = new DynamoDbUploadStore(dynamodb, tableName);
 const ledger = new DynamoDbPublishLedger(dynamodb, tableName);
 const clock = () => new Date();
 
@@ -39,17 +42,20 @@ export const publishTargets = makePublishTargets({
 	site,
 	siteUrl: requireEnv("SITE_URL"),
 	clock,
-	owner: process.env.AWS_LAMBDA_LOG_STREAM_NAME ?? `local-${randomUUID()}`,
-	// Longer than the function timeout, so a lease outlives any render holding it.
-	leaseMs: 5 * 60_000,
+	// One per invocation's container and process; a log stream can hold several containers.
+	owner: `${process.env.AWS_LAMBDA_LOG_STREAM_NAME ?? "local"}/${randomUUID()}`,
+	// Renewed every third of it while rendering: a dead publisher blocks a target 20 s at most.
+	leaseMs: 20_000,
+	onLeaseLost: (target) => log.error({ msg: "publish lease lost while rendering", target }),
 });
 
-export const publishDirty = makePublishDirty({ ledger, publish: publishTargets });
+export const { publishChange, sweep } = makePublishChanges({ ledger, publish: publishTargets });
 
 export const ingestUpload = makeIngestUpload({
 	uploads,
 	articles,
+	uploadRecords,
 	agreements,
-	publish: publishTargets,
+	publish: publishChange,
 	clock,
 });

@@ -71,6 +71,7 @@ export class SyndicateFunction extends NodejsFunction {
 			new PolicyStatement({
 				actions: [
 					"dynamodb:GetItem",
+					"dynamodb:BatchGetItem",
 					"dynamodb:PutItem",
 					"dynamodb:UpdateItem",
 					"dynamodb:DeleteItem",

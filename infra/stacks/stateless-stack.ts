@@ -150,8 +150,8 @@ export class StatelessStack extends Stack {
 			new PolicyStatement({ actions: ["s3:GetObject"], resources: contentReads }),
 		);
 		new Rule(this, "PublishSchedule", {
-			description: "Republishes targets a failed publisher left stale",
-			schedule: Schedule.rate(Duration.minutes(5)),
+			description: "Publishes pending changes and targets a failed publisher left stale, every minute",
+			schedule: Schedule.rate(Duration.minutes(1)),
 			targets: [new LambdaFunction(publish)],
 		});
 

@@ -5,14 +5,18 @@ import { readBundleContent } from "../domain/bundle-content.ts";
 import { type BundleIssue, BundleRejectedError } from "../domain/errors.ts";
 import { bundleLimits, openBundle } from "../domain/read-bundle.ts";
 import { parseUploadKey, type Report, reportKey, type UploadLocation } from "../domain/report.ts";
+import { UnstorableError } from "../domain/store-errors.ts";
 import { feedEntriesFor, targetId, targetsForArticle } from "../domain/targets.ts";
+import { uploadIdOf, uploadOrder } from "../domain/upload.ts";
 import { decideVersion } from "../domain/versioning.ts";
 import type {
 	AgreementStore,
 	ArticleStore,
 	IngestCommit,
 	ObjectStore,
+	PendingChange,
 	UploadRecord,
+	UploadStore,
 } from "../ports.ts";
 
 /** One object-created event, as the handler hands it over (key already URL-decoded). */
@@ -29,8 +33,10 @@ export interface IngestDeps {
 	/** The ingest bucket: uploads, archive, private content, reports. */
 	uploads: ObjectStore;
 	articles: ArticleStore;
+	uploadRecords: UploadStore;
 	agreements: AgreementStore;
-	publish: (targetIds: string[]) => Promise<void>;
+	/** Publishes a committed change's targets, then forgets the pending change. */
+	publish: (change: PendingChange) => Promise<void>;
 	clock: () => Date;
 }
 
@@ -45,6 +51,10 @@ function sha256Hex(bytes: Uint8Array): string {
 	return createHash("sha256").update(bytes).digest("hex");
 }
 
+function changeIdOf(upload: Pick<UploadRecord, "key" | "uploadId">): string {
+	return `upload:${upload.key}#${upload.uploadId}`;
+}
+
 function canonicalLanguage(tag: string): string {
 	return Intl.getCanonicalLocales(tag)[0] ?? tag;
 }
@@ -55,23 +65,39 @@ function canonicalLanguage(tag: string): string {
  * event and concurrently for any events.
  */
 export function makeIngestUpload(deps: IngestDeps) {
-	const { uploads, articles, agreements, clock } = deps;
+	const { uploads, articles, uploadRecords, agreements, clock } = deps;
+
+	/**
+	 * The report at a key describes the newest upload there (S3 sequencer order), whatever
+	 * order the uploads are processed in: an upload writes it only while it is the newest,
+	 * and checks again afterwards in case a newer one claimed the key while it wrote.
+	 */
+	async function writeReport(location: UploadLocation, record: UploadRecord): Promise<void> {
+		const key = reportKey(location);
+		const put = (report: UploadRecord["report"]) =>
+			uploads.put(key, `${JSON.stringify(report, null, 2)}\n`, {
+				contentType: "application/json; charset=utf-8",
+			});
+		if ((await uploadRecords.markNewest(record)).uploadId !== record.uploadId) return;
+		await put(record.report);
+		const newest = await uploadRecords.markNewest(record);
+		if (newest.uploadId !== record.uploadId) await put(newest.report);
+	}
 
 	async function finish(location: UploadLocation, record: UploadRecord): Promise<IngestResult> {
-		const key = reportKey(location);
 		await Promise.all([
-			uploads.put(key, `${JSON.stringify(record.report, null, 2)}\n`, {
-				contentType: "application/json; charset=utf-8",
-			}),
-			record.targets.length > 0 ? deps.publish(record.targets) : undefined,
+			writeReport(location, record),
+			record.targets.length > 0
+				? deps.publish({ changeId: changeIdOf(record), targets: record.targets })
+				: undefined,
 		]);
-		return { report: record.report, reportKey: key };
+		return { report: record.report, reportKey: reportKey(location) };
 	}
 
 	async function evaluate(
 		event: UploadEvent,
 		location: UploadLocation,
-		uploadKey: string,
+		identity: Pick<UploadRecord, "key" | "uploadId" | "order">,
 	): Promise<IngestCommit> {
 		const report = (
 			status: Report["status"],
@@ -90,9 +116,12 @@ export function makeIngestUpload(deps: IngestDeps) {
 			sha256: string | null,
 			errors: BundleIssue[],
 			extra: Partial<Report> = {},
-		) => ({
-			uploadKey,
-			upload: { report: report("rejected", sha256, { ...extra, errors }), targets: [] },
+		): IngestCommit => ({
+			upload: {
+				...identity,
+				report: report("rejected", sha256, { ...extra, errors }),
+				targets: [],
+			},
 			feedPuts: [],
 			feedDeletes: [],
 		});
@@ -136,7 +165,7 @@ export function makeIngestUpload(deps: IngestDeps) {
 			articleId: manifest.id,
 			language: canonicalLanguage(manifest.language),
 		};
-		const identity = {
+		const about = {
 			articleId: ref.articleId,
 			version: manifest.version,
 			language: ref.language,
@@ -146,11 +175,10 @@ export function makeIngestUpload(deps: IngestDeps) {
 			agreements.getAgreement(manifest.rights.agreement),
 		]);
 		const versioning = decideVersion(current, manifest.version, sha256);
-		if (versioning.kind === "reject") return rejected(sha256, [versioning.issue], identity);
+		if (versioning.kind === "reject") return rejected(sha256, [versioning.issue], about);
 		if (versioning.kind === "duplicate") {
 			return {
-				uploadKey,
-				upload: { report: report("duplicate", sha256, identity), targets: [] },
+				upload: { ...identity, report: report("duplicate", sha256, about), targets: [] },
 				feedPuts: [],
 				feedDeletes: [],
 			};
@@ -209,27 +237,62 @@ export function makeIngestUpload(deps: IngestDeps) {
 		);
 		const wasOrIsPublic = puts.length > 0 || before.length > 0;
 		const targets = wasOrIsPublic ? targetsForArticle(ref).map(targetId) : [];
+		const upload = { ...identity, report: report(next.status, sha256, about), targets };
 		return {
-			uploadKey,
-			upload: { report: report(next.status, sha256, identity), targets },
+			upload,
 			article: { next, previousVersion: current?.version ?? null },
 			feedPuts: puts,
 			feedDeletes: deletes.map(({ feedKey, sortKey }) => ({ feedKey, sortKey })),
+			...(targets.length > 0 ? { pending: { changeId: changeIdOf(upload), targets } } : {}),
 		};
+	}
+
+	/** Stores the commit; data the store refuses for good becomes a rejected report instead. */
+	async function commit(change: IngestCommit): Promise<IngestCommit | "lost-race"> {
+		try {
+			const result = await articles.commitIngest(change);
+			return result === "committed" ? change : "lost-race";
+		} catch (error) {
+			if (!(error instanceof UnstorableError)) throw error;
+			const { report } = change.upload;
+			const refused: IngestCommit = {
+				upload: {
+					...change.upload,
+					report: {
+						...report,
+						status: "rejected",
+						errors: [
+							{
+								code: "UNSTORABLE",
+								message: `the article passed validation but cannot be stored: ${error.message}`,
+							},
+						],
+					},
+					targets: [],
+				},
+				feedPuts: [],
+				feedDeletes: [],
+			};
+			return (await articles.commitIngest(refused)) === "committed" ? refused : "lost-race";
+		}
 	}
 
 	return async function ingestUpload(event: UploadEvent): Promise<IngestResult | undefined> {
 		const location = parseUploadKey(event.key);
 		if (!location) return undefined;
-		// The same upload redelivered has the same version id (or sequencer); a re-upload does not.
-		const uploadKey = `${event.key}#${event.versionId ?? event.sequencer ?? event.eTag ?? ""}`;
+		// The same upload redelivered has the same identity; a re-upload to the key does not.
+		const identity = {
+			key: event.key,
+			uploadId: uploadIdOf(event),
+			order: uploadOrder(event.sequencer),
+		};
 		for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-			const seen = await articles.getUpload(uploadKey);
+			const seen = await uploadRecords.getUpload(identity.key, identity.uploadId);
 			if (seen) return finish(location, seen);
-			const commit = await evaluate(event, location, uploadKey);
-			const result = await articles.commitIngest(commit);
-			if (result === "committed") return finish(location, commit.upload);
-			// "upload-exists": a concurrent delivery won; "article-changed": decide again.
+			const result = await commit(await evaluate(event, location, identity));
+			if (result !== "lost-race") return finish(location, result.upload);
+			// A concurrent delivery of this upload committed first (found above next time), or
+			// another upload of the article did: decide again.
 		}
 		throw new Error(`ingest of ${event.key} lost ${MAX_ATTEMPTS} races in a row`);
 	};

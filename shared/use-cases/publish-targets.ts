@@ -15,7 +15,7 @@ import {
 } from "../domain/render/render-pages.ts";
 import { renderRss } from "../domain/render/render-rss.ts";
 import { feedKey, parseTargetId, type Target } from "../domain/targets.ts";
-import type { ArticleStore, ObjectStore, PublishLedger } from "../ports.ts";
+import type { ArticleStore, ObjectStore, PendingChange, PublishLedger } from "../ports.ts";
 
 /** Newest items per feed (site.md); older ones go to archive documents in a later step. */
 const FEED_SIZE = 50;
@@ -43,7 +43,13 @@ export interface PublishDeps {
 	clock: () => Date;
 	/** Identifies this publisher in leases; unique per process. */
 	owner: string;
+	/**
+	 * How long a lease lasts unless renewed. Renewed while rendering, so it can be short: a
+	 * publisher that dies holding one blocks its target only this long.
+	 */
 	leaseMs: number;
+	/** Where a failed lease renewal is reported (the render goes on; its release will fail). */
+	onLeaseLost?: (targetId: string) => void;
 }
 
 function siteKey(path: string): string {
@@ -144,6 +150,20 @@ export function makePublishTargets(deps: PublishDeps) {
 		}
 	}
 
+	async function renderHoldingLease(id: string, target: Target): Promise<void> {
+		const renew = () =>
+			ledger.renew(id, deps.owner, deps.clock(), deps.leaseMs).then(
+				(held) => held || deps.onLeaseLost?.(id),
+				() => undefined,
+			);
+		const timer = setInterval(renew, deps.leaseMs / 3);
+		try {
+			await render(target);
+		} finally {
+			clearInterval(timer);
+		}
+	}
+
 	async function publishTarget(id: string): Promise<void> {
 		const target = parseTargetId(id);
 		// Bumped first: whoever holds the lease now sees the change and renders again.
@@ -151,7 +171,7 @@ export function makePublishTargets(deps: PublishDeps) {
 		let rev = await ledger.claim(id, deps.owner, deps.clock(), deps.leaseMs);
 		// Another publisher holds the lease; it re-renders until it has our revision too.
 		while (rev !== null) {
-			await render(target);
+			await renderHoldingLease(id, target);
 			const result = await ledger.release(id, deps.owner, rev);
 			rev = result.state === "stale" ? result.rev : null;
 		}
@@ -162,14 +182,38 @@ export function makePublishTargets(deps: PublishDeps) {
 	};
 }
 
-/** Publishes every target left stale, e.g. by a publisher that died holding a lease. */
-export function makePublishDirty(deps: {
+/**
+ * Publishes committed changes and forgets them once published. A change whose publisher
+ * died (after the commit, before or during the publish) stays pending for the sweep.
+ */
+export function makePublishChanges(deps: {
 	ledger: PublishLedger;
 	publish: (ids: string[]) => Promise<void>;
 }) {
-	return async function publishDirty(limit = 100): Promise<number> {
-		const ids = await deps.ledger.listDirty(limit);
-		await deps.publish(ids);
-		return ids.length;
-	};
+	const { ledger, publish } = deps;
+
+	async function publishChange(change: PendingChange): Promise<void> {
+		await publish(change.targets);
+		// Published, or bumped under a live lease whose holder renders it: either way the
+		// targets' own revisions now carry the change, so the pending record has done its job.
+		await ledger.settle(change.changeId);
+	}
+
+	/**
+	 * The schedule's sweep: every pending change and every target left dirty (e.g. by a
+	 * publisher that died holding a lease, once the lease has run out). Returns how many
+	 * targets it published.
+	 */
+	async function sweep(limit = 100): Promise<number> {
+		const [pending, dirty] = await Promise.all([
+			ledger.listPending(limit),
+			ledger.listDirty(limit),
+		]);
+		const targets = [...new Set([...pending.flatMap((change) => change.targets), ...dirty])];
+		await publish(targets);
+		await Promise.all(pending.map((change) => ledger.settle(change.changeId)));
+		return targets.length;
+	}
+
+	return { publishChange, sweep };
 }

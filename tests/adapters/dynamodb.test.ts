@@ -2,8 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DynamoDbAgreementStore } from "#shared/adapters/dynamodb/dynamodb-agreement-store.ts";
 import { DynamoDbArticleStore } from "#shared/adapters/dynamodb/dynamodb-article-store.ts";
 import { DynamoDbPublishLedger } from "#shared/adapters/dynamodb/dynamodb-publish-ledger.ts";
+import { DynamoDbUploadStore } from "#shared/adapters/dynamodb/dynamodb-upload-store.ts";
+import { UnstorableError } from "#shared/domain/store-errors.ts";
 import { feedEntriesFor } from "#shared/domain/targets.ts";
-import type { IngestCommit } from "#shared/ports.ts";
+import { uploadOrder } from "#shared/domain/upload.ts";
+import type { IngestCommit, UploadRecord } from "#shared/ports.ts";
 import { makeArticle } from "../helpers/articles.ts";
 import { startTestDynamoDb, type TestTable } from "../helpers/dynamodb.ts";
 
@@ -17,21 +20,28 @@ afterAll(async () => {
 
 const NOW = new Date("2026-01-01T00:00:00Z");
 
-function makeCommit(uploadKey: string, overrides: Partial<IngestCommit> = {}): IngestCommit {
+function makeUpload(uploadId: string, overrides: Partial<UploadRecord> = {}): UploadRecord {
+	return {
+		key: "incoming/science-news/a.zip",
+		uploadId,
+		order: uploadOrder(undefined),
+		report: {
+			bundle: "incoming/science-news/a.zip",
+			sha256: "0".repeat(64),
+			status: "published",
+			errors: [],
+			receivedAt: NOW.toISOString(),
+			processedAt: NOW.toISOString(),
+		},
+		targets: ["feed|en|latest"],
+		...overrides,
+	};
+}
+
+function makeCommit(uploadId: string, overrides: Partial<IngestCommit> = {}): IngestCommit {
 	const next = makeArticle();
 	return {
-		uploadKey,
-		upload: {
-			report: {
-				bundle: "incoming/science-news/a.zip",
-				sha256: next.sha256,
-				status: "published",
-				errors: [],
-				receivedAt: NOW.toISOString(),
-				processedAt: NOW.toISOString(),
-			},
-			targets: ["feed|en|latest"],
-		},
+		upload: makeUpload(uploadId),
 		article: { next, previousVersion: null },
 		feedPuts: feedEntriesFor(next),
 		feedDeletes: [],
@@ -41,10 +51,18 @@ function makeCommit(uploadKey: string, overrides: Partial<IngestCommit> = {}): I
 
 describe("DynamoDbArticleStore", () => {
 	it("commits an ingest and reads it back", async () => {
-		const store = new DynamoDbArticleStore(db.client, await db.createTable());
-		expect(await store.commitIngest(makeCommit("u1"))).toBe("committed");
+		const table = await db.createTable();
+		const store = new DynamoDbArticleStore(db.client, table);
+		const pending = { changeId: "upload:u1", targets: ["feed|en|latest", "home"] };
+		expect(await store.commitIngest(makeCommit("u1", { pending }))).toBe("committed");
 		expect(await store.getArticle(makeArticle())).toEqual(makeArticle());
-		expect((await store.getUpload("u1"))?.targets).toEqual(["feed|en|latest"]);
+		const uploads = new DynamoDbUploadStore(db.client, table);
+		expect(await uploads.getUpload("incoming/science-news/a.zip", "u1")).toEqual(makeUpload("u1"));
+		// The pending change is part of the same commit: a crash right after it leaves it behind.
+		const ledger = new DynamoDbPublishLedger(db.client, table);
+		expect(await ledger.listPending(10)).toEqual([pending]);
+		await ledger.settle(pending.changeId);
+		expect(await ledger.listPending(10)).toEqual([]);
 		expect(await store.listFeed("en/latest", 50)).toEqual(
 			feedEntriesFor(makeArticle()).map((e) => e.item),
 		);
@@ -66,6 +84,28 @@ describe("DynamoDbArticleStore", () => {
 		expect(
 			await store.commitIngest(makeCommit("u4", { article: { next: v2, previousVersion: 1 } })),
 		).toBe("article-changed");
+	});
+
+	it("turns an item DynamoDB refuses for good into an UnstorableError, committing nothing", async () => {
+		const table = await db.createTable();
+		const store = new DynamoDbArticleStore(db.client, table);
+		const huge = makeArticle({ byline: "x".repeat(450_000) });
+		const commit = makeCommit("u1", {
+			article: { next: huge, previousVersion: null },
+			feedPuts: feedEntriesFor(huge),
+		});
+		await expect(store.commitIngest(commit)).rejects.toBeInstanceOf(UnstorableError);
+		// A key the marshaller rejects (a prototype name), before anything is sent.
+		const odd = makeArticle({
+			rights: JSON.parse('{"holder":"H","agreement":"a","constructor":{"x":1}}'),
+		});
+		await expect(
+			store.commitIngest(makeCommit("u2", { article: { next: odd, previousVersion: null } })),
+		).rejects.toBeInstanceOf(UnstorableError);
+		expect(await store.getArticle(huge)).toBeUndefined();
+		expect(
+			await new DynamoDbUploadStore(db.client, table).getUpload(huge.bundleKey, "u1"),
+		).toBeUndefined();
 	});
 
 	it("lists a feed newest first, at most `limit` items", async () => {
@@ -114,6 +154,37 @@ describe("DynamoDbPublishLedger", () => {
 		expect(await ledger.claim("t", "a", NOW, 1000)).toBe(1);
 		expect(await ledger.claim("t", "b", new Date(NOW.getTime() + 2000), 1000)).toBe(1);
 		expect(await ledger.release("t", "a", 1)).toEqual({ state: "lost" });
+	});
+
+	it("renews a lease only for its holder", async () => {
+		const ledger = new DynamoDbPublishLedger(db.client, await db.createTable());
+		await ledger.request("t");
+		expect(await ledger.claim("t", "a", NOW, 1000)).toBe(1);
+		expect(await ledger.renew("t", "a", new Date(NOW.getTime() + 900), 1000)).toBe(true);
+		// Renewed: still held 1.5 s after the claim, though the first lease ran 1 s.
+		expect(await ledger.claim("t", "b", new Date(NOW.getTime() + 1500), 1000)).toBeNull();
+		expect(await ledger.renew("t", "b", NOW, 1000)).toBe(false);
+	});
+});
+
+describe("DynamoDbUploadStore", () => {
+	it("keeps every upload at a key and names the newest by sequencer, whatever the order of calls", async () => {
+		const table = await db.createTable();
+		const store = new DynamoDbArticleStore(db.client, table);
+		const uploads = new DynamoDbUploadStore(db.client, table);
+		const older = makeUpload("v1", { order: uploadOrder("0055AB9F1F1A7C2D01") });
+		const newer = makeUpload("v2", { order: uploadOrder("0055AB9F1F1A7C2D0A") });
+		for (const upload of [newer, older]) {
+			await store.commitIngest({ upload, feedPuts: [], feedDeletes: [] });
+		}
+		// The newer upload is processed first; the older one must not take the key back.
+		expect(await uploads.markNewest(newer)).toEqual(newer);
+		expect(await uploads.markNewest(older)).toEqual(newer);
+		// Marking the newest again (a redelivery) changes nothing.
+		expect(await uploads.markNewest(newer)).toEqual(newer);
+		expect((await uploads.listUploads(newer.key)).map((u) => u.uploadId)).toEqual(["v1", "v2"]);
+		// An upload found later without its event (no sequencer) never displaces one with it.
+		expect(await uploads.markNewest(makeUpload("v0"))).toEqual(newer);
 	});
 });
 

@@ -180,7 +180,7 @@ describe("stateless stack", () => {
 	});
 
 	it("publishes on a schedule, so nothing stays stale after a failed publisher", () => {
-		stateless.hasResourceProperties("AWS::Events::Rule", { ScheduleExpression: "rate(5 minutes)" });
+		stateless.hasResourceProperties("AWS::Events::Rule", { ScheduleExpression: "rate(1 minute)" });
 	});
 });
 

@@ -9,7 +9,10 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import type { Article, ArticleRef } from "../../domain/article.ts";
 import type { FeedItem } from "../../domain/targets.ts";
-import type { ArticleStore, CommitResult, IngestCommit, UploadRecord } from "../../ports.ts";
+import { UnstorableError } from "../../domain/store-errors.ts";
+import type { ArticleStore, CommitResult, IngestCommit } from "../../ports.ts";
+import { pendingItem } from "./dynamodb-publish-ledger.ts";
+import { toUploadAttributes, uploadItemKey } from "./dynamodb-upload-store.ts";
 
 type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
 
@@ -18,6 +21,29 @@ const LANGUAGES_KEY = { pk: "SITE", sk: "LANGUAGES" };
 
 export function articlePk(ref: ArticleRef): string {
 	return `ARTICLE#${ref.partnerId}#${ref.articleId}#${ref.language}`;
+}
+
+/**
+ * Why DynamoDB refused the data for good, or `undefined` for faults a retry may cure
+ * (throttling, conflicts, a server or network error). The marshaller throws plain errors
+ * before anything is sent; the service answers ValidationException for items over 400 KB
+ * and malformed attributes, or cancels a transaction with a ValidationError reason.
+ */
+function whyUnstorable(error: unknown): string | undefined {
+	if (!(error instanceof Error)) return undefined;
+	const sent = "$metadata" in error;
+	if (!sent && (error instanceof TypeError || error instanceof RangeError)) {
+		return `the data cannot be written (${error.message})`;
+	}
+	if (!sent && /marshall|Unsupported type|Pass options\.|convertClassInstanceToMap/i.test(error.message)) {
+		return `the data cannot be written (${error.message})`;
+	}
+	if (error.name === "ValidationException") return `the store refused it (${error.message})`;
+	if (error instanceof TransactionCanceledException) {
+		const reason = error.CancellationReasons?.find((r) => r.Code === "ValidationError");
+		if (reason) return `the store refused it (${reason.Message ?? "validation error"})`;
+	}
+	return undefined;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -57,17 +83,6 @@ export class DynamoDbArticleStore implements ArticleStore {
 			start = page.LastEvaluatedKey;
 		} while (start);
 		return versions;
-	}
-
-	async getUpload(uploadKey: string): Promise<UploadRecord | undefined> {
-		const { Item } = await this.client.send(
-			new GetCommand({
-				TableName: this.tableName,
-				Key: { pk: `UPLOAD#${uploadKey}`, sk: "UPLOAD" },
-				ConsistentRead: true,
-			}),
-		);
-		return Item ? { report: Item.report, targets: Item.targets } : undefined;
 	}
 
 	async listFeed(feedKey: string, limit: number): Promise<FeedItem[]> {
@@ -110,7 +125,10 @@ export class DynamoDbArticleStore implements ArticleStore {
 			{
 				Put: {
 					TableName: this.tableName,
-					Item: { pk: `UPLOAD#${commit.uploadKey}`, sk: "UPLOAD", ...commit.upload },
+					Item: {
+						...uploadItemKey(commit.upload.key, commit.upload.uploadId),
+						...toUploadAttributes(commit.upload),
+					},
 					ConditionExpression: "attribute_not_exists(pk)",
 				},
 			},
@@ -174,11 +192,17 @@ export class DynamoDbArticleStore implements ArticleStore {
 			});
 		}
 
+		if (commit.pending) {
+			items.push({ Put: { TableName: this.tableName, Item: pendingItem(commit.pending) } });
+		}
+
 		for (let attempt = 0; ; attempt++) {
 			try {
 				await this.client.send(new TransactWriteCommand({ TransactItems: items }));
 				return "committed";
 			} catch (error) {
+				const unstorable = whyUnstorable(error);
+				if (unstorable) throw new UnstorableError(unstorable, { cause: error });
 				if (!(error instanceof TransactionCanceledException)) throw error;
 				const reasons = error.CancellationReasons ?? [];
 				if (reasons[0]?.Code === "ConditionalCheckFailed") return "upload-exists";

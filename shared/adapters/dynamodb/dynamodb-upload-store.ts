@@ -1,0 +1,118 @@
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import {
+	type DynamoDBDocumentClient,
+	GetCommand,
+	QueryCommand,
+	UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
+import type { Report } from "../../domain/report.ts";
+import type { UploadRecord, UploadStore } from "../../ports.ts";
+
+/** The item of one processed upload: in the upload's own partition, one sort key per version. */
+export function uploadItemKey(key: string, uploadId: string) {
+	return { pk: `UPLOAD#${key}`, sk: `ID#${uploadId}` };
+}
+
+// One item per key names the newest upload there: the one whose report the partner reads.
+function newestItemKey(key: string) {
+	return { pk: `UPLOAD#${key}`, sk: "NEWEST" };
+}
+
+/** The attributes an upload record is stored with, beside its keys. */
+export function toUploadAttributes(record: UploadRecord) {
+	return {
+		key: record.key,
+		uploadId: record.uploadId,
+		order: record.order,
+		report: record.report,
+		targets: record.targets,
+	};
+}
+
+function toUploadRecord(item: Record<string, unknown>): UploadRecord {
+	return {
+		key: String(item.key),
+		uploadId: String(item.uploadId),
+		order: String(item.order),
+		report: item.report as Report,
+		targets: (item.targets as string[] | undefined) ?? [],
+	};
+}
+
+/** Upload records in DynamoDB: each upload's own record, and which one is newest per key. */
+export class DynamoDbUploadStore implements UploadStore {
+	constructor(
+		private readonly client: DynamoDBDocumentClient,
+		private readonly tableName: string,
+	) {}
+
+	async getUpload(key: string, uploadId: string): Promise<UploadRecord | undefined> {
+		const { Item } = await this.client.send(
+			new GetCommand({
+				TableName: this.tableName,
+				Key: uploadItemKey(key, uploadId),
+				ConsistentRead: true,
+			}),
+		);
+		return Item ? toUploadRecord(Item) : undefined;
+	}
+
+	async listUploads(key: string): Promise<UploadRecord[]> {
+		const records: UploadRecord[] = [];
+		let start: Record<string, unknown> | undefined;
+		do {
+			const page = await this.client.send(
+				new QueryCommand({
+					TableName: this.tableName,
+					KeyConditionExpression: "pk = :pk AND begins_with(sk, :id)",
+					ExpressionAttributeValues: { ":pk": `UPLOAD#${key}`, ":id": "ID#" },
+					ConsistentRead: true,
+					ExclusiveStartKey: start,
+				}),
+			);
+			records.push(...(page.Items ?? []).map(toUploadRecord));
+			start = page.LastEvaluatedKey;
+		} while (start);
+		return records.sort(
+			(a, b) =>
+				a.order.localeCompare(b.order) || a.report.receivedAt.localeCompare(b.report.receivedAt),
+		);
+	}
+
+	async markNewest(record: UploadRecord): Promise<UploadRecord> {
+		try {
+			await this.client.send(
+				new UpdateCommand({
+					TableName: this.tableName,
+					Key: newestItemKey(record.key),
+					UpdateExpression:
+						"SET #key = :key, uploadId = :id, #order = :order, report = :report, targets = :targets",
+					// Only a later upload (S3 sequencer order) takes the key over; the same one may
+					// mark itself again, so a redelivered event converges to the same answer.
+					ConditionExpression:
+						"attribute_not_exists(pk) OR #order < :order OR (#order = :order AND uploadId = :id)",
+					ExpressionAttributeNames: { "#key": "key", "#order": "order" },
+					ExpressionAttributeValues: {
+						":key": record.key,
+						":id": record.uploadId,
+						":order": record.order,
+						":report": record.report,
+						":targets": record.targets,
+					},
+				}),
+			);
+			return record;
+		} catch (error) {
+			if (!(error instanceof ConditionalCheckFailedException)) throw error;
+			const { Item } = await this.client.send(
+				new GetCommand({
+					TableName: this.tableName,
+					Key: newestItemKey(record.key),
+					ConsistentRead: true,
+				}),
+			);
+			if (!Item) throw new Error(`newest upload at ${record.key} vanished`);
+			return toUploadRecord(Item);
+		}
+	}
+}
