@@ -57,7 +57,8 @@ export class SyndicateFunction extends NodejsFunction {
 				sourceMap: true,
 				target: "node24",
 				mainFields: ["module", "main"],
-				// ESM bundles have no `require`; feed's dependency sax needs one for "stream".
+				// ESM bundles have no `require`; CommonJS dependencies (postcss under sanitize-html)
+				// require Node's built-in modules through it.
 				banner:
 					"import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
 			},

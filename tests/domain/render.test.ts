@@ -25,6 +25,8 @@ function makeDocument() {
 }
 
 const xml = new XMLParser({
+	// Numeric character references are XML; this parser decodes them only with htmlEntities.
+	htmlEntities: true,
 	ignoreAttributes: false,
 	attributeNamePrefix: "@",
 	isArray: (name) => ["item", "entry", "category", "link"].includes(name),
@@ -47,8 +49,15 @@ describe("feed renderers", () => {
 			"with permission from The Science News Ltd. Unauthorized reproduction",
 		);
 		expect(item["dc:creator"]).toBe("Hanako Yamada");
+		expect(item["dc:rights"]).toContain("translated by JST");
 		expect(item.pubDate).toBe("Wed, 10 Jan 2024 00:00:00 GMT");
+		expect(item.enclosure).toEqual({
+			"@url": `${SITE}/media/en/science-news/2024-01-test-article/images/photo.png`,
+			"@length": "68",
+			"@type": "image/png",
+		});
 		expect(out).not.toContain("<author>");
+		expect(out).not.toContain("CDATA");
 		expect(out).toMatchSnapshot();
 	});
 
@@ -63,15 +72,23 @@ describe("feed renderers", () => {
 		);
 		expect(feed.updated).toBe("2024-01-10T00:00:00.000Z");
 		const [entry] = feed.entry;
-		// type="html": the HTML-decoded title is the plain headline.
-		expect(entry.title["#text"]).toBe("Tokyo &amp; Osaka &lt;agree&gt; on &quot;green&quot; rules");
+		// type="text": the title is the plain headline, not HTML.
+		expect(entry.title["@type"]).toBe("text");
+		expect(entry.title["#text"]).toBe('Tokyo & Osaka <agree> on "green" rules');
+		expect(entry.summary["#text"]).toBe("A teaser with <b>markup-like</b> text & an ampersand.");
 		expect(entry.author.name).toBe("Hanako Yamada");
-		expect(entry.rights).toContain("translated by JST");
+		expect(entry.rights["#text"]).toContain("translated by JST");
+		expect(entry.link.find((l: Record<string, string>) => l["@rel"] === "enclosure")).toEqual({
+			"@rel": "enclosure",
+			"@type": "image/png",
+			"@length": "68",
+			"@href": `${SITE}/media/en/science-news/2024-01-test-article/images/photo.png`,
+		});
 		expect(entry.category.map((c: Record<string, string>) => c["@term"])).toEqual([
 			"energy",
 			"policy",
 		]);
-		expect(out).not.toMatch(/label=|scheme=|undefined/);
+		expect(out).not.toMatch(/label=|scheme=|undefined|CDATA/);
 		expect(out).toMatchSnapshot();
 	});
 

@@ -82,7 +82,7 @@ describe("upload → ingest → DynamoDB → S3 → feeds, on the real local ser
 
 		const atom = await get("/feeds/en/latest.atom");
 		expect(atom.headers.get("content-type")).toBe("application/atom+xml; charset=utf-8");
-		expect(xml.parse(await atom.text()).feed.entry[0].rights).toBe(ATTRIBUTION);
+		expect(xml.parse(await atom.text()).feed.entry[0].rights["#text"]).toBe(ATTRIBUTION);
 
 		const json = await get("/feeds/en/latest.json");
 		expect(json.headers.get("content-type")).toBe("application/feed+json; charset=utf-8");

@@ -1,41 +1,62 @@
-import { Feed } from "feed";
 import { type FeedDocument, itemContentHtml } from "./feed-document.ts";
-import { absoluteUrl, escapeHtml } from "./html.ts";
+import { absoluteUrl } from "./html.ts";
+import { escapeXmlAttribute, XML_DECLARATION, xmlElement } from "./xml.ts";
 
-const ATOM_ROOT = '<feed xmlns="http://www.w3.org/2005/Atom">';
+/** RFC 3339 date-time in UTC: `2024-01-10T00:00:00.000Z`. */
+function rfc3339(instant: Date | string): string {
+	return new Date(instant).toISOString();
+}
 
-/** Atom 1.0 (RFC 4287) with `xml:lang`, an author and rights on every entry. */
+/**
+ * Atom 1.0 (RFC 4287) with `xml:lang`, an author and rights on every entry. Titles, summaries
+ * and rights are plain text (type="text"); the content is escaped HTML. Never CDATA.
+ */
 export function renderAtom(doc: FeedDocument): string {
-	const feed = new Feed({
-		id: doc.id,
-		title: doc.title,
-		description: doc.description,
-		link: doc.homeUrl,
-		updated: doc.updated,
-		generator: "Syndicate",
-		author: { name: "Syndicate" },
-		feedLinks: { atom: doc.selfUrls.atom },
-	});
+	const lines = [
+		XML_DECLARATION,
+		`<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${escapeXmlAttribute(doc.language)}">`,
+		`  ${xmlElement("id", {}, doc.id)}`,
+		`  ${xmlElement("title", { type: "text" }, doc.title)}`,
+		`  ${xmlElement("subtitle", { type: "text" }, doc.description)}`,
+		`  ${xmlElement("updated", {}, rfc3339(doc.updated))}`,
+		`  ${xmlElement("link", { rel: "self", type: "application/atom+xml", href: doc.selfUrls.atom })}`,
+		`  ${xmlElement("link", { rel: "alternate", type: "text/html", href: doc.homeUrl })}`,
+		"  <author>",
+		`    ${xmlElement("name", {}, "Syndicate")}`,
+		"  </author>",
+		`  ${xmlElement("generator", {}, "Syndicate")}`,
+	];
 	for (const item of doc.items) {
-		feed.addItem({
-			// `feed` marks Atom titles and summaries type="html": plain text must be escaped.
-			title: escapeHtml(item.headline),
-			id: item.id,
-			link: absoluteUrl(doc.siteUrl, item.path),
-			date: new Date(item.versionCreated),
-			published: new Date(item.firstCreated),
-			description: escapeHtml(item.summary ?? item.headline),
-			content: itemContentHtml(item, doc.siteUrl),
-			author: [{ name: item.byline ?? item.holder }],
-			category: item.subjects.map((term) => ({ term })),
-			copyright: item.attribution,
-		});
+		lines.push(
+			"  <entry>",
+			`    ${xmlElement("id", {}, item.id)}`,
+			`    ${xmlElement("title", { type: "text" }, item.headline)}`,
+			`    ${xmlElement("link", { rel: "alternate", type: "text/html", href: absoluteUrl(doc.siteUrl, item.path) })}`,
+			`    ${xmlElement("published", {}, rfc3339(item.firstCreated))}`,
+			`    ${xmlElement("updated", {}, rfc3339(item.versionCreated))}`,
+		);
+		// Optional: the content is inline HTML, so RFC 4287 needs no summary beside it.
+		if (item.summary) lines.push(`    ${xmlElement("summary", { type: "text" }, item.summary)}`);
+		lines.push(
+			`    ${xmlElement("content", { type: "html" }, itemContentHtml(item, doc.siteUrl))}`,
+			"    <author>",
+			`      ${xmlElement("name", {}, item.byline ?? item.holder)}`,
+			"    </author>",
+			...item.subjects.map((term) => `    ${xmlElement("category", { term })}`),
+			`    ${xmlElement("rights", { type: "text" }, item.attribution)}`,
+		);
+		if (item.image) {
+			lines.push(
+				`    ${xmlElement("link", {
+					rel: "enclosure",
+					type: item.image.contentType,
+					length: item.image.bytes,
+					href: absoluteUrl(doc.siteUrl, item.image.path),
+				})}`,
+			);
+		}
+		lines.push("  </entry>");
 	}
-	const xml = feed.atom1();
-	// `feed` has no option for the feed's language; xml:lang on the root is how Atom says it.
-	if (!xml.includes(ATOM_ROOT)) throw new Error("unexpected Atom root element from feed");
-	return xml.replace(
-		ATOM_ROOT,
-		`<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${doc.language}">`,
-	);
+	lines.push("</feed>", "");
+	return lines.join("\n");
 }
