@@ -44,6 +44,12 @@ export interface Article {
 	bodyKey: string;
 	status: ArticleStatus;
 	permission: PermissionRecord;
+	/** Counts every committed change to the article: the optimistic lock of each commit. */
+	revision: number;
+	/** An ops takedown (a complaint, a legal order): holds across new versions until restored. */
+	takedown?: { at: string; by: string; reason: string };
+	/** The next instant the decision can change by itself (a window or an embargo). */
+	dueAt?: string;
 	/** The upload this version came from, and its byte-for-byte archive copy. */
 	bundleKey: string;
 	archiveKey: string;
@@ -57,14 +63,15 @@ export interface ArticleRef {
 	language: string;
 }
 
-/** The status rule: takedown first, then permission, then embargo. */
+/** The status rule: takedown first (the partner's or ops'), then permission, then embargo. */
 export function decideStatus(input: {
 	pubStatus: Article["pubStatus"];
+	takenDown?: boolean;
 	permission: PermissionRecord;
 	embargoUntil?: string | undefined;
 	now: Date;
 }): ArticleStatus {
-	if (input.pubStatus !== "usable") return "withdrawn";
+	if (input.pubStatus !== "usable" || input.takenDown) return "withdrawn";
 	if (input.permission.decision !== "granted") return "pending-permission";
 	if (input.embargoUntil && Date.parse(input.embargoUntil) > input.now.getTime())
 		return "embargoed";
@@ -77,11 +84,20 @@ export function articlePath(ref: ArticleRef): string {
 }
 
 /**
- * Site path of a published image. Not versioned: a takedown must be able to find and remove
- * every photo an article ever showed, and the edge caches it only as long as the page.
+ * Site bucket key of a published image, the bundle path as it is (no leading slash). Not
+ * versioned: a takedown must be able to find and remove every photo an article ever showed,
+ * and the edge caches it only as long as the page.
+ */
+export function imageKey(ref: ArticleRef, image: Pick<StoredImage, "file">): string {
+	return ["media", ref.language, ref.partnerId, ref.articleId, image.file].join("/");
+}
+
+/**
+ * URL path of a published image: {@link imageKey} with every segment percent-encoded, so that a
+ * `#`, `?`, `%` or space in a file name stays part of the path; the edge decodes it back.
  */
 export function imagePath(ref: ArticleRef, image: Pick<StoredImage, "file">): string {
-	return `/media/${ref.language}/${ref.partnerId}/${ref.articleId}/${image.file}`;
+	return `/${imageKey(ref, image).split("/").map(encodeURIComponent).join("/")}`;
 }
 
 /** The feed item id: a URN that no new version, re-publish or domain move changes. */

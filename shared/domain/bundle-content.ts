@@ -1,7 +1,7 @@
 import { type BundleIssue, BundleRejectedError, rejectBundle } from "./errors.ts";
-import { type Manifest, parseManifest } from "./manifest.ts";
+import { type Manifest, manifestLimits, parseManifest } from "./manifest.ts";
 import { type ImageType, imageTypeOfName, sniffImageType } from "./media.ts";
-import type { Bundle } from "./read-bundle.ts";
+import { type Bundle, entryName } from "./read-bundle.ts";
 import { sanitizeBody } from "./sanitize-body.ts";
 
 export interface BundleImage {
@@ -20,16 +20,22 @@ export interface BundleContent {
 	images: BundleImage[];
 }
 
-// Exporters often write `./article.html`; it names the same entry.
-function entryPath(path: string): string {
-	return path.replace(/^(\.\/)+/, "");
-}
-
 /**
  * Reads the manifest, the body and the images a bundle names, and nothing else.
  * Every problem with the body and images is reported, not only the first.
  */
 export async function readBundleContent(bundle: Bundle): Promise<BundleContent> {
+	const manifestSize = bundle.size("manifest.json");
+	if (manifestSize === undefined)
+		rejectBundle("MANIFEST_MISSING", "manifest.json is not at the root of the zip");
+	// Decided from the central directory, before inflating a byte of it.
+	if (manifestSize > manifestLimits.maxBytes) {
+		rejectBundle(
+			"TOO_LARGE",
+			`manifest.json is ${manifestSize} bytes uncompressed; the limit is ${manifestLimits.maxBytes}`,
+			"manifest.json",
+		);
+	}
 	const manifestBytes = await bundle.read("manifest.json");
 	if (!manifestBytes)
 		rejectBundle("MANIFEST_MISSING", "manifest.json is not at the root of the zip");
@@ -37,7 +43,7 @@ export async function readBundleContent(bundle: Bundle): Promise<BundleContent> 
 
 	const issues: BundleIssue[] = [];
 	let bodyHtml = "";
-	const bodyBytes = await bundle.read(entryPath(manifest.body));
+	const bodyBytes = await bundle.read(entryName(manifest.body));
 	if (!bodyBytes) {
 		issues.push({
 			code: "BODY_MISSING",
@@ -62,7 +68,7 @@ export async function readBundleContent(bundle: Bundle): Promise<BundleContent> 
 	const images: BundleImage[] = [];
 	for (const [i, image] of manifest.images.entries()) {
 		const path = `images[${i}].file`;
-		const bytes = await bundle.read(entryPath(image.file));
+		const bytes = await bundle.read(entryName(image.file));
 		if (!bytes) {
 			issues.push({
 				code: "IMAGE_MISSING",
@@ -84,7 +90,7 @@ export async function readBundleContent(bundle: Bundle): Promise<BundleContent> 
 			continue;
 		}
 		images.push({
-			file: entryPath(image.file),
+			file: entryName(image.file),
 			bytes,
 			contentType: actual,
 			...(image.caption ? { caption: image.caption } : {}),

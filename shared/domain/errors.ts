@@ -14,6 +14,8 @@ export const errorCodes = [
 	"VERSION_CONFLICT",
 	"STALE_VERSION",
 	"UNKNOWN_PARTNER",
+	"DUPLICATE_ENTRY",
+	"UNSTORABLE",
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

@@ -5,8 +5,29 @@ import { type BundleIssue, BundleRejectedError, rejectBundle } from "./errors.ts
 // controls, lone surrogates and the non-characters U+FFFE/U+FFFF.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is its job.
 const FORBIDDEN_CHARACTER = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\ufffe\uffff]|\p{Cs}/u;
+// Invisible characters that make one file name look like another (bidi overrides, zero-width
+// spaces, BOMs): refused in file references, as zip entry names refuse them.
+const FORMAT_CHARACTER = /\p{Cf}/u;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 const FULL_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * Bounds on what a manifest may hold (bundle.md). Together they keep an accepted article well
+ * inside one DynamoDB item (400 KB) and under its nesting limit (32 levels).
+ */
+export const manifestLimits = {
+	/** Uncompressed size of `manifest.json`, in bytes. */
+	maxBytes: 128 * 1024,
+	/** Levels of nesting anywhere in the JSON, the manifest object itself being level 1. */
+	maxDepth: 10,
+	maxImages: 50,
+	/** Distinct subjects. */
+	maxSubjects: 20,
+	/** Characters in `body` and `images[].file`. */
+	maxPathLength: 255,
+	/** Characters in a language tag: RFC 5646 asks every implementation to handle 35. */
+	maxLanguageLength: 35,
+} as const;
 
 function text(options: { min?: number; max?: number } = {}) {
 	return z
@@ -37,7 +58,7 @@ const dateTime = text().refine(isValidInstant, {
 	error: "must be an RFC 3339 date-time with a time zone, e.g. 2023-02-20T09:00:00+09:00",
 });
 
-const languageTag = text().refine(
+const languageTag = text({ max: manifestLimits.maxLanguageLength }).refine(
 	(s) => {
 		try {
 			return (
@@ -50,18 +71,23 @@ const languageTag = text().refine(
 	{ error: "must be a BCP 47 language tag, e.g. en, zh, zh-Hant" },
 );
 
-const bundlePath = text({ min: 1 });
+const bundlePath = text({ min: 1, max: manifestLimits.maxPathLength }).refine(
+	(s) => !FORMAT_CHARACTER.test(s),
+	{ error: "contains an invisible format or bidi control character" },
+);
 
-const imageSchema = z.looseObject({
+// z.object strips unknown keys at every level: only the fields below are ever stored, so an
+// unknown field can make nothing unstorable (`__proto__`, `constructor`, 32-level nesting).
+const imageSchema = z.object({
 	file: bundlePath.refine((s) => /\.(jpe?g|png|webp)$/i.test(s), {
 		error: "must name a .jpg, .jpeg, .png or .webp file",
 	}),
-	caption: text().optional(),
-	credit: text().optional(),
-	alt: text().optional(),
+	caption: text({ max: 1000 }).optional(),
+	credit: text({ max: 300 }).optional(),
+	alt: text({ max: 1000 }).optional(),
 });
 
-const manifestSchema = z.looseObject({
+const manifestSchema = z.object({
 	schema: z.literal("syndication-bundle/1", { error: 'must be "syndication-bundle/1"' }),
 	id: text().regex(/^[a-z0-9][a-z0-9._-]{0,127}$/, {
 		error: "must match ^[a-z0-9][a-z0-9._-]{0,127}$",
@@ -73,7 +99,7 @@ const manifestSchema = z.looseObject({
 	language: languageTag,
 	headline: text({ min: 1, max: 300 }),
 	summary: text({ max: 1000 }).optional(),
-	byline: text().optional(),
+	byline: text({ max: 300 }).optional(),
 	body: bundlePath.refine((s) => /\.html?$/i.test(s), { error: "must name an .html file" }),
 	firstCreated: dateTime,
 	versionCreated: dateTime,
@@ -82,16 +108,26 @@ const manifestSchema = z.looseObject({
 		.array(text().regex(/^[a-z0-9-]{1,64}$/, { error: "must match ^[a-z0-9-]{1,64}$" }), {
 			error: "must be an array of subject slugs",
 		})
+		// A subject named twice is one subject; twice would be two writes of one feed row.
+		.transform((subjects) => [...new Set(subjects)])
+		.refine((subjects) => subjects.length <= manifestLimits.maxSubjects, {
+			error: `must have at most ${manifestLimits.maxSubjects} distinct subjects`,
+		})
 		.default([]),
-	images: z.array(imageSchema, { error: "must be an array of images" }).default([]),
+	images: z
+		.array(imageSchema, { error: "must be an array of images" })
+		.max(manifestLimits.maxImages, {
+			error: `must have at most ${manifestLimits.maxImages} images`,
+		})
+		.default([]),
 	original: z
-		.looseObject({
+		.object({
 			language: languageTag,
-			headline: text().optional(),
-			url: text()
+			headline: text({ max: 300 }).optional(),
+			url: text({ max: 2048 })
 				.refine((s) => URL.canParse(s) && /^https?:/i.test(s), { error: "must be an http(s) URL" })
 				.optional(),
-			publication: text().optional(),
+			publication: text({ max: 300 }).optional(),
 			publishedAt: text()
 				.refine((s) => isValidInstant(s) || (FULL_DATE.test(s) && isCalendarDate(s)), {
 					error: "must be an RFC 3339 date or date-time",
@@ -99,18 +135,18 @@ const manifestSchema = z.looseObject({
 				.optional(),
 		})
 		.optional(),
-	rights: z.looseObject(
+	rights: z.object(
 		{
-			holder: text({ min: 1 }),
-			translator: text().optional(),
-			agreement: text({ min: 1 }),
-			notice: text().optional(),
+			holder: text({ min: 1, max: 300 }),
+			translator: text({ max: 300 }).optional(),
+			agreement: text({ min: 1, max: 128 }),
+			notice: text({ max: 1000 }).optional(),
 		},
 		{ error: "must be an object with holder and agreement" },
 	),
 });
 
-/** A manifest that passed bundle.md's rules; unknown fields are kept as they came. */
+/** A manifest that passed bundle.md's rules; unknown fields are dropped (the archive keeps them). */
 export type Manifest = z.infer<typeof manifestSchema>;
 export type ManifestImage = Manifest["images"][number];
 
@@ -124,10 +160,41 @@ export function formatPath(path: readonly PropertyKey[]): string {
 }
 
 /**
- * Decodes and validates `manifest.json`. Bytes that are not UTF-8 JSON are
- * `MANIFEST_INVALID_JSON`; every failing field is its own `MANIFEST_INVALID`.
+ * The path of the first value (in document order) nested deeper than `maxDepth`, or
+ * `undefined`. Iterative: a hostile manifest 5,000 levels deep must not overflow the stack.
+ */
+function findTooDeep(root: unknown, maxDepth: number): PropertyKey[] | undefined {
+	const stack: { value: unknown; depth: number; path: PropertyKey[] }[] = [
+		{ value: root, depth: 1, path: [] },
+	];
+	for (let next = stack.pop(); next; next = stack.pop()) {
+		const { value, depth, path } = next;
+		if (typeof value !== "object" || value === null) continue;
+		if (depth > maxDepth) return path;
+		const children: [PropertyKey, unknown][] = Array.isArray(value)
+			? [...value.entries()]
+			: Object.entries(value);
+		for (const [key, child] of children.reverse()) {
+			stack.push({ value: child, depth: depth + 1, path: [...path, key] });
+		}
+	}
+	return undefined;
+}
+
+/**
+ * Decodes and validates `manifest.json`. More than {@link manifestLimits}.maxBytes is
+ * `TOO_LARGE`; bytes that are not UTF-8 JSON are `MANIFEST_INVALID_JSON`; nesting deeper than
+ * `maxDepth` is one `MANIFEST_INVALID`; otherwise every failing field is its own
+ * `MANIFEST_INVALID`.
  */
 export function parseManifest(bytes: Uint8Array): Manifest {
+	if (bytes.byteLength > manifestLimits.maxBytes) {
+		rejectBundle(
+			"TOO_LARGE",
+			`manifest.json is ${bytes.byteLength} bytes; the limit is ${manifestLimits.maxBytes}`,
+			"manifest.json",
+		);
+	}
 	let data: unknown;
 	try {
 		data = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
@@ -141,6 +208,15 @@ export function parseManifest(bytes: Uint8Array): Manifest {
 	}
 	if (typeof data !== "object" || data === null || Array.isArray(data)) {
 		rejectBundle("MANIFEST_INVALID", "manifest.json must hold a JSON object", "manifest.json");
+	}
+	const tooDeep = findTooDeep(data, manifestLimits.maxDepth);
+	if (tooDeep) {
+		const path = formatPath(tooDeep);
+		rejectBundle(
+			"MANIFEST_INVALID",
+			`${path} nests deeper than ${manifestLimits.maxDepth} levels`,
+			path,
+		);
 	}
 	const result = manifestSchema.safeParse(data);
 	if (result.success) return result.data;

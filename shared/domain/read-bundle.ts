@@ -18,21 +18,40 @@ export const bundleLimits: BundleLimits = {
 	maxEntryBytes: 20 * MiB,
 };
 
-/** An opened bundle: the entry list is known, entry bytes are inflated only when asked for. */
+/**
+ * An opened bundle: the entry list is known, entry bytes are inflated only when asked for.
+ * Paths are looked up by {@link entryName}, so `./a.html` and `a.html` name the same file.
+ */
 export interface Bundle {
+	/** Every file's name, in {@link entryName} form. */
 	readonly paths: readonly string[];
 	has(path: string): boolean;
+	/** The uncompressed size the central directory declares; `undefined` when there is no such file. */
+	size(path: string): number | undefined;
 	/** Inflates one entry; `undefined` when the bundle has no such file. */
 	read(path: string): Promise<Buffer | undefined>;
 }
 
 const S_IFMT = 0o170000;
 const S_IFLNK = 0o120000;
-// Control characters have no business in a path and would corrupt keys and reports.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is its job.
-const CONTROL = /[\u0000-\u001f\u007f]/;
+// Control characters have no business in a path and would corrupt keys and reports; format
+// characters (bidi overrides, zero-width spaces, BOMs) make one name look like another.
+const CONTROL = /\p{Cc}/u;
+const FORMAT = /\p{Cf}/u;
 
-/** Why an entry path is unsafe (bundle.md, "Entry paths"), or `undefined` when it is fine. */
+/**
+ * The name under which an entry is known: `.` segments dropped (`./a.html`, `images/./b.png`)
+ * and Unicode NFC, so that two spellings of one name are one entry.
+ */
+export function entryName(path: string): string {
+	return path
+		.normalize("NFC")
+		.split("/")
+		.filter((segment) => segment !== ".")
+		.join("/");
+}
+
+/** Why an entry path is unsafe (docs/bundle.md, "Entries in the zip"), or `undefined` when it is fine. */
 export function checkEntryPath(path: string): string | undefined {
 	if (path.length === 0) return "empty path";
 	if (path.includes("\\")) return "contains a backslash";
@@ -40,6 +59,8 @@ export function checkEntryPath(path: string): string | undefined {
 	if (/^[a-zA-Z]:/.test(path)) return "starts with a drive letter";
 	if (path.split("/").includes("..")) return "contains '..'";
 	if (CONTROL.test(path)) return "contains a control character";
+	if (FORMAT.test(path)) return "contains an invisible format or bidi control character";
+	if (!path.endsWith("/") && entryName(path) === "") return "names no file";
 	return undefined;
 }
 
@@ -120,6 +141,7 @@ export async function openBundle(
 
 	const issues: BundleIssue[] = [];
 	const files = new Map<string, Entry>();
+	const duplicates = new Set<string>();
 	let total = 0;
 	for (const entry of entries) {
 		const name = yauzl.getFileNameLowLevel(
@@ -134,6 +156,19 @@ export async function openBundle(
 			continue;
 		}
 		if (name.endsWith("/")) continue;
+		const key = entryName(name);
+		// Otherwise the last entry of a name silently wins, and tools disagree on which one that is.
+		if (files.has(key)) {
+			if (!duplicates.has(key)) {
+				duplicates.add(key);
+				issues.push({
+					code: "DUPLICATE_ENTRY",
+					message: `the zip holds more than one entry named ${key}`,
+					path: name,
+				});
+			}
+			continue;
+		}
 		if (entry.uncompressedSize > limits.maxEntryBytes) {
 			issues.push({
 				code: "TOO_LARGE",
@@ -142,7 +177,7 @@ export async function openBundle(
 			});
 		}
 		total += entry.uncompressedSize;
-		files.set(name, entry);
+		files.set(key, entry);
 	}
 	if (total > limits.maxUncompressedBytes) {
 		issues.push({
@@ -155,9 +190,10 @@ export async function openBundle(
 
 	return {
 		paths: [...files.keys()],
-		has: (path) => files.has(path),
+		has: (path) => files.has(entryName(path)),
+		size: (path) => files.get(entryName(path))?.uncompressedSize,
 		read: async (path) => {
-			const entry = files.get(path);
+			const entry = files.get(entryName(path));
 			return entry ? inflate(zip, entry, path) : undefined;
 		},
 	};

@@ -62,6 +62,7 @@ export interface FeedItem {
 	subjects: string[];
 	attribution: string;
 	path: string;
+	/** `path` is a URL path, percent-encoded ({@link imagePath}), never a bucket key. */
 	image?: { path: string; contentType: string; bytes: number; alt?: string };
 }
 
@@ -74,6 +75,13 @@ export interface FeedEntry {
 
 export function feedKey(language: string, feed: FeedName): string {
 	return `${language}/${feed}`;
+}
+
+/** The target that renders the feed a row belongs to: inverse of {@link feedKey}. */
+export function targetOfFeedKey(key: string): Target {
+	const [language = "", feed = ""] = key.split("/");
+	if (feed !== "latest") throw new Error(`not a feed key: ${key}`);
+	return { kind: "feed", language, feed };
 }
 
 /** The feed rows an article has while it is public; none while it is not. */

@@ -1,4 +1,4 @@
-import { articlePath, imagePath } from "../domain/article.ts";
+import { articlePath, imageKey } from "../domain/article.ts";
 import {
 	buildFeedDocument,
 	type FeedDocument,
@@ -90,12 +90,12 @@ export function makePublishTargets(deps: PublishDeps) {
 		const pageKey = siteKey(articlePath(target));
 		const published = article?.status === "published" ? article : undefined;
 		const shown = published?.permission.imagesAllowed ? published.images : [];
-		const shownKeys = new Set(shown.map((image) => siteKey(imagePath(target, image))));
+		const shownKeys = new Set(shown.map((image) => imageKey(target, image)));
 		// Every photo any version ever showed and this one does not: taken down with it.
 		const staleKeys = new Set(
 			versions
 				.flatMap((version) => version.images)
-				.map((image) => siteKey(imagePath(target, image)))
+				.map((image) => imageKey(target, image))
 				.filter((key) => !shownKeys.has(key)),
 		);
 		const removeStale = () => Promise.all([...staleKeys].map((key) => site.delete(key)));
@@ -110,7 +110,7 @@ export function makePublishTargets(deps: PublishDeps) {
 			shown.map(async (image) => {
 				const bytes = await content.get(image.contentKey);
 				if (!bytes || "tooLarge" in bytes) throw new Error(`image ${image.contentKey} is missing`);
-				await site.put(siteKey(imagePath(target, image)), bytes.bytes, {
+				await site.put(imageKey(target, image), bytes.bytes, {
 					contentType: image.contentType,
 					cacheControl: SITE_CACHE,
 				});

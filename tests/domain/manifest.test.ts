@@ -31,14 +31,154 @@ describe("parseManifest", () => {
 		}
 	});
 
-	it("defaults pubStatus, subjects and images, and keeps unknown fields", () => {
+	it("defaults pubStatus, subjects and images, and drops unknown fields at every level", () => {
 		const manifest = parseManifest(
-			encode(makeManifest({ subjects: undefined, images: undefined, extra: { x: 1 } })),
+			encode(
+				makeManifest({
+					subjects: undefined,
+					images: [{ file: "a.png", extra: 1 }],
+					extra: { x: 1 },
+					rights: { ...(makeManifest().rights as object), extra: 1 },
+					original: { language: "ja", extra: 1 },
+				}),
+			),
 		);
 		expect(manifest.pubStatus).toBe("usable");
 		expect(manifest.subjects).toEqual([]);
-		expect(manifest.images).toEqual([]);
-		expect((manifest as Record<string, unknown>).extra).toEqual({ x: 1 });
+		expect(manifest).not.toHaveProperty("extra");
+		for (const part of [manifest.images[0], manifest.rights, manifest.original]) {
+			expect(part).not.toHaveProperty("extra");
+		}
+		expect(parseManifest(encode(makeManifest({ images: undefined }))).images).toEqual([]);
+	});
+
+	it("drops any unknown value, at any key, whatever it holds", () => {
+		fc.assert(
+			fc.property(fc.string(), fc.jsonValue(), (key, value) => {
+				fc.pre(!(key in makeManifest()));
+				const issues = issuesOf(encode(makeManifest({ [key]: value })));
+				// Only nesting past the depth limit can make an unknown field fail.
+				expect(issues.every((i) => i.code === "MANIFEST_INVALID" && i.path?.startsWith(key))).toBe(
+					true,
+				);
+				if (issues.length === 0) {
+					expect(Object.keys(parseManifest(encode(makeManifest({ [key]: value }))))).not.toContain(
+						key,
+					);
+				}
+			}),
+		);
+	});
+
+	it("bounds every text field's length, in characters", () => {
+		const base = makeManifest();
+		const rights = base.rights as Record<string, unknown>;
+		const original = { language: "ja" };
+		const image = { file: "images/photo.png" };
+		const cases: [string, number, (value: string) => Record<string, unknown>][] = [
+			["headline", 300, (v) => ({ headline: v })],
+			["summary", 1000, (v) => ({ summary: v })],
+			["byline", 300, (v) => ({ byline: v })],
+			["images[0].caption", 1000, (v) => ({ images: [{ ...image, caption: v }] })],
+			["images[0].credit", 300, (v) => ({ images: [{ ...image, credit: v }] })],
+			["images[0].alt", 1000, (v) => ({ images: [{ ...image, alt: v }] })],
+			["rights.holder", 300, (v) => ({ rights: { ...rights, holder: v } })],
+			["rights.translator", 300, (v) => ({ rights: { ...rights, translator: v } })],
+			["rights.agreement", 128, (v) => ({ rights: { ...rights, agreement: v } })],
+			["rights.notice", 1000, (v) => ({ rights: { ...rights, notice: v } })],
+			["original.headline", 300, (v) => ({ original: { ...original, headline: v } })],
+			["original.publication", 300, (v) => ({ original: { ...original, publication: v } })],
+		];
+		for (const [path, max, place] of cases) {
+			expect(issuesOf(encode(makeManifest(place("😀".repeat(max)))))).toEqual([]);
+			expect(issuesOf(encode(makeManifest(place("😀".repeat(max + 1)))))).toEqual([
+				expect.objectContaining({ code: "MANIFEST_INVALID", path }),
+			]);
+		}
+		const url = (n: number) => `https://example.org/${"u".repeat(n - 20)}`;
+		expect(issuesOf(encode(makeManifest({ original: { ...original, url: url(2048) } })))).toEqual(
+			[],
+		);
+		expect(
+			issuesOf(encode(makeManifest({ original: { ...original, url: url(2049) } }))),
+		).toMatchObject([{ path: "original.url" }]);
+		const html = (n: number) => `${"é".repeat(n - 5)}.html`;
+		expect(issuesOf(encode(makeManifest({ body: html(255) })))).toEqual([]);
+		expect(issuesOf(encode(makeManifest({ body: html(256) })))).toMatchObject([{ path: "body" }]);
+		const png = (n: number) => `${"é".repeat(n - 4)}.png`;
+		expect(issuesOf(encode(makeManifest({ images: [{ file: png(255) }] })))).toEqual([]);
+		expect(issuesOf(encode(makeManifest({ images: [{ file: png(256) }] })))).toMatchObject([
+			{ path: "images[0].file" },
+		]);
+		const tag = `en-x-${"abcdefgh-".repeat(4)}`.slice(0, 35);
+		expect(issuesOf(encode(makeManifest({ language: tag })))).toEqual([]);
+		expect(issuesOf(encode(makeManifest({ language: `${tag}a` })))).toMatchObject([
+			{ path: "language" },
+		]);
+	});
+
+	it("takes at most 50 images and 20 distinct subjects, a subject named twice counting once", () => {
+		const images = (n: number) => Array.from({ length: n }, () => ({ file: "images/photo.png" }));
+		expect(issuesOf(encode(makeManifest({ images: images(50) })))).toEqual([]);
+		expect(issuesOf(encode(makeManifest({ images: images(51) })))).toEqual([
+			expect.objectContaining({ code: "MANIFEST_INVALID", path: "images" }),
+		]);
+		const subjects = (n: number) => Array.from({ length: n }, (_, i) => `s${i}`);
+		const twice = [...subjects(20), ...subjects(20)];
+		expect(parseManifest(encode(makeManifest({ subjects: twice }))).subjects).toEqual(subjects(20));
+		expect(issuesOf(encode(makeManifest({ subjects: subjects(21) })))).toEqual([
+			expect.objectContaining({ code: "MANIFEST_INVALID", path: "subjects" }),
+		]);
+	});
+
+	it("rejects nesting deeper than 10 levels anywhere, with its path", () => {
+		const nest = (levels: number): unknown => {
+			let value: unknown = 1;
+			for (let i = 0; i < levels; i++) value = [value];
+			return value;
+		};
+		// The manifest is level 1, `notes` level 2: eight more arrays reach level 10.
+		expect(issuesOf(encode(makeManifest({ notes: nest(9) })))).toEqual([]);
+		expect(issuesOf(encode(makeManifest({ notes: nest(10) })))).toEqual([
+			expect.objectContaining({ code: "MANIFEST_INVALID", path: `notes${"[0]".repeat(9)}` }),
+		]);
+		expect(
+			issuesOf(encode(makeManifest({ images: [{ file: "a.png", caption: nest(8) }] }))),
+		).toEqual([
+			expect.objectContaining({
+				code: "MANIFEST_INVALID",
+				path: `images[0].caption${"[0]".repeat(7)}`,
+			}),
+		]);
+	});
+
+	it("rejects a manifest over 128 KiB as TOO_LARGE", () => {
+		const padded = (size: number) => {
+			const json = JSON.stringify(makeManifest({ notes: "" }));
+			return JSON.stringify(makeManifest({ notes: "n".repeat(size - json.length) }));
+		};
+		expect(issuesOf(new TextEncoder().encode(padded(131_072)))).toEqual([]);
+		expect(issuesOf(new TextEncoder().encode(padded(131_073)))).toEqual([
+			expect.objectContaining({ code: "TOO_LARGE", path: "manifest.json" }),
+		]);
+	});
+
+	it("rejects format and bidi characters in file references only, not in text", () => {
+		for (const bad of ["\u202e", "\u2066", "\u200b", "\u200e", "\ufeff", "\u00ad"]) {
+			const issues = issuesOf(
+				encode(
+					makeManifest({
+						body: `a${bad}.html`,
+						images: [{ file: `b${bad}.png` }],
+						headline: `x${bad}y`,
+					}),
+				),
+			);
+			expect(issues).toEqual([
+				expect.objectContaining({ code: "MANIFEST_INVALID", path: "body" }),
+				expect.objectContaining({ code: "MANIFEST_INVALID", path: "images[0].file" }),
+			]);
+		}
 	});
 
 	it("rejects bytes that are not UTF-8 or not JSON with MANIFEST_INVALID_JSON", () => {

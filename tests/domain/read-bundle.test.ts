@@ -3,7 +3,12 @@ import { zipSync } from "fflate";
 import { describe, expect, it } from "vitest";
 import { readBundleContent } from "#shared/domain/bundle-content.ts";
 import { type BundleIssue, BundleRejectedError } from "#shared/domain/errors.ts";
-import { bundleLimits, openBundle } from "#shared/domain/read-bundle.ts";
+import {
+	type Bundle,
+	bundleLimits,
+	checkEntryPath,
+	openBundle,
+} from "#shared/domain/read-bundle.ts";
 import { exampleBundle, JPEG, makeBundle, makeManifest, PNG } from "../helpers/bundles.ts";
 
 async function rejection(work: Promise<unknown>): Promise<BundleIssue[]> {
@@ -66,6 +71,42 @@ describe("openBundle", () => {
 		}
 	});
 
+	it("refuses any entry path holding a control or format character", () => {
+		fc.assert(
+			fc.property(
+				fc.string({ unit: "grapheme-ascii" }),
+				fc.string({ unit: "grapheme-ascii" }),
+				fc.constantFrom(
+					"\u0000",
+					"\u0085",
+					"\u061c",
+					"\u200b",
+					"\u200f",
+					"\u202d",
+					"\u2068",
+					"\ufeff",
+				),
+				(before, after, bad) => {
+					expect(checkEntryPath(`a${before}${bad}${after}.png`)).toBeDefined();
+				},
+			),
+		);
+		expect(checkEntryPath("images/caf\u00e9 50% #1?.png")).toBeUndefined();
+	});
+
+	it("knows entries by one name: ./ segments dropped, Unicode NFC", async () => {
+		const bundle = await openBundle(
+			makeBundle({ files: { "./images/./cafe\u0301.png": PNG, "manifest.json": undefined } }),
+		);
+		expect(bundle.paths).toEqual(["article.html", "images/photo.png", "images/caf\u00e9.png"]);
+		for (const name of ["images/caf\u00e9.png", "./images/cafe\u0301.png"]) {
+			expect(bundle.has(name)).toBe(true);
+			expect(bundle.size(name)).toBe(PNG.byteLength);
+			expect(await bundle.read(name)).toEqual(Buffer.from(PNG));
+		}
+		expect(bundle.size("images/gone.png")).toBeUndefined();
+	});
+
 	it("rejects symbolic links with UNSAFE_PATH", async () => {
 		const zip = zipSync({
 			"manifest.json": new TextEncoder().encode(JSON.stringify(makeManifest())),
@@ -126,6 +167,25 @@ describe("readBundleContent", () => {
 	it("needs manifest.json at the root", async () => {
 		const zip = makeBundle({ files: { "manifest.json": undefined, "sub/manifest.json": "{}" } });
 		expect(await rejection(read(zip))).toMatchObject([{ code: "MANIFEST_MISSING" }]);
+	});
+
+	it("finds a manifest written as ./manifest.json", async () => {
+		const zip = makeBundle({
+			files: { "manifest.json": undefined, "./manifest.json": JSON.stringify(makeManifest()) },
+		});
+		expect((await read(zip)).manifest.id).toBe("2024-01-test-article");
+	});
+
+	it("rejects a manifest over 128 KiB from its declared size, before inflating it", async () => {
+		const bundle: Bundle = {
+			paths: ["manifest.json"],
+			has: () => true,
+			size: () => 128 * 1024 + 1,
+			read: () => Promise.reject(new Error("must not inflate")),
+		};
+		expect(await rejection(readBundleContent(bundle))).toEqual([
+			expect.objectContaining({ code: "TOO_LARGE", path: "manifest.json" }),
+		]);
 	});
 
 	it("reports a missing body and every bad image at once", async () => {
