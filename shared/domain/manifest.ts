@@ -25,6 +25,11 @@ export const manifestLimits = {
 	maxSubjects: 20,
 	/** Characters in `body` and `images[].file`. */
 	maxPathLength: 255,
+	/**
+	 * UTF-8 bytes in each name of such a path: the name becomes part of S3 keys (`content/…`,
+	 * `media/…`, at most 1,024 bytes each) and, on a laptop, a file name (at most 255 bytes).
+	 */
+	maxPathNameBytes: 200,
 	/** Characters in a language tag: RFC 5646 asks every implementation to handle 35. */
 	maxLanguageLength: 35,
 } as const;
@@ -71,10 +76,19 @@ const languageTag = text({ max: manifestLimits.maxLanguageLength }).refine(
 	{ error: "must be a BCP 47 language tag, e.g. en, zh, zh-Hant" },
 );
 
-const bundlePath = text({ min: 1, max: manifestLimits.maxPathLength }).refine(
-	(s) => !FORMAT_CHARACTER.test(s),
-	{ error: "contains an invisible format or bidi control character" },
-);
+const bundlePath = text({ min: 1, max: manifestLimits.maxPathLength })
+	.refine((s) => !FORMAT_CHARACTER.test(s), {
+		error: "contains an invisible format or bidi control character",
+	})
+	.refine(
+		(s) =>
+			s
+				.split("/")
+				.every(
+					(name) => new TextEncoder().encode(name).byteLength <= manifestLimits.maxPathNameBytes,
+				),
+		{ error: `has a name longer than ${manifestLimits.maxPathNameBytes} bytes in UTF-8` },
+	);
 
 // z.object strips unknown keys at every level: only the fields below are ever stored, so an
 // unknown field can make nothing unstorable (`__proto__`, `constructor`, 32-level nesting).
