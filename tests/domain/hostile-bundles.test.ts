@@ -164,13 +164,13 @@ describe("hostile bundles", () => {
 	});
 
 	it("keeps a manifest at every limit well under 200 KB once parsed", async () => {
-		const file = `images/${"p".repeat(244)}.png`;
+		const file = `images/${"p".repeat(100)}/${"p".repeat(143)}.png`;
 		const s = (n: number) => "x".repeat(n);
 		const full = {
 			headline: s(300),
 			summary: s(1000),
 			byline: s(300),
-			body: `${"a".repeat(250)}.html`,
+			body: `${"a".repeat(150)}/${"a".repeat(99)}.html`,
 			subjects: Array.from({ length: 20 }, (_, i) => `${"s".repeat(60)}-${i}`),
 			original: {
 				language: "ja",

@@ -102,13 +102,19 @@ describe("parseManifest", () => {
 		expect(
 			issuesOf(encode(makeManifest({ original: { ...original, url: url(2049) } }))),
 		).toMatchObject([{ path: "original.url" }]);
-		const html = (n: number) => `${"é".repeat(n - 5)}.html`;
+		// Long paths in names of at most 200 UTF-8 bytes each ("é" is two bytes).
+		const dirs = `${"é".repeat(90)}/${"é".repeat(90)}/`;
+		const html = (n: number) => `${dirs}${"é".repeat(n - 187)}.html`;
 		expect(issuesOf(encode(makeManifest({ body: html(255) })))).toEqual([]);
 		expect(issuesOf(encode(makeManifest({ body: html(256) })))).toMatchObject([{ path: "body" }]);
-		const png = (n: number) => `${"é".repeat(n - 4)}.png`;
+		const png = (n: number) => `${dirs}${"é".repeat(n - 186)}.png`;
 		expect(issuesOf(encode(makeManifest({ images: [{ file: png(255) }] })))).toEqual([]);
 		expect(issuesOf(encode(makeManifest({ images: [{ file: png(256) }] })))).toMatchObject([
 			{ path: "images[0].file" },
+		]);
+		expect(issuesOf(encode(makeManifest({ body: `${"é".repeat(98)}.html` })))).toEqual([]);
+		expect(issuesOf(encode(makeManifest({ body: `${"é".repeat(99)}.html` })))).toMatchObject([
+			{ path: "body", message: "body has a name longer than 200 bytes in UTF-8" },
 		]);
 		const tag = `en-x-${"abcdefgh-".repeat(4)}`.slice(0, 35);
 		expect(issuesOf(encode(makeManifest({ language: tag })))).toEqual([]);
