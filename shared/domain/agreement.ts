@@ -28,6 +28,8 @@ export interface PermissionRecord {
 	sha256: string;
 	attribution: string;
 	imagesAllowed: boolean;
+	/** When not granted: what would make it public, for the partner's report and for ops. */
+	unblock?: string;
 }
 
 /** The attribution line of permissions.md rule 5. */
@@ -75,32 +77,58 @@ interface DecisionInput {
 export function decidePermission(input: DecisionInput): PermissionRecord {
 	const { agreement, now } = input;
 	const base = { checkedAt: now.toISOString(), sha256: input.sha256 };
-	const pending = (reason: string, decision: Decision = "pending"): PermissionRecord => ({
+	const pending = (
+		reason: string,
+		unblock: string,
+		decision: Decision = "pending",
+	): PermissionRecord => ({
 		...base,
 		agreementId:
 			agreement && agreement.partnerId === input.partnerId ? agreement.agreementId : null,
 		decision,
 		reason,
+		unblock,
 		attribution: formatAttribution(input.rights),
 		imagesAllowed: false,
 	});
-	if (!agreement) return pending(`agreement ${input.rights.agreement} does not exist`);
-	if (agreement.partnerId !== input.partnerId) {
+	const { partnerId, language } = input;
+	const named = input.rights.agreement;
+	if (!agreement) {
 		return pending(
-			`agreement ${agreement.agreementId} does not belong to partner ${input.partnerId}`,
+			`agreement ${named} does not exist`,
+			`it goes public without a new upload once agreement ${named} is granted to partner ${partnerId} for ${language}`,
 		);
 	}
-	if (agreement.status === "revoked")
-		return pending(`agreement ${agreement.agreementId} is revoked`, "revoked");
-	if (!agreement.languages.some((range) => languageCovers(range, input.language))) {
-		return pending(`agreement ${agreement.agreementId} does not cover language ${input.language}`);
+	const id = agreement.agreementId;
+	if (agreement.partnerId !== partnerId) {
+		return pending(
+			`agreement ${id} does not belong to partner ${partnerId}`,
+			`upload a new version whose rights.agreement names an agreement of partner ${partnerId}`,
+		);
+	}
+	if (agreement.status === "revoked") {
+		return pending(
+			`agreement ${id} is revoked`,
+			`it goes public again once agreement ${id} is granted again`,
+			"revoked",
+		);
+	}
+	if (!agreement.languages.some((range) => languageCovers(range, language))) {
+		return pending(
+			`agreement ${id} does not cover language ${language}`,
+			`it goes public once agreement ${id} is amended to list ${language}`,
+		);
 	}
 	if (now.getTime() < Date.parse(agreement.validFrom)) {
-		return pending(`agreement ${agreement.agreementId} is valid from ${agreement.validFrom}`);
+		return pending(
+			`agreement ${id} is valid from ${agreement.validFrom}`,
+			`nothing: it goes public by itself at ${agreement.validFrom}`,
+		);
 	}
 	if (agreement.validUntil !== null && now.getTime() >= Date.parse(agreement.validUntil)) {
 		return pending(
-			`agreement ${agreement.agreementId} expired at ${agreement.validUntil}`,
+			`agreement ${id} expired at ${agreement.validUntil}`,
+			`it goes public again once agreement ${id} is extended`,
 			"expired",
 		);
 	}

@@ -226,6 +226,7 @@ export function makeIngestUpload(deps: IngestDeps) {
 				now,
 			}),
 			permission,
+			revision: (current?.revision ?? 0) + 1,
 			bundleKey: event.key,
 			archiveKey,
 			ingestedAt: now.toISOString(),

@@ -39,6 +39,7 @@ export function makeArticle(overrides: Partial<Article> = {}): Article {
 				"This article has been translated by JST with permission from The Science News Ltd. Unauthorized reproduction of the article and photographs is prohibited.",
 			imagesAllowed: true,
 		},
+		revision: 1,
 		bundleKey: "incoming/science-news/a.zip",
 		archiveKey: "archive/science-news/0.zip",
 		ingestedAt: "2024-01-10T00:00:01.000Z",

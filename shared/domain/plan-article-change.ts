@@ -1,0 +1,198 @@
+import { type Agreement, decidePermission, type PermissionRecord } from "./agreement.ts";
+import { type Article, type ArticleRef, decideStatus } from "./article.ts";
+import { type FeedEntry, feedEntriesFor, type Target, targetOfFeedKey } from "./targets.ts";
+
+/**
+ * Anything that can change what an article shows: a new version uploaded, the agreement or
+ * the clock moved on (re-evaluate), or an ops takedown and its reversal. `by` and `reason`
+ * go into the article's history.
+ */
+export type ArticleChange =
+	| { kind: "upload"; next: Article; by: string; reason: string }
+	| { kind: "reevaluate"; by: string; reason: string }
+	| { kind: "withdraw"; by: string; reason: string }
+	| { kind: "restore"; by: string; reason: string };
+
+/** One line of an article's history: what was decided, when, by whom and why. */
+export interface ArticleEvent {
+	at: string;
+	action: ArticleChange["kind"];
+	by: string;
+	reason: string;
+	version: number;
+	status: Article["status"];
+	permission: PermissionRecord;
+}
+
+/** A feed row's position, enough to delete it. */
+export type FeedPosition = Pick<FeedEntry, "feedKey" | "sortKey">;
+
+/** What a change does to one article: the next state and exactly what it touches. */
+export interface ArticlePlan {
+	next: Article;
+	/** `false` when nothing changed: there is nothing to commit or publish. */
+	changed: boolean;
+	/** Appended to the history when the status, the permission or the version changed. */
+	event?: ArticleEvent;
+	/** Rows that are new or whose item changed. */
+	feedPuts: FeedEntry[];
+	feedDeletes: FeedPosition[];
+	/** What must be rendered again: derived from the rows that changed and the page. */
+	targets: Target[];
+}
+
+/** Why a change cannot apply to what is stored. */
+export class ArticleChangeError extends Error {
+	constructor(message: string) {
+		super(message);
+		this.name = "ArticleChangeError";
+	}
+}
+
+// The instants at which the decision for this article can change without anyone acting.
+function nextDueAt(article: Article, agreement: Agreement | undefined, now: Date): string | undefined {
+	const candidates = [article.embargoUntil];
+	if (agreement && agreement.status === "active") {
+		candidates.push(agreement.validFrom, agreement.validUntil ?? undefined);
+	}
+	const future = candidates
+		.filter((instant): instant is string => instant !== undefined)
+		.map((instant) => Date.parse(instant))
+		.filter((ms) => ms > now.getTime());
+	return future.length > 0 ? new Date(Math.min(...future)).toISOString() : undefined;
+}
+
+function samePermission(a: PermissionRecord, b: PermissionRecord): boolean {
+	return (
+		a.decision === b.decision &&
+		a.agreementId === b.agreementId &&
+		a.reason === b.reason &&
+		a.attribution === b.attribution &&
+		a.imagesAllowed === b.imagesAllowed &&
+		a.sha256 === b.sha256
+	);
+}
+
+const rowId = (row: FeedPosition) => `${row.feedKey}\n${row.sortKey}`;
+
+function isPublic(article: Article | undefined): boolean {
+	return article?.status === "published";
+}
+
+/**
+ * The one decision path of permissions.md and the embargo rule: given the stored article
+ * (none for a first upload), any change, the agreement the article names and the time,
+ * returns the next state and exactly the rows and targets that change. Pure, so every
+ * trigger (upload, grant, amend, revoke, expiry, embargo, withdraw, restore) decides alike.
+ */
+export function planArticleChange(input: {
+	current: Article | undefined;
+	change: ArticleChange;
+	agreement: Agreement | undefined;
+	now: Date;
+}): ArticlePlan {
+	const { current, change, agreement, now } = input;
+	const at = now.toISOString();
+	let base: Article;
+	if (change.kind === "upload") {
+		const { takedown } = current ?? {};
+		base = { ...change.next, ...(takedown ? { takedown } : {}) };
+		if (!takedown) delete base.takedown;
+	} else {
+		if (!current) throw new ArticleChangeError("no such article");
+		base = { ...current };
+		if (change.kind === "withdraw") base.takedown = { at, by: change.by, reason: change.reason };
+		if (change.kind === "restore") delete base.takedown;
+	}
+
+	const decided = decidePermission({
+		partnerId: base.partnerId,
+		language: base.language,
+		rights: base.rights,
+		agreement,
+		sha256: base.sha256,
+		now,
+	});
+	// An unchanged decision keeps its record, so re-checks do not rewrite the evidence.
+	const permission =
+		change.kind !== "upload" && current && samePermission(current.permission, decided)
+			? current.permission
+			: decided;
+	const status = decideStatus({
+		pubStatus: base.pubStatus,
+		takenDown: base.takedown !== undefined,
+		permission,
+		embargoUntil: base.embargoUntil,
+		now,
+	});
+	const dueAt = nextDueAt(base, agreement, now);
+	const next: Article = {
+		...base,
+		permission,
+		status,
+		revision: (current?.revision ?? 0) + 1,
+		...(dueAt ? { dueAt } : {}),
+	};
+	if (!dueAt) delete next.dueAt;
+
+	const before = current ? feedEntriesFor(current) : [];
+	const after = feedEntriesFor(next);
+	const beforeById = new Map(before.map((row) => [rowId(row), row]));
+	const afterIds = new Set(after.map(rowId));
+	const feedPuts = after.filter(
+		(row) => JSON.stringify(beforeById.get(rowId(row))?.item) !== JSON.stringify(row.item),
+	);
+	const feedDeletes = before
+		.filter((row) => !afterIds.has(rowId(row)))
+		.map(({ feedKey, sortKey }) => ({ feedKey, sortKey }));
+
+	const newVersion = change.kind === "upload";
+	const decisionChanged =
+		!current ||
+		current.status !== status ||
+		!samePermission(current.permission, permission) ||
+		current.takedown?.at !== next.takedown?.at;
+	const changed = newVersion || decisionChanged || current?.dueAt !== next.dueAt;
+
+	const targets: Target[] = [];
+	const feeds = new Map<string, Target>();
+	for (const row of [...feedPuts, ...feedDeletes]) {
+		const target = targetOfFeedKey(row.feedKey);
+		feeds.set(row.feedKey, target);
+	}
+	targets.push(...feeds.values());
+	// The home page lists the head of every language's Latest News.
+	if (targets.some((target) => target.kind === "feed" && target.feed === "latest")) {
+		targets.push({ kind: "home" });
+	}
+	const pageShown = isPublic(current) || isPublic(next);
+	if (pageShown && (newVersion || decisionChanged)) {
+		const ref: ArticleRef = {
+			partnerId: next.partnerId,
+			articleId: next.articleId,
+			language: next.language,
+		};
+		targets.push({ kind: "page", ...ref });
+	}
+
+	return {
+		next,
+		changed,
+		...(newVersion || decisionChanged
+			? {
+					event: {
+						at,
+						action: change.kind,
+						by: change.by,
+						reason: change.reason,
+						version: next.version,
+						status,
+						permission,
+					},
+				}
+			: {}),
+		feedPuts,
+		feedDeletes,
+		targets,
+	};
+}
