@@ -1,5 +1,6 @@
-import type { Agreement, Partner } from "./domain/agreement.ts";
+import type { Agreement, AgreementAction, AgreementChange, Partner } from "./domain/agreement.ts";
 import type { Article, ArticleRef } from "./domain/article.ts";
+import type { ArticleEvent, FeedPosition } from "./domain/plan-article-change.ts";
 import type { Report } from "./domain/report.ts";
 import type { FeedEntry, FeedItem } from "./domain/targets.ts";
 
@@ -72,16 +73,23 @@ export interface PendingChange {
 	targets: string[];
 }
 
-/** Everything one ingest writes, applied all or nothing. */
-export interface IngestCommit {
-	upload: UploadRecord;
+/** Everything one change writes, applied all or nothing. */
+export interface ArticleCommit {
+	/** The upload that caused it; written only if no record of this upload exists yet. */
+	upload?: UploadRecord;
 	article?: {
 		next: Article;
-		/** The version the decision was made against; `null` when the article was new. */
-		previousVersion: number | null;
+		/** The revision the plan was made against (optimistic lock); `null` for a new article. */
+		expectedRevision: number | null;
+		/** Keep `next` as a version of its own (an upload); other changes keep the version. */
+		newVersion: boolean;
+		/** Appended to the article's history. */
+		event?: ArticleEvent;
+		/** The due instant the stored article had, to take it off the due index. */
+		previousDueAt?: string;
+		feedPuts: FeedEntry[];
+		feedDeletes: FeedPosition[];
 	};
-	feedPuts: FeedEntry[];
-	feedDeletes: Pick<FeedEntry, "feedKey" | "sortKey">[];
 	/**
 	 * Written in the same transaction, so a crash between the commit and the publish leaves
 	 * the change for the sweep to find instead of an article that is stored but never shown.
@@ -91,28 +99,65 @@ export interface IngestCommit {
 
 export type CommitResult = "committed" | "upload-exists" | "article-changed";
 
+/** One row of the article listing (`articles list`). */
+export interface ArticleSummary extends ArticleRef {
+	version: number;
+	status: Article["status"];
+	headline: string;
+	agreementId: string | null;
+	decision: Article["permission"]["decision"];
+}
+
+/** Articles: their current state, versions, history, and the indexes the triggers use. */
 export interface ArticleStore {
 	getArticle(ref: ArticleRef): Promise<Article | undefined>;
 	/** Every stored version of the article, oldest first. */
 	listVersions(ref: ArticleRef): Promise<Article[]>;
+	/** Every decision recorded for the article, oldest first. */
+	listHistory(ref: ArticleRef): Promise<ArticleEvent[]>;
+	/** Every article whose bundle names the agreement (whether or not it exists yet). */
+	listByAgreement(agreementId: string): AsyncIterable<ArticleRef>;
+	/** Articles of a partner (all languages of one article, with `articleId`), by id and language. */
+	listByPartner(partnerId: string, articleId?: string): AsyncIterable<ArticleSummary>;
+	/** Articles whose due instant is at or before `now`, earliest first. */
+	listDue(now: Date, limit: number): Promise<ArticleRef[]>;
 	/**
 	 * Applies the commit, or returns why not. Throws an `UnstorableError`
 	 * (domain/store-errors.ts) when the store refuses the data for good (too large,
 	 * malformed), which no retry would change.
 	 */
-	commitIngest(commit: IngestCommit): Promise<CommitResult>;
+	commitArticleChange(commit: ArticleCommit): Promise<CommitResult>;
+}
+
+/** The feeds' rows as the publisher reads them. */
+export interface FeedStore {
 	/** The newest `limit` items of a feed, newest first. */
 	listFeed(feedKey: string, limit: number): Promise<FeedItem[]>;
 	/** Every language that has had a public article, for the home page. */
 	listLanguages(): Promise<string[]>;
 }
 
+/** Partners and agreements, each agreement with its append-only audit history (permissions.md). */
 export interface AgreementStore {
 	getPartner(partnerId: string): Promise<Partner | undefined>;
+	/** Adds the partner, or renames it when it exists. */
 	putPartner(partner: Partner): Promise<void>;
+	/** Every partner, by id. */
+	listPartners(): Promise<Partner[]>;
 	getAgreement(agreementId: string): Promise<Agreement | undefined>;
-	/** Writes the agreement and appends the change to its audit history. */
-	putAgreement(agreement: Agreement, change: { by: string; why: string; at: Date }): Promise<void>;
+	/** Every agreement, by id, whatever its status. */
+	listAgreements(): Promise<Agreement[]>;
+	/**
+	 * Writes the agreement and appends the change to its history, all or nothing; history is
+	 * never overwritten. Writes to one agreement are serialised, so its newest history entry
+	 * is always the agreement as stored.
+	 */
+	putAgreement(
+		agreement: Agreement,
+		change: { at: Date; action: AgreementAction; by: string; reason: string },
+	): Promise<void>;
+	/** Every change to the agreement, oldest first; empty for an unknown id. */
+	listAgreementHistory(agreementId: string): Promise<AgreementChange[]>;
 }
 
 export type ReleaseResult =

@@ -29,4 +29,4 @@ const services = wireServices({
 	onLeaseLost: (target) => log.error({ msg: "publish lease lost while rendering", target }),
 });
 
-export const { publishTargets, sweep, ingestUpload } = services;
+export const { publishTargets, scheduledSweep, ingestUpload } = services;

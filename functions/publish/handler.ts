@@ -1,5 +1,5 @@
 import middy from "@middy/core";
-import { publishTargets, sweep } from "../lib/services.ts";
+import { publishTargets, scheduledSweep } from "../lib/services.ts";
 
 /** `{ targets: ["feed|en|latest"] }` publishes those; anything else (the schedule) sweeps. */
 export interface PublishEvent {
@@ -12,6 +12,6 @@ export const handler = middy<PublishEvent, { published: number }>().handler(
 			await publishTargets(event.targets);
 			return { published: event.targets.length };
 		}
-		return { published: await sweep() };
+		return { published: await scheduledSweep() };
 	},
 );

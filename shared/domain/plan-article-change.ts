@@ -8,10 +8,16 @@ import { type FeedEntry, feedEntriesFor, type Target, targetOfFeedKey } from "./
  * go into the article's history.
  */
 export type ArticleChange =
-	| { kind: "upload"; next: Article; by: string; reason: string }
+	| { kind: "upload"; next: ArticleContent; by: string; reason: string }
 	| { kind: "reevaluate"; by: string; reason: string }
 	| { kind: "withdraw"; by: string; reason: string }
 	| { kind: "restore"; by: string; reason: string };
+
+/** What an upload brings: everything about a version but the decisions taken on it. */
+export type ArticleContent = Omit<
+	Article,
+	"status" | "permission" | "revision" | "dueAt" | "takedown"
+>;
 
 /** One line of an article's history: what was decided, when, by whom and why. */
 export interface ArticleEvent {
@@ -49,8 +55,14 @@ export class ArticleChangeError extends Error {
 	}
 }
 
+const DECISIONS = ["status", "permission", "revision", "dueAt", "takedown"] as const;
+
 // The instants at which the decision for this article can change without anyone acting.
-function nextDueAt(article: Article, agreement: Agreement | undefined, now: Date): string | undefined {
+function nextDueAt(
+	article: Pick<Article, "embargoUntil">,
+	agreement: Agreement | undefined,
+	now: Date,
+): string | undefined {
 	const candidates = [article.embargoUntil];
 	if (agreement && agreement.status === "active") {
 		candidates.push(agreement.validFrom, agreement.validUntil ?? undefined);
@@ -93,11 +105,15 @@ export function planArticleChange(input: {
 }): ArticlePlan {
 	const { current, change, agreement, now } = input;
 	const at = now.toISOString();
-	let base: Article;
+	let base: ArticleContent & Pick<Article, "takedown">;
 	if (change.kind === "upload") {
-		const { takedown } = current ?? {};
-		base = { ...change.next, ...(takedown ? { takedown } : {}) };
-		if (!takedown) delete base.takedown;
+		// A stored article may be passed as the content: its old decisions must not leak in.
+		const content: Partial<Article> = { ...change.next };
+		for (const decision of DECISIONS) delete content[decision];
+		base = {
+			...(content as ArticleContent),
+			...(current?.takedown ? { takedown: current.takedown } : {}),
+		};
 	} else {
 		if (!current) throw new ArticleChangeError("no such article");
 		base = { ...current };

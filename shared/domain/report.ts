@@ -18,6 +18,17 @@ export interface Report {
 	version?: number;
 	language?: string;
 	errors: BundleIssue[];
+	/**
+	 * For `pending-permission` and `embargoed`: which agreement was checked, why the article
+	 * is not public, what would make it public, and for an embargo the instant it goes public.
+	 */
+	permission?: {
+		agreement: string | null;
+		decision: "granted" | "pending" | "revoked" | "expired";
+		reason: string;
+		unblock?: string;
+		publicAt?: string;
+	};
 	receivedAt: string;
 	processedAt: string;
 }

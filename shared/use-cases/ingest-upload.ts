@@ -1,18 +1,19 @@
 import { createHash } from "node:crypto";
-import { decidePermission } from "../domain/agreement.ts";
-import { type Article, type ArticleRef, decideStatus } from "../domain/article.ts";
+import type { Agreement } from "../domain/agreement.ts";
+import type { Article, ArticleRef } from "../domain/article.ts";
 import { readBundleContent } from "../domain/bundle-content.ts";
 import { type BundleIssue, BundleRejectedError } from "../domain/errors.ts";
+import { planArticleChange } from "../domain/plan-article-change.ts";
 import { bundleLimits, openBundle } from "../domain/read-bundle.ts";
 import { parseUploadKey, type Report, reportKey, type UploadLocation } from "../domain/report.ts";
 import { UnstorableError } from "../domain/store-errors.ts";
-import { feedEntriesFor, targetId, targetsForArticle } from "../domain/targets.ts";
+import { targetId } from "../domain/targets.ts";
 import { uploadIdOf, uploadOrder } from "../domain/upload.ts";
 import { decideVersion } from "../domain/versioning.ts";
 import type {
 	AgreementStore,
+	ArticleCommit,
 	ArticleStore,
-	IngestCommit,
 	ObjectStore,
 	PendingChange,
 	UploadRecord,
@@ -37,7 +38,19 @@ export interface IngestDeps {
 	agreements: AgreementStore;
 	/** Publishes a committed change's targets, then forgets the pending change. */
 	publish: (change: PendingChange) => Promise<void>;
+	/**
+	 * Decides the article again, as an agreement change does: called when the agreement
+	 * changed while this upload was being decided, since that change may have missed it.
+	 */
+	reevaluate: (ref: ArticleRef, why: string) => Promise<void>;
 	clock: () => Date;
+}
+
+/** What an evaluated upload commits, and what its decision rested on. */
+interface Evaluation {
+	commit: ArticleCommit & { upload: UploadRecord };
+	/** The article and the agreement as read when deciding; absent when nothing was stored. */
+	decided?: { ref: ArticleRef; agreement: Agreement | undefined };
 }
 
 export interface IngestResult {
@@ -53,6 +66,20 @@ function sha256Hex(bytes: Uint8Array): string {
 
 function changeIdOf(upload: Pick<UploadRecord, "key" | "uploadId">): string {
 	return `upload:${upload.key}#${upload.uploadId}`;
+}
+
+/** Why a stored article is not public yet, and what would change that (bundle.md reports). */
+function explainPermission(article: Article): Report["permission"] {
+	const { permission } = article;
+	return {
+		agreement: permission.agreementId,
+		decision: permission.decision,
+		reason: permission.reason,
+		...(permission.unblock ? { unblock: permission.unblock } : {}),
+		...(article.status === "embargoed" && article.embargoUntil
+			? { publicAt: new Date(article.embargoUntil).toISOString() }
+			: {}),
+	};
 }
 
 function canonicalLanguage(tag: string): string {
@@ -98,7 +125,7 @@ export function makeIngestUpload(deps: IngestDeps) {
 		event: UploadEvent,
 		location: UploadLocation,
 		identity: Pick<UploadRecord, "key" | "uploadId" | "order">,
-	): Promise<IngestCommit> {
+	): Promise<Evaluation> {
 		const report = (
 			status: Report["status"],
 			sha256: string | null,
@@ -116,14 +143,14 @@ export function makeIngestUpload(deps: IngestDeps) {
 			sha256: string | null,
 			errors: BundleIssue[],
 			extra: Partial<Report> = {},
-		): IngestCommit => ({
-			upload: {
-				...identity,
-				report: report("rejected", sha256, { ...extra, errors }),
-				targets: [],
+		): Evaluation => ({
+			commit: {
+				upload: {
+					...identity,
+					report: report("rejected", sha256, { ...extra, errors }),
+					targets: [],
+				},
 			},
-			feedPuts: [],
-			feedDeletes: [],
 		});
 
 		// The version the event is about: a quick re-upload to the same key must not be read twice.
@@ -178,103 +205,121 @@ export function makeIngestUpload(deps: IngestDeps) {
 		if (versioning.kind === "reject") return rejected(sha256, [versioning.issue], about);
 		if (versioning.kind === "duplicate") {
 			return {
-				upload: { ...identity, report: report("duplicate", sha256, about), targets: [] },
-				feedPuts: [],
-				feedDeletes: [],
+				commit: {
+					upload: { ...identity, report: report("duplicate", sha256, about), targets: [] },
+				},
 			};
 		}
 
 		const now = clock();
-		const permission = decidePermission({
-			partnerId: location.partnerId,
-			language: ref.language,
-			rights: manifest.rights,
-			agreement,
-			sha256,
-			now,
-		});
 		const contentPrefix = `content/${sha256}`;
 		const bodyKey = `${contentPrefix}/body.html`;
-		await uploads.put(bodyKey, content.bodyHtml, { contentType: "text/html; charset=utf-8" });
-		const images = await Promise.all(
-			content.images.map(async ({ bytes, ...image }) => {
-				const contentKey = `${contentPrefix}/${image.file}`;
-				await uploads.put(contentKey, bytes, { contentType: image.contentType });
-				return { ...image, contentKey, bytes: bytes.byteLength };
+		const [, images] = await Promise.all([
+			uploads.put(bodyKey, content.bodyHtml, { contentType: "text/html; charset=utf-8" }),
+			Promise.all(
+				content.images.map(async ({ bytes, ...image }) => {
+					const contentKey = `${contentPrefix}/${image.file}`;
+					await uploads.put(contentKey, bytes, { contentType: image.contentType });
+					return { ...image, contentKey, bytes: bytes.byteLength };
+				}),
+			),
+		]);
+		const plan = planArticleChange({
+			current,
+			change: {
+				kind: "upload",
+				next: {
+					...ref,
+					version: manifest.version,
+					sha256,
+					pubStatus: manifest.pubStatus,
+					headline: manifest.headline,
+					...(manifest.summary ? { summary: manifest.summary } : {}),
+					...(manifest.byline ? { byline: manifest.byline } : {}),
+					firstCreated: manifest.firstCreated,
+					versionCreated: manifest.versionCreated,
+					...(manifest.embargoUntil ? { embargoUntil: manifest.embargoUntil } : {}),
+					subjects: manifest.subjects,
+					images,
+					...(manifest.original ? { original: manifest.original } : {}),
+					rights: manifest.rights,
+					bodyKey,
+					bundleKey: event.key,
+					archiveKey,
+					ingestedAt: now.toISOString(),
+				},
+				by: `partner ${location.partnerId}`,
+				reason: `upload ${event.key}`,
+			},
+			agreement,
+			now,
+		});
+		const { next } = plan;
+		const targets = plan.targets.map(targetId);
+		const upload = {
+			...identity,
+			report: report(next.status, sha256, {
+				...about,
+				...(next.status === "published" || next.status === "withdrawn"
+					? {}
+					: { permission: explainPermission(next) }),
 			}),
-		);
-		const next: Article = {
-			...ref,
-			version: manifest.version,
-			sha256,
-			pubStatus: manifest.pubStatus,
-			headline: manifest.headline,
-			...(manifest.summary ? { summary: manifest.summary } : {}),
-			...(manifest.byline ? { byline: manifest.byline } : {}),
-			firstCreated: manifest.firstCreated,
-			versionCreated: manifest.versionCreated,
-			...(manifest.embargoUntil ? { embargoUntil: manifest.embargoUntil } : {}),
-			subjects: manifest.subjects,
-			images,
-			...(manifest.original ? { original: manifest.original } : {}),
-			rights: manifest.rights,
-			bodyKey,
-			status: decideStatus({
-				pubStatus: manifest.pubStatus,
-				permission,
-				embargoUntil: manifest.embargoUntil,
-				now,
-			}),
-			permission,
-			revision: (current?.revision ?? 0) + 1,
-			bundleKey: event.key,
-			archiveKey,
-			ingestedAt: now.toISOString(),
+			targets,
 		};
-		const puts = feedEntriesFor(next);
-		const before = current ? feedEntriesFor(current) : [];
-		const deletes = before.filter(
-			(old) => !puts.some((p) => p.feedKey === old.feedKey && p.sortKey === old.sortKey),
-		);
-		const wasOrIsPublic = puts.length > 0 || before.length > 0;
-		const targets = wasOrIsPublic ? targetsForArticle(ref).map(targetId) : [];
-		const upload = { ...identity, report: report(next.status, sha256, about), targets };
 		return {
-			upload,
-			article: { next, previousVersion: current?.version ?? null },
-			feedPuts: puts,
-			feedDeletes: deletes.map(({ feedKey, sortKey }) => ({ feedKey, sortKey })),
-			...(targets.length > 0 ? { pending: { changeId: changeIdOf(upload), targets } } : {}),
+			commit: {
+				upload,
+				article: {
+					next,
+					expectedRevision: current?.revision ?? null,
+					newVersion: true,
+					...(plan.event ? { event: plan.event } : {}),
+					...(current?.dueAt ? { previousDueAt: current.dueAt } : {}),
+					feedPuts: plan.feedPuts,
+					feedDeletes: plan.feedDeletes,
+				},
+				...(targets.length > 0 ? { pending: { changeId: changeIdOf(upload), targets } } : {}),
+			},
+			decided: { ref, agreement },
 		};
 	}
 
 	/** Stores the commit; data the store refuses for good becomes a rejected report instead. */
-	async function commit(change: IngestCommit): Promise<IngestCommit | "lost-race"> {
+	async function commit(change: Evaluation["commit"]): Promise<Evaluation["commit"] | "lost-race"> {
 		try {
-			const result = await articles.commitIngest(change);
+			const result = await articles.commitArticleChange(change);
 			return result === "committed" ? change : "lost-race";
 		} catch (error) {
 			if (!(error instanceof UnstorableError)) throw error;
 			const { report } = change.upload;
-			const refused: IngestCommit = {
+			const refused = {
 				upload: {
 					...change.upload,
 					report: {
 						...report,
-						status: "rejected",
+						status: "rejected" as const,
 						errors: [
 							{
-								code: "UNSTORABLE",
+								code: "UNSTORABLE" as const,
 								message: `the article passed validation but cannot be stored: ${error.message}`,
 							},
 						],
 					},
 					targets: [],
 				},
-				feedPuts: [],
-				feedDeletes: [],
 			};
-			return (await articles.commitIngest(refused)) === "committed" ? refused : "lost-race";
+			return (await articles.commitArticleChange(refused)) === "committed" ? refused : "lost-race";
+		}
+	}
+
+	/**
+	 * An agreement change that landed while the upload was decided may have looked for the
+	 * article before it existed: if the agreement is not what the decision read, decide again.
+	 */
+	async function recheck(decided: NonNullable<Evaluation["decided"]>, name: string) {
+		const now = await agreements.getAgreement(name);
+		if (JSON.stringify(now) !== JSON.stringify(decided.agreement)) {
+			await deps.reevaluate(decided.ref, `agreement ${name} changed while the upload was decided`);
 		}
 	}
 
@@ -290,8 +335,14 @@ export function makeIngestUpload(deps: IngestDeps) {
 		for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
 			const seen = await uploadRecords.getUpload(identity.key, identity.uploadId);
 			if (seen) return finish(location, seen);
-			const result = await commit(await evaluate(event, location, identity));
-			if (result !== "lost-race") return finish(location, result.upload);
+			const evaluation = await evaluate(event, location, identity);
+			const result = await commit(evaluation.commit);
+			if (result === "lost-race") continue;
+			const agreementName = evaluation.commit.article?.next.rights.agreement;
+			if (evaluation.decided && agreementName && result.article) {
+				await recheck(evaluation.decided, agreementName);
+			}
+			return finish(location, result.upload);
 			// A concurrent delivery of this upload committed first (found above next time), or
 			// another upload of the article did: decide again.
 		}

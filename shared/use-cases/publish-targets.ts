@@ -15,7 +15,13 @@ import {
 } from "../domain/render/render-pages.ts";
 import { renderRss } from "../domain/render/render-rss.ts";
 import { feedKey, parseTargetId, type Target } from "../domain/targets.ts";
-import type { ArticleStore, ObjectStore, PendingChange, PublishLedger } from "../ports.ts";
+import type {
+	ArticleStore,
+	FeedStore,
+	ObjectStore,
+	PendingChange,
+	PublishLedger,
+} from "../ports.ts";
 
 /** Newest items per feed (site.md); older ones go to archive documents in a later step. */
 const FEED_SIZE = 50;
@@ -35,6 +41,7 @@ const FEED_RENDERERS: readonly (readonly [FeedFormat, (doc: FeedDocument) => str
 
 export interface PublishDeps {
 	articles: ArticleStore;
+	feeds: FeedStore;
 	ledger: PublishLedger;
 	/** The ingest bucket, where article bodies and images are kept privately. */
 	content: ObjectStore;
@@ -62,10 +69,10 @@ function siteKey(path: string): string {
  * slow publisher never overwrites a newer rendering, and no change is left unpublished.
  */
 export function makePublishTargets(deps: PublishDeps) {
-	const { articles, ledger, content, site, siteUrl } = deps;
+	const { articles, feeds, ledger, content, site, siteUrl } = deps;
 
 	async function renderFeed(target: Extract<Target, { kind: "feed" }>): Promise<void> {
-		const items = await articles.listFeed(feedKey(target.language, target.feed), FEED_SIZE);
+		const items = await feeds.listFeed(feedKey(target.language, target.feed), FEED_SIZE);
 		const doc = buildFeedDocument({ siteUrl, language: target.language, feed: target.feed, items });
 		await Promise.all([
 			...FEED_RENDERERS.map(([format, renderFormat]) =>
@@ -126,11 +133,11 @@ export function makePublishTargets(deps: PublishDeps) {
 	}
 
 	async function renderHome(): Promise<void> {
-		const languages = await articles.listLanguages();
+		const languages = await feeds.listLanguages();
 		const sections = await Promise.all(
 			languages.map(async (language) => ({
 				language,
-				items: await articles.listFeed(feedKey(language, "latest"), HOME_ITEMS),
+				items: await feeds.listFeed(feedKey(language, "latest"), HOME_ITEMS),
 			})),
 		);
 		await site.put("index.html", renderHomePage({ sections, siteUrl }), {
@@ -192,11 +199,18 @@ export function makePublishChanges(deps: {
 }) {
 	const { ledger, publish } = deps;
 
-	async function publishChange(change: PendingChange): Promise<void> {
-		await publish(change.targets);
-		// Published, or bumped under a live lease whose holder renders it: either way the
-		// targets' own revisions now carry the change, so the pending record has done its job.
-		await ledger.settle(change.changeId);
+	/**
+	 * Publishes the union of the changes' targets once, then forgets the changes: published,
+	 * or bumped under a live lease whose holder renders it, the targets' own revisions now
+	 * carry every change, so the pending records have done their job.
+	 */
+	async function publishChanges(changes: readonly PendingChange[]): Promise<void> {
+		await publish([...new Set(changes.flatMap((change) => change.targets))]);
+		await Promise.all(changes.map((change) => ledger.settle(change.changeId)));
+	}
+
+	function publishChange(change: PendingChange): Promise<void> {
+		return publishChanges([change]);
 	}
 
 	/**
@@ -209,11 +223,11 @@ export function makePublishChanges(deps: {
 			ledger.listPending(limit),
 			ledger.listDirty(limit),
 		]);
-		const targets = [...new Set([...pending.flatMap((change) => change.targets), ...dirty])];
-		await publish(targets);
+		const targets = new Set([...pending.flatMap((change) => change.targets), ...dirty]);
+		await publish([...targets]);
 		await Promise.all(pending.map((change) => ledger.settle(change.changeId)));
-		return targets.length;
+		return targets.size;
 	}
 
-	return { publishChange, sweep };
+	return { publishChange, publishChanges, sweep };
 }

@@ -1,12 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DynamoDbAgreementStore } from "#shared/adapters/dynamodb/dynamodb-agreement-store.ts";
-import { DynamoDbArticleStore } from "#shared/adapters/dynamodb/dynamodb-article-store.ts";
+import {
+	DynamoDbArticleStore,
+	DynamoDbFeedStore,
+} from "#shared/adapters/dynamodb/dynamodb-article-store.ts";
 import { DynamoDbPublishLedger } from "#shared/adapters/dynamodb/dynamodb-publish-ledger.ts";
 import { DynamoDbUploadStore } from "#shared/adapters/dynamodb/dynamodb-upload-store.ts";
 import { UnstorableError } from "#shared/domain/store-errors.ts";
 import { feedEntriesFor } from "#shared/domain/targets.ts";
 import { uploadOrder } from "#shared/domain/upload.ts";
-import type { IngestCommit, UploadRecord } from "#shared/ports.ts";
+import type { ArticleCommit, UploadRecord } from "#shared/ports.ts";
 import { makeArticle } from "../helpers/articles.ts";
 import { startTestDynamoDb, type TestTable } from "../helpers/dynamodb.ts";
 
@@ -38,15 +41,21 @@ function makeUpload(uploadId: string, overrides: Partial<UploadRecord> = {}): Up
 	};
 }
 
-function makeCommit(uploadId: string, overrides: Partial<IngestCommit> = {}): IngestCommit {
-	const next = makeArticle();
+function articleChange(
+	next = makeArticle(),
+	expectedRevision: number | null = null,
+): NonNullable<ArticleCommit["article"]> {
 	return {
-		upload: makeUpload(uploadId),
-		article: { next, previousVersion: null },
+		next,
+		expectedRevision,
+		newVersion: true,
 		feedPuts: feedEntriesFor(next),
 		feedDeletes: [],
-		...overrides,
 	};
+}
+
+function makeCommit(uploadId: string, overrides: Partial<ArticleCommit> = {}): ArticleCommit {
+	return { upload: makeUpload(uploadId), article: articleChange(), ...overrides };
 }
 
 describe("DynamoDbArticleStore", () => {
@@ -54,7 +63,7 @@ describe("DynamoDbArticleStore", () => {
 		const table = await db.createTable();
 		const store = new DynamoDbArticleStore(db.client, table);
 		const pending = { changeId: "upload:u1", targets: ["feed|en|latest", "home"] };
-		expect(await store.commitIngest(makeCommit("u1", { pending }))).toBe("committed");
+		expect(await store.commitArticleChange(makeCommit("u1", { pending }))).toBe("committed");
 		expect(await store.getArticle(makeArticle())).toEqual(makeArticle());
 		const uploads = new DynamoDbUploadStore(db.client, table);
 		expect(await uploads.getUpload("incoming/science-news/a.zip", "u1")).toEqual(makeUpload("u1"));
@@ -63,44 +72,89 @@ describe("DynamoDbArticleStore", () => {
 		expect(await ledger.listPending(10)).toEqual([pending]);
 		await ledger.settle(pending.changeId);
 		expect(await ledger.listPending(10)).toEqual([]);
-		expect(await store.listFeed("en/latest", 50)).toEqual(
+		const feeds = new DynamoDbFeedStore(db.client, table);
+		expect(await feeds.listFeed("en/latest", 50)).toEqual(
 			feedEntriesFor(makeArticle()).map((e) => e.item),
 		);
-		expect(await store.listLanguages()).toEqual(["en"]);
+		expect(await feeds.listLanguages()).toEqual(["en"]);
 	});
 
-	it("refuses a second commit of the same upload, and a commit against a stale version", async () => {
+	it("refuses a second commit of the same upload, and a commit against a stale revision", async () => {
 		const store = new DynamoDbArticleStore(db.client, await db.createTable());
-		expect(await store.commitIngest(makeCommit("u1"))).toBe("committed");
-		expect(await store.commitIngest(makeCommit("u1"))).toBe("upload-exists");
-		expect(await store.commitIngest(makeCommit("u2"))).toBe("article-changed");
-		const v2 = makeArticle({ version: 2 });
-		const commit = makeCommit("u3", {
-			article: { next: v2, previousVersion: 1 },
-			feedPuts: feedEntriesFor(v2),
-		});
-		expect(await store.commitIngest(commit)).toBe("committed");
+		expect(await store.commitArticleChange(makeCommit("u1"))).toBe("committed");
+		expect(await store.commitArticleChange(makeCommit("u1"))).toBe("upload-exists");
+		expect(await store.commitArticleChange(makeCommit("u2"))).toBe("article-changed");
+		const v2 = makeArticle({ version: 2, revision: 2 });
+		const commit = makeCommit("u3", { article: articleChange(v2, 1) });
+		expect(await store.commitArticleChange(commit)).toBe("committed");
 		expect((await store.getArticle(v2))?.version).toBe(2);
+		expect(await store.listVersions(v2)).toHaveLength(2);
 		expect(
-			await store.commitIngest(makeCommit("u4", { article: { next: v2, previousVersion: 1 } })),
+			await store.commitArticleChange(makeCommit("u4", { article: articleChange(v2, 1) })),
 		).toBe("article-changed");
+	});
+
+	it("indexes articles by agreement, by partner and by due instant, and keeps their history", async () => {
+		const store = new DynamoDbArticleStore(db.client, await db.createTable());
+		const pending = makeArticle({
+			articleId: "later",
+			status: "embargoed",
+			dueAt: "2026-02-01T00:00:00.000Z",
+		});
+		const event = {
+			at: NOW.toISOString(),
+			action: "upload" as const,
+			by: "partner science-news",
+			reason: "upload",
+			version: 1,
+			status: pending.status,
+			permission: pending.permission,
+		};
+		await store.commitArticleChange({
+			article: { ...articleChange(pending), feedPuts: [], event },
+		});
+		await store.commitArticleChange({ article: articleChange(makeArticle({ articleId: "now" })) });
+		const refs = [];
+		for await (const ref of store.listByAgreement("sn-jst-2023")) refs.push(ref.articleId);
+		expect(refs.sort()).toEqual(["later", "now"]);
+		const summaries = [];
+		for await (const summary of store.listByPartner("science-news", "later")) {
+			summaries.push(summary);
+		}
+		expect(summaries).toMatchObject([{ articleId: "later", status: "embargoed" }]);
+		expect(await store.listDue(new Date("2026-01-31T23:59:59Z"), 10)).toEqual([]);
+		expect(await store.listDue(new Date("2026-02-01T00:00:00Z"), 10)).toEqual([
+			{ partnerId: "science-news", articleId: "later", language: "en" },
+		]);
+		expect(await store.listHistory(pending)).toEqual([event]);
+
+		// Released: the next state has no due instant, and the old one leaves the index.
+		const released = { ...pending, status: "published" as const, revision: 2 };
+		delete released.dueAt;
+		expect(
+			await store.commitArticleChange({
+				article: {
+					...articleChange(released, 1),
+					newVersion: false,
+					previousDueAt: pending.dueAt,
+				},
+			}),
+		).toBe("committed");
+		expect(await store.listDue(new Date("2026-03-01T00:00:00Z"), 10)).toEqual([]);
 	});
 
 	it("turns an item DynamoDB refuses for good into an UnstorableError, committing nothing", async () => {
 		const table = await db.createTable();
 		const store = new DynamoDbArticleStore(db.client, table);
 		const huge = makeArticle({ byline: "x".repeat(450_000) });
-		const commit = makeCommit("u1", {
-			article: { next: huge, previousVersion: null },
-			feedPuts: feedEntriesFor(huge),
-		});
-		await expect(store.commitIngest(commit)).rejects.toBeInstanceOf(UnstorableError);
+		const commit = makeCommit("u1", { article: articleChange(huge) });
+		await expect(store.commitArticleChange(commit)).rejects.toBeInstanceOf(UnstorableError);
 		// A key the marshaller rejects (a prototype name), before anything is sent.
 		const odd = makeArticle({
 			rights: JSON.parse('{"holder":"H","agreement":"a","constructor":{"x":1}}'),
 		});
 		await expect(
-			store.commitIngest(makeCommit("u2", { article: { next: odd, previousVersion: null } })),
+			store.commitArticleChange(makeCommit("u2", { article: articleChange(odd) })),
 		).rejects.toBeInstanceOf(UnstorableError);
 		expect(await store.getArticle(huge)).toBeUndefined();
 		expect(
@@ -109,7 +163,8 @@ describe("DynamoDbArticleStore", () => {
 	});
 
 	it("lists a feed newest first, at most `limit` items", async () => {
-		const store = new DynamoDbArticleStore(db.client, await db.createTable());
+		const table = await db.createTable();
+		const store = new DynamoDbArticleStore(db.client, table);
 		const days = [3, 1, 4, 2, 5];
 		await Promise.all(
 			days.map((day) => {
@@ -117,15 +172,11 @@ describe("DynamoDbArticleStore", () => {
 					articleId: `a${day}`,
 					firstCreated: `2024-01-0${day}T00:00:00Z`,
 				});
-				return store.commitIngest(
-					makeCommit(`u${day}`, {
-						article: { next, previousVersion: null },
-						feedPuts: feedEntriesFor(next),
-					}),
-				);
+				return store.commitArticleChange(makeCommit(`u${day}`, { article: articleChange(next) }));
 			}),
 		);
-		expect((await store.listFeed("en/latest", 3)).map((i) => i.articleId)).toEqual([
+		const feeds = new DynamoDbFeedStore(db.client, table);
+		expect((await feeds.listFeed("en/latest", 3)).map((i) => i.articleId)).toEqual([
 			"a5",
 			"a4",
 			"a3",
@@ -174,9 +225,7 @@ describe("DynamoDbUploadStore", () => {
 		const uploads = new DynamoDbUploadStore(db.client, table);
 		const older = makeUpload("v1", { order: uploadOrder("0055AB9F1F1A7C2D01") });
 		const newer = makeUpload("v2", { order: uploadOrder("0055AB9F1F1A7C2D0A") });
-		for (const upload of [newer, older]) {
-			await store.commitIngest({ upload, feedPuts: [], feedDeletes: [] });
-		}
+		for (const upload of [newer, older]) await store.commitArticleChange({ upload });
 		// The newer upload is processed first; the older one must not take the key back.
 		expect(await uploads.markNewest(newer)).toEqual(newer);
 		expect(await uploads.markNewest(older)).toEqual(newer);

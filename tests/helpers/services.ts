@@ -1,57 +1,38 @@
 import { randomUUID } from "node:crypto";
-import { DynamoDbAgreementStore } from "#shared/adapters/dynamodb/dynamodb-agreement-store.ts";
-import { DynamoDbArticleStore } from "#shared/adapters/dynamodb/dynamodb-article-store.ts";
-import { DynamoDbPublishLedger } from "#shared/adapters/dynamodb/dynamodb-publish-ledger.ts";
-import { DynamoDbUploadStore } from "#shared/adapters/dynamodb/dynamodb-upload-store.ts";
-import { S3ObjectStore } from "#shared/adapters/s3/s3-object-store.ts";
-import { type IngestDeps, makeIngestUpload } from "#shared/use-cases/ingest-upload.ts";
-import {
-	makePublishChanges,
-	makePublishTargets,
-	type PublishDeps,
-} from "#shared/use-cases/publish-targets.ts";
+import type { IngestDeps } from "#shared/use-cases/ingest-upload.ts";
+import type { PublishDeps } from "#shared/use-cases/publish-targets.ts";
+import { wireServices } from "../../functions/lib/wire.ts";
 import type { LocalStack } from "../../local/stack.ts";
 
 /**
- * The use cases wired to a running local stack's servers, as functions/lib/services.ts wires
- * them in Lambda, with any dependency replaced: the way tests inject a fault or a clock.
+ * The use cases wired to a running local stack's servers exactly as in Lambda, with any
+ * dependency replaced: the way tests inject a fault, a clock or a slow store.
  */
 export function makeServices(
 	stack: LocalStack,
 	overrides: {
 		/** An ingest bucket other than the stack's, whose uploads the stack does not ingest. */
 		ingestBucket?: string;
+		clock?: () => Date;
 		ingest?: Partial<IngestDeps>;
 		publish?: Partial<PublishDeps>;
 	} = {},
 ) {
 	const { endpoints, s3, dynamodb } = stack;
-	const articles = new DynamoDbArticleStore(dynamodb, endpoints.table);
-	const uploadRecords = new DynamoDbUploadStore(dynamodb, endpoints.table);
-	const ledger = new DynamoDbPublishLedger(dynamodb, endpoints.table);
-	const uploads = new S3ObjectStore(s3, overrides.ingestBucket ?? endpoints.ingestBucket);
-	const site = new S3ObjectStore(s3, endpoints.siteBucket);
-	const clock = () => new Date();
-	const publishTargets = makePublishTargets({
-		articles,
-		ledger,
-		content: uploads,
-		site,
-		siteUrl: endpoints.edgeUrl,
-		clock,
-		owner: `test-${randomUUID()}`,
-		leaseMs: 20_000,
-		...overrides.publish,
-	});
-	const changes = makePublishChanges({ ledger, publish: publishTargets });
-	const ingestUpload = makeIngestUpload({
-		uploads,
-		articles,
-		uploadRecords,
-		agreements: new DynamoDbAgreementStore(dynamodb, endpoints.table),
-		publish: changes.publishChange,
-		clock,
-		...overrides.ingest,
-	});
-	return { articles, uploadRecords, ledger, site, publishTargets, ingestUpload, ...changes };
+	return wireServices(
+		{
+			s3,
+			dynamodb,
+			tableName: endpoints.table,
+			ingestBucket: overrides.ingestBucket ?? endpoints.ingestBucket,
+			siteBucket: endpoints.siteBucket,
+			siteUrl: endpoints.edgeUrl,
+			owner: `test-${randomUUID()}`,
+			...(overrides.clock ? { clock: overrides.clock } : {}),
+		},
+		{
+			...(overrides.ingest ? { ingest: overrides.ingest } : {}),
+			...(overrides.publish ? { publish: overrides.publish } : {}),
+		},
+	);
 }

@@ -137,10 +137,10 @@ describe("every upload gets a report", () => {
 			ingest: {
 				// Validation bounds every field, so only an injected fault reaches this path now.
 				articles: Object.assign(Object.create(base.articles), {
-					commitIngest: (commit: Parameters<typeof base.articles.commitIngest>[0]) =>
+					commitArticleChange: (commit: Parameters<typeof base.articles.commitArticleChange>[0]) =>
 						commit.article
 							? Promise.reject(new UnstorableError("item size has exceeded the maximum"))
-							: base.articles.commitIngest(commit),
+							: base.articles.commitArticleChange(commit),
 				}),
 			},
 		});

@@ -3,25 +3,65 @@ import {
 	type DynamoDBDocumentClient,
 	GetCommand,
 	QueryCommand,
+	type QueryCommandInput,
 	TransactWriteCommand,
 	type TransactWriteCommandInput,
 	UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type { Article, ArticleRef } from "../../domain/article.ts";
-import type { FeedItem } from "../../domain/targets.ts";
+import type { ArticleEvent } from "../../domain/plan-article-change.ts";
 import { UnstorableError } from "../../domain/store-errors.ts";
-import type { ArticleStore, CommitResult, IngestCommit } from "../../ports.ts";
+import type { FeedItem } from "../../domain/targets.ts";
+import type {
+	ArticleCommit,
+	ArticleStore,
+	ArticleSummary,
+	CommitResult,
+	FeedStore,
+} from "../../ports.ts";
 import { pendingItem } from "./dynamodb-publish-ledger.ts";
 import { toUploadAttributes, uploadItemKey } from "./dynamodb-upload-store.ts";
+import { tableKeys } from "./table.ts";
 
 type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
 
 const CONFLICT_RETRIES = 8;
 const LANGUAGES_KEY = { pk: "SITE", sk: "LANGUAGES" };
+// One partition lists every article by the instant its decision can next change by itself.
+const DUE = "DUE";
 
+// Key shapes stay in this file: the domain names articles by their ref only.
 export function articlePk(ref: ArticleRef): string {
 	return `ARTICLE#${ref.partnerId}#${ref.articleId}#${ref.language}`;
 }
+
+function refOfPk(pk: string): ArticleRef {
+	const [, partnerId = "", articleId = "", language = ""] = pk.split("#");
+	return { partnerId, articleId, language };
+}
+
+function dueKey(dueAt: string, ref: ArticleRef) {
+	return { pk: DUE, sk: `${dueAt}#${articlePk(ref)}` };
+}
+
+function partnerListingKey(ref: ArticleRef) {
+	return { pk: `PARTNER#${ref.partnerId}`, sk: `ARTICLE#${ref.articleId}#${ref.language}` };
+}
+
+function toSummary(article: Article): ArticleSummary {
+	return {
+		partnerId: article.partnerId,
+		articleId: article.articleId,
+		language: article.language,
+		version: article.version,
+		status: article.status,
+		headline: article.headline,
+		agreementId: article.permission.agreementId,
+		decision: article.permission.decision,
+	};
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Why DynamoDB refused the data for good, or `undefined` for faults a retry may cure
@@ -35,7 +75,7 @@ function whyUnstorable(error: unknown): string | undefined {
 	if (!sent && (error instanceof TypeError || error instanceof RangeError)) {
 		return `the data cannot be written (${error.message})`;
 	}
-	if (!sent && /marshall|Unsupported type|Pass options\.|convertClassInstanceToMap/i.test(error.message)) {
+	if (!sent && /marshall|Unsupported type|convertClassInstanceToMap/i.test(error.message)) {
 		return `the data cannot be written (${error.message})`;
 	}
 	if (error.name === "ValidationException") return `the store refused it (${error.message})`;
@@ -46,9 +86,20 @@ function whyUnstorable(error: unknown): string | undefined {
 	return undefined;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Every page of a query, item by item. */
+async function* queryAll(
+	client: DynamoDBDocumentClient,
+	input: QueryCommandInput,
+): AsyncIterable<Record<string, unknown>> {
+	let start: Record<string, unknown> | undefined;
+	do {
+		const page = await client.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
+		yield* page.Items ?? [];
+		start = page.LastEvaluatedKey;
+	} while (start);
+}
 
-/** Articles, uploads and feed rows in DynamoDB. */
+/** Articles in DynamoDB: current state, versions, history, and the agreement and due indexes. */
 export class DynamoDbArticleStore implements ArticleStore {
 	constructor(
 		private readonly client: DynamoDBDocumentClient,
@@ -66,24 +117,210 @@ export class DynamoDbArticleStore implements ArticleStore {
 		return Item?.article as Article | undefined;
 	}
 
-	async listVersions(ref: ArticleRef): Promise<Article[]> {
-		const versions: Article[] = [];
-		let start: Record<string, unknown> | undefined;
-		do {
-			const page = await this.client.send(
-				new QueryCommand({
-					TableName: this.tableName,
-					KeyConditionExpression: "pk = :pk AND begins_with(sk, :version)",
-					ExpressionAttributeValues: { ":pk": articlePk(ref), ":version": "VERSION#" },
-					ConsistentRead: true,
-					ExclusiveStartKey: start,
-				}),
-			);
-			versions.push(...(page.Items ?? []).map((item) => item.article as Article));
-			start = page.LastEvaluatedKey;
-		} while (start);
-		return versions;
+	private async listPrefix(ref: ArticleRef, prefix: string): Promise<Record<string, unknown>[]> {
+		const items: Record<string, unknown>[] = [];
+		for await (const item of queryAll(this.client, {
+			TableName: this.tableName,
+			KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+			ExpressionAttributeValues: { ":pk": articlePk(ref), ":prefix": prefix },
+			ConsistentRead: true,
+		})) {
+			items.push(item);
+		}
+		return items;
 	}
+
+	async listVersions(ref: ArticleRef): Promise<Article[]> {
+		return (await this.listPrefix(ref, "VERSION#")).map((item) => item.article as Article);
+	}
+
+	async listHistory(ref: ArticleRef): Promise<ArticleEvent[]> {
+		return (await this.listPrefix(ref, "HISTORY#")).map((item) => item.event as ArticleEvent);
+	}
+
+	async *listByAgreement(agreementId: string): AsyncIterable<ArticleRef> {
+		for await (const item of queryAll(this.client, {
+			TableName: this.tableName,
+			IndexName: tableKeys.gsi1.name,
+			KeyConditionExpression: "gsi1pk = :agreement",
+			ExpressionAttributeValues: { ":agreement": `AGREEMENT#${agreementId}` },
+		})) {
+			yield refOfPk(String(item.pk));
+		}
+	}
+
+	async *listByPartner(partnerId: string, articleId?: string): AsyncIterable<ArticleSummary> {
+		for await (const item of queryAll(this.client, {
+			TableName: this.tableName,
+			KeyConditionExpression: "pk = :pk AND begins_with(sk, :article)",
+			ExpressionAttributeValues: {
+				":pk": `PARTNER#${partnerId}`,
+				":article": articleId === undefined ? "ARTICLE#" : `ARTICLE#${articleId}#`,
+			},
+			ConsistentRead: true,
+		})) {
+			yield item.summary as ArticleSummary;
+		}
+	}
+
+	async listDue(now: Date, limit: number): Promise<ArticleRef[]> {
+		const { Items = [] } = await this.client.send(
+			new QueryCommand({
+				TableName: this.tableName,
+				// "~" sorts after every character of a key: everything due up to `now` inclusive.
+				KeyConditionExpression: "pk = :due AND sk <= :now",
+				ExpressionAttributeValues: { ":due": DUE, ":now": `${now.toISOString()}~` },
+				Limit: limit,
+				ConsistentRead: true,
+			}),
+		);
+		return Items.map((item) => item.ref as ArticleRef);
+	}
+
+	async commitArticleChange(commit: ArticleCommit): Promise<CommitResult> {
+		const { tableName } = this;
+		const items: TransactItem[] = [];
+		let uploadIndex = -1;
+		let articleIndex = -1;
+		if (commit.upload) {
+			uploadIndex = items.length;
+			items.push({
+				Put: {
+					TableName: tableName,
+					Item: {
+						...uploadItemKey(commit.upload.key, commit.upload.uploadId),
+						...toUploadAttributes(commit.upload),
+					},
+					ConditionExpression: "attribute_not_exists(pk)",
+				},
+			});
+		}
+		const change = commit.article;
+		if (change) {
+			const { next, expectedRevision } = change;
+			const pk = articlePk(next);
+			const ref: ArticleRef = {
+				partnerId: next.partnerId,
+				articleId: next.articleId,
+				language: next.language,
+			};
+			articleIndex = items.length;
+			items.push({
+				Put: {
+					TableName: tableName,
+					Item: {
+						pk,
+						sk: "CURRENT",
+						revision: next.revision,
+						article: next,
+						gsi1pk: `AGREEMENT#${next.rights.agreement}`,
+						gsi1sk: pk,
+					},
+					// Optimistic lock: the plan was made against expectedRevision.
+					ConditionExpression:
+						expectedRevision === null ? "attribute_not_exists(pk)" : "revision = :expected",
+					...(expectedRevision === null
+						? {}
+						: { ExpressionAttributeValues: { ":expected": expectedRevision } }),
+				},
+			});
+			if (change.newVersion) {
+				items.push({
+					Put: {
+						TableName: tableName,
+						Item: { pk, sk: `VERSION#${String(next.version).padStart(9, "0")}`, article: next },
+					},
+				});
+			}
+			if (change.event) {
+				items.push({
+					Put: {
+						TableName: tableName,
+						Item: {
+							pk,
+							sk: `HISTORY#${change.event.at}#${String(next.revision).padStart(9, "0")}`,
+							event: change.event,
+						},
+					},
+				});
+			}
+			if (change.previousDueAt !== next.dueAt) {
+				if (change.previousDueAt) {
+					items.push({ Delete: { TableName: tableName, Key: dueKey(change.previousDueAt, ref) } });
+				}
+				if (next.dueAt) {
+					items.push({
+						Put: { TableName: tableName, Item: { ...dueKey(next.dueAt, ref), ref } },
+					});
+				}
+			}
+			items.push({
+				Put: {
+					TableName: tableName,
+					Item: { ...partnerListingKey(ref), summary: toSummary(next) },
+				},
+			});
+			for (const entry of change.feedPuts) {
+				items.push({
+					Put: {
+						TableName: tableName,
+						Item: { pk: `FEED#${entry.feedKey}`, sk: entry.sortKey, item: entry.item },
+					},
+				});
+			}
+			for (const entry of change.feedDeletes) {
+				items.push({
+					Delete: {
+						TableName: tableName,
+						Key: { pk: `FEED#${entry.feedKey}`, sk: entry.sortKey },
+					},
+				});
+			}
+			const languages = [...new Set(change.feedPuts.map((entry) => entry.item.language))];
+			if (languages.length > 0) await this.addLanguages(languages);
+		}
+		if (commit.pending) {
+			items.push({ Put: { TableName: tableName, Item: pendingItem(commit.pending) } });
+		}
+
+		for (let attempt = 0; ; attempt++) {
+			try {
+				await this.client.send(new TransactWriteCommand({ TransactItems: items }));
+				return "committed";
+			} catch (error) {
+				const unstorable = whyUnstorable(error);
+				if (unstorable) throw new UnstorableError(unstorable, { cause: error });
+				if (!(error instanceof TransactionCanceledException)) throw error;
+				const reasons = error.CancellationReasons ?? [];
+				if (reasons[uploadIndex]?.Code === "ConditionalCheckFailed") return "upload-exists";
+				if (reasons[articleIndex]?.Code === "ConditionalCheckFailed") return "article-changed";
+				const conflict = reasons.some((r) => r.Code === "TransactionConflict");
+				if (!conflict || attempt >= CONFLICT_RETRIES) throw error;
+				await sleep(10 * 2 ** attempt * Math.random());
+			}
+		}
+	}
+
+	// Outside the transaction, where every commit would conflict on this one item; a language
+	// listed a moment early only shows the home page an empty section.
+	private async addLanguages(languages: string[]): Promise<void> {
+		await this.client.send(
+			new UpdateCommand({
+				TableName: this.tableName,
+				Key: LANGUAGES_KEY,
+				UpdateExpression: "ADD languages :languages",
+				ExpressionAttributeValues: { ":languages": new Set(languages) },
+			}),
+		);
+	}
+}
+
+/** Feed rows in DynamoDB: every feed a partition of its own, sorted by the feed's time. */
+export class DynamoDbFeedStore implements FeedStore {
+	constructor(
+		private readonly client: DynamoDBDocumentClient,
+		private readonly tableName: string,
+	) {}
 
 	async listFeed(feedKey: string, limit: number): Promise<FeedItem[]> {
 		const { Items = [] } = await this.client.send(
@@ -105,112 +342,5 @@ export class DynamoDbArticleStore implements ArticleStore {
 			new GetCommand({ TableName: this.tableName, Key: LANGUAGES_KEY, ConsistentRead: true }),
 		);
 		return [...((Item?.languages as Set<string> | undefined) ?? [])].sort();
-	}
-
-	async commitIngest(commit: IngestCommit): Promise<CommitResult> {
-		const languages = [...new Set(commit.feedPuts.map((entry) => entry.item.language))];
-		if (languages.length > 0) {
-			// Outside the transaction, where every ingest would conflict on this one item; a
-			// language listed a moment early only shows the home page an empty section.
-			await this.client.send(
-				new UpdateCommand({
-					TableName: this.tableName,
-					Key: LANGUAGES_KEY,
-					UpdateExpression: "ADD languages :languages",
-					ExpressionAttributeValues: { ":languages": new Set(languages) },
-				}),
-			);
-		}
-		const items: TransactItem[] = [
-			{
-				Put: {
-					TableName: this.tableName,
-					Item: {
-						...uploadItemKey(commit.upload.key, commit.upload.uploadId),
-						...toUploadAttributes(commit.upload),
-					},
-					ConditionExpression: "attribute_not_exists(pk)",
-				},
-			},
-		];
-		if (commit.article) {
-			const { next, previousVersion } = commit.article;
-			const pk = articlePk(next);
-			items.push(
-				{
-					Put: {
-						TableName: this.tableName,
-						Item: {
-							pk,
-							sk: "CURRENT",
-							version: next.version,
-							article: next,
-							gsi1pk: `AGREEMENT#${next.rights.agreement}`,
-							gsi1sk: pk,
-						},
-						// Optimistic lock: the version decision was made against previousVersion.
-						ConditionExpression:
-							previousVersion === null ? "attribute_not_exists(pk)" : "version = :previous",
-						...(previousVersion === null
-							? {}
-							: { ExpressionAttributeValues: { ":previous": previousVersion } }),
-					},
-				},
-				{
-					Put: {
-						TableName: this.tableName,
-						Item: { pk, sk: `VERSION#${String(next.version).padStart(9, "0")}`, article: next },
-					},
-				},
-				{
-					Put: {
-						TableName: this.tableName,
-						Item: {
-							pk,
-							sk: `PERMISSION#${next.permission.checkedAt}#${next.version}`,
-							...next.permission,
-							version: next.version,
-						},
-					},
-				},
-			);
-		}
-		for (const entry of commit.feedPuts) {
-			items.push({
-				Put: {
-					TableName: this.tableName,
-					Item: { pk: `FEED#${entry.feedKey}`, sk: entry.sortKey, item: entry.item },
-				},
-			});
-		}
-		for (const entry of commit.feedDeletes) {
-			items.push({
-				Delete: {
-					TableName: this.tableName,
-					Key: { pk: `FEED#${entry.feedKey}`, sk: entry.sortKey },
-				},
-			});
-		}
-
-		if (commit.pending) {
-			items.push({ Put: { TableName: this.tableName, Item: pendingItem(commit.pending) } });
-		}
-
-		for (let attempt = 0; ; attempt++) {
-			try {
-				await this.client.send(new TransactWriteCommand({ TransactItems: items }));
-				return "committed";
-			} catch (error) {
-				const unstorable = whyUnstorable(error);
-				if (unstorable) throw new UnstorableError(unstorable, { cause: error });
-				if (!(error instanceof TransactionCanceledException)) throw error;
-				const reasons = error.CancellationReasons ?? [];
-				if (reasons[0]?.Code === "ConditionalCheckFailed") return "upload-exists";
-				if (reasons[1]?.Code === "ConditionalCheckFailed") return "article-changed";
-				const conflict = reasons.some((r) => r.Code === "TransactionConflict");
-				if (!conflict || attempt >= CONFLICT_RETRIES) throw error;
-				await sleep(10 * 2 ** attempt * Math.random());
-			}
-		}
 	}
 }

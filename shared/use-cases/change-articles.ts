@@ -1,0 +1,191 @@
+import type { ArticleRef } from "../domain/article.ts";
+import {
+	type ArticleChange,
+	ArticleChangeError,
+	type ArticlePlan,
+	planArticleChange,
+} from "../domain/plan-article-change.ts";
+import { targetId } from "../domain/targets.ts";
+import type { AgreementStore, ArticleStore, PendingChange } from "../ports.ts";
+
+export interface ChangeArticlesDeps {
+	articles: ArticleStore;
+	agreements: AgreementStore;
+	/** Publishes the targets of committed changes once, then forgets the pending changes. */
+	publish: (changes: PendingChange[]) => Promise<void>;
+	clock: () => Date;
+}
+
+/** What a batch of changes did. */
+export interface ChangeSummary {
+	/** Articles looked at. */
+	articles: number;
+	/** Articles whose state changed. */
+	changed: number;
+	/** Targets published. */
+	targets: number;
+}
+
+const MAX_ATTEMPTS = 5;
+// Articles re-evaluated at once: enough to take 1,000 articles down in about a second.
+const CONCURRENCY = 16;
+
+/** The pending change a committed plan leaves for the publisher: one per article revision. */
+export function pendingOf(plan: ArticlePlan): PendingChange | undefined {
+	const targets = plan.targets.map(targetId);
+	if (targets.length === 0) return undefined;
+	const { partnerId, articleId, language, revision } = plan.next;
+	return { changeId: `article:${partnerId}/${articleId}/${language}#${revision}`, targets };
+}
+
+async function forEachLimited<T>(
+	items: AsyncIterable<T> | Iterable<T>,
+	limit: number,
+	work: (item: T) => Promise<void>,
+): Promise<void> {
+	const running = new Set<Promise<void>>();
+	const failures: unknown[] = [];
+	for await (const item of items) {
+		const task: Promise<void> = work(item)
+			.catch((error: unknown) => {
+				failures.push(error);
+			})
+			.finally(() => running.delete(task));
+		running.add(task);
+		if (running.size >= limit) await Promise.race(running);
+	}
+	await Promise.all(running);
+	// Every article was tried; what did commit is published by the caller's sweep if not now.
+	if (failures.length > 0) throw failures[0];
+}
+
+/**
+ * Every trigger but an upload: agreements granted, amended or revoked, windows and embargoes
+ * reaching their instant, and ops takedowns. Each gathers the articles it touches, lets
+ * {@link planArticleChange} decide, commits under the article's optimistic lock, and then
+ * publishes exactly the targets that changed, once per batch.
+ */
+export function makeChangeArticles(deps: ChangeArticlesDeps) {
+	const { articles, agreements, clock } = deps;
+
+	/** Applies one change to one article; the pending change to publish, if anything changed. */
+	async function applyChange(
+		ref: ArticleRef,
+		change: ArticleChange,
+	): Promise<PendingChange | undefined> {
+		for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+			const current = await articles.getArticle(ref);
+			if (!current) {
+				throw new ArticleChangeError(
+					`no article ${ref.partnerId}/${ref.articleId} in language ${ref.language}`,
+				);
+			}
+			const agreement = await agreements.getAgreement(current.rights.agreement);
+			const plan = planArticleChange({ current, change, agreement, now: clock() });
+			if (!plan.changed) return undefined;
+			const pending = pendingOf(plan);
+			const result = await articles.commitArticleChange({
+				article: {
+					next: plan.next,
+					expectedRevision: current.revision,
+					newVersion: false,
+					...(plan.event ? { event: plan.event } : {}),
+					...(current.dueAt ? { previousDueAt: current.dueAt } : {}),
+					feedPuts: plan.feedPuts,
+					feedDeletes: plan.feedDeletes,
+				},
+				...(pending ? { pending } : {}),
+			});
+			if (result === "committed") return pending;
+			// Another change to the article committed first: decide again on what it left.
+		}
+		throw new Error(
+			`${ref.partnerId}/${ref.articleId} (${ref.language}) changed ${MAX_ATTEMPTS} times while deciding`,
+		);
+	}
+
+	async function applyAll(
+		refs: AsyncIterable<ArticleRef> | Iterable<ArticleRef>,
+		change: ArticleChange,
+	): Promise<ChangeSummary> {
+		const pending: PendingChange[] = [];
+		let count = 0;
+		await forEachLimited(refs, CONCURRENCY, async (ref) => {
+			count++;
+			const done = await applyChange(ref, change);
+			if (done) pending.push(done);
+		});
+		await deps.publish(pending);
+		return {
+			articles: count,
+			changed: pending.length,
+			targets: new Set(pending.flatMap((p) => p.targets)).size,
+		};
+	}
+
+	/** Re-decides every article that names the agreement, after it was granted, amended or revoked. */
+	function reevaluateAgreement(
+		agreementId: string,
+		by: string,
+		reason: string,
+	): Promise<ChangeSummary> {
+		return applyAll(articles.listByAgreement(agreementId), { kind: "reevaluate", by, reason });
+	}
+
+	/** The schedule's part: every article whose window or embargo instant has come. */
+	async function releaseDue(limit = 100): Promise<ChangeSummary> {
+		const now = clock();
+		const due = await articles.listDue(now, limit);
+		return applyAll(due, {
+			kind: "reevaluate",
+			by: "schedule",
+			reason: `a window or embargo instant passed (checked at ${now.toISOString()})`,
+		});
+	}
+
+	/** The languages of an article an ops command names (one, or all it has). */
+	async function languagesOf(
+		partnerId: string,
+		articleId: string,
+		language?: string,
+	): Promise<ArticleRef[]> {
+		const refs: ArticleRef[] = [];
+		for await (const summary of articles.listByPartner(partnerId, articleId)) {
+			if (language === undefined || summary.language === language) {
+				refs.push({ partnerId, articleId, language: summary.language });
+			}
+		}
+		if (refs.length === 0) {
+			throw new ArticleChangeError(
+				`no article ${partnerId}/${articleId}${language ? ` in language ${language}` : ""}`,
+			);
+		}
+		return refs;
+	}
+
+	/** An ops takedown (a complaint, a legal order): down in every feed and page until restored. */
+	async function withdraw(input: {
+		partnerId: string;
+		articleId: string;
+		language?: string;
+		by: string;
+		reason: string;
+	}): Promise<ChangeSummary> {
+		const refs = await languagesOf(input.partnerId, input.articleId, input.language);
+		return applyAll(refs, { kind: "withdraw", by: input.by, reason: input.reason });
+	}
+
+	/** Lifts an ops takedown; the article is public again if its permission stands. */
+	async function restore(input: {
+		partnerId: string;
+		articleId: string;
+		language?: string;
+		by: string;
+		reason: string;
+	}): Promise<ChangeSummary> {
+		const refs = await languagesOf(input.partnerId, input.articleId, input.language);
+		return applyAll(refs, { kind: "restore", by: input.by, reason: input.reason });
+	}
+
+	return { applyChange, reevaluateAgreement, releaseDue, withdraw, restore };
+}
