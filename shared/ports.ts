@@ -160,6 +160,12 @@ export interface AgreementStore {
 	listAgreementHistory(agreementId: string): Promise<AgreementChange[]>;
 }
 
+/** The CDN in front of the site: told which paths changed, so it serves no stale copy. */
+export interface SiteCache {
+	/** URL paths (`/en/`, `/feeds/en/latest.rss`), each name URL-encoded. */
+	invalidate(paths: readonly string[]): Promise<void>;
+}
+
 export type ReleaseResult =
 	| { state: "released" }
 	| { state: "stale"; rev: number }

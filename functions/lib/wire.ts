@@ -8,6 +8,7 @@ import {
 import { DynamoDbPublishLedger } from "#shared/adapters/dynamodb/dynamodb-publish-ledger.ts";
 import { DynamoDbUploadStore } from "#shared/adapters/dynamodb/dynamodb-upload-store.ts";
 import { S3ObjectStore } from "#shared/adapters/s3/s3-object-store.ts";
+import type { SiteCache } from "#shared/ports.ts";
 import { makeChangeArticles } from "#shared/use-cases/change-articles.ts";
 import { type IngestDeps, makeIngestUpload } from "#shared/use-cases/ingest-upload.ts";
 import {
@@ -27,6 +28,8 @@ export interface Deployment {
 	/** Identifies this process in publish leases. */
 	owner: string;
 	onLeaseLost?: (target: string) => void;
+	/** The CDN to tell about changed paths; none locally. */
+	cache?: SiteCache;
 	clock?: () => Date;
 }
 
@@ -59,6 +62,7 @@ export function wireServices(
 		// Renewed every third of it while rendering: a dead publisher blocks a target 20 s at most.
 		leaseMs: 20_000,
 		...(deployment.onLeaseLost ? { onLeaseLost: deployment.onLeaseLost } : {}),
+		...(deployment.cache ? { cache: deployment.cache } : {}),
 		...overrides.publish,
 	});
 	const { publishChange, publishChanges, sweep } = makePublishChanges({

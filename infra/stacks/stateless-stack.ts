@@ -107,6 +107,8 @@ export class StatelessStack extends Stack {
 			INGEST_BUCKET: ingestBucket.bucketName,
 			SITE_BUCKET: siteBucket.bucketName,
 			SITE_URL: siteUrl,
+			// Publishers invalidate exactly the paths they changed, so takedowns are not cached.
+			DISTRIBUTION_ID: this.distribution.distributionId,
 		};
 
 		const ingest = new SyndicateFunction(this, "Ingest", {
@@ -150,17 +152,30 @@ export class StatelessStack extends Stack {
 			new PolicyStatement({ actions: ["s3:GetObject"], resources: contentReads }),
 		);
 		new Rule(this, "PublishSchedule", {
-			description: "Publishes pending changes and targets a failed publisher left stale, every minute",
+			description:
+				"Publishes pending changes and targets a failed publisher left stale, every minute",
 			schedule: Schedule.rate(Duration.minutes(1)),
 			targets: [new LambdaFunction(publish)],
 		});
 
 		const siteObjects = [siteBucket.arnForObjects("*")];
+		const distributionArn = this.formatArn({
+			service: "cloudfront",
+			region: "",
+			resource: "distribution",
+			resourceName: this.distribution.distributionId,
+		});
 		for (const fn of [ingest, publish]) {
 			fn.addToRolePolicy(
 				new PolicyStatement({
 					actions: ["s3:PutObject", "s3:DeleteObject"],
 					resources: siteObjects,
+				}),
+			);
+			fn.addToRolePolicy(
+				new PolicyStatement({
+					actions: ["cloudfront:CreateInvalidation"],
+					resources: [distributionArn],
 				}),
 			);
 		}

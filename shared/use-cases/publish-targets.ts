@@ -21,6 +21,7 @@ import type {
 	ObjectStore,
 	PendingChange,
 	PublishLedger,
+	SiteCache,
 } from "../ports.ts";
 
 /** Newest items per feed (site.md); older ones go to archive documents in a later step. */
@@ -57,10 +58,29 @@ export interface PublishDeps {
 	leaseMs: number;
 	/** Where a failed lease renewal is reported (the render goes on; its release will fail). */
 	onLeaseLost?: (targetId: string) => void;
+	/** The CDN in front of the site (CloudFront in AWS); none locally, where the edge has no cache. */
+	cache?: SiteCache;
 }
 
 function siteKey(path: string): string {
 	return path.replace(/^\//, "");
+}
+
+/** Where the publisher writes: the site bucket, remembering what it changed. */
+type SiteWriter = Pick<ObjectStore, "put" | "delete">;
+
+/**
+ * The URL paths that serve the changed keys: each key's own path (each name URL-encoded, as
+ * pages and feeds link it), and a folder's `/` for its `index.html`.
+ */
+export function sitePathsOf(keys: Iterable<string>): string[] {
+	const paths = new Set<string>();
+	for (const key of keys) {
+		const path = `/${key.split("/").map(encodeURIComponent).join("/")}`;
+		paths.add(path);
+		if (path.endsWith("/index.html")) paths.add(path.slice(0, -"index.html".length));
+	}
+	return [...paths].sort();
 }
 
 /**
@@ -71,17 +91,20 @@ function siteKey(path: string): string {
 export function makePublishTargets(deps: PublishDeps) {
 	const { articles, feeds, ledger, content, site, siteUrl } = deps;
 
-	async function renderFeed(target: Extract<Target, { kind: "feed" }>): Promise<void> {
+	async function renderFeed(
+		target: Extract<Target, { kind: "feed" }>,
+		out: SiteWriter,
+	): Promise<void> {
 		const items = await feeds.listFeed(feedKey(target.language, target.feed), FEED_SIZE);
 		const doc = buildFeedDocument({ siteUrl, language: target.language, feed: target.feed, items });
 		await Promise.all([
 			...FEED_RENDERERS.map(([format, renderFormat]) =>
-				site.put(siteKey(feedPath(target.language, target.feed, format)), renderFormat(doc), {
+				out.put(siteKey(feedPath(target.language, target.feed, format)), renderFormat(doc), {
 					contentType: feedContentTypes[format],
 					cacheControl: SITE_CACHE,
 				}),
 			),
-			site.put(
+			out.put(
 				`${target.language}/index.html`,
 				renderFrontPage({ language: target.language, items, siteUrl }),
 				{ contentType: HTML, cacheControl: SITE_CACHE },
@@ -89,7 +112,10 @@ export function makePublishTargets(deps: PublishDeps) {
 		]);
 	}
 
-	async function renderPage(target: Extract<Target, { kind: "page" }>): Promise<void> {
+	async function renderPage(
+		target: Extract<Target, { kind: "page" }>,
+		out: SiteWriter,
+	): Promise<void> {
 		const [article, versions] = await Promise.all([
 			articles.getArticle(target),
 			articles.listVersions(target),
@@ -105,9 +131,9 @@ export function makePublishTargets(deps: PublishDeps) {
 				.map((image) => imageKey(target, image))
 				.filter((key) => !shownKeys.has(key)),
 		);
-		const removeStale = () => Promise.all([...staleKeys].map((key) => site.delete(key)));
+		const removeStale = () => Promise.all([...staleKeys].map((key) => out.delete(key)));
 		if (!published) {
-			await site.delete(pageKey);
+			await out.delete(pageKey);
 			await removeStale();
 			return;
 		}
@@ -117,7 +143,7 @@ export function makePublishTargets(deps: PublishDeps) {
 			shown.map(async (image) => {
 				const bytes = await content.get(image.contentKey);
 				if (!bytes || "tooLarge" in bytes) throw new Error(`image ${image.contentKey} is missing`);
-				await site.put(imageKey(target, image), bytes.bytes, {
+				await out.put(imageKey(target, image), bytes.bytes, {
 					contentType: image.contentType,
 					cacheControl: SITE_CACHE,
 				});
@@ -128,11 +154,11 @@ export function makePublishTargets(deps: PublishDeps) {
 			bodyHtml: new TextDecoder().decode(body.bytes),
 			siteUrl,
 		});
-		await site.put(pageKey, html, { contentType: HTML, cacheControl: SITE_CACHE });
+		await out.put(pageKey, html, { contentType: HTML, cacheControl: SITE_CACHE });
 		await removeStale();
 	}
 
-	async function renderHome(): Promise<void> {
+	async function renderHome(out: SiteWriter): Promise<void> {
 		const languages = await feeds.listLanguages();
 		const sections = await Promise.all(
 			languages.map(async (language) => ({
@@ -140,24 +166,24 @@ export function makePublishTargets(deps: PublishDeps) {
 				items: await feeds.listFeed(feedKey(language, "latest"), HOME_ITEMS),
 			})),
 		);
-		await site.put("index.html", renderHomePage({ sections, siteUrl }), {
+		await out.put("index.html", renderHomePage({ sections, siteUrl }), {
 			contentType: HTML,
 			cacheControl: SITE_CACHE,
 		});
 	}
 
-	function render(target: Target): Promise<void> {
+	function render(target: Target, out: SiteWriter): Promise<void> {
 		switch (target.kind) {
 			case "feed":
-				return renderFeed(target);
+				return renderFeed(target, out);
 			case "page":
-				return renderPage(target);
+				return renderPage(target, out);
 			case "home":
-				return renderHome();
+				return renderHome(out);
 		}
 	}
 
-	async function renderHoldingLease(id: string, target: Target): Promise<void> {
+	async function renderHoldingLease(id: string, target: Target, out: SiteWriter): Promise<void> {
 		const renew = () =>
 			ledger.renew(id, deps.owner, deps.clock(), deps.leaseMs).then(
 				(held) => held || deps.onLeaseLost?.(id),
@@ -165,27 +191,40 @@ export function makePublishTargets(deps: PublishDeps) {
 			);
 		const timer = setInterval(renew, deps.leaseMs / 3);
 		try {
-			await render(target);
+			await render(target, out);
 		} finally {
 			clearInterval(timer);
 		}
 	}
 
-	async function publishTarget(id: string): Promise<void> {
+	async function publishTarget(id: string, out: SiteWriter): Promise<void> {
 		const target = parseTargetId(id);
 		// Bumped first: whoever holds the lease now sees the change and renders again.
 		await ledger.request(id);
 		let rev = await ledger.claim(id, deps.owner, deps.clock(), deps.leaseMs);
 		// Another publisher holds the lease; it re-renders until it has our revision too.
 		while (rev !== null) {
-			await renderHoldingLease(id, target);
+			await renderHoldingLease(id, target, out);
 			const result = await ledger.release(id, deps.owner, rev);
 			rev = result.state === "stale" ? result.rev : null;
 		}
 	}
 
 	return async function publishTargets(ids: readonly string[]): Promise<void> {
-		await Promise.all([...new Set(ids)].map(publishTarget));
+		const changed = new Set<string>();
+		const out: SiteWriter = {
+			put: async (key, body, options) => {
+				await site.put(key, body, options);
+				changed.add(key);
+			},
+			delete: async (key) => {
+				await site.delete(key);
+				changed.add(key);
+			},
+		};
+		await Promise.all([...new Set(ids)].map((id) => publishTarget(id, out)));
+		// The edge may hold any of these for up to its max-age: it must fetch them again now.
+		if (changed.size > 0) await deps.cache?.invalidate(sitePathsOf(changed));
 	};
 }
 

@@ -199,7 +199,7 @@ function expectRoundTrip(items: FeedItem[]): void {
 		const j = json[i] ?? {};
 		expect(j.title).toBe(item.headline);
 		expect(j.authors).toEqual([{ name: creator }]);
-		expect(j._syndicate).toMatchObject({ attribution: item.attribution });
+		expect(j._rights).toMatchObject({ attribution: item.attribution });
 		expect(j.summary).toBe(item.summary);
 		expect(j.content_html).toBe(content);
 	});

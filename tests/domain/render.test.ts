@@ -104,6 +104,7 @@ describe("feed renderers", () => {
 			expect(item.url).toMatch(/^https:\/\//);
 			expect(item.content_html).toContain("with permission from The Science News Ltd.");
 			expect(item.authors).toHaveLength(1);
+			expect(item._rights.attribution).toContain("with permission from The Science News Ltd.");
 		}
 		expect(feed.items[0].image).toBe(
 			`${SITE}/media/en/science-news/2024-01-test-article/images/photo.png`,

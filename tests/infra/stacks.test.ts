@@ -159,6 +159,25 @@ describe("stateless stack", () => {
 		expect(resources).not.toContain("/incoming/*");
 	});
 
+	it("lets both publishers invalidate their own distribution, and nothing else in CloudFront", () => {
+		const invalidations = statements(stateless).filter((s) =>
+			[s.Action].flat().some((action) => action.startsWith("cloudfront:")),
+		);
+		expect(invalidations).toHaveLength(2);
+		for (const statement of invalidations) {
+			expect(statement.Action).toBe("cloudfront:CreateInvalidation");
+			const resource = JSON.stringify(statement.Resource);
+			expect(resource).toContain(":distribution/");
+			expect(resource).toContain('"Ref":"Edge');
+		}
+		const functions = Object.values(stateless.findResources("AWS::Lambda::Function"));
+		for (const fn of functions) {
+			expect(JSON.stringify(fn.Properties.Environment.Variables.DISTRIBUTION_ID)).toContain(
+				'"Ref":"Edge',
+			);
+		}
+	});
+
 	it("serves the site through CloudFront with Origin Access Control, HTTPS and compression", () => {
 		stateless.resourceCountIs("AWS::CloudFront::OriginAccessControl", 1);
 		stateless.hasResourceProperties("AWS::CloudFront::Distribution", {

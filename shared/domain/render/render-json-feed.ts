@@ -27,7 +27,9 @@ export function renderJsonFeed(doc: FeedDocument): string {
 				authors: [{ name: item.byline ?? item.holder }],
 				...(item.subjects.length > 0 ? { tags: item.subjects } : {}),
 				language: item.language,
-				_syndicate: { attribution: item.attribution, version: item.version },
+				// JSON Feed has no rights field: an extension carries what Atom's <rights> does.
+				_rights: { holder: item.holder, attribution: item.attribution },
+				_syndicate: { version: item.version },
 			})),
 		},
 		null,
