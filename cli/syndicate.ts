@@ -1,24 +1,49 @@
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { Command } from "commander";
+import { readBundleContent } from "#shared/domain/bundle-content.ts";
+import { BundleRejectedError } from "#shared/domain/errors.ts";
+import { openBundle } from "#shared/domain/read-bundle.ts";
 import { packBundle } from "../local/pack-bundle.ts";
+import { registerArticleCommands } from "./commands/articles.ts";
+import { registerUploadCommands } from "./commands/uploads.ts";
+import { CliError } from "./context.ts";
 
 const program = new Command()
 	.name("syndicate")
-	.description("Syndicate operations. Run through npm: npm run syndicate -- <command>");
+	.description(
+		"Syndicate operations, on the local stack (default) or a deployed one. Run through npm: npm run syndicate -- <command>",
+	)
+	.showHelpAfterError("(add --help for usage)");
 
 program
 	.command("pack")
-	.description("zip a bundle folder (manifest.json at its root) into an uploadable .zip")
+	.description(
+		"check a bundle folder (manifest.json at its root) as ingest would, then zip it for upload",
+	)
 	.argument("<folder>", "bundle folder, e.g. examples/bundles/hitachi-china-en-v2")
 	.argument("<zip>", "where to write the .zip")
 	.action(async (folder: string, zip: string) => {
 		const bytes = await packBundle(resolve(folder));
+		try {
+			// The same checks as ingest, so a partner sees a rejection before uploading.
+			await readBundleContent(await openBundle(bytes));
+		} catch (error) {
+			if (!(error instanceof BundleRejectedError)) throw error;
+			const lines = error.issues.map(
+				(issue) => `  ${issue.code}${issue.path ? ` ${issue.path}` : ""}: ${issue.message}`,
+			);
+			throw new CliError(`${folder} would be rejected:\n${lines.join("\n")}`);
+		}
 		await writeFile(resolve(zip), bytes);
 		console.log(`wrote ${zip} (${bytes.byteLength} bytes)`);
 	});
 
+registerArticleCommands(program);
+registerUploadCommands(program);
+
 program.parseAsync().catch((error: unknown) => {
-	console.error(error instanceof Error ? error.message : error);
+	// One clear line (or a short list), never a stack trace: ops read this, not developers.
+	console.error(`syndicate: ${error instanceof Error ? error.message : String(error)}`);
 	process.exit(1);
 });

@@ -1,0 +1,304 @@
+import type { Command } from "commander";
+import { type Agreement, formatAttribution } from "#shared/domain/agreement.ts";
+import {
+	type AgreementChangeResult,
+	AgreementCommandError,
+	makeManageAgreements,
+} from "#shared/use-cases/manage-agreements.ts";
+import {
+	type CliContext,
+	CliError,
+	openStack,
+	operator,
+	type StackOptions,
+	withStackOptions,
+} from "../context.ts";
+
+/** What re-evaluating an agreement's articles did, as the CLI reports it. */
+export interface ReevaluateResult {
+	articles: number;
+	changed?: number;
+	targets?: number;
+}
+
+/** Re-decides every article that names the agreement, after a change to it is stored. */
+export type Reevaluate = (
+	agreementId: string,
+	by: string,
+	reason: string,
+) => Promise<ReevaluateResult>;
+
+export interface AgreementCommandDeps {
+	/** The re-evaluation of the stack the command opened. */
+	reevaluate: (ctx: CliContext) => Reevaluate;
+}
+
+type ManageAgreements = ReturnType<typeof makeManageAgreements<ReevaluateResult>>;
+
+/** The message of an unexpected error, on one line (an SDK error's may be empty or long). */
+function oneLine(error: unknown): string {
+	if (!(error instanceof Error)) return String(error);
+	const code = (error as { code?: unknown }).code;
+	const text = [error.name, typeof code === "string" ? code : "", error.message]
+		.filter(Boolean)
+		.join(": ")
+		.replace(/\s+/g, " ");
+	return text.length > 300 ? `${text.slice(0, 300)}…` : text;
+}
+
+/**
+ * Opens the stack the options name, runs `work` with the partner and agreement use cases and
+ * closes the stack. Every error becomes a `CliError`: one line, no stack trace.
+ */
+export async function withManageAgreements<T>(
+	options: StackOptions,
+	reevaluate: (ctx: CliContext) => Reevaluate,
+	work: (manage: ManageAgreements, ctx: CliContext) => Promise<T>,
+): Promise<T> {
+	let ctx: CliContext | undefined;
+	try {
+		ctx = await openStack(options);
+		const manage = makeManageAgreements({
+			agreements: ctx.agreements,
+			reevaluate: reevaluate(ctx),
+			clock: ctx.clock,
+		});
+		return await work(manage, ctx);
+	} catch (error) {
+		if (error instanceof CliError) throw error;
+		if (error instanceof AgreementCommandError) throw new CliError(error.message);
+		throw new CliError(`the command failed: ${oneLine(error)}`);
+	} finally {
+		ctx?.destroy();
+	}
+}
+
+/** Columns padded to their widest cell, two spaces apart; no trailing spaces. */
+export function formatTable(rows: readonly (readonly string[])[]): string {
+	const widths: number[] = [];
+	for (const row of rows) {
+		row.forEach((cell, i) => {
+			widths[i] = Math.max(widths[i] ?? 0, cell.length);
+		});
+	}
+	return rows
+		.map((row) =>
+			row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join("  "),
+		)
+		.join("\n");
+}
+
+export function printJson(value: unknown): void {
+	console.log(JSON.stringify(value, null, 2));
+}
+
+function plural(count: number, noun: string): string {
+	return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}
+
+function formatWindow(agreement: Agreement): string {
+	return `from ${agreement.validFrom} until ${agreement.validUntil ?? "open"}`;
+}
+
+function formatTerms(agreement: Agreement): string {
+	return `${agreement.languages.join(", ")}; ${agreement.scope.join(", ")}; ${formatWindow(agreement)}`;
+}
+
+function formatReevaluated(result: ReevaluateResult): string {
+	const details = [
+		result.changed === undefined ? "" : `${result.changed} changed`,
+		result.targets === undefined ? "" : `${plural(result.targets, "publish target")}`,
+	].filter(Boolean);
+	const more = details.length > 0 ? ` (${details.join(", ")})` : "";
+	return `re-evaluated ${plural(result.articles, "article")}${more}`;
+}
+
+/** What an amendment changed, field by field: `languages en → en, zh; until open → …`. */
+function formatAmendment(before: Agreement, after: Agreement): string {
+	const fields: [string, (a: Agreement) => string][] = [
+		["holder", (a) => a.holder],
+		["translator", (a) => a.translator || "(none)"],
+		["languages", (a) => a.languages.join(", ")],
+		["scope", (a) => a.scope.join(", ")],
+		["from", (a) => a.validFrom],
+		["until", (a) => a.validUntil ?? "open"],
+		["notice", (a) => a.notice || "(none)"],
+	];
+	const changes = fields
+		.filter(([, get]) => get(before) !== get(after))
+		.map(([name, get]) => `${name} ${get(before)} → ${get(after)}`);
+	return changes.length > 0 ? changes.join("; ") : "nothing changed";
+}
+
+/** One line saying what the change did: `granted sn-jst-2023 to science-news (…); re-evaluated 3 articles`. */
+export function formatChangeResult(result: AgreementChangeResult<ReevaluateResult>): string {
+	const { agreement, previous, change } = result;
+	const id = agreement.agreementId;
+	const what =
+		change.action === "amend" && previous
+			? `amended ${id} of ${agreement.partnerId}: ${formatAmendment(previous, agreement)}`
+			: change.action === "revoke"
+				? `revoked ${id} of ${agreement.partnerId}`
+				: `granted ${id} to ${agreement.partnerId}${previous ? " again" : ""} (${formatTerms(agreement)})`;
+	return `${what}; ${formatReevaluated(result.reevaluated)}`;
+}
+
+function formatAgreement(agreement: Agreement): string {
+	return formatTable([
+		["agreement", agreement.agreementId],
+		["partner", agreement.partnerId],
+		["status", agreement.status],
+		["holder", agreement.holder],
+		["translator", agreement.translator || "(none)"],
+		["languages", agreement.languages.join(", ")],
+		["scope", agreement.scope.join(", ")],
+		["valid", formatWindow(agreement)],
+		["notice", agreement.notice || "(none)"],
+		["attribution", formatAttribution(agreement)],
+	]);
+}
+
+function splitList(value: string): string[] {
+	return value.split(",").map((item) => item.trim());
+}
+
+interface GrantOptions extends StackOptions {
+	partner: string;
+	holder: string;
+	translator?: string;
+	languages: string;
+	scope?: string;
+	from?: string;
+	until?: string;
+	notice?: string;
+	reason: string;
+}
+
+interface ReadOptions extends StackOptions {
+	json?: boolean;
+}
+
+/**
+ * `agreements grant|revoke|list|show`. Grants and revocations are recorded with who and why,
+ * then the articles the agreement covers are re-evaluated with `deps.reevaluate`.
+ */
+export function registerAgreementCommands(program: Command, deps: AgreementCommandDeps): Command {
+	const agreements = program
+		.command("agreements")
+		.description("agreements: a partner's standing permission to publish (permissions.md)");
+
+	withStackOptions(
+		agreements
+			.command("grant")
+			.description(
+				"grant an agreement, or amend an active one: the options state the whole agreement, and those left out take their defaults",
+			)
+			.argument("<agreementId>", "e.g. sn-jst-2023 (a-z, 0-9, ., _, -)")
+			.requiredOption("--partner <id>", "the partner it belongs to (must exist)")
+			.requiredOption("--holder <text>", "the copyright holder, e.g. 'The Science News Ltd.'")
+			.option("--translator <text>", "who may translate, e.g. JST (default: none)")
+			.requiredOption("--languages <tags>", "BCP 47 language tags, comma-separated, e.g. en,zh")
+			.option(
+				"--scope <parts>",
+				"text, or text,images; photos are public only with images (default: text)",
+			)
+			.option("--from <iso>", "start, RFC 3339, e.g. 2024-01-01T00:00:00Z (default: now)")
+			.option("--until <iso>", "end, RFC 3339, after --from (default: open)")
+			.option("--notice <text>", "reproduction notice shown after the attribution")
+			.requiredOption("--reason <text>", "why, for the audit history")
+			.option("--by <name>", "who, for the audit history (default: your user name)"),
+	).action(async (agreementId: string, options: GrantOptions) => {
+		const line = await withManageAgreements(options, deps.reevaluate, async (manage) => {
+			const result = await manage.grantAgreement(
+				{
+					agreementId,
+					partnerId: options.partner,
+					holder: options.holder,
+					languages: splitList(options.languages),
+					...(options.translator === undefined ? {} : { translator: options.translator }),
+					...(options.scope === undefined ? {} : { scope: splitList(options.scope) }),
+					...(options.from === undefined ? {} : { from: options.from }),
+					...(options.until === undefined ? {} : { until: options.until }),
+					...(options.notice === undefined ? {} : { notice: options.notice }),
+				},
+				{ by: operator(options.by), reason: options.reason },
+			);
+			return formatChangeResult(result);
+		});
+		console.log(line);
+	});
+
+	withStackOptions(
+		agreements
+			.command("revoke")
+			.description(
+				"revoke an agreement: every article it covered leaves every page and feed on the next publish",
+			)
+			.argument("<agreementId>", "the agreement to revoke")
+			.requiredOption("--reason <text>", "why, for the audit history")
+			.option("--by <name>", "who, for the audit history (default: your user name)"),
+	).action(async (agreementId: string, options: StackOptions & { reason: string }) => {
+		const line = await withManageAgreements(options, deps.reevaluate, async (manage) =>
+			formatChangeResult(
+				await manage.revokeAgreement(agreementId, {
+					by: operator(options.by),
+					reason: options.reason,
+				}),
+			),
+		);
+		console.log(line);
+	});
+
+	withStackOptions(
+		agreements
+			.command("list")
+			.description("list every agreement, by id")
+			.option("--json", "print JSON: { agreements: [...] }"),
+	).action(async (options: ReadOptions) => {
+		const list = await withManageAgreements(options, deps.reevaluate, (manage) =>
+			manage.listAgreements(),
+		);
+		if (options.json) return printJson({ agreements: list });
+		if (list.length === 0) return console.log("no agreements");
+		console.log(
+			formatTable([
+				["AGREEMENT", "PARTNER", "STATUS", "LANGUAGES", "SCOPE", "FROM", "UNTIL"],
+				...list.map((a) => [
+					a.agreementId,
+					a.partnerId,
+					a.status,
+					a.languages.join(","),
+					a.scope.join(","),
+					a.validFrom,
+					a.validUntil ?? "open",
+				]),
+			]),
+		);
+	});
+
+	withStackOptions(
+		agreements
+			.command("show")
+			.description("show an agreement and its audit history, oldest first")
+			.argument("<agreementId>", "the agreement to show")
+			.option(
+				"--json",
+				"print JSON: { agreement, history: [{ at, action, by, reason, agreement }] }",
+			),
+	).action(async (agreementId: string, options: ReadOptions) => {
+		const shown = await withManageAgreements(options, deps.reevaluate, (manage) =>
+			manage.showAgreement(agreementId),
+		);
+		if (options.json) return printJson(shown);
+		console.log(formatAgreement(shown.agreement));
+		console.log("\nhistory, oldest first:");
+		console.log(
+			formatTable([
+				["AT", "ACTION", "BY", "REASON"],
+				...shown.history.map((c) => [c.at, c.action, c.by, c.reason]),
+			]),
+		);
+	});
+
+	return agreements;
+}
