@@ -5,7 +5,10 @@ import { readBundleContent } from "#shared/domain/bundle-content.ts";
 import { BundleRejectedError } from "#shared/domain/errors.ts";
 import { openBundle } from "#shared/domain/read-bundle.ts";
 import { packBundle } from "../local/pack-bundle.ts";
+import { registerAgreementCommands } from "./commands/agreements.ts";
 import { registerArticleCommands } from "./commands/articles.ts";
+import { registerPartnerCommands } from "./commands/partners.ts";
+import { registerReconcileCommand } from "./commands/reconcile-uploads.ts";
 import { registerUploadCommands } from "./commands/uploads.ts";
 import { CliError } from "./context.ts";
 
@@ -13,8 +16,7 @@ const program = new Command()
 	.name("syndicate")
 	.description(
 		"Syndicate operations, on the local stack (default) or a deployed one. Run through npm: npm run syndicate -- <command>",
-	)
-	.showHelpAfterError("(add --help for usage)");
+	);
 
 program
 	.command("pack")
@@ -39,8 +41,10 @@ program
 		console.log(`wrote ${zip} (${bytes.byteLength} bytes)`);
 	});
 
+registerPartnerCommands(program);
+registerAgreementCommands(program, { reevaluate: (ctx) => ctx.reevaluateAgreement });
 registerArticleCommands(program);
-registerUploadCommands(program);
+registerReconcileCommand(registerUploadCommands(program));
 
 program.parseAsync().catch((error: unknown) => {
 	// One clear line (or a short list), never a stack trace: ops read this, not developers.

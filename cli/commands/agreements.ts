@@ -13,6 +13,7 @@ import {
 	type StackOptions,
 	withStackOptions,
 } from "../context.ts";
+import { printJson, printTable } from "./output.ts";
 
 /** What re-evaluating an agreement's articles did, as the CLI reports it. */
 export interface ReevaluateResult {
@@ -73,25 +74,6 @@ export async function withManageAgreements<T>(
 	}
 }
 
-/** Columns padded to their widest cell, two spaces apart; no trailing spaces. */
-export function formatTable(rows: readonly (readonly string[])[]): string {
-	const widths: number[] = [];
-	for (const row of rows) {
-		row.forEach((cell, i) => {
-			widths[i] = Math.max(widths[i] ?? 0, cell.length);
-		});
-	}
-	return rows
-		.map((row) =>
-			row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join("  "),
-		)
-		.join("\n");
-}
-
-export function printJson(value: unknown): void {
-	console.log(JSON.stringify(value, null, 2));
-}
-
 function plural(count: number, noun: string): string {
 	return `${count} ${noun}${count === 1 ? "" : "s"}`;
 }
@@ -143,19 +125,21 @@ export function formatChangeResult(result: AgreementChangeResult<ReevaluateResul
 	return `${what}; ${formatReevaluated(result.reevaluated)}`;
 }
 
-function formatAgreement(agreement: Agreement): string {
-	return formatTable([
+function printAgreement(agreement: Agreement): void {
+	printTable(
 		["agreement", agreement.agreementId],
-		["partner", agreement.partnerId],
-		["status", agreement.status],
-		["holder", agreement.holder],
-		["translator", agreement.translator || "(none)"],
-		["languages", agreement.languages.join(", ")],
-		["scope", agreement.scope.join(", ")],
-		["valid", formatWindow(agreement)],
-		["notice", agreement.notice || "(none)"],
-		["attribution", formatAttribution(agreement)],
-	]);
+		[
+			["partner", agreement.partnerId],
+			["status", agreement.status],
+			["holder", agreement.holder],
+			["translator", agreement.translator || "(none)"],
+			["languages", agreement.languages.join(", ")],
+			["scope", agreement.scope.join(", ")],
+			["valid", formatWindow(agreement)],
+			["notice", agreement.notice || "(none)"],
+			["attribution", formatAttribution(agreement)],
+		],
+	);
 }
 
 function splitList(value: string): string[] {
@@ -260,18 +244,16 @@ export function registerAgreementCommands(program: Command, deps: AgreementComma
 		);
 		if (options.json) return printJson({ agreements: list });
 		if (list.length === 0) return console.log("no agreements");
-		console.log(
-			formatTable([
-				["AGREEMENT", "PARTNER", "STATUS", "LANGUAGES", "SCOPE", "FROM", "UNTIL"],
-				...list.map((a) => [
-					a.agreementId,
-					a.partnerId,
-					a.status,
-					a.languages.join(","),
-					a.scope.join(","),
-					a.validFrom,
-					a.validUntil ?? "open",
-				]),
+		printTable(
+			["AGREEMENT", "PARTNER", "STATUS", "LANGUAGES", "SCOPE", "FROM", "UNTIL"],
+			list.map((a) => [
+				a.agreementId,
+				a.partnerId,
+				a.status,
+				a.languages.join(","),
+				a.scope.join(","),
+				a.validFrom,
+				a.validUntil ?? "open",
 			]),
 		);
 	});
@@ -290,13 +272,11 @@ export function registerAgreementCommands(program: Command, deps: AgreementComma
 			manage.showAgreement(agreementId),
 		);
 		if (options.json) return printJson(shown);
-		console.log(formatAgreement(shown.agreement));
+		printAgreement(shown.agreement);
 		console.log("\nhistory, oldest first:");
-		console.log(
-			formatTable([
-				["AT", "ACTION", "BY", "REASON"],
-				...shown.history.map((c) => [c.at, c.action, c.by, c.reason]),
-			]),
+		printTable(
+			["AT", "ACTION", "BY", "REASON"],
+			shown.history.map((c) => [c.at, c.action, c.by, c.reason]),
 		);
 	});
 

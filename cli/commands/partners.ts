@@ -1,7 +1,7 @@
 import type { Command } from "commander";
-import type { StackOptions } from "../context.ts";
-import { withStackOptions } from "../context.ts";
-import { formatTable, printJson, type Reevaluate, withManageAgreements } from "./agreements.ts";
+import { type StackOptions, withStackOptions } from "../context.ts";
+import { type Reevaluate, withManageAgreements } from "./agreements.ts";
+import { printJson, printTable } from "./output.ts";
 
 // Partner commands change no agreement, so they never re-evaluate articles.
 const noReevaluation = (): Reevaluate => async () => {
@@ -47,8 +47,9 @@ export function registerPartnerCommands(program: Command): Command {
 		);
 		if (options.json) return printJson({ partners: list });
 		if (list.length === 0) return console.log("no partners");
-		console.log(
-			formatTable([["PARTNER", "NAME"], ...list.map((p) => [p.partnerId, p.name] as const)]),
+		printTable(
+			["PARTNER", "NAME"],
+			list.map((p) => [p.partnerId, p.name]),
 		);
 	});
 

@@ -17,6 +17,20 @@ export interface Partner {
 	name: string;
 }
 
+/** What one audited change did to an agreement (permissions.md: grant, amend, revoke). */
+export type AgreementAction = "grant" | "amend" | "revoke";
+
+/** One entry of an agreement's append-only audit history: who changed it, when and why. */
+export interface AgreementChange {
+	/** ISO 8601, UTC. */
+	at: string;
+	action: AgreementAction;
+	by: string;
+	reason: string;
+	/** The agreement as this change left it. */
+	agreement: Agreement;
+}
+
 export type Decision = "granted" | "pending" | "revoked" | "expired";
 
 /** What was decided for one article version, and the evidence (permissions.md). */

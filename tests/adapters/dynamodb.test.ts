@@ -238,28 +238,149 @@ describe("DynamoDbUploadStore", () => {
 });
 
 describe("DynamoDbAgreementStore", () => {
-	it("stores partners and agreements", async () => {
-		const store = new DynamoDbAgreementStore(db.client, await db.createTable());
-		await store.putPartner({ partnerId: "p", name: "P" });
-		expect(await store.getPartner("p")).toEqual({ partnerId: "p", name: "P" });
-		expect(await store.getPartner("q")).toBeUndefined();
-		const agreement = {
+	type Agreement = Parameters<DynamoDbAgreementStore["putAgreement"]>[0];
+	type ChangeInput = Parameters<DynamoDbAgreementStore["putAgreement"]>[1];
+
+	function makeAgreement(overrides: Partial<Agreement> = {}): Agreement {
+		return {
 			agreementId: "ag",
 			partnerId: "p",
 			holder: "H",
 			translator: "",
 			languages: ["en"],
-			scope: ["text" as const],
+			scope: ["text"],
 			validFrom: "2024-01-01T00:00:00Z",
 			validUntil: null,
 			notice: "",
-			status: "active" as const,
+			status: "active",
+			...overrides,
 		};
-		await store.putAgreement(agreement, { by: "test", why: "grant", at: NOW });
-		await store.putAgreement(
-			{ ...agreement, status: "revoked" },
-			{ by: "test", why: "revoke", at: NOW },
+	}
+
+	function makeChange(overrides: Partial<ChangeInput> = {}): ChangeInput {
+		return { at: NOW, action: "grant", by: "test", reason: "signed", ...overrides };
+	}
+
+	/** Runs `fn` while every Query returns at most two items a page; checks it took several. */
+	async function withSmallPages<T>(fn: () => Promise<T>): Promise<T> {
+		const name = "two-items-a-page";
+		let queries = 0;
+		db.client.middlewareStack.add(
+			(next, context) => (args) => {
+				if (context.commandName === "QueryCommand") {
+					queries++;
+					(args.input as { Limit?: number }).Limit = 2;
+				}
+				return next(args);
+			},
+			{ step: "initialize", name },
 		);
-		expect((await store.getAgreement("ag"))?.status).toBe("revoked");
+		try {
+			const result = await fn();
+			expect(queries).toBeGreaterThan(1);
+			return result;
+		} finally {
+			db.client.middlewareStack.remove(name);
+		}
+	}
+
+	it("adds, renames and lists partners by id, page after page", async () => {
+		const store = new DynamoDbAgreementStore(db.client, await db.createTable());
+		for (const id of ["p3", "p1", "p5", "p2", "p4"]) {
+			await store.putPartner({ partnerId: id, name: id.toUpperCase() });
+		}
+		await store.putPartner({ partnerId: "p2", name: "Renamed" });
+		expect(await store.getPartner("p2")).toEqual({ partnerId: "p2", name: "Renamed" });
+		expect(await store.getPartner("q")).toBeUndefined();
+		expect(await withSmallPages(() => store.listPartners())).toEqual([
+			{ partnerId: "p1", name: "P1" },
+			{ partnerId: "p2", name: "Renamed" },
+			{ partnerId: "p3", name: "P3" },
+			{ partnerId: "p4", name: "P4" },
+			{ partnerId: "p5", name: "P5" },
+		]);
+	});
+
+	it("lists agreements by id, page after page, as last written", async () => {
+		const store = new DynamoDbAgreementStore(db.client, await db.createTable());
+		expect(await store.listAgreements()).toEqual([]);
+		for (const id of ["c", "a", "e", "b", "d"]) {
+			await store.putAgreement(makeAgreement({ agreementId: id }), makeChange());
+		}
+		await store.putAgreement(
+			makeAgreement({ agreementId: "b", status: "revoked" }),
+			makeChange({ action: "revoke" }),
+		);
+		const listed = await withSmallPages(() => store.listAgreements());
+		expect(listed.map((a) => `${a.agreementId}:${a.status}`)).toEqual([
+			"a:active",
+			"b:revoked",
+			"c:active",
+			"d:active",
+			"e:active",
+		]);
+		expect(await store.getAgreement("b")).toEqual(listed[1]);
+		expect(await store.getAgreement("z")).toBeUndefined();
+	});
+
+	it("appends every change to the history, oldest first, even within one millisecond", async () => {
+		const store = new DynamoDbAgreementStore(db.client, await db.createTable());
+		const granted = makeAgreement();
+		const amended = makeAgreement({ languages: ["en", "zh"] });
+		const revoked = { ...amended, status: "revoked" as const };
+		await store.putAgreement(granted, makeChange({ reason: "signed" }));
+		await store.putAgreement(amended, makeChange({ action: "amend", reason: "zh added" }));
+		await store.putAgreement(revoked, makeChange({ action: "revoke", by: "ops", reason: "ended" }));
+		const at = NOW.toISOString();
+		const expected = [
+			{ at, action: "grant", by: "test", reason: "signed", agreement: granted },
+			{ at, action: "amend", by: "test", reason: "zh added", agreement: amended },
+			{ at, action: "revoke", by: "ops", reason: "ended", agreement: revoked },
+		];
+		expect(await store.listAgreementHistory("ag")).toEqual(expected);
+		expect(await withSmallPages(() => store.listAgreementHistory("ag"))).toEqual(expected);
+		expect(await store.getAgreement("ag")).toEqual(revoked);
+		expect(await store.listAgreementHistory("other")).toEqual([]);
+	});
+
+	it("keeps concurrent writers' changes in the order they were stored, the newest as the agreement", async () => {
+		const store = new DynamoDbAgreementStore(db.client, await db.createTable());
+		const holders = ["H1", "H2", "H3", "H4"];
+		await Promise.all(
+			holders.map((holder) =>
+				store.putAgreement(makeAgreement({ holder }), makeChange({ reason: holder })),
+			),
+		);
+		const history = await store.listAgreementHistory("ag");
+		expect(history.map((c) => c.reason).sort()).toEqual(holders);
+		expect(history.map((c) => c.agreement.holder)).toEqual(history.map((c) => c.reason));
+		expect(await store.getAgreement("ag")).toEqual(history.at(-1)?.agreement);
+	});
+
+	it("reads a history entry written before actions and revisions were recorded", async () => {
+		const table = await db.createTable();
+		const store = new DynamoDbAgreementStore(db.client, table);
+		const { PutCommand } = await import("@aws-sdk/lib-dynamodb");
+		const seeded = makeAgreement();
+		const at = "2026-01-01T00:00:00.000Z";
+		// As the demo seed wrote it before: no revision, `why` instead of `reason`, no action.
+		for (const Item of [
+			{ pk: "AGREEMENT#ag", sk: "AGREEMENT", agreement: seeded },
+			{ pk: "AGREEMENT#ag", sk: `HISTORY#${at}#x`, agreement: seeded, by: "seed", why: "demo", at },
+		]) {
+			await db.client.send(new PutCommand({ TableName: table, Item }));
+		}
+		const revoked = { ...seeded, status: "revoked" as const };
+		await store.putAgreement(revoked, makeChange({ action: "revoke", at: new Date("2025-01-01") }));
+		expect(await store.listAgreementHistory("ag")).toEqual([
+			{ at, action: "grant", by: "seed", reason: "demo", agreement: seeded },
+			{
+				at: "2025-01-01T00:00:00.000Z",
+				action: "revoke",
+				by: "test",
+				reason: "signed",
+				agreement: revoked,
+			},
+		]);
 	});
 });

@@ -1,12 +1,77 @@
-import { randomUUID } from "node:crypto";
+import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import {
 	type DynamoDBDocumentClient,
 	GetCommand,
-	PutCommand,
+	QueryCommand,
+	type QueryCommandInput,
 	TransactWriteCommand,
 } from "@aws-sdk/lib-dynamodb";
-import type { Agreement, Partner } from "../../domain/agreement.ts";
+import type {
+	Agreement,
+	AgreementAction,
+	AgreementChange,
+	Partner,
+} from "../../domain/agreement.ts";
 import type { AgreementStore } from "../../ports.ts";
+
+// Each list is a partition of its own, one row per id, written in the same transaction as
+// the record: listing is one paginated Query, never a Scan of the whole table.
+const PARTNERS = "PARTNERS";
+const AGREEMENTS = "AGREEMENTS";
+const HISTORY = "HISTORY#";
+
+const keys = {
+	partner: (partnerId: string) => ({ pk: `PARTNER#${partnerId}`, sk: "PARTNER" }),
+	partnerRow: (partnerId: string) => ({ pk: PARTNERS, sk: partnerId }),
+	agreement: (agreementId: string) => ({ pk: `AGREEMENT#${agreementId}`, sk: "AGREEMENT" }),
+	agreementRow: (agreementId: string) => ({ pk: AGREEMENTS, sk: agreementId }),
+	/** By the agreement's revision, not by time: clocks of two writers may disagree. */
+	change: (agreementId: string, revision: number) => ({
+		pk: `AGREEMENT#${agreementId}`,
+		sk: `${HISTORY}${String(revision).padStart(10, "0")}`,
+	}),
+};
+
+/** Attempts at writing an agreement that other writers keep changing under us. */
+const MAX_ATTEMPTS = 8;
+
+function toPartner(item: Record<string, unknown>): Partner {
+	return { partnerId: String(item.partnerId), name: String(item.name) };
+}
+
+function toAgreement(item: Record<string, unknown>): Agreement {
+	return item.agreement as Agreement;
+}
+
+function toChange(item: Record<string, unknown>): AgreementChange {
+	const agreement = toAgreement(item);
+	return {
+		at: String(item.at),
+		// Entries written before actions were recorded (the demo seed) say `why`, no action.
+		action:
+			(item.action as AgreementAction | undefined) ??
+			(agreement.status === "revoked" ? "revoke" : "grant"),
+		by: String(item.by),
+		reason: String(item.reason ?? item.why ?? ""),
+		agreement,
+	};
+}
+
+function revisionOf(item: Record<string, unknown>): number {
+	return typeof item.revision === "number" ? item.revision : 0;
+}
+
+/** Another writer changed the agreement first, or was writing it at the same moment. */
+function isConflict(error: unknown): boolean {
+	return (
+		error instanceof TransactionCanceledException &&
+		(error.CancellationReasons ?? []).some(
+			(r) => r.Code === "ConditionalCheckFailed" || r.Code === "TransactionConflict",
+		)
+	);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Partners and agreements, with the append-only audit history of every agreement change. */
 export class DynamoDbAgreementStore implements AgreementStore {
@@ -19,59 +84,151 @@ export class DynamoDbAgreementStore implements AgreementStore {
 		const { Item } = await this.client.send(
 			new GetCommand({
 				TableName: this.tableName,
-				Key: { pk: `PARTNER#${partnerId}`, sk: "PARTNER" },
-			}),
-		);
-		return Item ? { partnerId: Item.partnerId, name: Item.name } : undefined;
-	}
-
-	async putPartner(partner: Partner): Promise<void> {
-		await this.client.send(
-			new PutCommand({
-				TableName: this.tableName,
-				Item: { pk: `PARTNER#${partner.partnerId}`, sk: "PARTNER", ...partner },
-			}),
-		);
-	}
-
-	async getAgreement(agreementId: string): Promise<Agreement | undefined> {
-		const { Item } = await this.client.send(
-			new GetCommand({
-				TableName: this.tableName,
-				Key: { pk: `AGREEMENT#${agreementId}`, sk: "AGREEMENT" },
+				Key: keys.partner(partnerId),
 				ConsistentRead: true,
 			}),
 		);
-		return Item?.agreement as Agreement | undefined;
+		return Item ? toPartner(Item) : undefined;
 	}
 
-	async putAgreement(
-		agreement: Agreement,
-		change: { by: string; why: string; at: Date },
-	): Promise<void> {
-		const pk = `AGREEMENT#${agreement.agreementId}`;
-		const at = change.at.toISOString();
+	async putPartner(partner: Partner): Promise<void> {
+		const attributes = { partnerId: partner.partnerId, name: partner.name };
 		await this.client.send(
 			new TransactWriteCommand({
 				TransactItems: [
-					{ Put: { TableName: this.tableName, Item: { pk, sk: "AGREEMENT", agreement } } },
 					{
 						Put: {
 							TableName: this.tableName,
-							// History is append-only: a new key per change, never overwritten.
-							Item: {
-								pk,
-								sk: `HISTORY#${at}#${randomUUID()}`,
-								agreement,
-								by: change.by,
-								why: change.why,
-								at,
-							},
-							ConditionExpression: "attribute_not_exists(pk)",
+							Item: { ...keys.partner(partner.partnerId), ...attributes },
+						},
+					},
+					{
+						Put: {
+							TableName: this.tableName,
+							Item: { ...keys.partnerRow(partner.partnerId), ...attributes },
 						},
 					},
 				],
 			}),
 		);
+	}
+
+	async listPartners(): Promise<Partner[]> {
+		const partners: Partner[] = [];
+		for await (const item of this.query(PARTNERS)) partners.push(toPartner(item));
+		return partners;
+	}
+
+	async getAgreement(agreementId: string): Promise<Agreement | undefined> {
+		const item = await this.getAgreementItem(agreementId);
+		return item ? toAgreement(item) : undefined;
+	}
+
+	async listAgreements(): Promise<Agreement[]> {
+		const agreements: Agreement[] = [];
+		for await (const item of this.query(AGREEMENTS)) agreements.push(toAgreement(item));
+		return agreements;
+	}
+
+	/**
+	 * The record carries a revision, bumped on every write under a condition on the one read:
+	 * a concurrent writer makes the transaction fail and this one tries again on top of it.
+	 */
+	async putAgreement(
+		agreement: Agreement,
+		change: { at: Date; action: AgreementAction; by: string; reason: string },
+	): Promise<void> {
+		const { agreementId } = agreement;
+		const at = change.at.toISOString();
+		for (let attempt = 1; ; attempt++) {
+			const current = revisionOf((await this.getAgreementItem(agreementId)) ?? {});
+			// Revision 0 is none: a new agreement, or one stored before revisions (the demo seed).
+			const unchanged =
+				current === 0
+					? { ConditionExpression: "attribute_not_exists(#revision)" }
+					: {
+							ConditionExpression: "#revision = :current",
+							ExpressionAttributeValues: { ":current": current },
+						};
+			try {
+				await this.client.send(
+					new TransactWriteCommand({
+						TransactItems: [
+							{
+								Put: {
+									TableName: this.tableName,
+									Item: { ...keys.agreement(agreementId), agreement, revision: current + 1 },
+									ExpressionAttributeNames: { "#revision": "revision" },
+									...unchanged,
+								},
+							},
+							{
+								Put: {
+									TableName: this.tableName,
+									Item: { ...keys.agreementRow(agreementId), agreement },
+								},
+							},
+							{
+								Put: {
+									TableName: this.tableName,
+									// Append-only: a new key per change, never overwritten.
+									Item: {
+										...keys.change(agreementId, current + 1),
+										revision: current + 1,
+										at,
+										action: change.action,
+										by: change.by,
+										reason: change.reason,
+										agreement,
+									},
+									ConditionExpression: "attribute_not_exists(pk)",
+								},
+							},
+						],
+					}),
+				);
+				return;
+			} catch (error) {
+				if (!isConflict(error) || attempt >= MAX_ATTEMPTS) throw error;
+				// Jittered, so writers that collided do not collide again.
+				await sleep(Math.random() * 20 * attempt);
+			}
+		}
+	}
+
+	async listAgreementHistory(agreementId: string): Promise<AgreementChange[]> {
+		const items: Record<string, unknown>[] = [];
+		for await (const item of this.query(keys.agreement(agreementId).pk, HISTORY)) items.push(item);
+		// Entries from before revisions (keyed by time, after every revision's key) came first.
+		return items.sort((a, b) => revisionOf(a) - revisionOf(b)).map(toChange);
+	}
+
+	private async getAgreementItem(
+		agreementId: string,
+	): Promise<Record<string, unknown> | undefined> {
+		const { Item } = await this.client.send(
+			new GetCommand({
+				TableName: this.tableName,
+				Key: keys.agreement(agreementId),
+				ConsistentRead: true,
+			}),
+		);
+		return Item;
+	}
+
+	/** Every item of a partition (with a sort key prefix), in sort key order, page by page. */
+	private async *query(pk: string, skPrefix?: string): AsyncIterable<Record<string, unknown>> {
+		const input: QueryCommandInput = {
+			TableName: this.tableName,
+			KeyConditionExpression: skPrefix ? "pk = :pk AND begins_with(sk, :prefix)" : "pk = :pk",
+			ExpressionAttributeValues: skPrefix ? { ":pk": pk, ":prefix": skPrefix } : { ":pk": pk },
+			ConsistentRead: true,
+		};
+		let start: Record<string, unknown> | undefined;
+		do {
+			const page = await this.client.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
+			yield* page.Items ?? [];
+			start = page.LastEvaluatedKey;
+		} while (start);
 	}
 }
