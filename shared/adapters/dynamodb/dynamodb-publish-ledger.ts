@@ -58,12 +58,15 @@ export class DynamoDbPublishLedger implements PublishLedger {
 				new UpdateCommand({
 					TableName: this.tableName,
 					Key: this.key(targetId),
-					UpdateExpression: "SET leaseOwner = :owner, leaseUntil = :until",
+					// A target claimed before any request starts at revision 0, which release matches.
+					UpdateExpression:
+						"SET leaseOwner = :owner, leaseUntil = :until, rev = if_not_exists(rev, :zero)",
 					ConditionExpression: "attribute_not_exists(leaseOwner) OR leaseUntil < :now",
 					ExpressionAttributeValues: {
 						":owner": owner,
 						":until": now.getTime() + leaseMs,
 						":now": now.getTime(),
+						":zero": 0,
 					},
 					ReturnValues: "ALL_NEW",
 				}),

@@ -1,0 +1,71 @@
+import type { PendingChange, PublishLedger, ReleaseResult } from "../../ports.ts";
+import { compareKeys, copyOut, type InMemoryTables, type TargetRow } from "./in-memory-tables.ts";
+
+/**
+ * Publish-target revisions and leases in memory, with the DynamoDB adapter's rules: a lease
+ * is held by its owner until its end instant, and lost only once someone else has taken it.
+ */
+export class InMemoryPublishLedger implements PublishLedger {
+	constructor(private readonly tables: InMemoryTables) {}
+
+	private row(targetId: string): TargetRow {
+		let row = this.tables.targets.get(targetId);
+		if (!row) {
+			row = { rev: 0, dirty: false };
+			this.tables.targets.set(targetId, row);
+		}
+		return row;
+	}
+
+	async request(targetId: string): Promise<void> {
+		const row = this.row(targetId);
+		row.rev += 1;
+		row.dirty = true;
+	}
+
+	async claim(targetId: string, owner: string, now: Date, leaseMs: number): Promise<number | null> {
+		const row = this.row(targetId);
+		const held = row.leaseOwner !== undefined && (row.leaseUntil ?? 0) >= now.getTime();
+		if (held) return null;
+		row.leaseOwner = owner;
+		row.leaseUntil = now.getTime() + leaseMs;
+		return row.rev;
+	}
+
+	async release(targetId: string, owner: string, rev: number): Promise<ReleaseResult> {
+		const row = this.tables.targets.get(targetId);
+		if (row?.leaseOwner !== owner) return { state: "lost" };
+		if (row.rev !== rev) return { state: "stale", rev: row.rev };
+		row.publishedRev = rev;
+		row.dirty = false;
+		delete row.leaseOwner;
+		delete row.leaseUntil;
+		return { state: "released" };
+	}
+
+	async renew(targetId: string, owner: string, now: Date, leaseMs: number): Promise<boolean> {
+		const row = this.tables.targets.get(targetId);
+		if (row?.leaseOwner !== owner) return false;
+		row.leaseUntil = now.getTime() + leaseMs;
+		return true;
+	}
+
+	async listDirty(limit: number): Promise<string[]> {
+		return [...this.tables.targets.entries()]
+			.filter(([, row]) => row.dirty)
+			.map(([targetId]) => targetId)
+			.sort(compareKeys)
+			.slice(0, limit);
+	}
+
+	async listPending(limit: number): Promise<PendingChange[]> {
+		return [...this.tables.pending.values()]
+			.sort((a, b) => compareKeys(a.changeId, b.changeId))
+			.slice(0, limit)
+			.map(copyOut);
+	}
+
+	async settle(changeId: string): Promise<void> {
+		this.tables.pending.delete(changeId);
+	}
+}

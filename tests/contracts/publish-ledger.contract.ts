@@ -1,0 +1,127 @@
+import { describe, expect, it } from "vitest";
+import type { ArticleStore, PendingChange, PublishLedger } from "#shared/ports.ts";
+import { at, NOW } from "./fixtures.ts";
+
+/** Pending changes are written by article commits, so the contract needs both stores. */
+export type MakeLedgerStores = () => Promise<{ articles: ArticleStore; ledger: PublishLedger }>;
+
+const T = "feed|en|latest";
+
+/** What every {@link PublishLedger} does, whatever its backend. */
+export function describePublishLedgerContract(name: string, makeStores: MakeLedgerStores): void {
+	describe(`PublishLedger contract: ${name}`, () => {
+		it("lets one publisher hold a target, and tells it when a newer revision came in", async () => {
+			const { ledger } = await makeStores();
+			await ledger.request(T);
+			expect(await ledger.claim(T, "a", NOW, 60_000)).toBe(1);
+			expect(await ledger.claim(T, "b", NOW, 60_000)).toBeNull();
+			await ledger.request(T);
+			await ledger.request(T);
+			expect(await ledger.release(T, "a", 1)).toEqual({ state: "stale", rev: 3 });
+			// Still held by the publisher that must render again.
+			expect(await ledger.claim(T, "b", NOW, 60_000)).toBeNull();
+			expect(await ledger.listDirty(10)).toEqual([T]);
+			expect(await ledger.release(T, "a", 3)).toEqual({ state: "released" });
+			expect(await ledger.listDirty(10)).toEqual([]);
+			expect(await ledger.claim(T, "b", NOW, 60_000)).toBe(3);
+		});
+
+		it("holds a lease until its end, then hands it on; the old holder learns it lost", async () => {
+			const { ledger } = await makeStores();
+			await ledger.request(T);
+			expect(await ledger.claim(T, "a", NOW, 1000)).toBe(1);
+			expect(await ledger.claim(T, "b", at(1000), 1000)).toBeNull();
+			expect(await ledger.claim(T, "b", at(1001), 1000)).toBe(1);
+			expect(await ledger.release(T, "a", 1)).toEqual({ state: "lost" });
+			expect(await ledger.renew(T, "a", at(1002), 1000)).toBe(false);
+			expect(await ledger.renew(T, "b", at(1500), 1000)).toBe(true);
+			expect(await ledger.release(T, "b", 1)).toEqual({ state: "released" });
+		});
+
+		it("renews a lease for its holder only, from the instant given", async () => {
+			const { ledger } = await makeStores();
+			await ledger.request(T);
+			expect(await ledger.claim(T, "a", NOW, 1000)).toBe(1);
+			expect(await ledger.renew(T, "a", at(900), 1000)).toBe(true);
+			// Renewed: still held 1.5 s after the claim, though the first lease ran 1 s.
+			expect(await ledger.claim(T, "b", at(1500), 1000)).toBeNull();
+			expect(await ledger.renew(T, "b", at(1500), 1000)).toBe(false);
+			expect(await ledger.claim(T, "b", at(1901), 1000)).toBe(1);
+		});
+
+		it("renews an expired lease that nobody has taken", async () => {
+			const { ledger } = await makeStores();
+			await ledger.request(T);
+			expect(await ledger.claim(T, "a", NOW, 1000)).toBe(1);
+			expect(await ledger.renew(T, "a", at(5000), 1000)).toBe(true);
+			expect(await ledger.claim(T, "b", at(5500), 1000)).toBeNull();
+			expect(await ledger.release(T, "a", 1)).toEqual({ state: "released" });
+		});
+
+		it("knows no lease on a target nobody claimed", async () => {
+			const { ledger } = await makeStores();
+			expect(await ledger.renew("unknown", "a", NOW, 1000)).toBe(false);
+			expect(await ledger.release("unknown", "a", 1)).toEqual({ state: "lost" });
+			await ledger.request(T);
+			expect(await ledger.renew(T, "a", NOW, 1000)).toBe(false);
+			expect(await ledger.release(T, "a", 1)).toEqual({ state: "lost" });
+		});
+
+		it("gives revision 0 of a target never requested, and takes the lease back at it", async () => {
+			const { ledger } = await makeStores();
+			expect(await ledger.claim(T, "a", NOW, 1000)).toBe(0);
+			// 0 is the newest revision: a "stale" answer would send the publisher round forever.
+			expect(await ledger.release(T, "a", 0)).toEqual({ state: "released" });
+			expect(await ledger.listDirty(10)).toEqual([]);
+		});
+
+		it("lists the targets whose newest revision is unpublished, at most `limit`", async () => {
+			const { ledger } = await makeStores();
+			const targets = ["home", "feed|ja|latest", T];
+			for (const target of targets) await ledger.request(target);
+			expect((await ledger.listDirty(10)).sort()).toEqual([...targets].sort());
+			const two = await ledger.listDirty(2);
+			expect(two).toHaveLength(2);
+			expect(targets).toEqual(expect.arrayContaining(two));
+
+			// Claimed is not published: still dirty until released at the newest revision.
+			const rev = await ledger.claim("home", "a", NOW, 1000);
+			expect(await ledger.listDirty(10)).toContain("home");
+			if (rev === null) throw new Error("not claimed");
+			await ledger.release("home", "a", rev);
+			expect((await ledger.listDirty(10)).sort()).toEqual([T, "feed|ja|latest"].sort());
+
+			// A new request makes it dirty again, at the next revision.
+			await ledger.request("home");
+			expect(await ledger.listDirty(10)).toContain("home");
+			expect(await ledger.claim("home", "b", NOW, 1000)).toBe(2);
+		});
+
+		it("lists the pending changes commits left, at most `limit`, until they are settled", async () => {
+			const { articles, ledger } = await makeStores();
+			expect(await ledger.listPending(10)).toEqual([]);
+			const changes: PendingChange[] = [
+				{ changeId: "upload:c", targets: ["home"] },
+				{ changeId: "upload:a", targets: [T, "home"] },
+				{ changeId: "reevaluate:b", targets: ["page|en|science-news|x"] },
+			];
+			for (const pending of changes) {
+				expect(await articles.commitArticleChange({ pending })).toBe("committed");
+			}
+			expect(byId(await ledger.listPending(10))).toEqual(byId(changes));
+			const two = await ledger.listPending(2);
+			expect(two).toHaveLength(2);
+			expect(changes).toEqual(expect.arrayContaining(two));
+
+			await ledger.settle("upload:a");
+			await ledger.settle("unknown");
+			expect(byId(await ledger.listPending(10))).toEqual(
+				byId(changes.filter((c) => c.changeId !== "upload:a")),
+			);
+		});
+	});
+}
+
+function byId(changes: PendingChange[]): PendingChange[] {
+	return [...changes].sort((a, b) => a.changeId.localeCompare(b.changeId));
+}
