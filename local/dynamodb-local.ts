@@ -3,6 +3,14 @@ import { readdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
+import {
+	isRunning,
+	pidRecordOf,
+	processArguments,
+	readPidFile,
+	removePidFile,
+	writePidFile,
+} from "./pid-file.ts";
 
 export interface DynamoDbLocal {
 	endpoint: string;
@@ -51,6 +59,11 @@ async function waitReady(endpoint: string, child: ChildProcess, timeoutMs: numbe
 export async function startDynamoDbLocal(options: {
 	port: number;
 	dbPath?: string;
+	/**
+	 * Where to record the Java process (pid, port, start marker), so the next start can stop
+	 * it if this process dies without stopping it (a SIGKILL orphans it, port and all).
+	 */
+	pidFile?: string;
 }): Promise<DynamoDbLocal> {
 	const folder = jarFolder();
 	const storage = options.dbPath ? ["-dbPath", options.dbPath] : ["-inMemory"];
@@ -89,6 +102,9 @@ export async function startDynamoDbLocal(options: {
 		);
 	});
 	await spawned;
+	const { pid } = child;
+	if (options.pidFile && pid !== undefined)
+		await writePidFile(options.pidFile, pidRecordOf(pid, { port: options.port }));
 	const endpoint = `http://127.0.0.1:${options.port}`;
 	const stop = () =>
 		new Promise<void>((resolve) => {
@@ -99,6 +115,8 @@ export async function startDynamoDbLocal(options: {
 				resolve();
 			});
 			child.kill("SIGTERM");
+		}).then(async () => {
+			if (options.pidFile && pid !== undefined) await removePidFile(options.pidFile, pid);
 		});
 	try {
 		await waitReady(endpoint, child, 30_000);
@@ -107,4 +125,39 @@ export async function startDynamoDbLocal(options: {
 		throw new Error(`${(error as Error).message}\n${stderr}`);
 	}
 	return { endpoint, process: child, stop };
+}
+
+/** True when the arguments are those of a DynamoDB Local that `startDynamoDbLocal` started on `port`. */
+function isDynamoDbLocal(args: readonly string[], port: number | undefined): boolean {
+	const portAt = args.indexOf("-port");
+	return (
+		/(^|\/)java$/.test(args[0] ?? "") &&
+		args.some((arg) => arg.endsWith("DynamoDBLocal.jar")) &&
+		(port === undefined || args[portAt + 1] === String(port))
+	);
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Stops the DynamoDB Local a previous start recorded in `pidFile` if it still runs (its
+ * `npm start` was killed and orphaned it): only a process with the recorded pid and start
+ * time whose command line is a DynamoDB Local on the recorded port. SIGTERM, then SIGKILL
+ * after 5 s. Returns the pid it stopped.
+ */
+export async function stopOrphanDynamoDbLocal(pidFile: string): Promise<number | undefined> {
+	const record = await readPidFile(pidFile);
+	if (!record) return undefined;
+	const args = processArguments(record.pid);
+	if (!isRunning(record) || !args || !isDynamoDbLocal(args, record.port)) {
+		await removePidFile(pidFile, record.pid);
+		return undefined;
+	}
+	process.kill(record.pid, "SIGTERM");
+	const deadline = Date.now() + 5000;
+	while (isRunning(record) && Date.now() < deadline) await sleep(50);
+	if (isRunning(record)) process.kill(record.pid, "SIGKILL");
+	while (isRunning(record) && Date.now() < deadline + 5000) await sleep(20);
+	await removePidFile(pidFile, record.pid);
+	return record.pid;
 }

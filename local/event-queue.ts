@@ -1,37 +1,232 @@
-import { randomUUID } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
+import { mkdir, rm } from "node:fs/promises";
+import { join } from "node:path";
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import {
+	enqueueMessage,
+	listMessages,
+	type QueuedMessage,
+	readMessage,
+	removeStaleTemporaryFiles,
+	writeMessage,
+} from "./queue-folder.ts";
 
 type SqsHandler = (event: SQSEvent) => Promise<SQSBatchResponse | undefined>;
 
+export interface LocalQueueOptions {
+	/** One JSON file per waiting message; anything that writes one there (the CLI) queues it. */
+	folder: string;
+	/** Where a message goes after `maxReceiveCount` failed receives. */
+	deadLetterFolder: string;
+	maxReceiveCount: number;
+	/** Delay before the next receive of a failed message, times its receive count. */
+	retryDelayMs: number;
+	queueArn: string;
+	/** Messages handled at once, as Lambda's concurrency does for SQS. */
+	concurrency?: number;
+	/** How often the folder is read for messages written by other processes. */
+	pollMs?: number;
+	/**
+	 * Names a dependency that does not answer, or `undefined` when all do. After a failed
+	 * receive: while a dependency is down the receive does not count and the queue waits.
+	 */
+	probe?: () => Promise<string | undefined>;
+	/** The longest wait between two probes while a dependency is down. */
+	maxBackoffMs?: number;
+}
+
+export interface DeadLetter {
+	body: string;
+	receiveCount: number;
+}
+
 /**
- * The SQS stand-in between the S3 notification and the ingest handler: one message per
- * invocation, redelivered after a failure with batch item failures as in Lambda, and
- * dead-lettered after `maxReceiveCount` receives (the stack's queue allows 5; locally fewer,
- * so a broken message surfaces within a second).
+ * The SQS stand-in between the S3 notification and the ingest handler, kept on disk: one
+ * file per message, removed once handled, so nothing is lost when the stack stops or dies
+ * and whatever waits is delivered on the next start. As Lambda with SQS: one message per
+ * invocation, a bounded number at once, redelivered after a failure (batch item failures),
+ * dead-lettered after `maxReceiveCount` receives. Unlike SQS, a receive only counts when it
+ * failed with every dependency up: while DynamoDB Local or S3 is down, the queue waits
+ * (exponential backoff) instead of burning receives, and a receive cut off by a stop or a
+ * crash does not count either.
  */
 export class LocalQueue {
-	readonly deadLetters: { body: string; receiveCount: number }[] = [];
 	/** The latest message bodies sent, so a test can redeliver one as SQS may. */
 	readonly recent: string[] = [];
-	private readonly inFlight = new Set<Promise<void>>();
+	private readonly inFlight = new Map<string, Promise<void>>();
+	private readonly pendingSends = new Set<Promise<unknown>>();
+	/** Failed messages wait until then before their next receive. */
+	private readonly notBefore = new Map<string, number>();
+	private readonly concurrency: number;
+	private scanning: Promise<void> | undefined;
+	private rescan = false;
+	private pollTimer: NodeJS.Timeout | undefined;
+	private paused: Promise<void> | undefined;
+	private started = false;
+	private stopped = false;
+	private readonly waiters = new Set<() => void>();
+	/** Cuts the current wait between two probes short. */
+	private probeSoon: (() => void) | undefined;
 
 	constructor(
 		private readonly handler: SqsHandler,
-		private readonly options: { maxReceiveCount: number; retryDelayMs: number; queueArn: string },
-	) {}
+		private readonly options: LocalQueueOptions,
+	) {
+		this.concurrency = options.concurrency ?? 8;
+	}
 
-	send(body: string): void {
+	/** Starts delivering, beginning with whatever the folder already holds. */
+	async start(): Promise<void> {
+		await mkdir(this.options.folder, { recursive: true });
+		await mkdir(this.options.deadLetterFolder, { recursive: true });
+		await removeStaleTemporaryFiles(this.options.folder, Date.now());
+		this.started = true;
+		this.poll();
+	}
+
+	/** Queues a message: on disk when the promise resolves. */
+	send(body: string): Promise<void> {
 		this.recent.push(body);
 		if (this.recent.length > 100) this.recent.shift();
-		const message: SQSRecord = {
-			messageId: randomUUID(),
-			receiptHandle: randomUUID(),
-			body,
+		const write = enqueueMessage(this.options.folder, body).then(() => this.schedule());
+		this.pendingSends.add(write);
+		void write.then(
+			() => this.pendingSends.delete(write),
+			() => this.pendingSends.delete(write),
+		);
+		return write;
+	}
+
+	/** Every dead-lettered message, from the dead-letter folder. */
+	get deadLetters(): DeadLetter[] {
+		let names: string[];
+		try {
+			names = readdirSync(this.options.deadLetterFolder).filter((n) => /^[^.].*\.json$/.test(n));
+		} catch {
+			return [];
+		}
+		return names.sort().map((name) => {
+			const message = JSON.parse(
+				readFileSync(join(this.options.deadLetterFolder, name), "utf8"),
+			) as QueuedMessage;
+			return { body: message.body, receiveCount: message.receiveCount };
+		});
+	}
+
+	/** Resolves when every message on disk so far is handled or dead-lettered (or the queue stopped). */
+	async drain(): Promise<void> {
+		while (!this.stopped) {
+			await Promise.allSettled([...this.pendingSends]);
+			if (this.inFlight.size === 0 && (await listMessages(this.options.folder)).length === 0)
+				return;
+			this.schedule();
+			await this.changed(100);
+		}
+	}
+
+	/**
+	 * Stops delivering: first drains for at most `deadlineMs`, then starts nothing new and
+	 * leaves a message that was cut off where it is. Returns how many messages stay on disk
+	 * for the next start.
+	 */
+	async stop(deadlineMs: number): Promise<number> {
+		if (this.started && !this.stopped) {
+			let timer: NodeJS.Timeout | undefined;
+			await Promise.race([
+				this.drain(),
+				new Promise<void>((resolve) => {
+					timer = setTimeout(resolve, deadlineMs);
+				}),
+			]);
+			clearTimeout(timer);
+		}
+		this.stopped = true;
+		clearTimeout(this.pollTimer);
+		this.probeSoon?.();
+		this.notify();
+		await Promise.allSettled([...this.pendingSends]);
+		return (await listMessages(this.options.folder)).length;
+	}
+
+	/** A dependency is said to be back: if the queue waits for one, it probes now. */
+	probeNow(): void {
+		this.probeSoon?.();
+	}
+
+	/** Resolves on the next delivery, send or resume, or after `ms`. */
+	private changed(ms: number): Promise<void> {
+		return new Promise((resolve) => {
+			const done = () => {
+				clearTimeout(timer);
+				this.waiters.delete(done);
+				resolve();
+			};
+			const timer = setTimeout(done, ms);
+			this.waiters.add(done);
+		});
+	}
+
+	private notify(): void {
+		for (const waiter of [...this.waiters]) waiter();
+	}
+
+	private poll(): void {
+		if (this.stopped) return;
+		this.schedule();
+		this.pollTimer = setTimeout(() => this.poll(), this.options.pollMs ?? 250);
+	}
+
+	/** Reads the folder and starts as many deliveries as the concurrency allows. */
+	private schedule(): void {
+		if (!this.started || this.stopped) return;
+		if (this.scanning) {
+			this.rescan = true;
+			return;
+		}
+		this.scanning = this.scan()
+			.catch((error: unknown) => console.error("local queue: cannot read its folder:", error))
+			.finally(() => {
+				this.scanning = undefined;
+				if (this.rescan) {
+					this.rescan = false;
+					this.schedule();
+				}
+			});
+	}
+
+	private async scan(): Promise<void> {
+		if (this.paused) return;
+		const now = Date.now();
+		for (const name of await listMessages(this.options.folder)) {
+			if (this.inFlight.size >= this.concurrency || this.paused || this.stopped) return;
+			if (this.inFlight.has(name) || (this.notBefore.get(name) ?? 0) > now) continue;
+			const delivery = this.deliver(name)
+				.catch((error: unknown) => console.error(`local queue: message ${name}:`, error))
+				.finally(() => {
+					this.inFlight.delete(name);
+					this.notify();
+					this.schedule();
+				});
+			this.inFlight.set(name, delivery);
+		}
+	}
+
+	private async deliver(name: string): Promise<void> {
+		const { folder } = this.options;
+		const message = await readMessage(folder, name);
+		if (!message) return;
+		const now = Date.now();
+		const receiveCount = message.receiveCount + 1;
+		const firstReceiveTimestamp = message.firstReceiveTimestamp ?? now;
+		const record: SQSRecord = {
+			messageId: message.messageId,
+			receiptHandle: `${message.messageId}#${receiveCount}`,
+			body: message.body,
 			attributes: {
-				ApproximateReceiveCount: "0",
-				SentTimestamp: String(Date.now()),
+				ApproximateReceiveCount: String(receiveCount),
+				SentTimestamp: String(message.sentTimestamp),
 				SenderId: "s3.amazonaws.com",
-				ApproximateFirstReceiveTimestamp: String(Date.now()),
+				ApproximateFirstReceiveTimestamp: String(firstReceiveTimestamp),
 			},
 			messageAttributes: {},
 			md5OfBody: "",
@@ -39,36 +234,72 @@ export class LocalQueue {
 			eventSourceARN: this.options.queueArn,
 			awsRegion: "us-east-1",
 		};
-		this.track(this.deliver(message));
-	}
-
-	/** Resolves when every message sent so far is handled or dead-lettered. */
-	async drain(): Promise<void> {
-		while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
-	}
-
-	private track(work: Promise<void>): void {
-		this.inFlight.add(work);
-		void work.finally(() => this.inFlight.delete(work));
-	}
-
-	private async deliver(message: SQSRecord): Promise<void> {
-		for (let receive = 1; receive <= this.options.maxReceiveCount; receive++) {
-			message.attributes.ApproximateReceiveCount = String(receive);
-			let failed: boolean;
-			try {
-				const response = await this.handler({ Records: [message] });
-				failed = (response?.batchItemFailures ?? []).some(
-					(f) => f.itemIdentifier === message.messageId,
-				);
-			} catch (error) {
-				console.error("ingest handler threw:", error);
-				failed = true;
-			}
-			if (!failed) return;
-			await new Promise((resolve) => setTimeout(resolve, this.options.retryDelayMs * receive));
+		let failed: boolean;
+		try {
+			const response = await this.handler({ Records: [record] });
+			failed = (response?.batchItemFailures ?? []).some(
+				(f) => f.itemIdentifier === message.messageId,
+			);
+		} catch (error) {
+			console.error("ingest handler threw:", error);
+			failed = true;
 		}
-		this.deadLetters.push({ body: message.body, receiveCount: this.options.maxReceiveCount });
-		console.error(`dead-lettered after ${this.options.maxReceiveCount} receives: ${message.body}`);
+		if (!failed) {
+			this.notBefore.delete(name);
+			await rm(join(folder, name), { force: true });
+			return;
+		}
+		// Cut off by a stop: left as it is, for the next start.
+		if (this.stopped) return;
+		const down = await this.options.probe?.();
+		if (down) {
+			void this.pauseWhileDown(down);
+			return;
+		}
+		const received: QueuedMessage = { ...message, receiveCount, firstReceiveTimestamp };
+		if (receiveCount >= this.options.maxReceiveCount) {
+			await writeMessage(this.options.deadLetterFolder, name, received);
+			await rm(join(folder, name), { force: true });
+			this.notBefore.delete(name);
+			console.error(`dead-lettered after ${receiveCount} receives: ${message.body}`);
+			return;
+		}
+		await writeMessage(folder, name, received);
+		const delay = this.options.retryDelayMs * receiveCount;
+		this.notBefore.set(name, Date.now() + delay);
+		setTimeout(() => this.schedule(), delay).unref();
+	}
+
+	/** Holds every delivery until the probe answers healthy, waiting longer each time. */
+	private pauseWhileDown(dependency: string): Promise<void> {
+		this.paused ??= (async () => {
+			const since = Date.now();
+			console.error(`local queue: ${dependency} is down; waiting, no receive counted`);
+			let backoff = 100;
+			for (;;) {
+				await new Promise<void>((resolve) => {
+					const timer = setTimeout(resolve, backoff);
+					this.probeSoon = () => {
+						clearTimeout(timer);
+						resolve();
+					};
+				});
+				this.probeSoon = undefined;
+				if (this.stopped) break;
+				const down = await this.options.probe?.();
+				if (!down) {
+					console.error(
+						`local queue: dependencies up again after ${((Date.now() - since) / 1000).toFixed(1)} s; resuming`,
+					);
+					break;
+				}
+				backoff = Math.min(backoff * 2, this.options.maxBackoffMs ?? 5000);
+			}
+		})().finally(() => {
+			this.paused = undefined;
+			this.notify();
+			this.schedule();
+		});
+		return this.paused;
 	}
 }

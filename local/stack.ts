@@ -1,5 +1,5 @@
-import type { EventEmitter } from "node:events";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import {
@@ -10,17 +10,44 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import type { S3Event, SQSBatchResponse, SQSEvent } from "aws-lambda";
+import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import S3rver from "s3rver";
 import { DynamoDbAgreementStore } from "#shared/adapters/dynamodb/dynamodb-agreement-store.ts";
+import { DynamoDbUploadStore } from "#shared/adapters/dynamodb/dynamodb-upload-store.ts";
 import { tableDefinition } from "#shared/adapters/dynamodb/table.ts";
 import type { Agreement, Partner } from "#shared/domain/agreement.ts";
-import { startDynamoDbLocal } from "./dynamodb-local.ts";
-import { startEdgeServer } from "./edge-server.ts";
+import { makeReconcileUploads, type ReconcileResult } from "#shared/use-cases/reconcile-uploads.ts";
+import { dataPaths } from "./data-dir.ts";
+import {
+	type DynamoDbLocal,
+	startDynamoDbLocal,
+	stopOrphanDynamoDbLocal,
+} from "./dynamodb-local.ts";
+import { type EdgeServer, startEdgeServer } from "./edge-server.ts";
 import { LocalQueue } from "./event-queue.ts";
+import { type HealthProbe, makeHealthProbe } from "./health.ts";
+import { LocalUploadInventory } from "./local-upload-inventory.ts";
 import { packBundle } from "./pack-bundle.ts";
-import { claimPort } from "./ports.ts";
-import { encodeS3EventKey } from "./s3-key.ts";
+import { isRunning, pidRecordOf, readPidFile, removePidFile, writePidFile } from "./pid-file.ts";
+import { claimPort, PortInUseError } from "./ports.ts";
+import { listMessages } from "./queue-folder.ts";
+import { LocalVersionStore } from "./version-store.ts";
+import { type VersionedUploads, versionUploads } from "./versioned-uploads.ts";
+
+type SqsHandler = (event: SQSEvent) => Promise<SQSBatchResponse>;
+
+/** Claims a port, trying again for up to `ms` while it is still in use. */
+async function claimPortWithin(ms: number, claim: () => Promise<number>): Promise<number> {
+	const deadline = Date.now() + ms;
+	for (;;) {
+		try {
+			return await claim();
+		} catch (error) {
+			if (!(error instanceof PortInUseError) || Date.now() >= deadline) throw error;
+			await new Promise((resolve) => setTimeout(resolve, 100));
+		}
+	}
+}
 
 /** What `.data/endpoints.json` holds: how scripts and the CLI find a running stack. */
 export interface Endpoints {
@@ -34,6 +61,8 @@ export interface Endpoints {
 	siteBucket: string;
 	logsBucket: string;
 	table: string;
+	/** The stack's data folder: its queue, dead letters and upload versions are under it. */
+	dataDir: string;
 }
 
 export interface StackOptions {
@@ -46,8 +75,26 @@ export interface StackOptions {
 	ports?: { s3?: number; dynamodb?: number; edge?: number };
 	/** Seconds between publish sweeps, the local stand-in for the schedule. */
 	sweepSeconds?: number;
-	/** Called when a server dies on its own, after everything else is stopped. */
+	/**
+	 * Called when a server dies on its own for good, after everything else is stopped.
+	 * (DynamoDB Local kept on disk is started again, up to three times a minute.)
+	 */
 	onCrash?: (error: Error) => void;
+	/** How long `stop()` lets the queue drain before leaving the rest on disk. */
+	drainDeadlineMs?: number;
+	/** Aborting it while the stack starts stops what has started; the start then rejects. */
+	signal?: AbortSignal;
+}
+
+/** What a start found and did before it resolved. */
+export interface Recovery {
+	/** Messages the last run left queued, delivered first. */
+	backlog: number;
+	reconciled: ReconcileResult;
+	/** Targets the start's publish sweep published. */
+	published: number;
+	/** From the start of `startLocalStack` until it was ready. */
+	ms: number;
 }
 
 export interface LocalStack {
@@ -57,6 +104,7 @@ export interface LocalStack {
 	s3: S3Client;
 	dynamodb: DynamoDBDocumentClient;
 	queue: LocalQueue;
+	recovery: Recovery;
 	/** Resolves when every upload so far is ingested and published. */
 	idle(): Promise<void>;
 	stop(): Promise<void>;
@@ -135,9 +183,10 @@ export async function seedExamples(
 	for (const agreement of agreements) {
 		if (await store.getAgreement(agreement.agreementId)) continue;
 		await store.putAgreement(agreement, {
-			by: "local-seed",
-			why: "demo agreement from examples/",
 			at: new Date(),
+			action: "grant",
+			by: "local-seed",
+			reason: "demo agreement from examples/",
 		});
 	}
 }
@@ -162,51 +211,183 @@ export async function uploadBundles(
 	}
 }
 
+/** Another `npm start` runs on the same data folder. */
+export class StackRunningError extends Error {
+	constructor(
+		readonly pid: number,
+		readonly dataDir: string,
+	) {
+		super(`Another local stack (pid ${pid}) is running on ${dataDir}. Stop it first (Ctrl-C).`);
+		this.name = "StackRunningError";
+	}
+}
+
+function closeS3rver(s3rver: S3rver): Promise<void> {
+	const server = (s3rver as unknown as { httpServer?: Server }).httpServer;
+	if (!server?.listening) return Promise.resolve();
+	const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+	// Keep-alive sockets would hold close() open for seconds.
+	server.closeAllConnections();
+	return closed;
+}
+
 /**
- * Starts the whole pipeline on this machine: DynamoDB Local, s3rver, the ingest handler fed
- * by S3 events through a local queue, the publish sweep, and the edge server.
+ * Starts the whole pipeline on this machine: DynamoDB Local, s3rver with versioned uploads,
+ * the ingest handler fed by S3 notifications through a queue kept on disk, the publish
+ * sweep, and the edge server. Before it resolves it recovers what the last run left: it
+ * delivers the queued messages, queues every upload that has no record yet (reconcile) and
+ * sweeps the publish targets once.
  */
 export async function startLocalStack(options: StackOptions): Promise<LocalStack> {
+	const started = Date.now();
 	const dataDir = resolve(options.dataDir);
+	const paths = dataPaths(dataDir);
+	const running = await readPidFile(paths.stackPid);
+	if (running && running.pid !== process.pid && isRunning(running))
+		throw new StackRunningError(running.pid, dataDir);
+	// A killed `npm start` leaves its Java running, port and all: stop it, but only it.
+	const orphan = await stopOrphanDynamoDbLocal(paths.dynamodbPid);
+	if (orphan !== undefined)
+		console.error(
+			`Stopped DynamoDB Local (pid ${orphan}), left running by a start that was killed.`,
+		);
 	if (options.fresh) await rm(dataDir, { recursive: true, force: true });
-	await mkdir(join(dataDir, "s3"), { recursive: true });
-	await mkdir(join(dataDir, "dynamodb"), { recursive: true });
+	await mkdir(paths.s3, { recursive: true });
+	await mkdir(paths.dynamodb, { recursive: true });
+	await rm(paths.endpoints, { force: true });
 	const wanted = { ...defaultPorts, ...options.ports };
 	const ports = {
-		dynamodb: await claimPort(wanted.dynamodb, "DynamoDB Local", "SYNDICATE_DYNAMODB_PORT"),
+		// A stopped orphan's other threads may hold its port a moment after its main one ended.
+		dynamodb: await claimPortWithin(orphan === undefined ? 0 : 10_000, () =>
+			claimPort(wanted.dynamodb, "DynamoDB Local", "SYNDICATE_DYNAMODB_PORT"),
+		),
 		s3: await claimPort(wanted.s3, "S3 (s3rver)", "SYNDICATE_S3_PORT"),
 		edge: await claimPort(wanted.edge, "edge server", "SYNDICATE_EDGE_PORT"),
 	};
-
-	const stops: (() => Promise<void>)[] = [];
-	let stopping = false;
-	const stop = async () => {
-		stopping = true;
-		for (const fn of stops.splice(0).reverse()) {
-			await fn().catch((error: unknown) => console.error("while stopping:", error));
-		}
+	await writePidFile(paths.stackPid, pidRecordOf(process.pid));
+	const dynamodbOptions = {
+		port: ports.dynamodb,
+		pidFile: paths.dynamodbPid,
+		...(options.persist ? { dbPath: paths.dynamodb } : {}),
 	};
-	try {
-		const ddbLocal = await startDynamoDbLocal({
-			port: ports.dynamodb,
-			...(options.persist ? { dbPath: join(dataDir, "dynamodb") } : {}),
-		});
-		stops.push(ddbLocal.stop);
-		ddbLocal.process.once("exit", (code, signal) => {
-			if (stopping) return;
-			void stop().then(() =>
-				options.onCrash?.(new Error(`DynamoDB Local exited (code ${code}, signal ${signal})`)),
+
+	let ddbLocal: DynamoDbLocal | undefined;
+	let s3rver: S3rver | undefined;
+	let uploadsGate: VersionedUploads | undefined;
+	let queue: LocalQueue | undefined;
+	let health: HealthProbe | undefined;
+	let clients: { s3: S3Client; dynamodb: DynamoDBDocumentClient } | undefined;
+	let sweepTimer: NodeJS.Timeout | undefined;
+	let edge: EdgeServer | undefined;
+	let stopRequested = false;
+	let stopped: Promise<void> = Promise.resolve();
+	const stopping = () => stopRequested;
+	const step = (what: string, fn: () => Promise<unknown>) =>
+		fn().catch((error: unknown) => console.error(`while stopping ${what}:`, error));
+
+	/**
+	 * Uploads are refused first; the queue drains for at most `drainDeadlineMs` and whatever
+	 * is left stays on disk for the next start; then the servers stop. Each part is stopped
+	 * once; a part started after a stop (an abort mid-start) is stopped by the next call.
+	 */
+	async function shutdown(): Promise<void> {
+		uploadsGate?.stopAccepting();
+		const queued = queue;
+		queue = undefined;
+		if (queued) await step("the queue", () => queued.stop(options.drainDeadlineMs ?? 5000));
+		clearInterval(sweepTimer);
+		const edgeServer = edge;
+		edge = undefined;
+		if (edgeServer) await step("the edge server", edgeServer.stop);
+		const s3Server = s3rver;
+		s3rver = undefined;
+		if (s3Server) await step("s3rver", () => closeS3rver(s3Server));
+		health?.close();
+		health = undefined;
+		clients?.s3.destroy();
+		clients?.dynamodb.destroy();
+		clients = undefined;
+		const dynamodbLocal = ddbLocal;
+		ddbLocal = undefined;
+		if (dynamodbLocal) await step("DynamoDB Local", dynamodbLocal.stop);
+		await removePidFile(paths.stackPid, process.pid);
+	}
+	const stop = (): Promise<void> => {
+		stopRequested = true;
+		stopped = stopped.then(shutdown);
+		return stopped;
+	};
+	/** Ends a start that was stopped meanwhile (Ctrl-C while starting). */
+	const checkNotStopped = () => {
+		if (stopping()) throw new Error("the stack was stopped while it started");
+	};
+
+	let sweeping: Promise<number> | undefined;
+	let publish: ((event: object) => Promise<{ published: number }>) | undefined;
+	/** One publish sweep at a time, as the schedule would run it. */
+	const sweep = (): Promise<number> => {
+		const run = publish;
+		if (!run) return Promise.resolve(0);
+		sweeping ??= run({})
+			.then(
+				({ published }) => published,
+				(error: unknown) => {
+					console.error("publish sweep failed:", error);
+					return 0;
+				},
+			)
+			.finally(() => {
+				sweeping = undefined;
+			});
+		return sweeping;
+	};
+
+	const restarts: number[] = [];
+	/**
+	 * DynamoDB Local died on its own: start it again on the same port and data, while the
+	 * queue holds its messages. In memory there is nothing to come back to, and more than
+	 * three deaths a minute is no accident: then everything stops (`onCrash`).
+	 */
+	const supervise = (local: DynamoDbLocal) => {
+		local.process.once("exit", (code, signal) => {
+			if (stopping()) return;
+			const why = `DynamoDB Local exited (code ${code}, signal ${signal})`;
+			const now = Date.now();
+			restarts.push(now);
+			while (restarts.length > 0 && now - (restarts[0] ?? now) > 60_000) restarts.shift();
+			if (!options.persist || restarts.length > 3) {
+				void stop().then(() => options.onCrash?.(new Error(why)));
+				return;
+			}
+			console.error(`${why}; starting it again. Uploads wait in the queue meanwhile.`);
+			startDynamoDbLocal(dynamodbOptions).then(
+				async (restarted) => {
+					ddbLocal = restarted;
+					supervise(restarted);
+					if (stopping()) return restarted.stop();
+					console.error(
+						`DynamoDB Local is back after ${((Date.now() - now) / 1000).toFixed(1)} s.`,
+					);
+					queue?.probeNow();
+					// A publish the crash cut off left its change pending: publish it now, not in a minute.
+					await sweep();
+				},
+				(error: unknown) => {
+					void stop().then(() =>
+						options.onCrash?.(new Error(`${why}; it did not start again`, { cause: error })),
+					);
+				},
 			);
 		});
+	};
 
-		const s3rver = new S3rver({
-			address: "127.0.0.1",
-			port: ports.s3,
-			directory: join(dataDir, "s3"),
-			silent: true,
-		});
-		await s3rver.run();
-		stops.push(() => s3rver.close());
+	const abortStart = () => void stop();
+	options.signal?.addEventListener("abort", abortStart, { once: true });
+	try {
+		if (options.signal?.aborted) throw new Error("the start was aborted");
+		ddbLocal = await startDynamoDbLocal(dynamodbOptions);
+		supervise(ddbLocal);
+		checkNotStopped();
 
 		const endpoints: Endpoints = {
 			edgeUrl: `http://127.0.0.1:${ports.edge}`,
@@ -215,17 +396,56 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
 			region: REGION,
 			...CREDENTIALS,
 			...NAMES,
+			dataDir,
 		};
+		const versions = new LocalVersionStore(paths.versions);
+		// The ingest handler is imported below, once the variables it reads are set; messages
+		// queued before then wait on disk like any other.
+		let ingest: SqsHandler = async () => {
+			throw new Error("the ingest handler is not loaded yet");
+		};
+		const localQueue = new LocalQueue((event) => ingest(event), {
+			folder: paths.queue,
+			deadLetterFolder: paths.deadLetters,
+			maxReceiveCount: 3,
+			retryDelayMs: 200,
+			queueArn: INGEST_QUEUE_ARN,
+			concurrency: 8,
+			probe: () => health?.check() ?? Promise.resolve(undefined),
+		});
+		queue = localQueue;
+
+		s3rver = new S3rver({
+			address: "127.0.0.1",
+			port: ports.s3,
+			directory: paths.s3,
+			silent: true,
+		});
+		uploadsGate = await versionUploads(s3rver, {
+			bucket: NAMES.ingestBucket,
+			prefix: "incoming/",
+			region: REGION,
+			versions,
+			notify: (body) => localQueue.send(body),
+		});
+		await s3rver.run();
+		checkNotStopped();
+
 		const s3 = localS3Client(endpoints.s3Endpoint);
 		const dynamodb = localDynamoDbClient(endpoints.dynamodbEndpoint);
-		stops.push(async () => {
-			s3.destroy();
-			dynamodb.destroy();
+		clients = { s3, dynamodb };
+		health = makeHealthProbe({
+			dynamodbEndpoint: endpoints.dynamodbEndpoint,
+			s3Endpoint: endpoints.s3Endpoint,
+			bucket: NAMES.ingestBucket,
+			region: REGION,
+			credentials: CREDENTIALS,
 		});
 		for (const bucket of [NAMES.ingestBucket, NAMES.siteBucket, NAMES.logsBucket])
 			await ensureBucket(s3, bucket);
 		const created = await ensureTable(dynamodb, NAMES.table);
 		await seedExamples(dynamodb, NAMES.table, resolve(import.meta.dirname, "../examples"));
+		checkNotStopped();
 
 		// The handlers read the same variables as in Lambda; the SDK reads the endpoint ones.
 		Object.assign(process.env, {
@@ -242,45 +462,46 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
 			AWS_REQUEST_CHECKSUM_CALCULATION: "WHEN_REQUIRED",
 			AWS_RESPONSE_CHECKSUM_VALIDATION: "WHEN_REQUIRED",
 		});
-		const ingest = (await import("../functions/ingest/handler.ts")).handler as unknown as (
-			event: SQSEvent,
-		) => Promise<SQSBatchResponse>;
-		const publish = (await import("../functions/publish/handler.ts")).handler as unknown as (
+		ingest = (await import("../functions/ingest/handler.ts")).handler as unknown as SqsHandler;
+		publish = (await import("../functions/publish/handler.ts")).handler as unknown as (
 			event: object,
 		) => Promise<{ published: number }>;
 
-		const queue = new LocalQueue(ingest, {
-			maxReceiveCount: 3,
-			retryDelayMs: 200,
-			queueArn: INGEST_QUEUE_ARN,
+		edge = await startEdgeServer({ port: ports.edge, s3, bucket: NAMES.siteBucket });
+		await writeFile(paths.endpoints, `${JSON.stringify(endpoints, null, 2)}\n`);
+
+		// What the last run left: its queued messages, then any upload without a record (its
+		// message was never written, or was dead-lettered), then targets a publish left dirty.
+		const backlog = (await listMessages(paths.queue)).length;
+		await localQueue.start();
+		await localQueue.drain();
+		const reconcileUploads = makeReconcileUploads({
+			inventory: new LocalUploadInventory(versions),
+			uploads: new DynamoDbUploadStore(dynamodb, NAMES.table),
+			queue: localQueue,
+			bucket: NAMES.ingestBucket,
+			region: REGION,
 		});
-		stops.push(() => queue.drain());
-		// s3rver is a Koa app, an EventEmitter; its types leave the 'event' event out.
-		(s3rver as unknown as EventEmitter).on("event", (notification: S3Event) => {
-			for (const record of notification.Records) {
-				const { bucket, object } = record.s3;
-				if (bucket.name !== NAMES.ingestBucket || !object.key.startsWith("incoming/")) continue;
-				if (!record.eventName.startsWith("ObjectCreated:")) continue;
-				// s3rver hands out raw keys; S3 sends them form-encoded, so encode as S3 does.
-				const encoded = {
-					...record,
-					s3: { ...record.s3, object: { ...object, key: encodeS3EventKey(object.key) } },
-				};
-				queue.send(JSON.stringify({ Records: [encoded] }));
-			}
-		});
+		const reconciled = await reconcileUploads();
+		await localQueue.drain();
+		const published = await sweep();
+		const recovery: Recovery = { backlog, reconciled, published, ms: Date.now() - started };
 
-		const sweepMs = (options.sweepSeconds ?? 60) * 1000;
-		const sweep = setInterval(() => {
-			publish({}).catch((error: unknown) => console.error("publish sweep failed:", error));
-		}, sweepMs);
-		stops.push(async () => clearInterval(sweep));
+		checkNotStopped();
+		options.signal?.removeEventListener("abort", abortStart);
+		const sweepMs = (options.sweepSeconds ?? 3) * 1000;
+		sweepTimer = setInterval(() => void sweep(), sweepMs);
 
-		const edge = await startEdgeServer({ port: ports.edge, s3, bucket: NAMES.siteBucket });
-		stops.push(edge.stop);
-
-		await writeFile(join(dataDir, "endpoints.json"), `${JSON.stringify(endpoints, null, 2)}\n`);
-		return { endpoints, created, s3, dynamodb, queue, idle: () => queue.drain(), stop };
+		return {
+			endpoints,
+			created,
+			s3,
+			dynamodb,
+			queue: localQueue,
+			recovery,
+			idle: () => localQueue.drain(),
+			stop,
+		};
 	} catch (error) {
 		await stop();
 		throw error;

@@ -1,19 +1,35 @@
 import { join, resolve } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { PortInUseError } from "./ports.ts";
-import { defaultPorts, type LocalStack, startLocalStack, uploadBundles } from "./stack.ts";
+import {
+	defaultPorts,
+	type LocalStack,
+	StackRunningError,
+	startLocalStack,
+	uploadBundles,
+} from "./stack.ts";
 
 // Shown to a newcomer on a fresh start: an article in two languages, and one still pending.
 const FIRST_BUNDLES = ["hitachi-china-en", "hitachi-china-zh", "pending-unknown-agreement"];
 
-function port(name: string, fallback: number): number {
+function integerVariable(name: string, fallback: number, min: number, max: number): number {
 	const value = process.env[name];
 	if (value === undefined || value === "") return fallback;
 	const parsed = Number(value);
-	if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535) {
-		throw new InvalidArgumentError(`${name} must be a port number, not "${value}"`);
+	if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
+		throw new InvalidArgumentError(
+			`${name} must be an integer from ${min} to ${max}, not "${value}"`,
+		);
 	}
 	return parsed;
+}
+
+const port = (name: string, fallback: number) => integerVariable(name, fallback, 0, 65535);
+
+function recoverySummary(stack: LocalStack): string | undefined {
+	const { backlog, reconciled, published } = stack.recovery;
+	if (backlog === 0 && reconciled.queued === 0 && published === 0) return undefined;
+	return `Recovered from the last run: ${backlog} queued message(s) delivered, ${reconciled.queued} upload(s) without a report queued again (of ${reconciled.found}), ${published} publish target(s) swept.`;
 }
 
 function banner(stack: LocalStack, dataDir: string): string {
@@ -63,23 +79,24 @@ async function main(): Promise<void> {
 		edge: port("SYNDICATE_EDGE_PORT", defaultPorts.edge),
 	};
 	const started = Date.now();
-	const stack = await startLocalStack({
-		dataDir,
-		fresh: options.fresh ?? false,
-		persist: true,
-		ports,
-		onCrash: (error) => {
-			console.error(`\n${error.message}; everything is stopped.`);
-			process.exit(1);
-		},
-	});
+	// Ctrl-C while starting stops what has started (Java included) instead of orphaning it.
+	const starting = new AbortController();
+	let stack: LocalStack | undefined;
 	let stopping = false;
 	const shutdown = (signal: string) => {
 		if (stopping) return;
 		stopping = true;
 		console.log(`\n${signal}: stopping…`);
+		if (!stack) {
+			starting.abort();
+			return;
+		}
+		const since = Date.now();
 		stack.stop().then(
-			() => process.exit(0),
+			() => {
+				console.log(`Stopped in ${((Date.now() - since) / 1000).toFixed(1)} s.`);
+				process.exit(0);
+			},
 			(error: unknown) => {
 				console.error(error);
 				process.exit(1);
@@ -90,18 +107,43 @@ async function main(): Promise<void> {
 	process.on("SIGTERM", () => shutdown("SIGTERM"));
 	process.on("SIGHUP", () => shutdown("SIGHUP"));
 
+	try {
+		stack = await startLocalStack({
+			dataDir,
+			fresh: options.fresh ?? false,
+			persist: true,
+			ports,
+			sweepSeconds: integerVariable("SYNDICATE_SWEEP_SECONDS", 3, 1, 86_400),
+			signal: starting.signal,
+			onCrash: (error) => {
+				console.error(`\n${error.message}; everything is stopped.`);
+				process.exit(1);
+			},
+		});
+	} catch (error) {
+		if (!starting.signal.aborted) throw error;
+		console.log("Stopped while starting; what was queued stays on disk for the next start.");
+		process.exit(0);
+	}
+
 	if (stack.created) {
 		const examples = resolve(import.meta.dirname, "../examples/bundles");
 		const folders = FIRST_BUNDLES.map((name) => join(examples, name));
 		await uploadBundles(stack.s3, stack.endpoints.ingestBucket, "science-news", folders);
 		await stack.idle();
 	}
+	const recovered = recoverySummary(stack);
+	if (recovered) console.log(recovered);
 	console.log(banner(stack, dataDir));
 	console.log(`Ready in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
 }
 
 main().catch((error: unknown) => {
-	if (error instanceof PortInUseError || error instanceof InvalidArgumentError) {
+	if (
+		error instanceof PortInUseError ||
+		error instanceof InvalidArgumentError ||
+		error instanceof StackRunningError
+	) {
 		console.error(error.message);
 	} else if (error instanceof Error && /Java was not found/.test(error.message)) {
 		console.error(error.message);

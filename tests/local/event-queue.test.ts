@@ -1,0 +1,141 @@
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { LocalQueue, type LocalQueueOptions } from "../../local/event-queue.ts";
+import { enqueueMessage } from "../../local/queue-folder.ts";
+
+type Handler = (event: SQSEvent) => Promise<SQSBatchResponse | undefined>;
+
+let dir: string;
+const queues: LocalQueue[] = [];
+beforeEach(async () => {
+	dir = await mkdtemp(join(tmpdir(), "local-queue-"));
+});
+afterEach(async () => {
+	for (const queue of queues.splice(0)) await queue.stop(0);
+	await rm(dir, { recursive: true, force: true });
+});
+
+function makeQueue(handler: Handler, options: Partial<LocalQueueOptions> = {}): LocalQueue {
+	const queue = new LocalQueue(handler, {
+		folder: join(dir, "queue"),
+		deadLetterFolder: join(dir, "dlq"),
+		maxReceiveCount: 3,
+		retryDelayMs: 10,
+		queueArn: "arn:aws:sqs:us-east-1:000000000000:test",
+		pollMs: 20,
+		...options,
+	});
+	queues.push(queue);
+	return queue;
+}
+
+const files = async (folder: string) =>
+	(await readdir(join(dir, folder)).catch(() => [])).filter((n) => n.endsWith(".json"));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe("the local queue", () => {
+	it("delivers what an earlier run left on disk, and what another process writes while it runs", async () => {
+		await enqueueMessage(join(dir, "queue"), "left by the last run");
+		const bodies: string[] = [];
+		const queue = makeQueue(async (event) => {
+			bodies.push(...event.Records.map((r) => r.body));
+			return { batchItemFailures: [] };
+		});
+		await queue.start();
+		await queue.drain();
+		await enqueueMessage(join(dir, "queue"), "written by the CLI");
+		await sleep(100);
+		await queue.drain();
+		expect(bodies).toEqual(["left by the last run", "written by the CLI"]);
+		expect(await files("queue")).toEqual([]);
+	});
+
+	it("handles a bounded number of messages at once", async () => {
+		let running = 0;
+		let most = 0;
+		const queue = makeQueue(
+			async () => {
+				most = Math.max(most, ++running);
+				await sleep(20);
+				running--;
+				return { batchItemFailures: [] };
+			},
+			{ concurrency: 4 },
+		);
+		await queue.start();
+		await Promise.all(Array.from({ length: 20 }, (_, i) => queue.send(`m${i}`)));
+		await queue.drain();
+		expect(most).toBe(4);
+	});
+
+	it("counts receives and dead-letters a message after maxReceiveCount, on disk", async () => {
+		const counts: string[] = [];
+		const queue = makeQueue(async (event) => {
+			const [record] = event.Records;
+			counts.push(record?.attributes.ApproximateReceiveCount ?? "");
+			return { batchItemFailures: [{ itemIdentifier: record?.messageId ?? "" }] };
+		});
+		await queue.start();
+		await queue.send("poison");
+		await queue.drain();
+		expect(counts).toEqual(["1", "2", "3"]);
+		expect(queue.deadLetters).toEqual([{ body: "poison", receiveCount: 3 }]);
+		expect(await files("queue")).toEqual([]);
+		expect(await files("dlq")).toHaveLength(1);
+	});
+
+	it("waits while a dependency is down instead of burning receives, then delivers", async () => {
+		let down = true;
+		let probes = 0;
+		const receives: string[] = [];
+		const queue = makeQueue(
+			async (event) => {
+				const [record] = event.Records;
+				receives.push(record?.attributes.ApproximateReceiveCount ?? "");
+				if (down) throw new Error("connect ECONNREFUSED");
+				return { batchItemFailures: [] };
+			},
+			{
+				maxBackoffMs: 50,
+				probe: async () => {
+					probes++;
+					return down ? "DynamoDB Local" : undefined;
+				},
+			},
+		);
+		await queue.start();
+		await Promise.all(["a", "b", "c"].map((body) => queue.send(body)));
+		await sleep(400);
+		// Paused: the first failures did not count, and no new receive started.
+		expect(receives.length).toBeLessThanOrEqual(3);
+		expect(probes).toBeGreaterThan(3);
+		down = false;
+		await queue.drain();
+		expect(queue.deadLetters).toEqual([]);
+		expect(receives.filter((count) => count !== "1")).toEqual([]);
+	});
+
+	it("on stop, leaves what it could not deliver in time on disk for the next start", async () => {
+		const delivered = new Set<string>();
+		const handler: Handler = async (event) => {
+			await sleep(100);
+			for (const record of event.Records) delivered.add(record.body);
+			return { batchItemFailures: [] };
+		};
+		const queue = makeQueue(handler);
+		await queue.start();
+		await Promise.all(Array.from({ length: 12 }, (_, i) => queue.send(`m${i}`)));
+		const left = await queue.stop(50);
+		expect(left).toBe(12);
+		expect(await files("queue")).toHaveLength(12);
+
+		const next = makeQueue(handler);
+		await next.start();
+		await next.drain();
+		expect(delivered.size).toBe(12);
+		expect(await files("queue")).toEqual([]);
+	});
+});
