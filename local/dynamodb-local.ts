@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { createRequire } from "node:module";
+import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
 import {
@@ -139,6 +140,14 @@ function isDynamoDbLocal(args: readonly string[], port: number | undefined): boo
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+function isPortFree(port: number): Promise<boolean> {
+	return new Promise((resolve) => {
+		const server = createServer();
+		server.once("error", () => resolve(false));
+		server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+	});
+}
+
 /**
  * Stops the DynamoDB Local a previous start recorded in `pidFile` if it still runs (its
  * `npm start` was killed and orphaned it): only a process with the recorded pid and start
@@ -158,6 +167,10 @@ export async function stopOrphanDynamoDbLocal(pidFile: string): Promise<number |
 	while (isRunning(record) && Date.now() < deadline) await sleep(50);
 	if (isRunning(record)) process.kill(record.pid, "SIGKILL");
 	while (isRunning(record) && Date.now() < deadline + 5000) await sleep(20);
+	// The JVM's main thread ends before its others: the port is free only once they are gone.
+	if (record.port !== undefined) {
+		while (!(await isPortFree(record.port)) && Date.now() < deadline + 10_000) await sleep(50);
+	}
 	await removePidFile(pidFile, record.pid);
 	return record.pid;
 }

@@ -29,25 +29,12 @@ import { type HealthProbe, makeHealthProbe } from "./health.ts";
 import { LocalUploadInventory } from "./local-upload-inventory.ts";
 import { packBundle } from "./pack-bundle.ts";
 import { isRunning, pidRecordOf, readPidFile, removePidFile, writePidFile } from "./pid-file.ts";
-import { claimPort, PortInUseError } from "./ports.ts";
+import { claimPort } from "./ports.ts";
 import { listMessages } from "./queue-folder.ts";
 import { LocalVersionStore } from "./version-store.ts";
 import { type VersionedUploads, versionUploads } from "./versioned-uploads.ts";
 
 type SqsHandler = (event: SQSEvent) => Promise<SQSBatchResponse>;
-
-/** Claims a port, trying again for up to `ms` while it is still in use. */
-async function claimPortWithin(ms: number, claim: () => Promise<number>): Promise<number> {
-	const deadline = Date.now() + ms;
-	for (;;) {
-		try {
-			return await claim();
-		} catch (error) {
-			if (!(error instanceof PortInUseError) || Date.now() >= deadline) throw error;
-			await new Promise((resolve) => setTimeout(resolve, 100));
-		}
-	}
-}
 
 /** What `.data/endpoints.json` holds: how scripts and the CLI find a running stack. */
 export interface Endpoints {
@@ -257,10 +244,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
 	await rm(paths.endpoints, { force: true });
 	const wanted = { ...defaultPorts, ...options.ports };
 	const ports = {
-		// A stopped orphan's other threads may hold its port a moment after its main one ended.
-		dynamodb: await claimPortWithin(orphan === undefined ? 0 : 10_000, () =>
-			claimPort(wanted.dynamodb, "DynamoDB Local", "SYNDICATE_DYNAMODB_PORT"),
-		),
+		dynamodb: await claimPort(wanted.dynamodb, "DynamoDB Local", "SYNDICATE_DYNAMODB_PORT"),
 		s3: await claimPort(wanted.s3, "S3 (s3rver)", "SYNDICATE_S3_PORT"),
 		edge: await claimPort(wanted.edge, "edge server", "SYNDICATE_EDGE_PORT"),
 	};
