@@ -1,0 +1,99 @@
+import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Agreement } from "#shared/domain/agreement.ts";
+import type { UploadEvent } from "#shared/use-cases/ingest-upload.ts";
+import { type LocalStack, startEphemeralStack } from "../../local/stack.ts";
+import { makeBundle, makeManifest } from "../helpers/bundles.ts";
+import { makeServices } from "../helpers/services.ts";
+
+let stack: LocalStack;
+const BUCKET = "concurrent-ingest";
+
+beforeAll(async () => {
+	stack = await startEphemeralStack();
+	await stack.s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+});
+afterAll(async () => {
+	await stack?.stop();
+});
+
+let sequencer = 0x2000;
+async function putUpload(key: string, body: Uint8Array): Promise<UploadEvent> {
+	const { ETag } = await stack.s3.send(
+		new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }),
+	);
+	return {
+		key,
+		size: body.byteLength,
+		eTag: ETag?.replaceAll('"', "") ?? "",
+		sequencer: (sequencer++).toString(16).toUpperCase(),
+		eventTime: new Date().toISOString(),
+	};
+}
+
+describe("changes to one article, all at once", () => {
+	it("two sweeps racing a new version leave one current state and one feed item", async () => {
+		let now = new Date("2030-01-01T00:00:00Z");
+		const services = makeServices(stack, { ingestBucket: BUCKET, clock: () => now });
+		const agreement: Agreement = {
+			agreementId: "race-2030",
+			partnerId: "science-news",
+			holder: "The Science News Ltd.",
+			translator: "JST",
+			languages: ["en"],
+			scope: ["text", "images"],
+			validFrom: "2030-01-01T01:00:00.000Z",
+			validUntil: null,
+			notice: "",
+			status: "active",
+		};
+		await services.agreements.putAgreement(agreement, {
+			at: now,
+			action: "grant",
+			by: "test",
+			reason: "race",
+		});
+		const manifest = (version: number) =>
+			makeManifest({
+				id: "raced",
+				version,
+				versionCreated: `2030-01-01T00:0${version}:00Z`,
+				rights: { holder: "The Science News Ltd.", translator: "JST", agreement: "race-2030" },
+			});
+		const v1 = await putUpload(
+			"incoming/science-news/raced-1.zip",
+			makeBundle({ manifest: manifest(1) }),
+		);
+		expect((await services.ingestUpload(v1))?.report.status).toBe("pending-permission");
+
+		// The window opens; the schedule fires twice at once while version 2 arrives.
+		now = new Date("2030-01-01T01:00:00Z");
+		const v2 = await putUpload(
+			"incoming/science-news/raced-2.zip",
+			makeBundle({ manifest: manifest(2) }),
+		);
+		const [, , ingested] = await Promise.all([
+			services.scheduledSweep(),
+			services.scheduledSweep(),
+			services.ingestUpload(v2),
+		]);
+		expect(ingested?.report.status).toBe("published");
+		await services.scheduledSweep();
+
+		const ref = { partnerId: "science-news", articleId: "raced", language: "en" };
+		const article = await services.articles.getArticle(ref);
+		expect(article).toMatchObject({ version: 2, status: "published" });
+		expect(article?.dueAt).toBeUndefined();
+		const items = await services.feeds.listFeed("en/latest", 50);
+		expect(items.filter((item) => item.articleId === "raced")).toMatchObject([{ version: 2 }]);
+		expect(await services.articles.listDue(new Date("2100-01-01T00:00:00Z"), 10)).toEqual([]);
+		const feed = (await (
+			await fetch(`${stack.endpoints.edgeUrl}/feeds/en/latest.json`)
+		).json()) as {
+			items: { id: string; _syndicate: { version: number } }[];
+		};
+		expect(
+			feed.items.filter((item) => item.id === "urn:syndicate:article:science-news:raced:en"),
+		).toMatchObject([{ _syndicate: { version: 2 } }]);
+	});
+});
