@@ -1,106 +1,36 @@
-import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
-import { type LocalStack, startEphemeralStack } from "../local/stack.ts";
-import { makeBundle, makeManifest } from "../tests/helpers/bundles.ts";
-
-/** Nearest-rank percentile of a sample, in the sample's unit. */
-function percentile(sample: readonly number[], p: number): number {
-	const sorted = [...sample].sort((a, b) => a - b);
-	return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
-}
-
-function row(label: string, sample: readonly number[], baseline?: readonly number[]): string {
-	const p50 = percentile(sample, 50);
-	const p95 = percentile(sample, 95);
-	const ratio = baseline
-		? `   ×${(p50 / percentile(baseline, 50)).toFixed(1)} p50, ×${(p95 / percentile(baseline, 95)).toFixed(1)} p95 of baseline`
-		: "";
-	return `  ${label.padEnd(40)} p50 ${p50.toFixed(1).padStart(7)} ms   p95 ${p95.toFixed(1).padStart(7)} ms${ratio}`;
-}
-
-async function inAllLatestFeeds(stack: LocalStack, itemId: string): Promise<boolean> {
-	const texts = await Promise.all(
-		["rss", "atom", "json"].map(async (format) =>
-			(await fetch(`${stack.endpoints.edgeUrl}/feeds/en/latest.${format}`)).text(),
-		),
-	);
-	return texts.every((text) => text.includes(itemId));
-}
-
-/**
- * Upload → public latency: from the end of the S3 PUT until the article is in all three
- * latest feeds as the edge serves them. Baseline: a PUT then GET of the same bytes on the
- * same S3 server, the floor under any pipeline that stores and serves an upload.
- */
-async function benchUploadToPublic(uploads: number): Promise<void> {
-	const stack = await startEphemeralStack();
-	try {
-		const bucket = stack.endpoints.ingestBucket;
-		const bundles = Array.from({ length: uploads }, (_, i) =>
-			makeBundle({
-				manifest: makeManifest({
-					id: `bench-${i}`,
-					firstCreated: `2030-01-01T00:00:${String(i).padStart(2, "0")}Z`,
-				}),
-			}),
-		);
-		// Warm-up: the first ingest pays for module loading and JIT.
-		await stack.s3.send(
-			new PutObjectCommand({
-				Bucket: bucket,
-				Key: "incoming/science-news/warmup.zip",
-				Body: makeBundle(),
-			}),
-		);
-		await stack.idle();
-
-		const baseline: number[] = [];
-		for (const [i, body] of bundles.entries()) {
-			const start = performance.now();
-			await stack.s3.send(
-				new PutObjectCommand({
-					Bucket: stack.endpoints.siteBucket,
-					Key: `bench/baseline-${i}.zip`,
-					Body: body,
-				}),
-			);
-			const got = await stack.s3.send(
-				new GetObjectCommand({
-					Bucket: stack.endpoints.siteBucket,
-					Key: `bench/baseline-${i}.zip`,
-				}),
-			);
-			await got.Body?.transformToByteArray();
-			baseline.push(performance.now() - start);
-		}
-
-		const latencies: number[] = [];
-		for (const [i, body] of bundles.entries()) {
-			await stack.s3.send(
-				new PutObjectCommand({
-					Bucket: bucket,
-					Key: `incoming/science-news/bench/${i}.zip`,
-					Body: body,
-				}),
-			);
-			const putDone = performance.now();
-			const itemId = `urn:syndicate:article:science-news:bench-${i}:en`;
-			while (!(await inAllLatestFeeds(stack, itemId))) {
-				if (performance.now() - putDone > 30_000)
-					throw new Error(`bench-${i} not public after 30 s`);
-				await new Promise((resolve) => setTimeout(resolve, 5));
-			}
-			latencies.push(performance.now() - putDone);
-			await stack.idle();
-		}
-
-		console.log(`\nupload → public latency (${uploads} uploads, one at a time, fresh local stack)`);
-		console.log(row("baseline: S3 PUT + GET of the bundle", baseline));
-		console.log(row("upload → in latest.{rss,atom,json}", latencies, baseline));
-	} finally {
-		await stack.stop();
-	}
-}
+import { benchIdleSchedule } from "./idle-schedule.ts";
+import { benchTakedown } from "./takedown.ts";
+import { benchUploadToPublic } from "./upload-to-public.ts";
 
 // One line per ingest would bury the figures.
 process.env.AWS_LAMBDA_LOG_LEVEL ??= "WARN";
-await benchUploadToPublic(20);
+
+// Each starts and stops its own stack. upload → public goes first: it is the only one that
+// relies on the stack's own ingest, and the handlers build their clients once per process,
+// for the first stack started. The others drive the use cases with their own clients.
+const benchmarks: [string, () => Promise<void>][] = [
+	[
+		"upload → public latency: 20 uploads, one at a time, fresh local stack",
+		() => benchUploadToPublic(20),
+	],
+	[
+		"takedown at scale: revoke 1 agreement of 1,000 published articles until the edge shows none",
+		() => benchTakedown(1000, 5),
+	],
+	[
+		"schedule with nothing due: releaseDue() over 100 vs 100,000 embargoed articles",
+		() =>
+			benchIdleSchedule({
+				small: 100,
+				large: 100_000,
+				runs: 200,
+				warmup: 20,
+				seedBudgetMs: 120_000,
+			}),
+	],
+];
+
+for (const [index, [title, run]] of benchmarks.entries()) {
+	console.log(`\n[${index + 1}/${benchmarks.length}] ${title}`);
+	await run();
+}

@@ -1,0 +1,272 @@
+import { randomUUID } from "node:crypto";
+import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { articlePath, imagePath } from "#shared/domain/article.ts";
+import type { ChangeSummary } from "#shared/use-cases/change-articles.ts";
+import { makeManageAgreements } from "#shared/use-cases/manage-agreements.ts";
+import { wireServices } from "../functions/lib/wire.ts";
+import {
+	type LocalStack,
+	localDynamoDbClient,
+	localS3Client,
+	startEphemeralStack,
+} from "../local/stack.ts";
+import { makeBundle, makeManifest } from "../tests/helpers/bundles.ts";
+import { SdkTimeline } from "./sdk-timeline.ts";
+import { forEachLimited, formatMs, percentile, range } from "./stats.ts";
+
+// A bucket the stack's notifications ignore: the benchmark drives ingest itself.
+const BUCKET = "bench-takedown-ingest";
+const PARTNER = "science-news";
+const INGEST_CONCURRENCY = 16;
+// Enough to keep up with a takedown without starving it: the edge runs in this process.
+const WATCH_CONCURRENCY = 8;
+const GOAL_MS = 2000;
+const WATCH_DEADLINE_MS = 120_000;
+const CONTEXT = { by: "bench", reason: "takedown benchmark" };
+const DOCUMENTS = ["/feeds/en/latest.rss", "/feeds/en/latest.atom", "/feeds/en/latest.json"];
+// The language's front page and the home page list feed items too.
+const LISTINGS = [...DOCUMENTS, "/en/", "/"];
+
+interface EdgeCheck {
+	path: string;
+	/** Whether the edge serves the path as wanted (without the articles, or with them). */
+	holds: (status: number, body: string) => boolean;
+}
+
+type Services = ReturnType<typeof wireServices>;
+type Manage = ReturnType<typeof makeManageAgreements<ChangeSummary>>;
+
+/** What must stop showing articles whose ids start with `prefix`: every listing, page and photo. */
+function takedownChecks(prefix: string, articleIds: readonly string[]): EdgeCheck[] {
+	const listings = LISTINGS.map((path) => ({
+		path,
+		holds: (status: number, body: string) => status === 200 && !body.includes(prefix),
+	}));
+	const pages = articleIds.flatMap((articleId) => {
+		const ref = { partnerId: PARTNER, articleId, language: "en" };
+		return [articlePath(ref), imagePath(ref, { file: "images/photo.png" })].map((path) => ({
+			path,
+			holds: (status: number) => status === 404,
+		}));
+	});
+	return [...listings, ...pages];
+}
+
+/** The same paths, checked the other way: every page and photo served, every listing naming one. */
+function publishedChecks(prefix: string, articleIds: readonly string[]): EdgeCheck[] {
+	return takedownChecks(prefix, articleIds).map((check, index) => ({
+		path: check.path,
+		holds:
+			index < LISTINGS.length
+				? (status: number, body: string) => status === 200 && body.includes(prefix)
+				: (status: number) => status === 200,
+	}));
+}
+
+/**
+ * Polls the edge, pass after pass over the paths not yet confirmed, until every check holds.
+ * Returns when the last one was confirmed, in ms after `start`.
+ */
+async function watchEdge(stack: LocalStack, checks: readonly EdgeCheck[], start: number) {
+	let remaining = [...checks];
+	let last = 0;
+	let requests = 0;
+	let slowest = 0;
+	while (remaining.length > 0) {
+		if (performance.now() - start > WATCH_DEADLINE_MS) {
+			throw new Error(
+				`${remaining.length} paths still wrong after ${WATCH_DEADLINE_MS} ms, e.g. ${remaining[0]?.path}`,
+			);
+		}
+		const still: EdgeCheck[] = [];
+		await forEachLimited(remaining, WATCH_CONCURRENCY, async (check) => {
+			const sent = performance.now();
+			const response = await fetch(`${stack.endpoints.edgeUrl}${check.path}`);
+			const body = await response.text();
+			requests++;
+			slowest = Math.max(slowest, performance.now() - sent);
+			if (check.holds(response.status, body)) last = Math.max(last, performance.now() - start);
+			else still.push(check);
+		});
+		remaining = still;
+	}
+	return { ms: last, requests, slowest };
+}
+
+async function ingestArticles(
+	stack: LocalStack,
+	services: Services,
+	agreementId: string,
+	articleIds: readonly string[],
+	firstCreated: (index: number) => string,
+): Promise<void> {
+	await forEachLimited(range(articleIds.length), INGEST_CONCURRENCY, async (index) => {
+		const id = articleIds[index] ?? "";
+		const created = firstCreated(index);
+		const body = makeBundle({
+			manifest: makeManifest({
+				id,
+				headline: `Takedown benchmark ${id}`,
+				firstCreated: created,
+				versionCreated: created,
+				rights: {
+					holder: "The Science News Ltd.",
+					translator: "JST",
+					agreement: agreementId,
+					notice: "Unauthorized reproduction is prohibited.",
+				},
+			}),
+			files: { "article.html": `<p>Body of ${id}.</p>` },
+		});
+		const key = `incoming/${PARTNER}/takedown/${id}.zip`;
+		const { ETag } = await stack.s3.send(
+			new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }),
+		);
+		const result = await services.ingestUpload({
+			key,
+			size: body.byteLength,
+			eTag: ETag?.replaceAll('"', "") ?? "",
+			// Every article its own key: the sequencer orders uploads at one key only.
+			sequencer: "1000",
+			eventTime: new Date().toISOString(),
+		});
+		if (result?.report.status !== "published") {
+			throw new Error(`${id} was not published: ${JSON.stringify(result?.report)}`);
+		}
+	});
+}
+
+async function grant(manage: Manage, agreementId: string): Promise<void> {
+	await manage.grantAgreement(
+		{
+			agreementId,
+			partnerId: PARTNER,
+			holder: "The Science News Ltd.",
+			translator: "JST",
+			languages: ["en"],
+			scope: ["text", "images"],
+			from: "2020-01-01T00:00:00Z",
+		},
+		CONTEXT,
+	);
+}
+
+/**
+ * Revokes the agreement as `agreements revoke` does, watching the edge from the same instant.
+ * Returns the call's time and when the edge last showed any of its articles.
+ */
+async function revokeAndWatch(
+	stack: LocalStack,
+	manage: Manage,
+	agreementId: string,
+	checks: readonly EdgeCheck[],
+) {
+	const start = performance.now();
+	const revoking = manage.revokeAgreement(agreementId, CONTEXT).then((result) => {
+		if (result.reevaluated.changed !== result.reevaluated.articles) {
+			throw new Error(
+				`revoking ${agreementId} changed ${result.reevaluated.changed} of ${result.reevaluated.articles} articles`,
+			);
+		}
+		return performance.now() - start;
+	});
+	const [revokeMs, watched] = await Promise.all([revoking, watchEdge(stack, checks, start)]);
+	return { start, revokeMs, goneMs: watched.ms, ...watched };
+}
+
+/**
+ * Takedown at scale: `count` published articles under one agreement, the agreement revoked
+ * through manage-agreements (the `agreements revoke` path), timed until the edge serves none
+ * of them in any feed, listing, page or photo. Baseline: the same for one article, `singles`
+ * times on the same stack, just before.
+ */
+export async function benchTakedown(count: number, singles: number): Promise<void> {
+	const stack = await startEphemeralStack();
+	const timeline = new SdkTimeline();
+	const s3 = localS3Client(stack.endpoints.s3Endpoint);
+	const dynamodb = localDynamoDbClient(stack.endpoints.dynamodbEndpoint);
+	timeline.instrument(s3, "S3");
+	timeline.instrument(dynamodb, "DynamoDB");
+	try {
+		await stack.s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+		const services = wireServices({
+			s3,
+			dynamodb,
+			tableName: stack.endpoints.table,
+			ingestBucket: BUCKET,
+			siteBucket: stack.endpoints.siteBucket,
+			siteUrl: stack.endpoints.edgeUrl,
+			owner: `bench-${randomUUID()}`,
+		});
+		const manage = makeManageAgreements({
+			agreements: services.agreements,
+			reevaluate: services.reevaluateAgreement,
+			clock: services.clock,
+		});
+
+		const bulkAgreement = "bench-takedown-bulk";
+		const bulkIds = range(count).map((i) => `tk-bulk-${String(i).padStart(5, "0")}`);
+		await grant(manage, bulkAgreement);
+		const ingestStart = performance.now();
+		await ingestArticles(stack, services, bulkAgreement, bulkIds, (i) =>
+			new Date(Date.UTC(2030, 0, 1) + i * 1000).toISOString(),
+		);
+		const ingestMs = performance.now() - ingestStart;
+		await watchEdge(stack, publishedChecks("tk-bulk-", bulkIds), performance.now());
+		console.log(
+			`  setup: ${count} articles ingested (concurrency ${INGEST_CONCURRENCY}) in ${formatMs(ingestMs)}; all pages, photos and listings verified at the edge`,
+		);
+
+		// Baseline: one article, newest in every listing, taken down the same way.
+		const single = { revoke: [] as number[], gone: [] as number[], slowest: [] as number[] };
+		for (const k of range(singles)) {
+			const agreementId = `bench-takedown-one-${k}`;
+			const ids = [`tk-one-${k}`];
+			await grant(manage, agreementId);
+			await ingestArticles(stack, services, agreementId, ids, () =>
+				new Date(Date.UTC(2031, 0, 1) + k * 1000).toISOString(),
+			);
+			await watchEdge(stack, publishedChecks(ids[0] ?? "", ids), performance.now());
+			const run = await revokeAndWatch(
+				stack,
+				manage,
+				agreementId,
+				takedownChecks(ids[0] ?? "", ids),
+			);
+			single.revoke.push(run.revokeMs);
+			single.gone.push(run.goneMs);
+			single.slowest.push(run.slowest);
+		}
+
+		timeline.reset();
+		const bulk = await revokeAndWatch(
+			stack,
+			manage,
+			bulkAgreement,
+			takedownChecks("tk-bulk-", bulkIds),
+		);
+		const profile = timeline.report(bulk.start, bulk.start + bulk.revokeMs);
+
+		const baselineRevoke = percentile(single.revoke, 50);
+		const baselineGone = percentile(single.gone, 50);
+		const paths = LISTINGS.length + 2 * count;
+		console.log(
+			`  baseline: 1 article, p50 of ${singles}     revoke call ${formatMs(baselineRevoke).padStart(9)}   all gone at the edge ${formatMs(baselineGone).padStart(9)}`,
+		);
+		console.log(
+			`  ${count} articles, 1 agreement       revoke call ${formatMs(bulk.revokeMs).padStart(9)}   all gone at the edge ${formatMs(bulk.goneMs).padStart(9)}   ×${(bulk.revokeMs / baselineRevoke).toFixed(1)} call, ×${(bulk.goneMs / baselineGone).toFixed(1)} gone of baseline`,
+		);
+		console.log(
+			`  baseline runs: all gone at ${single.gone.map((ms) => ms.toFixed(0)).join(", ")} ms; slowest edge request ${single.slowest.map((ms) => ms.toFixed(0)).join(", ")} ms`,
+		);
+		console.log(
+			`  goal: all gone ≤ ${formatMs(GOAL_MS)}: ${bulk.goneMs <= GOAL_MS ? "met" : "MISSED"} (${paths} paths watched: ${LISTINGS.length} listings, ${count} pages, ${count} photos; ${bulk.requests} edge requests, slowest ${bulk.slowest.toFixed(0)} ms)`,
+		);
+		console.log(`  where the ${count}-article revoke call's time went (SDK calls it made):`);
+		for (const line of profile) console.log(line);
+	} finally {
+		s3.destroy();
+		dynamodb.destroy();
+		await stack.stop();
+	}
+}
