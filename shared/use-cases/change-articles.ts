@@ -1,3 +1,4 @@
+import type { Agreement } from "../domain/agreement.ts";
 import type { ArticleRef } from "../domain/article.ts";
 import {
 	type ArticleChange,
@@ -7,6 +8,7 @@ import {
 } from "../domain/plan-article-change.ts";
 import { targetId } from "../domain/targets.ts";
 import type { AgreementStore, ArticleStore, PendingChange } from "../ports.ts";
+import { forEachLimited } from "./for-each-limited.ts";
 
 export interface ChangeArticlesDeps {
 	articles: ArticleStore;
@@ -27,8 +29,8 @@ export interface ChangeSummary {
 }
 
 const MAX_ATTEMPTS = 5;
-// Articles re-evaluated at once: enough to take 1,000 articles down in about a second.
-const CONCURRENCY = 16;
+// Articles decided at once: DynamoDB takes many small transactions in parallel.
+const CONCURRENCY = 32;
 
 /** The pending change a committed plan leaves for the publisher: one per article revision. */
 export function pendingOf(plan: ArticlePlan): PendingChange | undefined {
@@ -36,27 +38,6 @@ export function pendingOf(plan: ArticlePlan): PendingChange | undefined {
 	if (targets.length === 0) return undefined;
 	const { partnerId, articleId, language, revision } = plan.next;
 	return { changeId: `article:${partnerId}/${articleId}/${language}#${revision}`, targets };
-}
-
-async function forEachLimited<T>(
-	items: AsyncIterable<T> | Iterable<T>,
-	limit: number,
-	work: (item: T) => Promise<void>,
-): Promise<void> {
-	const running = new Set<Promise<void>>();
-	const failures: unknown[] = [];
-	for await (const item of items) {
-		const task: Promise<void> = work(item)
-			.catch((error: unknown) => {
-				failures.push(error);
-			})
-			.finally(() => running.delete(task));
-		running.add(task);
-		if (running.size >= limit) await Promise.race(running);
-	}
-	await Promise.all(running);
-	// Every article was tried; what did commit is published by the caller's sweep if not now.
-	if (failures.length > 0) throw failures[0];
 }
 
 /**
@@ -68,10 +49,16 @@ async function forEachLimited<T>(
 export function makeChangeArticles(deps: ChangeArticlesDeps) {
 	const { articles, agreements, clock } = deps;
 
-	/** Applies one change to one article; the pending change to publish, if anything changed. */
+	/**
+	 * Applies one change to one article; the pending change to publish, if anything changed.
+	 * `agreementOf` lets a batch read each agreement once: they change only through agreement
+	 * commands, which run their batch after the agreement is stored.
+	 */
 	async function applyChange(
 		ref: ArticleRef,
 		change: ArticleChange,
+		agreementOf: (id: string) => Promise<Agreement | undefined> = (id) =>
+			agreements.getAgreement(id),
 	): Promise<PendingChange | undefined> {
 		for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
 			const current = await articles.getArticle(ref);
@@ -80,7 +67,7 @@ export function makeChangeArticles(deps: ChangeArticlesDeps) {
 					`no article ${ref.partnerId}/${ref.articleId} in language ${ref.language}`,
 				);
 			}
-			const agreement = await agreements.getAgreement(current.rights.agreement);
+			const agreement = await agreementOf(current.rights.agreement);
 			const plan = planArticleChange({ current, change, agreement, now: clock() });
 			if (!plan.changed) return undefined;
 			const pending = pendingOf(plan);
@@ -109,10 +96,16 @@ export function makeChangeArticles(deps: ChangeArticlesDeps) {
 		change: ArticleChange,
 	): Promise<ChangeSummary> {
 		const pending: PendingChange[] = [];
+		const read = new Map<string, Promise<Agreement | undefined>>();
+		const agreementOf = (id: string) => {
+			const known = read.get(id) ?? agreements.getAgreement(id);
+			read.set(id, known);
+			return known;
+		};
 		let count = 0;
 		await forEachLimited(refs, CONCURRENCY, async (ref) => {
 			count++;
-			const done = await applyChange(ref, change);
+			const done = await applyChange(ref, change, agreementOf);
 			if (done) pending.push(done);
 		});
 		await deps.publish(pending);

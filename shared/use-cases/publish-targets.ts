@@ -23,11 +23,15 @@ import type {
 	PublishLedger,
 	SiteCache,
 } from "../ports.ts";
+import { forEachLimited } from "./for-each-limited.ts";
 
 /** Newest items per feed (site.md); older ones go to archive documents in a later step. */
 const FEED_SIZE = 50;
 // The home page shows the head of each language's Latest News.
 const HOME_ITEMS = 10;
+
+// Targets rendered at once by one publisher.
+const PUBLISH_CONCURRENCY = 32;
 
 // Feeds, pages and photos alike: short enough that readers see changes and takedowns soon;
 // the edge revalidates with ETags after that.
@@ -222,7 +226,12 @@ export function makePublishTargets(deps: PublishDeps) {
 				changed.add(key);
 			},
 		};
-		await Promise.all([...new Set(ids)].map((id) => publishTarget(id, out)));
+		// Feeds and front pages first, where readers look; then pages and photos. Bounded, so a
+		// takedown of many articles does not queue every request behind the SDK's sockets.
+		const ordered = [...new Set(ids)].sort(
+			(a, b) => Number(a.startsWith("page|")) - Number(b.startsWith("page|")),
+		);
+		await forEachLimited(ordered, PUBLISH_CONCURRENCY, (id) => publishTarget(id, out));
 		// The edge may hold any of these for up to its max-age: it must fetch them again now.
 		if (changed.size > 0) await deps.cache?.invalidate(sitePathsOf(changed));
 	};
