@@ -28,6 +28,16 @@ export interface ChangeSummary {
 	targets: number;
 }
 
+/** Which article an ops withdraw or restore is about, who acts and why. */
+export interface OpsChangeInput {
+	partnerId: string;
+	articleId: string;
+	/** One language only; every language of the article when absent. */
+	language?: string;
+	by: string;
+	reason: string;
+}
+
 const MAX_ATTEMPTS = 5;
 // Articles decided at once: DynamoDB takes many small transactions in parallel.
 const CONCURRENCY = 32;
@@ -156,29 +166,21 @@ export function makeChangeArticles(deps: ChangeArticlesDeps) {
 		return refs;
 	}
 
-	/** An ops takedown (a complaint, a legal order): down in every feed and page until restored. */
-	async function withdraw(input: {
-		partnerId: string;
-		articleId: string;
-		language?: string;
-		by: string;
-		reason: string;
-	}): Promise<ChangeSummary> {
-		const refs = await languagesOf(input.partnerId, input.articleId, input.language);
-		return applyAll(refs, { kind: "withdraw", by: input.by, reason: input.reason });
+	/** An ops decision on one article, in every language or one. */
+	function opsChange(kind: "withdraw" | "restore") {
+		return async (input: OpsChangeInput): Promise<ChangeSummary> => {
+			const refs = await languagesOf(input.partnerId, input.articleId, input.language);
+			return applyAll(refs, { kind, by: input.by, reason: input.reason });
+		};
 	}
 
-	/** Lifts an ops takedown; the article is public again if its permission stands. */
-	async function restore(input: {
-		partnerId: string;
-		articleId: string;
-		language?: string;
-		by: string;
-		reason: string;
-	}): Promise<ChangeSummary> {
-		const refs = await languagesOf(input.partnerId, input.articleId, input.language);
-		return applyAll(refs, { kind: "restore", by: input.by, reason: input.reason });
-	}
-
-	return { applyChange, reevaluateAgreement, releaseDue, withdraw, restore };
+	return {
+		applyChange,
+		reevaluateAgreement,
+		releaseDue,
+		/** An ops takedown (a complaint, a legal order): down in every feed and page until restored. */
+		withdraw: opsChange("withdraw"),
+		/** Lifts an ops takedown; the article is public again if its permission stands. */
+		restore: opsChange("restore"),
+	};
 }

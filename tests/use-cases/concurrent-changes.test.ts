@@ -1,10 +1,10 @@
-import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Agreement } from "#shared/domain/agreement.ts";
-import type { UploadEvent } from "#shared/use-cases/ingest-upload.ts";
 import { type LocalStack, startEphemeralStack } from "../../local/stack.ts";
 import { makeBundle, makeManifest } from "../helpers/bundles.ts";
 import { makeServices } from "../helpers/services.ts";
+import { putUpload } from "../helpers/uploads.ts";
 
 let stack: LocalStack;
 const BUCKET = "concurrent-ingest";
@@ -16,20 +16,6 @@ beforeAll(async () => {
 afterAll(async () => {
 	await stack?.stop();
 });
-
-let sequencer = 0x2000;
-async function putUpload(key: string, body: Uint8Array): Promise<UploadEvent> {
-	const { ETag } = await stack.s3.send(
-		new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }),
-	);
-	return {
-		key,
-		size: body.byteLength,
-		eTag: ETag?.replaceAll('"', "") ?? "",
-		sequencer: (sequencer++).toString(16).toUpperCase(),
-		eventTime: new Date().toISOString(),
-	};
-}
 
 describe("changes to one article, all at once", () => {
 	it("two sweeps racing a new version leave one current state and one feed item", async () => {
@@ -61,6 +47,8 @@ describe("changes to one article, all at once", () => {
 				rights: { holder: "The Science News Ltd.", translator: "JST", agreement: "race-2030" },
 			});
 		const v1 = await putUpload(
+			stack,
+			BUCKET,
 			"incoming/science-news/raced-1.zip",
 			makeBundle({ manifest: manifest(1) }),
 		);
@@ -69,6 +57,8 @@ describe("changes to one article, all at once", () => {
 		// The window opens; the schedule fires twice at once while version 2 arrives.
 		now = new Date("2030-01-01T01:00:00Z");
 		const v2 = await putUpload(
+			stack,
+			BUCKET,
 			"incoming/science-news/raced-2.zip",
 			makeBundle({ manifest: manifest(2) }),
 		);

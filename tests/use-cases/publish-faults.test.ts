@@ -1,12 +1,12 @@
-import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { S3ObjectStore } from "#shared/adapters/s3/s3-object-store.ts";
 import { UnstorableError } from "#shared/domain/store-errors.ts";
 import type { ObjectStore } from "#shared/ports.ts";
-import type { UploadEvent } from "#shared/use-cases/ingest-upload.ts";
 import { type LocalStack, startEphemeralStack } from "../../local/stack.ts";
 import { makeBundle, makeManifest } from "../helpers/bundles.ts";
 import { makeServices } from "../helpers/services.ts";
+import { putUpload } from "../helpers/uploads.ts";
 
 let stack: LocalStack;
 // A bucket the local stack's notifications ignore: these tests drive ingest themselves.
@@ -19,21 +19,6 @@ beforeAll(async () => {
 afterAll(async () => {
 	await stack?.stop();
 });
-
-let sequencer = 0x1000;
-
-async function putUpload(key: string, body: Uint8Array): Promise<UploadEvent> {
-	const { ETag } = await stack.s3.send(
-		new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }),
-	);
-	return {
-		key,
-		size: body.byteLength,
-		eTag: ETag?.replaceAll('"', "") ?? "",
-		sequencer: (sequencer++).toString(16).toUpperCase(),
-		eventTime: new Date().toISOString(),
-	};
-}
 
 const status = async (path: string) => (await fetch(`${stack.endpoints.edgeUrl}${path}`)).status;
 const latestIds = async () =>
@@ -56,6 +41,8 @@ describe("nothing is lost when a publisher dies", () => {
 			},
 		});
 		const event = await putUpload(
+			stack,
+			BUCKET,
 			"incoming/science-news/crash.zip",
 			makeBundle({ manifest: makeManifest({ id: "crash-after-commit" }) }),
 		);
@@ -80,6 +67,8 @@ describe("nothing is lost when a publisher dies", () => {
 
 		const services = makeServices(stack, { ingestBucket: BUCKET });
 		const event = await putUpload(
+			stack,
+			BUCKET,
 			"incoming/science-news/lease.zip",
 			makeBundle({ manifest: makeManifest({ id: "behind-a-dead-lease" }) }),
 		);
@@ -115,8 +104,18 @@ describe("every upload gets a report", () => {
 	it("keeps the newest upload's report at a key when two uploads there are processed out of order", async () => {
 		const services = makeServices(stack, { ingestBucket: BUCKET });
 		const key = "incoming/science-news/same-key.zip";
-		const older = await putUpload(key, makeBundle({ manifest: makeManifest({ id: "older" }) }));
-		const newer = await putUpload(key, makeBundle({ manifest: makeManifest({ id: "newer" }) }));
+		const older = await putUpload(
+			stack,
+			BUCKET,
+			key,
+			makeBundle({ manifest: makeManifest({ id: "older" }) }),
+		);
+		const newer = await putUpload(
+			stack,
+			BUCKET,
+			key,
+			makeBundle({ manifest: makeManifest({ id: "newer" }) }),
+		);
 		await services.ingestUpload(newer);
 		await services.ingestUpload(older);
 		// Redelivered late, the older one still does not take the key back.
@@ -147,6 +146,8 @@ describe("every upload gets a report", () => {
 			},
 		});
 		const event = await putUpload(
+			stack,
+			BUCKET,
 			"incoming/science-news/unstorable.zip",
 			makeBundle({ manifest: makeManifest({ id: "unstorable" }) }),
 		);
