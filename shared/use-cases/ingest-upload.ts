@@ -337,14 +337,14 @@ export function makeIngestUpload(deps: IngestDeps) {
 			if (seen) return finish(location, seen);
 			const evaluation = await evaluate(event, location, identity);
 			const result = await commit(evaluation.commit);
+			// A concurrent delivery of this upload committed first (found above next time), or
+			// another upload of the article did: decide again.
 			if (result === "lost-race") continue;
 			const agreementName = evaluation.commit.article?.next.rights.agreement;
 			if (evaluation.decided && agreementName && result.article) {
 				await recheck(evaluation.decided, agreementName);
 			}
 			return finish(location, result.upload);
-			// A concurrent delivery of this upload committed first (found above next time), or
-			// another upload of the article did: decide again.
 		}
 		throw new Error(`ingest of ${event.key} lost ${MAX_ATTEMPTS} races in a row`);
 	};

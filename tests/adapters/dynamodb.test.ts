@@ -9,7 +9,8 @@ import { DynamoDbUploadStore } from "#shared/adapters/dynamodb/dynamodb-upload-s
 import { UnstorableError } from "#shared/domain/store-errors.ts";
 import { feedEntriesFor } from "#shared/domain/targets.ts";
 import { uploadOrder } from "#shared/domain/upload.ts";
-import type { ArticleCommit, UploadRecord } from "#shared/ports.ts";
+import type { ArticleCommit } from "#shared/ports.ts";
+import { articleChange, makeUpload, NOW } from "../contracts/fixtures.ts";
 import { makeArticle } from "../helpers/articles.ts";
 import { startTestDynamoDb, type TestTable } from "../helpers/dynamodb.ts";
 
@@ -20,39 +21,6 @@ beforeAll(async () => {
 afterAll(async () => {
 	await db?.stop();
 });
-
-const NOW = new Date("2026-01-01T00:00:00Z");
-
-function makeUpload(uploadId: string, overrides: Partial<UploadRecord> = {}): UploadRecord {
-	return {
-		key: "incoming/science-news/a.zip",
-		uploadId,
-		order: uploadOrder(undefined),
-		report: {
-			bundle: "incoming/science-news/a.zip",
-			sha256: "0".repeat(64),
-			status: "published",
-			errors: [],
-			receivedAt: NOW.toISOString(),
-			processedAt: NOW.toISOString(),
-		},
-		targets: ["feed|en|latest"],
-		...overrides,
-	};
-}
-
-function articleChange(
-	next = makeArticle(),
-	expectedRevision: number | null = null,
-): NonNullable<ArticleCommit["article"]> {
-	return {
-		next,
-		expectedRevision,
-		newVersion: true,
-		feedPuts: feedEntriesFor(next),
-		feedDeletes: [],
-	};
-}
 
 function makeCommit(uploadId: string, overrides: Partial<ArticleCommit> = {}): ArticleCommit {
 	return { upload: makeUpload(uploadId), article: articleChange(), ...overrides };

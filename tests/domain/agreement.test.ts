@@ -5,24 +5,9 @@ import {
 	formatAttribution,
 	languageCovers,
 } from "#shared/domain/agreement.ts";
+import { makeAgreement } from "../helpers/agreements.ts";
 
 const NOW = new Date("2026-06-01T00:00:00Z");
-
-function makeAgreement(overrides: Partial<Agreement> = {}): Agreement {
-	return {
-		agreementId: "sn-jst-2023",
-		partnerId: "science-news",
-		holder: "The Science News Ltd.",
-		translator: "JST",
-		languages: ["en", "zh"],
-		scope: ["text", "images"],
-		validFrom: "2023-01-01T00:00:00Z",
-		validUntil: null,
-		notice: "Unauthorized reproduction of the article and photographs is prohibited.",
-		status: "active",
-		...overrides,
-	};
-}
 
 const rights = { holder: "The Science News Ltd.", translator: "JST", agreement: "sn-jst-2023" };
 

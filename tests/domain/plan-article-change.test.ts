@@ -8,6 +8,7 @@ import {
 	planArticleChange,
 } from "#shared/domain/plan-article-change.ts";
 import { targetId } from "#shared/domain/targets.ts";
+import { makeAgreement } from "../helpers/agreements.ts";
 import { makeArticle } from "../helpers/articles.ts";
 
 // When the stored articles of a test were first uploaded, and when the change under test runs.
@@ -27,22 +28,6 @@ const IMAGE = {
 	bytes: 68,
 	alt: "Two people",
 };
-
-function makeAgreement(overrides: Partial<Agreement> = {}): Agreement {
-	return {
-		agreementId: "sn-jst-2023",
-		partnerId: "science-news",
-		holder: "The Science News Ltd.",
-		translator: "JST",
-		languages: ["en", "zh"],
-		scope: ["text", "images"],
-		validFrom: "2023-01-01T00:00:00Z",
-		validUntil: null,
-		notice: "Unauthorized reproduction of the article and photographs is prohibited.",
-		status: "active",
-		...overrides,
-	};
-}
 
 function upload(overrides: Partial<Article> = {}): ArticleChange {
 	return { kind: "upload", next: makeArticle(overrides), by: "science-news", reason: "bundle" };

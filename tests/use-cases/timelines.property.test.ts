@@ -12,13 +12,11 @@ import { InMemoryTables } from "#shared/adapters/memory/in-memory-tables.ts";
 import { InMemoryUploadStore } from "#shared/adapters/memory/in-memory-upload-store.ts";
 import { formatAttribution } from "#shared/domain/agreement.ts";
 import { ArticleChangeError } from "#shared/domain/plan-article-change.ts";
-import { makeChangeArticles } from "#shared/use-cases/change-articles.ts";
-import { makeIngestUpload } from "#shared/use-cases/ingest-upload.ts";
 import {
 	AgreementCommandError,
 	makeManageAgreements,
 } from "#shared/use-cases/manage-agreements.ts";
-import { makePublishChanges, makePublishTargets } from "#shared/use-cases/publish-targets.ts";
+import { wireUseCases } from "#shared/use-cases/wire-use-cases.ts";
 import { makeBundle, makeManifest } from "../helpers/bundles.ts";
 
 /**
@@ -241,54 +239,36 @@ function expected(
 const articleKey = (partner: string, article: string, language: string) =>
 	`${partner}/${article}/${language}`;
 
-/** The use cases on fresh in-memory adapters, wired as functions/lib/wire.ts wires them. */
+/** The use cases on fresh in-memory adapters, wired as in a deployment. */
 function wire(clock: () => Date) {
 	const tables = new InMemoryTables();
-	const articles = new InMemoryArticleStore(tables);
-	const feeds = new InMemoryFeedStore(tables);
-	const uploadRecords = new InMemoryUploadStore(tables);
-	const agreements = new InMemoryAgreementStore(tables);
-	const ledger = new InMemoryPublishLedger(tables);
 	const uploads = new InMemoryObjectStore();
 	const site = new InMemoryObjectStore();
-	const publishTargets = makePublishTargets({
-		articles,
-		feeds,
-		ledger,
-		content: uploads,
-		site,
-		siteUrl: SITE,
-		clock,
-		owner: "timeline",
-		leaseMs: 20_000,
-	});
-	const { publishChange, publishChanges, sweep } = makePublishChanges({
-		ledger,
-		publish: publishTargets,
-	});
-	const changes = makeChangeArticles({ articles, agreements, publish: publishChanges, clock });
-	const ingestUpload = makeIngestUpload({
-		uploads,
-		articles,
-		uploadRecords,
-		agreements,
-		publish: publishChange,
-		reevaluate: async (ref, reason) => {
-			const pending = await changes.applyChange(ref, { kind: "reevaluate", by: "ingest", reason });
-			if (pending) await publishChange(pending);
+	const wired = wireUseCases(
+		{
+			uploads,
+			site,
+			articles: new InMemoryArticleStore(tables),
+			feeds: new InMemoryFeedStore(tables),
+			uploadRecords: new InMemoryUploadStore(tables),
+			agreements: new InMemoryAgreementStore(tables),
+			ledger: new InMemoryPublishLedger(tables),
 		},
-		clock,
-	});
+		{ siteUrl: SITE, owner: "timeline", clock },
+	);
 	const manage = makeManageAgreements({
-		agreements,
-		reevaluate: changes.reevaluateAgreement,
+		agreements: wired.agreements,
+		reevaluate: wired.reevaluateAgreement,
 		clock,
 	});
-	async function scheduledSweep(): Promise<void> {
-		await changes.releaseDue();
-		await sweep();
-	}
-	return { uploads, site, ingestUpload, manage, changes, scheduledSweep };
+	return {
+		uploads,
+		site,
+		ingestUpload: wired.ingestUpload,
+		manage,
+		changes: wired,
+		scheduledSweep: wired.scheduledSweep,
+	};
 }
 
 const decoder = new TextDecoder();
