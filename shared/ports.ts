@@ -191,3 +191,14 @@ export interface PublishLedger {
 	/** Forgets a pending change once its targets are published. */
 	settle(changeId: string): Promise<void>;
 }
+
+/** One article's place in a language's Most Viewed ranking. */
+export interface MostViewedEntry extends ArticleRef {
+	views: number;
+}
+
+/** Most Viewed as the view aggregator last ranked it; the publisher reads it to render. */
+export interface MostViewedReader {
+	/** A language's articles, most viewed first over the rolling window, at most `limit`. */
+	mostViewed(language: string, limit: number): Promise<MostViewedEntry[]>;
+}
