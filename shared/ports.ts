@@ -20,6 +20,8 @@ export interface ObjectStore {
 		options?: { contentType?: string; cacheControl?: string },
 	): Promise<void>;
 	delete(key: string): Promise<void>;
+	/** Deletes every key (absent ones too), in as few requests as the store allows. */
+	deleteMany(keys: readonly string[]): Promise<void>;
 }
 
 /** What one processed upload left behind, so a redelivered event changes nothing. */
@@ -111,6 +113,8 @@ export interface ArticleSummary extends ArticleRef {
 /** Articles: their current state, versions, history, and the indexes the triggers use. */
 export interface ArticleStore {
 	getArticle(ref: ArticleRef): Promise<Article | undefined>;
+	/** The stored articles of `refs` (strongly consistent), in as few reads as the store allows. */
+	getArticles(refs: readonly ArticleRef[]): Promise<Article[]>;
 	/** Every stored version of the article, oldest first. */
 	listVersions(ref: ArticleRef): Promise<Article[]>;
 	/** Every decision recorded for the article, oldest first. */
@@ -127,6 +131,11 @@ export interface ArticleStore {
 	 * malformed), which no retry would change.
 	 */
 	commitArticleChange(commit: ArticleCommit): Promise<CommitResult>;
+	/**
+	 * {@link commitArticleChange} for many commits (each about a different article), in as few
+	 * requests as the store allows; each commit applies all or nothing on its own.
+	 */
+	commitArticleChanges(commits: readonly ArticleCommit[]): Promise<CommitResult[]>;
 }
 
 /** The feeds' rows as the publisher reads them. */
@@ -190,6 +199,22 @@ export interface PublishLedger {
 	listPending(limit: number): Promise<PendingChange[]>;
 	/** Forgets a pending change once its targets are published. */
 	settle(changeId: string): Promise<void>;
+	/** {@link request} for many targets, in as few writes as the store allows. */
+	requestMany(targetIds: readonly string[]): Promise<void>;
+	/** {@link claim} for many targets: the revision to render of each one this owner now holds. */
+	claimMany(
+		targetIds: readonly string[],
+		owner: string,
+		now: Date,
+		leaseMs: number,
+	): Promise<Map<string, number>>;
+	/** {@link release} for many claimed targets (id → the revision rendered). */
+	releaseMany(
+		claims: ReadonlyMap<string, number>,
+		owner: string,
+	): Promise<Map<string, ReleaseResult>>;
+	/** {@link settle} for many changes. */
+	settleMany(changeIds: readonly string[]): Promise<void>;
 }
 
 /** One article's place in a language's Most Viewed ranking. */

@@ -1,5 +1,5 @@
 import type { Agreement } from "../domain/agreement.ts";
-import type { ArticleRef } from "../domain/article.ts";
+import type { Article, ArticleRef } from "../domain/article.ts";
 import {
 	type ArticleChange,
 	ArticleChangeError,
@@ -7,7 +7,7 @@ import {
 	planArticleChange,
 } from "../domain/plan-article-change.ts";
 import { targetId } from "../domain/targets.ts";
-import type { AgreementStore, ArticleStore, PendingChange } from "../ports.ts";
+import type { AgreementStore, ArticleCommit, ArticleStore, PendingChange } from "../ports.ts";
 import { forEachLimited } from "./for-each-limited.ts";
 
 export interface ChangeArticlesDeps {
@@ -39,6 +39,26 @@ export interface OpsChangeInput {
 }
 
 const MAX_ATTEMPTS = 5;
+// Articles per batch (DynamoDB's BatchGetItem takes 100 keys), and batches at once.
+const BATCH = 100;
+const BATCHES_AT_ONCE = 4;
+
+const refKey = (ref: ArticleRef) => `${ref.partnerId}/${ref.articleId}/${ref.language}`;
+
+async function* batchesOf<T>(
+	items: AsyncIterable<T> | Iterable<T>,
+	size: number,
+): AsyncIterable<T[]> {
+	let batch: T[] = [];
+	for await (const item of items) {
+		batch.push(item);
+		if (batch.length === size) {
+			yield batch;
+			batch = [];
+		}
+	}
+	if (batch.length > 0) yield batch;
+}
 // Articles decided at once: DynamoDB takes many small transactions in parallel.
 const CONCURRENCY = 32;
 
@@ -58,6 +78,23 @@ export function pendingOf(plan: ArticlePlan): PendingChange | undefined {
  */
 export function makeChangeArticles(deps: ChangeArticlesDeps) {
 	const { articles, agreements, clock } = deps;
+
+	/** What committing `plan`, made against `current`, writes. */
+	function commitOf(current: Article, plan: ArticlePlan): ArticleCommit {
+		const pending = pendingOf(plan);
+		return {
+			article: {
+				next: plan.next,
+				expectedRevision: current.revision,
+				newVersion: false,
+				...(plan.event ? { event: plan.event } : {}),
+				...(current.dueAt ? { previousDueAt: current.dueAt } : {}),
+				feedPuts: plan.feedPuts,
+				feedDeletes: plan.feedDeletes,
+			},
+			...(pending ? { pending } : {}),
+		};
+	}
 
 	/**
 	 * Applies one change to one article; the pending change to publish, if anything changed.
@@ -80,20 +117,8 @@ export function makeChangeArticles(deps: ChangeArticlesDeps) {
 			const agreement = await agreementOf(current.rights.agreement);
 			const plan = planArticleChange({ current, change, agreement, now: clock() });
 			if (!plan.changed) return undefined;
-			const pending = pendingOf(plan);
-			const result = await articles.commitArticleChange({
-				article: {
-					next: plan.next,
-					expectedRevision: current.revision,
-					newVersion: false,
-					...(plan.event ? { event: plan.event } : {}),
-					...(current.dueAt ? { previousDueAt: current.dueAt } : {}),
-					feedPuts: plan.feedPuts,
-					feedDeletes: plan.feedDeletes,
-				},
-				...(pending ? { pending } : {}),
-			});
-			if (result === "committed") return pending;
+			const commit = commitOf(current, plan);
+			if ((await articles.commitArticleChange(commit)) === "committed") return commit.pending;
 			// Another change to the article committed first: decide again on what it left.
 		}
 		throw new Error(
@@ -113,10 +138,34 @@ export function makeChangeArticles(deps: ChangeArticlesDeps) {
 			return known;
 		};
 		let count = 0;
-		await forEachLimited(refs, CONCURRENCY, async (ref) => {
-			count++;
-			const done = await applyChange(ref, change, agreementOf);
-			if (done) pending.push(done);
+		// A hundred articles at a time: one batch read, one decision each, their commits packed
+		// into few transactions. An article another change beat is decided again on its own.
+		await forEachLimited(batchesOf(refs, BATCH), BATCHES_AT_ONCE, async (batch) => {
+			count += batch.length;
+			const stored = new Map(
+				(await articles.getArticles(batch)).map((article) => [refKey(article), article]),
+			);
+			const planned: { ref: ArticleRef; commit: ArticleCommit }[] = [];
+			const alone: ArticleRef[] = [];
+			for (const ref of batch) {
+				const current = stored.get(refKey(ref));
+				if (!current) {
+					alone.push(ref);
+					continue;
+				}
+				const agreement = await agreementOf(current.rights.agreement);
+				const plan = planArticleChange({ current, change, agreement, now: clock() });
+				if (plan.changed) planned.push({ ref, commit: commitOf(current, plan) });
+			}
+			const results = await articles.commitArticleChanges(planned.map((p) => p.commit));
+			for (const [index, { ref, commit }] of planned.entries()) {
+				if (results[index] !== "committed") alone.push(ref);
+				else if (commit.pending) pending.push(commit.pending);
+			}
+			await forEachLimited(alone, CONCURRENCY, async (ref) => {
+				const done = await applyChange(ref, change, agreementOf);
+				if (done) pending.push(done);
+			});
 		});
 		await deps.publish(pending);
 		return {

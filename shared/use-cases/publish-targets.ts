@@ -1,4 +1,4 @@
-import { articlePath, imageKey } from "../domain/article.ts";
+import { type Article, type ArticleRef, articlePath, imageKey } from "../domain/article.ts";
 import {
 	buildFeedDocument,
 	type FeedDocument,
@@ -14,7 +14,7 @@ import {
 	renderHomePage,
 } from "../domain/render/render-pages.ts";
 import { renderRss } from "../domain/render/render-rss.ts";
-import { feedKey, parseTargetId, type Target } from "../domain/targets.ts";
+import { feedKey, parseTargetId, type Target, targetId } from "../domain/targets.ts";
 import type {
 	ArticleStore,
 	FeedStore,
@@ -32,6 +32,9 @@ const HOME_ITEMS = 10;
 
 // Targets rendered at once by one publisher.
 const PUBLISH_CONCURRENCY = 32;
+// Page targets per ledger transaction (DynamoDB's limit), and such batches at once.
+const PAGE_BATCH = 100;
+const PAGE_BATCHES_AT_ONCE = 4;
 
 // Feeds, pages and photos alike: short enough that readers see changes and takedowns soon;
 // the edge revalidates with ETags after that.
@@ -71,7 +74,11 @@ function siteKey(path: string): string {
 }
 
 /** Where the publisher writes: the site bucket, remembering what it changed. */
-type SiteWriter = Pick<ObjectStore, "put" | "delete">;
+type SiteWriter = Pick<ObjectStore, "put" | "delete" | "deleteMany">;
+
+type PageTarget = Extract<Target, { kind: "page" }>;
+
+const pageId = (ref: ArticleRef) => targetId({ kind: "page", ...ref });
 
 /**
  * The URL paths that serve the changed keys: each key's own path (each name URL-encoded, as
@@ -116,31 +123,41 @@ export function makePublishTargets(deps: PublishDeps) {
 		]);
 	}
 
-	async function renderPage(
+	/**
+	 * Every photo any version of the article showed that `shownKeys` does not: taken down
+	 * with it. Versions only grow, so an article at version 1 is the only version there is.
+	 */
+	async function stalePhotoKeys(
+		target: ArticleRef,
+		article: Article | undefined,
+		shownKeys: ReadonlySet<string>,
+	): Promise<string[]> {
+		const versions = article?.version === 1 ? [article] : await articles.listVersions(target);
+		const keys = versions
+			.flatMap((version) => version.images)
+			.map((image) => imageKey(target, image));
+		return [...new Set(keys)].filter((key) => !shownKeys.has(key));
+	}
+
+	/**
+	 * Writes the page and photos of a published article; returns the keys that must go (the
+	 * page itself when the article is not public, and every photo it no longer shows), so a
+	 * batch of pages can delete them in one request.
+	 */
+	async function renderPageOf(
 		target: Extract<Target, { kind: "page" }>,
+		article: Article | undefined,
 		out: SiteWriter,
-	): Promise<void> {
-		const [article, versions] = await Promise.all([
-			articles.getArticle(target),
-			articles.listVersions(target),
-		]);
+	): Promise<string[]> {
 		const pageKey = siteKey(articlePath(target));
 		const published = article?.status === "published" ? article : undefined;
 		const shown = published?.permission.imagesAllowed ? published.images : [];
-		const shownKeys = new Set(shown.map((image) => imageKey(target, image)));
-		// Every photo any version ever showed and this one does not: taken down with it.
-		const staleKeys = new Set(
-			versions
-				.flatMap((version) => version.images)
-				.map((image) => imageKey(target, image))
-				.filter((key) => !shownKeys.has(key)),
+		const stale = await stalePhotoKeys(
+			target,
+			article,
+			new Set(shown.map((image) => imageKey(target, image))),
 		);
-		const removeStale = () => Promise.all([...staleKeys].map((key) => out.delete(key)));
-		if (!published) {
-			await out.delete(pageKey);
-			await removeStale();
-			return;
-		}
+		if (!published) return [pageKey, ...stale];
 		const body = await content.get(published.bodyKey);
 		if (!body || "tooLarge" in body) throw new Error(`body ${published.bodyKey} is missing`);
 		await Promise.all(
@@ -159,7 +176,14 @@ export function makePublishTargets(deps: PublishDeps) {
 			siteUrl,
 		});
 		await out.put(pageKey, html, { contentType: HTML, cacheControl: SITE_CACHE });
-		await removeStale();
+		return stale;
+	}
+
+	async function renderPage(
+		target: Extract<Target, { kind: "page" }>,
+		out: SiteWriter,
+	): Promise<void> {
+		await out.deleteMany(await renderPageOf(target, await articles.getArticle(target), out));
 	}
 
 	async function renderHome(out: SiteWriter): Promise<void> {
@@ -187,31 +211,72 @@ export function makePublishTargets(deps: PublishDeps) {
 		}
 	}
 
-	async function renderHoldingLease(id: string, target: Target, out: SiteWriter): Promise<void> {
+	/** Renews every lease in `ids` while `work` runs, so a slow render keeps its targets. */
+	async function holdingLeases(ids: readonly string[], work: () => Promise<void>): Promise<void> {
 		const renew = () =>
-			ledger.renew(id, deps.owner, deps.clock(), deps.leaseMs).then(
-				(held) => held || deps.onLeaseLost?.(id),
-				() => undefined,
+			Promise.all(
+				ids.map((id) =>
+					ledger.renew(id, deps.owner, deps.clock(), deps.leaseMs).then(
+						(held) => held || deps.onLeaseLost?.(id),
+						() => undefined,
+					),
+				),
 			);
 		const timer = setInterval(renew, deps.leaseMs / 3);
 		try {
-			await render(target, out);
+			await work();
 		} finally {
 			clearInterval(timer);
 		}
 	}
 
-	async function publishTarget(id: string, out: SiteWriter): Promise<void> {
+	/** Renders a claimed target again and again until the revision it rendered is the newest. */
+	async function renderUntilNewest(id: string, claimed: number, out: SiteWriter): Promise<void> {
 		const target = parseTargetId(id);
-		// Bumped first: whoever holds the lease now sees the change and renders again.
-		await ledger.request(id);
-		let rev = await ledger.claim(id, deps.owner, deps.clock(), deps.leaseMs);
-		// Another publisher holds the lease; it re-renders until it has our revision too.
+		let rev: number | null = claimed;
 		while (rev !== null) {
-			await renderHoldingLease(id, target, out);
+			await holdingLeases([id], () => render(target, out));
 			const result = await ledger.release(id, deps.owner, rev);
 			rev = result.state === "stale" ? result.rev : null;
 		}
+	}
+
+	async function publishTarget(id: string, out: SiteWriter): Promise<void> {
+		// Bumped first: whoever holds the lease now sees the change and renders again.
+		await ledger.request(id);
+		const rev = await ledger.claim(id, deps.owner, deps.clock(), deps.leaseMs);
+		// Another publisher holds the lease; it re-renders until it has our revision too.
+		if (rev !== null) await renderUntilNewest(id, rev, out);
+	}
+
+	/**
+	 * The same protocol for a batch of page targets (a takedown of a whole agreement): one
+	 * transaction bumps, claims and releases up to a hundred, one batch read gets their
+	 * articles, one request deletes what went down. Pages changed again meanwhile go on one
+	 * at a time.
+	 */
+	async function publishPages(ids: readonly string[], out: SiteWriter): Promise<void> {
+		await ledger.requestMany(ids);
+		const claims = await ledger.claimMany(ids, deps.owner, deps.clock(), deps.leaseMs);
+		if (claims.size === 0) return;
+		await holdingLeases([...claims.keys()], async () => {
+			const targets = [...claims.keys()].map((id) => parseTargetId(id) as PageTarget);
+			const stored = new Map(
+				(await articles.getArticles(targets)).map((article) => [pageId(article), article]),
+			);
+			const deletions: string[] = [];
+			await forEachLimited(targets, PUBLISH_CONCURRENCY, async (target) => {
+				deletions.push(...(await renderPageOf(target, stored.get(pageId(target)), out)));
+			});
+			await out.deleteMany(deletions);
+		});
+		const results = await ledger.releaseMany(claims, deps.owner);
+		const stale = [...results].flatMap(([id, result]) =>
+			result.state === "stale" ? [[id, result.rev] as const] : [],
+		);
+		await forEachLimited(stale, PUBLISH_CONCURRENCY, ([id, rev]) =>
+			renderUntilNewest(id, rev, out),
+		);
 	}
 
 	return async function publishTargets(ids: readonly string[]): Promise<void> {
@@ -225,13 +290,24 @@ export function makePublishTargets(deps: PublishDeps) {
 				await site.delete(key);
 				changed.add(key);
 			},
+			deleteMany: async (keys) => {
+				if (keys.length === 0) return;
+				await site.deleteMany(keys);
+				for (const key of keys) changed.add(key);
+			},
 		};
+		const unique = [...new Set(ids)];
+		const pages = unique.filter((id) => id.startsWith("page|"));
+		const batches: string[][] = [];
+		for (let i = 0; i < pages.length; i += PAGE_BATCH) batches.push(pages.slice(i, i + PAGE_BATCH));
 		// Feeds and front pages first, where readers look; then pages and photos. Bounded, so a
 		// takedown of many articles does not queue every request behind the SDK's sockets.
-		const ordered = [...new Set(ids)].sort(
-			(a, b) => Number(a.startsWith("page|")) - Number(b.startsWith("page|")),
+		await forEachLimited(
+			unique.filter((id) => !id.startsWith("page|")),
+			PUBLISH_CONCURRENCY,
+			(id) => publishTarget(id, out),
 		);
-		await forEachLimited(ordered, PUBLISH_CONCURRENCY, (id) => publishTarget(id, out));
+		await forEachLimited(batches, PAGE_BATCHES_AT_ONCE, (batch) => publishPages(batch, out));
 		// The edge may hold any of these for up to its max-age: it must fetch them again now.
 		if (changed.size > 0) await deps.cache?.invalidate(sitePathsOf(changed));
 	};
@@ -254,7 +330,7 @@ export function makePublishChanges(deps: {
 	 */
 	async function publishChanges(changes: readonly PendingChange[]): Promise<void> {
 		await publish([...new Set(changes.flatMap((change) => change.targets))]);
-		await Promise.all(changes.map((change) => ledger.settle(change.changeId)));
+		await ledger.settleMany(changes.map((change) => change.changeId));
 	}
 
 	function publishChange(change: PendingChange): Promise<void> {
@@ -273,7 +349,7 @@ export function makePublishChanges(deps: {
 		]);
 		const targets = new Set([...pending.flatMap((change) => change.targets), ...dirty]);
 		await publish([...targets]);
-		await Promise.all(pending.map((change) => ledger.settle(change.changeId)));
+		await ledger.settleMany(pending.map((change) => change.changeId));
 		return targets.size;
 	}
 

@@ -130,6 +130,49 @@ export function describeArticleStoreContract(name: string, makeStores: MakeTable
 			expect(await articles.getArticle(v1)).toEqual(v2);
 		});
 
+		it("reads many articles at once, and only those that exist", async () => {
+			const { articles } = await makeStores();
+			const stored = Array.from({ length: 120 }, (_, i) => makeArticle({ articleId: `a${i}` }));
+			await articles.commitArticleChanges(
+				stored.map((article) => ({ article: articleChange(article, null) })),
+			);
+			const asked = [...stored.map(refOf), refOf(makeArticle({ articleId: "missing" }))];
+			const found = await articles.getArticles(asked);
+			expect(found.map((article) => article.articleId).sort()).toEqual(
+				stored.map((article) => article.articleId).sort(),
+			);
+			expect(found.find((article) => article.articleId === "a7")).toEqual(stored[7]);
+		});
+
+		it("commits many changes at once, each all or nothing, and says which lost its lock", async () => {
+			const { articles, feeds, ledger } = await makeStores();
+			const v1 = Array.from({ length: 40 }, (_, i) => makeArticle({ articleId: `b${i}` }));
+			await articles.commitArticleChanges(
+				v1.map((article) => ({ article: articleChange(article, null) })),
+			);
+			// Article 5 moved on before the batch: only its commit is refused.
+			const moved = makeArticle({ articleId: "b5", version: 2, revision: 2, headline: "moved" });
+			await articles.commitArticleChange({ article: articleChange(moved, 1) });
+			const v2 = v1.map((article) =>
+				makeArticle({ articleId: article.articleId, version: 2, revision: 2, headline: "batch" }),
+			);
+			const results = await articles.commitArticleChanges(
+				v2.map((article) => ({
+					article: articleChange(article, 1),
+					pending: { changeId: `batch:${article.articleId}`, targets: ["home"] },
+				})),
+			);
+			expect(results[5]).toBe("article-changed");
+			expect(results.filter((result) => result === "committed")).toHaveLength(39);
+			expect((await articles.getArticle(refOf(moved)))?.headline).toBe("moved");
+			expect((await articles.getArticle(refOf(v2[6] ?? moved)))?.headline).toBe("batch");
+			expect((await ledger.listPending(100)).map((p) => p.changeId)).not.toContain("batch:b5");
+			expect(await ledger.listPending(100)).toHaveLength(39);
+			expect((await feeds.listFeed(FEED, 100)).filter((i) => i.headline === "batch")).toHaveLength(
+				39,
+			);
+		});
+
 		it("refuses a commit that expects a revision of an article it does not have", async () => {
 			const { articles } = await makeStores();
 			const article = makeArticle({ revision: 4 });

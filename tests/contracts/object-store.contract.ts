@@ -48,6 +48,19 @@ export function describeObjectStoreContract(name: string, makeStore: MakeObjectS
 			await store.delete("never-there");
 		});
 
+		it("deletes many keys at once, absent ones and repeats included, and nothing else", async () => {
+			const store = await makeStore();
+			const keys = Array.from({ length: 1005 }, (_, i) => `many/${i} ü#.txt`);
+			await Promise.all(keys.map((key) => store.put(key, key)));
+			await store.put("many-kept", "kept");
+			await store.deleteMany([...keys, keys[0] ?? "", "never-there"]);
+			await store.deleteMany([]);
+			for (const key of [keys[0], keys[1004], keys[500]]) {
+				expect(await store.get(key ?? "")).toBeUndefined();
+			}
+			expect(textOf(await store.get("many-kept"))).toBe("kept");
+		});
+
 		it("keeps keys apart, one a prefix of another, and odd characters in them", async () => {
 			const store = await makeStore();
 			const keys = [

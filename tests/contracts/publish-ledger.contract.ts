@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ArticleStore, PendingChange, PublishLedger } from "#shared/ports.ts";
-import { at, NOW } from "./fixtures.ts";
+import { at, makeUpload, NOW } from "./fixtures.ts";
 
 /** Pending changes are written by article commits, so the contract needs both stores. */
 export type MakeLedgerStores = () => Promise<{ articles: ArticleStore; ledger: PublishLedger }>;
@@ -24,6 +24,43 @@ export function describePublishLedgerContract(name: string, makeStores: MakeLedg
 			expect(await ledger.release(T, "a", 3)).toEqual({ state: "released" });
 			expect(await ledger.listDirty(10)).toEqual([]);
 			expect(await ledger.claim(T, "b", NOW, 60_000)).toBe(3);
+		});
+
+		it("requests, claims and releases many targets as one at a time would", async () => {
+			const { ledger } = await makeStores();
+			const ids = Array.from({ length: 130 }, (_, i) => `page|en|p|a${i}`);
+			const [held, ...rest] = ids;
+			await ledger.requestMany(ids);
+			await ledger.requestMany([held ?? ""]);
+			// Another publisher holds one of them: the batch claims all the others.
+			expect(await ledger.claim(held ?? "", "b", NOW, 60_000)).toBe(2);
+			const claims = await ledger.claimMany(ids, "a", NOW, 60_000);
+			expect([...claims.keys()].sort()).toEqual([...rest].sort());
+			expect(new Set(claims.values())).toEqual(new Set([1]));
+			// One changed again while "a" rendered: that one is stale, the others released.
+			await ledger.request(rest[7] ?? "");
+			const results = await ledger.releaseMany(claims, "a");
+			expect(results.get(rest[7] ?? "")).toEqual({ state: "stale", rev: 2 });
+			expect(
+				[...results]
+					.filter(([, result]) => result.state === "released")
+					.map(([id]) => id)
+					.sort(),
+			).toEqual(rest.filter((id) => id !== rest[7]).sort());
+			expect((await ledger.listDirty(200)).sort()).toEqual([held, rest[7]].sort());
+		});
+
+		it("settles many pending changes at once", async () => {
+			const { articles, ledger } = await makeStores();
+			const changes = Array.from({ length: 30 }, (_, i) => ({
+				changeId: `change-${String(i).padStart(2, "0")}`,
+				targets: ["home"],
+			}));
+			for (const [i, pending] of changes.entries()) {
+				await articles.commitArticleChange({ upload: makeUpload(`u${i}`), pending });
+			}
+			await ledger.settleMany([...changes.slice(0, 29).map((c) => c.changeId), "never-there"]);
+			expect(await ledger.listPending(100)).toEqual([changes[29]]);
 		});
 
 		it("holds a lease until its end, then hands it on; the old holder learns it lost", async () => {

@@ -19,6 +19,7 @@ import type {
 	CommitResult,
 	FeedStore,
 } from "../../ports.ts";
+import { batchGetAll } from "./batch.ts";
 import { pendingItem } from "./dynamodb-publish-ledger.ts";
 import { toUploadAttributes, uploadItemKey } from "./dynamodb-upload-store.ts";
 import { tableKeys } from "./table.ts";
@@ -59,6 +60,19 @@ function toSummary(article: Article): ArticleSummary {
 		agreementId: article.permission.agreementId,
 		decision: article.permission.decision,
 	};
+}
+
+// TransactWriteItems takes at most 100 items.
+const TRANSACTION_ITEMS = 100;
+
+interface PlannedTransaction {
+	items: TransactItem[];
+	/** Index of the upload record's put, or -1. */
+	uploadIndex: number;
+	/** Index of the article's put, or -1. */
+	articleIndex: number;
+	/** Languages the commit's feed rows are in. */
+	languages: string[];
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -115,6 +129,12 @@ export class DynamoDbArticleStore implements ArticleStore {
 			}),
 		);
 		return Item?.article as Article | undefined;
+	}
+
+	async getArticles(refs: readonly ArticleRef[]): Promise<Article[]> {
+		const keys = [...new Set(refs.map(articlePk))].map((pk) => ({ pk, sk: "CURRENT" }));
+		const items = await batchGetAll(this.client, this.tableName, keys, true);
+		return items.map((item) => item.article as Article);
 	}
 
 	private async listPrefix(ref: ArticleRef, prefix: string): Promise<Record<string, unknown>[]> {
@@ -177,7 +197,8 @@ export class DynamoDbArticleStore implements ArticleStore {
 		return Items.map((item) => item.ref as ArticleRef);
 	}
 
-	async commitArticleChange(commit: ArticleCommit): Promise<CommitResult> {
+	/** The transaction items of one commit, and where its two conditions are among them. */
+	private transactionOf(commit: ArticleCommit): PlannedTransaction {
 		const { tableName } = this;
 		const items: TransactItem[] = [];
 		let uploadIndex = -1;
@@ -276,13 +297,17 @@ export class DynamoDbArticleStore implements ArticleStore {
 					},
 				});
 			}
-			const languages = [...new Set(change.feedPuts.map((entry) => entry.item.language))];
-			if (languages.length > 0) await this.addLanguages(languages);
 		}
 		if (commit.pending) {
 			items.push({ Put: { TableName: tableName, Item: pendingItem(commit.pending) } });
 		}
+		const languages = [...new Set(change?.feedPuts.map((entry) => entry.item.language))];
+		return { items, uploadIndex, articleIndex, languages };
+	}
 
+	async commitArticleChange(commit: ArticleCommit): Promise<CommitResult> {
+		const { items, uploadIndex, articleIndex, languages } = this.transactionOf(commit);
+		if (languages.length > 0) await this.addLanguages(languages);
 		for (let attempt = 0; ; attempt++) {
 			try {
 				await this.client.send(new TransactWriteCommand({ TransactItems: items }));
@@ -299,6 +324,73 @@ export class DynamoDbArticleStore implements ArticleStore {
 				await sleep(10 * 2 ** attempt * Math.random());
 			}
 		}
+	}
+
+	async commitArticleChanges(commits: readonly ArticleCommit[]): Promise<CommitResult[]> {
+		const planned = commits.map((commit) => this.transactionOf(commit));
+		const languages = [...new Set(planned.flatMap((p) => p.languages))];
+		if (languages.length > 0) await this.addLanguages(languages);
+		const results: (CommitResult | undefined)[] = commits.map(() => undefined);
+		// Commits packed into transactions of at most 100 items; a commit too big to share one
+		// goes alone. A transaction cancelled by one commit's condition applies nothing: that
+		// commit gets its answer, the others go again; anything else is decided one by one.
+		const groups: number[][] = [];
+		let group: number[] = [];
+		let size = 0;
+		for (const [index, p] of planned.entries()) {
+			if (size + p.items.length > TRANSACTION_ITEMS && group.length > 0) {
+				groups.push(group);
+				group = [];
+				size = 0;
+			}
+			group.push(index);
+			size += p.items.length;
+		}
+		if (group.length > 0) groups.push(group);
+		await Promise.all(
+			groups.map(async (indexes) => {
+				let todo = indexes;
+				while (todo.length > 1) {
+					const offsets: number[] = [];
+					const items: TransactItem[] = [];
+					for (const index of todo) {
+						offsets.push(items.length);
+						items.push(...(planned[index]?.items ?? []));
+					}
+					try {
+						await this.client.send(new TransactWriteCommand({ TransactItems: items }));
+						for (const index of todo) results[index] = "committed";
+						return;
+					} catch (error) {
+						if (!(error instanceof TransactionCanceledException) || whyUnstorable(error)) break;
+						const reasons = error.CancellationReasons ?? [];
+						const refused = todo.filter((index, i) => {
+							const p = planned[index];
+							const at = offsets[i] ?? 0;
+							if (!p) return false;
+							if (reasons[at + p.uploadIndex]?.Code === "ConditionalCheckFailed") {
+								results[index] = "upload-exists";
+								return true;
+							}
+							if (reasons[at + p.articleIndex]?.Code === "ConditionalCheckFailed") {
+								results[index] = "article-changed";
+								return true;
+							}
+							return false;
+						});
+						if (refused.length === 0) break;
+						todo = todo.filter((index) => !refused.includes(index));
+					}
+				}
+				await Promise.all(
+					todo.map(async (index) => {
+						const commit = commits[index];
+						if (commit) results[index] = await this.commitArticleChange(commit);
+					}),
+				);
+			}),
+		);
+		return results.map((result) => result ?? "article-changed");
 	}
 
 	// Outside the transaction, where every commit would conflict on this one item; a language

@@ -1,13 +1,27 @@
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import {
+	ConditionalCheckFailedException,
+	TransactionCanceledException,
+} from "@aws-sdk/client-dynamodb";
 import {
 	BatchGetCommand,
 	DeleteCommand,
 	type DynamoDBDocumentClient,
 	QueryCommand,
+	TransactWriteCommand,
 	UpdateCommand,
+	type UpdateCommandInput,
 } from "@aws-sdk/lib-dynamodb";
 import type { PendingChange, PublishLedger, ReleaseResult } from "../../ports.ts";
+import { batchDeleteAll, batchGetAll, chunksOf } from "./batch.ts";
 import { tableKeys } from "./table.ts";
+
+type Update = Omit<UpdateCommandInput, "ReturnValues" | "ReturnValuesOnConditionCheckFailure"> & {
+	UpdateExpression: string;
+};
+
+// TransactWriteItems takes at most 100 actions.
+const TRANSACTION_SIZE = 100;
+const TRANSACTION_ROUNDS = 4;
 
 const DIRTY = "DIRTY";
 const PENDING = "PENDING";
@@ -41,14 +55,91 @@ export class DynamoDbPublishLedger implements PublishLedger {
 		return { pk: `TARGET#${targetId}`, sk: "TARGET" };
 	}
 
-	async request(targetId: string): Promise<void> {
-		await this.client.send(
-			new UpdateCommand({
-				TableName: this.tableName,
-				Key: this.key(targetId),
-				UpdateExpression: "ADD rev :one SET gsi1pk = :dirty, gsi1sk = :id",
-				ExpressionAttributeValues: { ":one": 1, ":dirty": DIRTY, ":id": targetId },
+	private requestUpdate(targetId: string): Update {
+		return {
+			TableName: this.tableName,
+			Key: this.key(targetId),
+			UpdateExpression: "ADD rev :one SET gsi1pk = :dirty, gsi1sk = :id",
+			ExpressionAttributeValues: { ":one": 1, ":dirty": DIRTY, ":id": targetId },
+		};
+	}
+
+	private claimUpdate(targetId: string, owner: string, now: Date, leaseMs: number): Update {
+		return {
+			TableName: this.tableName,
+			Key: this.key(targetId),
+			// A target claimed before any request starts at revision 0, which release matches.
+			UpdateExpression:
+				"SET leaseOwner = :owner, leaseUntil = :until, rev = if_not_exists(rev, :zero)",
+			ConditionExpression: "attribute_not_exists(leaseOwner) OR leaseUntil < :now",
+			ExpressionAttributeValues: {
+				":owner": owner,
+				":until": now.getTime() + leaseMs,
+				":now": now.getTime(),
+				":zero": 0,
+			},
+		};
+	}
+
+	private releaseUpdate(targetId: string, owner: string, rev: number): Update {
+		return {
+			TableName: this.tableName,
+			Key: this.key(targetId),
+			UpdateExpression: "SET publishedRev = :rev REMOVE leaseOwner, leaseUntil, gsi1pk, gsi1sk",
+			ConditionExpression: "leaseOwner = :owner AND rev = :rev",
+			ExpressionAttributeValues: { ":owner": owner, ":rev": rev },
+		};
+	}
+
+	/**
+	 * Applies the updates of `ids` in transactions of 100. An update whose condition fails is
+	 * dropped and the rest retried (a cancelled transaction applies nothing); transactions
+	 * that keep conflicting with other writers fall back to one update at a time. Returns the
+	 * ids whose update was applied by a transaction; `single` decides the others alone.
+	 */
+	private async transactEach(
+		ids: readonly string[],
+		update: (id: string) => Update,
+		single: (id: string) => Promise<void>,
+	): Promise<Set<string>> {
+		const applied = new Set<string>();
+		await Promise.all(
+			chunksOf([...new Set(ids)], TRANSACTION_SIZE).map(async (chunk) => {
+				let todo = chunk;
+				for (let round = 0; todo.length > 0 && round < TRANSACTION_ROUNDS; round++) {
+					try {
+						await this.client.send(
+							new TransactWriteCommand({
+								TransactItems: todo.map((id) => ({ Update: update(id) })),
+							}),
+						);
+						for (const id of todo) applied.add(id);
+						return;
+					} catch (error) {
+						if (!(error instanceof TransactionCanceledException)) throw error;
+						const reasons = error.CancellationReasons ?? [];
+						const failed = new Set(
+							todo.filter((_, i) => reasons[i]?.Code === "ConditionalCheckFailed"),
+						);
+						await Promise.all([...failed].map(single));
+						todo = todo.filter((id) => !failed.has(id));
+					}
+				}
+				await Promise.all(todo.map(single));
 			}),
+		);
+		return applied;
+	}
+
+	async request(targetId: string): Promise<void> {
+		await this.client.send(new UpdateCommand(this.requestUpdate(targetId)));
+	}
+
+	async requestMany(targetIds: readonly string[]): Promise<void> {
+		await this.transactEach(
+			targetIds,
+			(id) => this.requestUpdate(id),
+			(id) => this.request(id),
 		);
 	}
 
@@ -56,18 +147,7 @@ export class DynamoDbPublishLedger implements PublishLedger {
 		try {
 			const { Attributes } = await this.client.send(
 				new UpdateCommand({
-					TableName: this.tableName,
-					Key: this.key(targetId),
-					// A target claimed before any request starts at revision 0, which release matches.
-					UpdateExpression:
-						"SET leaseOwner = :owner, leaseUntil = :until, rev = if_not_exists(rev, :zero)",
-					ConditionExpression: "attribute_not_exists(leaseOwner) OR leaseUntil < :now",
-					ExpressionAttributeValues: {
-						":owner": owner,
-						":until": now.getTime() + leaseMs,
-						":now": now.getTime(),
-						":zero": 0,
-					},
+					...this.claimUpdate(targetId, owner, now, leaseMs),
 					ReturnValues: "ALL_NEW",
 				}),
 			);
@@ -78,15 +158,41 @@ export class DynamoDbPublishLedger implements PublishLedger {
 		}
 	}
 
+	async claimMany(
+		targetIds: readonly string[],
+		owner: string,
+		now: Date,
+		leaseMs: number,
+	): Promise<Map<string, number>> {
+		const claimed = new Map<string, number>();
+		const byTransaction = await this.transactEach(
+			targetIds,
+			(id) => this.claimUpdate(id, owner, now, leaseMs),
+			async (id) => {
+				const rev = await this.claim(id, owner, now, leaseMs);
+				if (rev !== null) claimed.set(id, rev);
+			},
+		);
+		// A transaction returns no attributes: the revisions are read once the leases are held.
+		// A request that lands in between only makes the render cover more, never less.
+		const items = await batchGetAll(
+			this.client,
+			this.tableName,
+			[...byTransaction].map((id) => this.key(id)),
+			true,
+		);
+		for (const item of items) {
+			if (item.leaseOwner === owner)
+				claimed.set(String(item.pk).slice("TARGET#".length), Number(item.rev ?? 0));
+		}
+		return claimed;
+	}
+
 	async release(targetId: string, owner: string, rev: number): Promise<ReleaseResult> {
 		try {
 			await this.client.send(
 				new UpdateCommand({
-					TableName: this.tableName,
-					Key: this.key(targetId),
-					UpdateExpression: "SET publishedRev = :rev REMOVE leaseOwner, leaseUntil, gsi1pk, gsi1sk",
-					ConditionExpression: "leaseOwner = :owner AND rev = :rev",
-					ExpressionAttributeValues: { ":owner": owner, ":rev": rev },
+					...this.releaseUpdate(targetId, owner, rev),
 					ReturnValuesOnConditionCheckFailure: "ALL_OLD",
 				}),
 			);
@@ -145,10 +251,30 @@ export class DynamoDbPublishLedger implements PublishLedger {
 		}));
 	}
 
+	async releaseMany(
+		claims: ReadonlyMap<string, number>,
+		owner: string,
+	): Promise<Map<string, ReleaseResult>> {
+		const results = new Map<string, ReleaseResult>();
+		const released = await this.transactEach(
+			[...claims.keys()],
+			(id) => this.releaseUpdate(id, owner, claims.get(id) ?? 0),
+			async (id) => {
+				results.set(id, await this.release(id, owner, claims.get(id) ?? 0));
+			},
+		);
+		for (const id of released) results.set(id, { state: "released" });
+		return results;
+	}
+
 	async settle(changeId: string): Promise<void> {
 		await this.client.send(
 			new DeleteCommand({ TableName: this.tableName, Key: pendingKey(changeId) }),
 		);
+	}
+
+	async settleMany(changeIds: readonly string[]): Promise<void> {
+		await batchDeleteAll(this.client, this.tableName, [...new Set(changeIds)].map(pendingKey));
 	}
 
 	async listDirty(limit: number): Promise<string[]> {

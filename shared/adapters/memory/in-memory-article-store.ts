@@ -60,6 +60,11 @@ export class InMemoryArticleStore implements ArticleStore {
 		return article && copyOut(article);
 	}
 
+	async getArticles(refs: readonly ArticleRef[]): Promise<Article[]> {
+		const found = await Promise.all(refs.map((ref) => this.getArticle(ref)));
+		return found.filter((article) => article !== undefined);
+	}
+
 	async listVersions(ref: ArticleRef): Promise<Article[]> {
 		const versions = this.tables.versions.get(refKey(ref)) ?? new Map<number, Article>();
 		return [...versions.entries()].sort(([a], [b]) => a - b).map(([, article]) => copyOut(article));
@@ -99,6 +104,12 @@ export class InMemoryArticleStore implements ArticleStore {
 			.sort((a, b) => a.at - b.at || compareRefs(a.ref, b.ref))
 			.slice(0, limit)
 			.map((row) => copyOut(row.ref));
+	}
+
+	async commitArticleChanges(commits: readonly ArticleCommit[]): Promise<CommitResult[]> {
+		const results: CommitResult[] = [];
+		for (const commit of commits) results.push(await this.commitArticleChange(commit));
+		return results;
 	}
 
 	async commitArticleChange(input: ArticleCommit): Promise<CommitResult> {

@@ -56,6 +56,10 @@ export class InMemoryObjectStore implements ObjectStore {
 		if (stored) delete stored.current;
 	}
 
+	async deleteMany(keys: readonly string[]): Promise<void> {
+		for (const key of keys) await this.delete(key);
+	}
+
 	/** The current version's id and headers, as a HEAD request shows them; for tests. */
 	head(
 		key: string,

@@ -68,4 +68,35 @@ export class InMemoryPublishLedger implements PublishLedger {
 	async settle(changeId: string): Promise<void> {
 		this.tables.pending.delete(changeId);
 	}
+
+	async requestMany(targetIds: readonly string[]): Promise<void> {
+		for (const id of new Set(targetIds)) await this.request(id);
+	}
+
+	async claimMany(
+		targetIds: readonly string[],
+		owner: string,
+		now: Date,
+		leaseMs: number,
+	): Promise<Map<string, number>> {
+		const claimed = new Map<string, number>();
+		for (const id of new Set(targetIds)) {
+			const rev = await this.claim(id, owner, now, leaseMs);
+			if (rev !== null) claimed.set(id, rev);
+		}
+		return claimed;
+	}
+
+	async releaseMany(
+		claims: ReadonlyMap<string, number>,
+		owner: string,
+	): Promise<Map<string, ReleaseResult>> {
+		const results = new Map<string, ReleaseResult>();
+		for (const [id, rev] of claims) results.set(id, await this.release(id, owner, rev));
+		return results;
+	}
+
+	async settleMany(changeIds: readonly string[]): Promise<void> {
+		for (const id of changeIds) await this.settle(id);
+	}
 }

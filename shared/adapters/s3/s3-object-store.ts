@@ -1,5 +1,6 @@
 import {
 	DeleteObjectCommand,
+	DeleteObjectsCommand,
 	GetObjectCommand,
 	NoSuchKey,
 	PutObjectCommand,
@@ -54,5 +55,29 @@ export class S3ObjectStore implements ObjectStore {
 
 	async delete(key: string): Promise<void> {
 		await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+	}
+
+	async deleteMany(keys: readonly string[]): Promise<void> {
+		const unique = [...new Set(keys)];
+		const chunks: string[][] = [];
+		// S3 takes at most 1,000 keys per DeleteObjects request.
+		for (let i = 0; i < unique.length; i += 1000) chunks.push(unique.slice(i, i + 1000));
+		await Promise.all(
+			chunks.map(async (chunk) => {
+				const { Errors = [] } = await this.client.send(
+					new DeleteObjectsCommand({
+						Bucket: this.bucket,
+						Delete: { Objects: chunk.map((Key) => ({ Key })), Quiet: true },
+					}),
+				);
+				// A batch answers 200 with per-key failures: one left behind is a failed takedown.
+				const first = Errors[0];
+				if (first) {
+					throw new Error(
+						`could not delete ${Errors.length} of ${chunk.length} objects, e.g. ${first.Key}: ${first.Code} ${first.Message}`,
+					);
+				}
+			}),
+		);
 	}
 }

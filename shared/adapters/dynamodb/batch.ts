@@ -1,0 +1,67 @@
+import {
+	BatchGetCommand,
+	BatchWriteCommand,
+	type DynamoDBDocumentClient,
+} from "@aws-sdk/lib-dynamodb";
+
+type Key = Record<string, unknown>;
+
+/** `items` in slices of at most `size`. */
+export function chunksOf<T>(items: readonly T[], size: number): T[][] {
+	const chunks: T[][] = [];
+	for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+	return chunks;
+}
+
+// Unprocessed keys come back when the table throttles: retried after a short, growing pause.
+const pause = (attempt: number) => new Promise((resolve) => setTimeout(resolve, 10 * 2 ** attempt));
+const MAX_ROUNDS = 8;
+
+/** Every item of `keys` that exists, read 100 at a time (BatchGetItem's limit), in parallel. */
+export async function batchGetAll(
+	client: DynamoDBDocumentClient,
+	tableName: string,
+	keys: readonly Key[],
+	consistent: boolean,
+): Promise<Record<string, unknown>[]> {
+	const found = await Promise.all(
+		chunksOf(keys, 100).map(async (chunk) => {
+			const items: Record<string, unknown>[] = [];
+			let todo: Key[] = chunk;
+			for (let round = 0; todo.length > 0; round++) {
+				if (round === MAX_ROUNDS) throw new Error(`${todo.length} keys stayed unprocessed`);
+				if (round > 0) await pause(round);
+				const { Responses, UnprocessedKeys } = await client.send(
+					new BatchGetCommand({
+						RequestItems: { [tableName]: { Keys: todo, ConsistentRead: consistent } },
+					}),
+				);
+				items.push(...(Responses?.[tableName] ?? []));
+				todo = (UnprocessedKeys?.[tableName]?.Keys as Key[] | undefined) ?? [];
+			}
+			return items;
+		}),
+	);
+	return found.flat();
+}
+
+/** Deletes every key, 25 at a time (BatchWriteItem's limit), in parallel. */
+export async function batchDeleteAll(
+	client: DynamoDBDocumentClient,
+	tableName: string,
+	keys: readonly Key[],
+): Promise<void> {
+	await Promise.all(
+		chunksOf(keys, 25).map(async (chunk) => {
+			let todo = chunk.map((Key) => ({ DeleteRequest: { Key } }));
+			for (let round = 0; todo.length > 0; round++) {
+				if (round === MAX_ROUNDS) throw new Error(`${todo.length} deletes stayed unprocessed`);
+				if (round > 0) await pause(round);
+				const { UnprocessedItems } = await client.send(
+					new BatchWriteCommand({ RequestItems: { [tableName]: todo } }),
+				);
+				todo = (UnprocessedItems?.[tableName] as typeof todo | undefined) ?? [];
+			}
+		}),
+	);
+}
