@@ -3,6 +3,7 @@ import type { ITable, ITableV2 } from "aws-cdk-lib/aws-dynamodb";
 import { PolicyDocument, PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { Architecture, Runtime } from "aws-cdk-lib/aws-lambda";
 import {
+	type BundlingOptions,
 	NodejsFunction,
 	type NodejsFunctionProps,
 	OutputFormat,
@@ -11,9 +12,31 @@ import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
 import { tableKeys } from "../../shared/adapters/dynamodb/table.ts";
 
+/**
+ * How every function is bundled (the AWS SDK stays external: the runtime has it). Exported so
+ * the bundle budget test and the cold-start bench build exactly what is deployed.
+ */
+export const syndicateBundling = {
+	format: OutputFormat.ESM,
+	minify: true,
+	// Shipped beside the bundle (linked) for reading stack traces; Node loads it only when
+	// started with --enable-source-maps, which costs import time on every cold start.
+	sourceMap: true,
+	target: "node24",
+	mainFields: ["module", "main"],
+	// ESM bundles have no `require`; CommonJS dependencies (postcss under sanitize-html)
+	// require Node's built-in modules through it.
+	banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+} satisfies BundlingOptions;
+
 export interface SyndicateFunctionProps
-	extends Pick<NodejsFunctionProps, "entry" | "description" | "timeout" | "memorySize"> {
+	extends Pick<
+		NodejsFunctionProps,
+		"entry" | "description" | "timeout" | "memorySize" | "functionName"
+	> {
 	environment?: Record<string, string>;
+	/** What happens to the function's log group when its stack is deleted (default: destroy). */
+	logRemovalPolicy?: RemovalPolicy;
 }
 
 /** Our Lambda defaults: Node 24 on arm64, a minified ESM bundle, logs kept a month. */
@@ -24,7 +47,7 @@ export class SyndicateFunction extends NodejsFunction {
 	constructor(scope: Construct, id: string, props: SyndicateFunctionProps) {
 		const logGroup = new LogGroup(scope, `${id}Logs`, {
 			retention: RetentionDays.ONE_MONTH,
-			removalPolicy: RemovalPolicy.DESTROY,
+			removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
 		});
 		// Our own role instead of AWSLambdaBasicExecutionRole: logs to this function's group only.
 		const role = new Role(scope, `${id}Role`, {
@@ -42,6 +65,7 @@ export class SyndicateFunction extends NodejsFunction {
 		});
 		super(scope, id, {
 			role,
+			...(props.functionName ? { functionName: props.functionName } : {}),
 			entry: props.entry,
 			description: props.description,
 			runtime: Runtime.NODEJS_24_X,
@@ -49,19 +73,9 @@ export class SyndicateFunction extends NodejsFunction {
 			memorySize: props.memorySize ?? 1024,
 			timeout: props.timeout ?? Duration.seconds(60),
 			logGroup,
-			environment: { NODE_OPTIONS: "--enable-source-maps", ...props.environment },
+			environment: { ...props.environment },
 			depsLockFilePath: "package-lock.json",
-			bundling: {
-				format: OutputFormat.ESM,
-				minify: true,
-				sourceMap: true,
-				target: "node24",
-				mainFields: ["module", "main"],
-				// ESM bundles have no `require`; CommonJS dependencies (postcss under sanitize-html)
-				// require Node's built-in modules through it.
-				banner:
-					"import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-			},
+			bundling: syndicateBundling,
 		});
 		this.executionRole = role;
 	}

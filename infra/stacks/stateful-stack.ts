@@ -1,6 +1,13 @@
-import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from "aws-cdk-lib";
+import {
+	CfnOutput,
+	Duration,
+	RemovalPolicy,
+	Stack,
+	type StackProps,
+	Validations,
+} from "aws-cdk-lib";
 import { AttributeType, Billing, TableEncryptionV2, TableV2 } from "aws-cdk-lib/aws-dynamodb";
-import { PolicyStatement, ServicePrincipal } from "aws-cdk-lib/aws-iam";
+import { AnyPrincipal, Effect, PolicyStatement, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import {
 	BlockPublicAccess,
 	Bucket,
@@ -12,26 +19,42 @@ import { SqsDestination } from "aws-cdk-lib/aws-s3-notifications";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
 import { tableKeys } from "../../shared/adapters/dynamodb/table.ts";
+import type { DeployConfig } from "../config.ts";
+import { PartnerAccess } from "../constructs/partner-access.ts";
 
 /**
- * Bucket names, fixed per account and region: partners and ops name the ingest bucket, and
- * the stateless stack builds its policies from names rather than cross-stack exports.
+ * Bucket names, fixed per stage, account and region: partners and ops name the ingest
+ * bucket, and the stateless stack builds its policies from names rather than cross-stack
+ * exports.
  */
-export function bucketNames(stack: Stack) {
+export function bucketNames(stack: Stack, stage: string) {
 	const suffix = `${stack.account}-${stack.region}`;
 	return {
-		ingest: `syndicate-ingest-${suffix}`,
-		site: `syndicate-site-${suffix}`,
-		logs: `syndicate-logs-${suffix}`,
+		ingest: `syndicate-${stage}-ingest-${suffix}`,
+		site: `syndicate-${stage}-site-${suffix}`,
+		logs: `syndicate-${stage}-logs-${suffix}`,
 	};
+}
+
+/** The name every named resource of a stage starts with, e.g. `Syndicate-dev-IngestQueue`. */
+export function resourceName(stage: string, name: string): string {
+	return `Syndicate-${stage}-${name}`;
 }
 
 /** How long the ingest function may run; the queue's visibility timeout follows from it. */
 export const INGEST_TIMEOUT = Duration.seconds(60);
 
+/** The prefix CloudFront's standard logs are written under in the logs bucket (contracts.md). */
+export const CLOUDFRONT_LOG_PREFIX = "cloudfront/";
+
+export interface StatefulStackProps extends StackProps {
+	config: DeployConfig;
+}
+
 /**
- * Everything that holds data: the buckets, the table and the ingest queue. Kept apart from
- * the functions so that redeploying code can never replace a bucket or the table.
+ * Everything that holds data: the buckets, the table, the ingest queue and the partners'
+ * roles on the ingest bucket. Kept apart from the functions so that redeploying code can
+ * never replace a bucket or the table.
  */
 export class StatefulStack extends Stack {
 	readonly ingestBucket: Bucket;
@@ -39,10 +62,17 @@ export class StatefulStack extends Stack {
 	readonly logsBucket: Bucket;
 	readonly table: TableV2;
 	readonly ingestQueue: Queue;
+	readonly deadLetterQueue: Queue;
+	readonly partners: PartnerAccess[];
 
-	constructor(scope: Construct, id: string, props?: StackProps) {
+	constructor(scope: Construct, id: string, props: StatefulStackProps) {
 		super(scope, id, props);
-		const names = bucketNames(this);
+		const { stage, disposable } = props.config;
+		const names = bucketNames(this, stage);
+		// `dev` goes away with its data on `cdk destroy`; any other stage keeps buckets, table
+		// and queues when its stacks are deleted (see docs/operating-in-aws.md, teardown).
+		const removalPolicy = disposable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+		const bucketLifetime = { removalPolicy, autoDeleteObjects: disposable };
 
 		this.logsBucket = new Bucket(this, "Logs", {
 			bucketName: names.logs,
@@ -52,7 +82,7 @@ export class StatefulStack extends Stack {
 			// CloudFront standard logging writes with ACLs.
 			objectOwnership: ObjectOwnership.BUCKET_OWNER_PREFERRED,
 			lifecycleRules: [{ expiration: Duration.days(90) }],
-			removalPolicy: RemovalPolicy.RETAIN,
+			...bucketLifetime,
 		});
 		Validations.of(this.logsBucket).acknowledge({
 			id: "AwsSolutions-S1",
@@ -68,7 +98,7 @@ export class StatefulStack extends Stack {
 			enforceSSL: true,
 			serverAccessLogsBucket: this.logsBucket,
 			serverAccessLogsPrefix: "s3/ingest/",
-			removalPolicy: RemovalPolicy.RETAIN,
+			...bucketLifetime,
 		});
 
 		this.siteBucket = new Bucket(this, "Site", {
@@ -78,7 +108,7 @@ export class StatefulStack extends Stack {
 			enforceSSL: true,
 			serverAccessLogsBucket: this.logsBucket,
 			serverAccessLogsPrefix: "s3/site/",
-			removalPolicy: RemovalPolicy.RETAIN,
+			...bucketLifetime,
 		});
 		// Origin Access Control: only CloudFront distributions of this account read the site.
 		// Granted here, by account, because the distribution lives in the stateless stack and a
@@ -97,7 +127,34 @@ export class StatefulStack extends Stack {
 			}),
 		);
 
+		this.partners = props.config.partners.map(
+			(partner) =>
+				new PartnerAccess(this, `Partner-${partner.id}`, {
+					stage,
+					partner,
+					ingestBucket: this.ingestBucket,
+				}),
+		);
+		// Only partner roles put uploads: whatever an identity policy elsewhere in the account
+		// allows (an admin, a CI role, a function), a key under incoming/ names its partner,
+		// so nobody else may write one. The ingest function writes archive/, content/ and
+		// reports/ only, which this statement leaves alone.
+		const partnerArns = this.partners.map((p) => p.roleArn);
+		this.ingestBucket.addToResourcePolicy(
+			new PolicyStatement({
+				sid: "OnlyPartnerRolesUpload",
+				effect: Effect.DENY,
+				principals: [new AnyPrincipal()],
+				actions: ["s3:PutObject"],
+				resources: [this.ingestBucket.arnForObjects("incoming/*")],
+				...(partnerArns.length > 0
+					? { conditions: { ArnNotLike: { "aws:PrincipalArn": partnerArns } } }
+					: {}),
+			}),
+		);
+
 		this.table = new TableV2(this, "Table", {
+			tableName: resourceName(stage, "Table"),
 			partitionKey: { name: tableKeys.partitionKey, type: AttributeType.STRING },
 			sortKey: { name: tableKeys.sortKey, type: AttributeType.STRING },
 			globalSecondaryIndexes: [
@@ -110,32 +167,37 @@ export class StatefulStack extends Stack {
 			billing: Billing.onDemand(),
 			encryption: TableEncryptionV2.awsManagedKey(),
 			pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-			deletionProtection: true,
-			removalPolicy: RemovalPolicy.RETAIN,
+			deletionProtection: !disposable,
+			removalPolicy,
 		});
 
-		const deadLetters = new Queue(this, "IngestDeadLetters", {
+		this.deadLetterQueue = new Queue(this, "IngestDeadLetters", {
+			queueName: resourceName(stage, "IngestDLQ"),
 			encryption: QueueEncryption.SQS_MANAGED,
 			enforceSSL: true,
 			retentionPeriod: Duration.days(14),
+			removalPolicy,
 		});
-		Validations.of(deadLetters).acknowledge({
+		Validations.of(this.deadLetterQueue).acknowledge({
 			id: "AwsSolutions-SQS3",
 			reason: "This queue is the dead-letter queue of the ingest queue.",
 		});
 		this.ingestQueue = new Queue(this, "IngestQueue", {
+			queueName: resourceName(stage, "IngestQueue"),
 			encryption: QueueEncryption.SQS_MANAGED,
 			enforceSSL: true,
 			// AWS's advice: six times the consumer's timeout, so retries don't overlap a run.
 			visibilityTimeout: Duration.seconds(INGEST_TIMEOUT.toSeconds() * 6),
-			deadLetterQueue: { queue: deadLetters, maxReceiveCount: 5 },
+			deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 5 },
+			removalPolicy,
 		});
-		// CDK configures the notification with a Lambda-backed custom resource of its own.
+		// CDK configures the notification (and, in a disposable stage, empties the buckets on
+		// delete) with Lambda-backed custom resources of its own.
 		Validations.of(this).acknowledge(
 			{
 				id: "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
 				reason:
-					"CDK's BucketNotificationsHandler logs with the basic execution role; it runs only on deploy.",
+					"CDK's BucketNotificationsHandler and auto-delete-objects provider log with the basic execution role; they run only on deploy and delete.",
 			},
 			{
 				id: "AwsSolutions-IAM5[Resource::*]",
@@ -146,9 +208,39 @@ export class StatefulStack extends Stack {
 		this.ingestBucket.addEventNotification(
 			EventType.OBJECT_CREATED,
 			new SqsDestination(this.ingestQueue),
-			{
-				prefix: "incoming/",
-			},
+			{ prefix: "incoming/" },
 		);
+
+		// The ops CLI finds a deployed stage through these outputs (`--stage <name>`).
+		new CfnOutput(this, "TableName", { value: this.table.tableName });
+		new CfnOutput(this, "IngestBucketName", { value: this.ingestBucket.bucketName });
+		new CfnOutput(this, "SiteBucketName", { value: this.siteBucket.bucketName });
+		new CfnOutput(this, "LogsBucketName", { value: this.logsBucket.bucketName });
+		new CfnOutput(this, "QueueUrl", { value: this.ingestQueue.queueUrl });
+		new CfnOutput(this, "DeadLetterQueueUrl", { value: this.deadLetterQueue.queueUrl });
+		const outputKeys = new Map<string, string>();
+		for (const access of this.partners) {
+			const key = partnerRoleOutputKey(access.partner.id);
+			const clash = outputKeys.get(key);
+			if (clash !== undefined) {
+				throw new Error(
+					`partners ${clash} and ${access.partner.id} both give the output key ${key}; rename one`,
+				);
+			}
+			outputKeys.set(key, access.partner.id);
+			new CfnOutput(this, key, {
+				value: access.roleArn,
+				description: `Role partner ${access.partner.id} assumes (with its external id) to upload`,
+			});
+		}
 	}
+}
+
+/** `science-news` → `PartnerRoleArnScienceNews`: output keys are alphanumeric. */
+export function partnerRoleOutputKey(partnerId: string): string {
+	const pascal = partnerId
+		.split("-")
+		.map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+		.join("");
+	return `PartnerRoleArn${pascal}`;
 }

@@ -1,123 +1,118 @@
 import { join } from "node:path";
-import { CfnOutput, Duration, Stack, type StackProps, Validations } from "aws-cdk-lib";
-import {
-	AllowedMethods,
-	CachePolicy,
-	Function as CloudFrontFunction,
-	Distribution,
-	FunctionCode,
-	FunctionEventType,
-	HttpVersion,
-	ResponseHeadersPolicy,
-	ViewerProtocolPolicy,
-} from "aws-cdk-lib/aws-cloudfront";
-import { S3BucketOrigin } from "aws-cdk-lib/aws-cloudfront-origins";
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
+import { ComparisonOperator, TreatMissingData } from "aws-cdk-lib/aws-cloudwatch";
 import type { ITableV2 } from "aws-cdk-lib/aws-dynamodb";
 import { Rule, Schedule } from "aws-cdk-lib/aws-events";
 import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
-import { Bucket } from "aws-cdk-lib/aws-s3";
+import { Bucket, type IBucket } from "aws-cdk-lib/aws-s3";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
+import type { DeployConfig } from "../config.ts";
+import { Edge } from "../constructs/edge.ts";
 import { acknowledgeWildcardResources } from "../constructs/nag.ts";
+import { METRICS_NAMESPACE, Observability } from "../constructs/observability.ts";
 import { SyndicateFunction } from "../constructs/syndicate-function.ts";
-import { bucketNames, INGEST_TIMEOUT } from "./stateful-stack.ts";
+import {
+	bucketNames,
+	CLOUDFRONT_LOG_PREFIX,
+	INGEST_TIMEOUT,
+	resourceName,
+} from "./stateful-stack.ts";
 
 export interface StatelessStackProps extends StackProps {
+	config: DeployConfig;
 	table: ITableV2;
 	ingestQueue: IQueue;
-	/** Public base URL of the site, e.g. a custom domain; defaults to the distribution's. */
-	siteUrl?: string;
+	deadLetterQueue: IQueue;
+}
+
+/** One function of the app, as `addFunction` builds it. */
+export interface AppFunctionOptions {
+	/** The handler, relative to `functions/`, e.g. `publish/handler.ts`. */
+	entry: string;
+	description: string;
+	timeout?: Duration;
+	memorySize?: number;
+	/** What ops do when the function errors, kebab-case: the end of its alarm's name. */
+	onErrors: string;
+	/** Runs on a schedule; an alarm fires when it has not run for `notRunningAfter` (10 min). */
+	schedule?: { rate: Duration; description: string; notRunningAfter?: Duration };
 }
 
 const FUNCTIONS = join(import.meta.dirname, "../../functions");
 
-// `/en/` → `/en/index.html`: S3 has no directory index behind Origin Access Control.
-const INDEX_REWRITE = `function handler(event) {
-  var request = event.request;
-  if (request.uri.endsWith('/')) request.uri += 'index.html';
-  return request;
-}`;
+function kebab(id: string): string {
+	return id.replace(/([a-z0-9])([A-Z])/g, "$1-$2").toLowerCase();
+}
 
-/** The code: ingest and publish functions, the publish schedule and the CloudFront distribution. */
+/**
+ * The code: the functions, their schedules, the CloudFront distribution, and the alarms and
+ * dashboard that watch them. A further function is one `addFunction` call (its own role,
+ * log group, table access, environment, error alarm, dashboard row and optional schedule with
+ * its not-running alarm) plus the grants it needs, e.g. `grantSitePublishing`.
+ */
 export class StatelessStack extends Stack {
-	readonly distribution: Distribution;
+	readonly config: DeployConfig;
+	readonly edge: Edge;
+	readonly observability: Observability;
+	readonly ingestBucket: IBucket;
+	readonly siteBucket: IBucket;
+	readonly logsBucket: IBucket;
+	/** The public base URL feeds and pages are built with (SITE_URL). */
+	readonly siteUrl: string;
+	private readonly table: ITableV2;
+	private readonly functionEnvironment: Record<string, string>;
 
 	constructor(scope: Construct, id: string, props: StatelessStackProps) {
 		super(scope, id, props);
-		const { table } = props;
-		const names = bucketNames(this);
-		const ingestBucket = Bucket.fromBucketName(this, "IngestBucket", names.ingest);
-		const logsBucket = Bucket.fromBucketName(this, "LogsBucket", names.logs);
+		const { config } = props;
+		const { stage } = config;
+		this.config = config;
+		this.table = props.table;
+		const names = bucketNames(this, stage);
+		this.ingestBucket = Bucket.fromBucketName(this, "IngestBucket", names.ingest);
+		this.logsBucket = Bucket.fromBucketName(this, "LogsBucket", names.logs);
 		// Imported by name: the OAC grant sits in the stateful stack's bucket policy already.
-		const siteBucket = Bucket.fromBucketAttributes(this, "SiteBucket", {
+		this.siteBucket = Bucket.fromBucketAttributes(this, "SiteBucket", {
 			bucketName: names.site,
 			bucketRegionalDomainName: `${names.site}.s3.${this.region}.${this.urlSuffix}`,
 		});
 
-		this.distribution = new Distribution(this, "Edge", {
-			comment: "Syndicate pages and feeds",
-			defaultBehavior: {
-				origin: S3BucketOrigin.withOriginAccessControl(siteBucket),
-				viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
-				allowedMethods: AllowedMethods.ALLOW_GET_HEAD,
-				// Honours the origin's Cache-Control (60 s for feeds and pages) and compresses.
-				cachePolicy: CachePolicy.CACHING_OPTIMIZED,
-				compress: true,
-				responseHeadersPolicy: ResponseHeadersPolicy.SECURITY_HEADERS,
-				functionAssociations: [
-					{
-						eventType: FunctionEventType.VIEWER_REQUEST,
-						function: new CloudFrontFunction(this, "IndexRewrite", {
-							code: FunctionCode.fromInline(INDEX_REWRITE),
-						}),
-					},
-				],
-			},
-			defaultRootObject: "index.html",
-			httpVersion: HttpVersion.HTTP2_AND_3,
-			enableLogging: true,
-			logBucket: logsBucket,
-			logFilePrefix: "cloudfront/",
+		this.edge = new Edge(this, "Edge", {
+			stage,
+			siteBucket: this.siteBucket,
+			logsBucket: this.logsBucket,
+			logPrefix: CLOUDFRONT_LOG_PREFIX,
+			...(config.domain ? { domain: config.domain } : {}),
 		});
-		Validations.of(this.distribution).acknowledge(
-			{
-				id: "AwsSolutions-CFR4",
-				reason:
-					"The default *.cloudfront.net certificate is used until a custom domain is set; its TLS floor is AWS's.",
-			},
-			{
-				id: "AwsSolutions-CFR1",
-				reason: "News feeds are public worldwide by design; rights are enforced per article.",
-			},
-			{
-				id: "AwsSolutions-CFR2",
-				reason:
-					"Static, read-only content behind GET/HEAD only; WAF is planned with rate limiting.",
-			},
-			{
-				id: "Annotation::@aws-cdk/aws-cloudfront-origins:updateImportedBucketPolicyOac",
-				reason:
-					"The site bucket's policy in the stateful stack grants this account's distributions (OAC).",
-			},
-		);
-		const siteUrl = props.siteUrl ?? `https://${this.distribution.distributionDomainName}`;
-		const environment = {
-			INGEST_BUCKET: ingestBucket.bucketName,
-			SITE_BUCKET: siteBucket.bucketName,
-			SITE_URL: siteUrl,
+		// The distribution's domain is a token of this stack: functions here may use it without
+		// any cross-stack reference, and the distribution depends on nothing of theirs.
+		this.siteUrl = this.edge.siteUrl;
+		this.functionEnvironment = {
+			STAGE: stage,
+			POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+			INGEST_BUCKET: this.ingestBucket.bucketName,
+			SITE_BUCKET: this.siteBucket.bucketName,
+			LOGS_BUCKET: this.logsBucket.bucketName,
+			SITE_URL: this.siteUrl,
 			// Publishers invalidate exactly the paths they changed, so takedowns are not cached.
-			DISTRIBUTION_ID: this.distribution.distributionId,
+			DISTRIBUTION_ID: this.edge.distribution.distributionId,
 		};
 
-		const ingest = new SyndicateFunction(this, "Ingest", {
-			entry: join(FUNCTIONS, "ingest/handler.ts"),
+		this.observability = new Observability(this, "Observability", {
+			stage,
+			...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
+		});
+		this.observability.watchQueues(props.ingestQueue, props.deadLetterQueue);
+
+		const ingest = this.addFunction("Ingest", {
+			entry: "ingest/handler.ts",
 			description: "Ingests partner bundles from the ingest queue and publishes what changed",
 			timeout: INGEST_TIMEOUT,
-			environment,
+			onErrors: "read-ingest-logs-then-run-dlq-list",
 		});
-		ingest.bindTable(table);
 		ingest.addEventSource(
 			new SqsEventSource(props.ingestQueue, {
 				batchSize: 5,
@@ -125,70 +120,173 @@ export class StatelessStack extends Stack {
 				maxConcurrency: 20,
 			}),
 		);
-		const uploads = [ingestBucket.arnForObjects("incoming/*")];
-		const contentReads = [ingestBucket.arnForObjects("content/*")];
+		const uploads = [this.ingestBucket.arnForObjects("incoming/*")];
 		const ingestWrites = ["archive/*", "content/*", "reports/*"].map((prefix) =>
-			ingestBucket.arnForObjects(prefix),
+			this.ingestBucket.arnForObjects(prefix),
 		);
 		// GetObjectVersion: the ingest reads the exact version each event names.
 		ingest.addToRolePolicy(
 			new PolicyStatement({ actions: ["s3:GetObject", "s3:GetObjectVersion"], resources: uploads }),
 		);
 		ingest.addToRolePolicy(
-			new PolicyStatement({ actions: ["s3:GetObject"], resources: contentReads }),
-		);
-		ingest.addToRolePolicy(
 			new PolicyStatement({ actions: ["s3:PutObject"], resources: ingestWrites }),
 		);
-
-		const publish = new SyndicateFunction(this, "Publish", {
-			entry: join(FUNCTIONS, "publish/handler.ts"),
-			description: "Publishes stale pages and feeds (schedule), or the targets it is given",
-			timeout: Duration.minutes(2),
-			environment,
-		});
-		publish.bindTable(table);
-		publish.addToRolePolicy(
-			new PolicyStatement({ actions: ["s3:GetObject"], resources: contentReads }),
-		);
-		new Rule(this, "PublishSchedule", {
-			description:
-				"Publishes pending changes and targets a failed publisher left stale, every minute",
-			schedule: Schedule.rate(Duration.minutes(1)),
-			targets: [new LambdaFunction(publish)],
-		});
-
-		const siteObjects = [siteBucket.arnForObjects("*")];
-		const distributionArn = this.formatArn({
-			service: "cloudfront",
-			region: "",
-			resource: "distribution",
-			resourceName: this.distribution.distributionId,
-		});
-		for (const fn of [ingest, publish]) {
-			fn.addToRolePolicy(
-				new PolicyStatement({
-					actions: ["s3:PutObject", "s3:DeleteObject"],
-					resources: siteObjects,
-				}),
-			);
-			fn.addToRolePolicy(
-				new PolicyStatement({
-					actions: ["cloudfront:CreateInvalidation"],
-					resources: [distributionArn],
-				}),
-			);
-		}
-		const reason =
-			"Object-level S3 actions scoped to the key prefixes the function owns; no wildcard actions.";
 		acknowledgeWildcardResources(
 			ingest.executionRole,
-			[...uploads, ...new Set([...contentReads, ...ingestWrites]), ...siteObjects],
-			reason,
+			[...uploads, ...ingestWrites.filter((arn) => !arn.endsWith("content/*"))],
+			"Object-level S3 actions scoped to the key prefixes the function owns; no wildcard actions.",
 		);
-		acknowledgeWildcardResources(publish.executionRole, [...contentReads, ...siteObjects], reason);
+		this.grantSitePublishing(ingest);
 
-		new CfnOutput(this, "SiteUrl", { value: siteUrl });
-		new CfnOutput(this, "LatestFeed", { value: `${siteUrl}/feeds/en/latest.rss` });
+		const publish = this.addFunction("Publish", {
+			entry: "publish/handler.ts",
+			description: "Publishes stale pages and feeds (schedule), or the targets it is given",
+			timeout: Duration.minutes(2),
+			onErrors: "read-publish-logs-then-run-status",
+			schedule: {
+				rate: Duration.minutes(1),
+				description:
+					"Publishes pending changes and targets a failed publisher left stale, every minute",
+			},
+		});
+		this.grantSitePublishing(publish);
+
+		const views = this.addFunction("Views", {
+			entry: "views/handler.ts",
+			description:
+				"Counts article page views in CloudFront's access logs; republishes Most Viewed when its order changes",
+			timeout: Duration.minutes(5),
+			onErrors: "read-views-logs-then-run-views-aggregate",
+			schedule: {
+				rate: Duration.minutes(15),
+				description: "Counts the access logs CloudFront delivered since the last run",
+			},
+		});
+		// Each log object is claimed before it is counted, so even overlapping runs count it once.
+		this.grantAccessLogReads(views);
+		this.grantSitePublishing(views);
+
+		this.observability.watchDistribution(this.edge.distribution.distributionId);
+
+		// The ops CLI finds a deployed stage through these outputs (`--stage <name>`).
+		new CfnOutput(this, "DistributionId", { value: this.edge.distribution.distributionId });
+		new CfnOutput(this, "SiteUrl", { value: this.siteUrl });
+		new CfnOutput(this, "LatestFeed", { value: `${this.siteUrl}/feeds/en/latest.rss` });
+		new CfnOutput(this, "AlarmTopicArn", { value: this.observability.topic.topicArn });
+		new CfnOutput(this, "DashboardName", { value: this.observability.dashboard.dashboardName });
+	}
+
+	/**
+	 * Adds one function of the app: `Syndicate-{stage}-{id}`, with its own role and log group,
+	 * item-level access to the table, the shared environment (buckets, site URL, distribution,
+	 * stage, Powertools service and namespace), an error alarm, a dashboard row and, given a
+	 * schedule, the rule that runs it and an alarm for when it stops running.
+	 */
+	addFunction(id: string, options: AppFunctionOptions): SyndicateFunction {
+		const { stage, disposable } = this.config;
+		const fn = new SyndicateFunction(this, id, {
+			functionName: resourceName(stage, id),
+			entry: join(FUNCTIONS, options.entry),
+			description: options.description,
+			...(options.timeout ? { timeout: options.timeout } : {}),
+			...(options.memorySize ? { memorySize: options.memorySize } : {}),
+			environment: {
+				...this.functionEnvironment,
+				POWERTOOLS_SERVICE_NAME: `syndicate-${kebab(id)}`,
+			},
+			logRemovalPolicy: disposable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+		});
+		fn.bindTable(this.table);
+
+		const fiveMinutes = Duration.minutes(5);
+		const errors = fn.metricErrors({ period: fiveMinutes, statistic: "Sum", label: "errors" });
+		this.observability.alarm(`${id}Errors`, {
+			what: `${id}-Errors`,
+			action: options.onErrors,
+			description: `The ${id} function failed (an unhandled error or a timeout) in the last 5 minutes.`,
+			metric: errors,
+			threshold: 1,
+			comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+			treatMissingData: TreatMissingData.NOT_BREACHING,
+		});
+		if (options.schedule) {
+			new Rule(this, `${id}Schedule`, {
+				description: options.schedule.description,
+				schedule: Schedule.rate(options.schedule.rate),
+				targets: [new LambdaFunction(fn)],
+			});
+			const window = options.schedule.notRunningAfter ?? Duration.minutes(10);
+			this.observability.alarm(`${id}NotRunning`, {
+				what: `${id}-NotRunning`,
+				action: "check-its-schedule-rule-is-enabled",
+				description: `The ${id} function has not been invoked for ${window.toHumanString()}: its EventBridge schedule is disabled, deleted or throttled.`,
+				metric: fn.metricInvocations({ period: window, statistic: "Sum" }),
+				threshold: 1,
+				comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+				// No invocations publish no datapoint at all: silence is exactly the failure.
+				treatMissingData: TreatMissingData.BREACHING,
+			});
+		}
+		this.observability.addFunctionWidgets(id, {
+			invocations: fn.metricInvocations({ period: fiveMinutes, statistic: "Sum" }),
+			errors,
+			throttles: fn.metricThrottles({ period: fiveMinutes, statistic: "Sum" }),
+			duration: ["p50", "p99", "Maximum"].map((statistic) =>
+				fn.metricDuration({ period: fiveMinutes, statistic, label: statistic }),
+			),
+		});
+		return fn;
+	}
+
+	/**
+	 * Lets a function read CloudFront's access logs: list and get objects under `cloudfront/`
+	 * in the logs bucket (the Most Viewed aggregator's input), nothing else there.
+	 */
+	grantAccessLogReads(fn: SyndicateFunction): void {
+		const logObjects = [this.logsBucket.arnForObjects(`${CLOUDFRONT_LOG_PREFIX}*`)];
+		fn.addToRolePolicy(new PolicyStatement({ actions: ["s3:GetObject"], resources: logObjects }));
+		fn.addToRolePolicy(
+			new PolicyStatement({
+				actions: ["s3:ListBucket"],
+				resources: [this.logsBucket.bucketArn],
+				conditions: { StringLike: { "s3:prefix": [`${CLOUDFRONT_LOG_PREFIX}*`] } },
+			}),
+		);
+		acknowledgeWildcardResources(
+			fn.executionRole,
+			logObjects,
+			"Reads any access-log object CloudFront writes under its own prefix; the wildcard is the log file name.",
+		);
+	}
+
+	/**
+	 * Lets a function publish: read stored article content, write and delete site objects and
+	 * invalidate exactly the paths it changed on this stage's distribution.
+	 */
+	grantSitePublishing(fn: SyndicateFunction): void {
+		const contentReads = [this.ingestBucket.arnForObjects("content/*")];
+		const siteObjects = [this.siteBucket.arnForObjects("*")];
+		fn.addToRolePolicy(new PolicyStatement({ actions: ["s3:GetObject"], resources: contentReads }));
+		fn.addToRolePolicy(
+			new PolicyStatement({ actions: ["s3:PutObject", "s3:DeleteObject"], resources: siteObjects }),
+		);
+		fn.addToRolePolicy(
+			new PolicyStatement({
+				actions: ["cloudfront:CreateInvalidation"],
+				resources: [
+					this.formatArn({
+						service: "cloudfront",
+						region: "",
+						resource: "distribution",
+						resourceName: this.edge.distribution.distributionId,
+					}),
+				],
+			}),
+		);
+		acknowledgeWildcardResources(
+			fn.executionRole,
+			[...contentReads, ...siteObjects],
+			"Object-level S3 actions scoped to the key prefixes the function owns; no wildcard actions.",
+		);
 	}
 }

@@ -1,20 +1,21 @@
-import { App } from "aws-cdk-lib";
-import { Match, Template } from "aws-cdk-lib/assertions";
+import type { App } from "aws-cdk-lib";
+import { Match, type Template } from "aws-cdk-lib/assertions";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildApp } from "../../infra/app.ts";
+import { fullContext, synthesize } from "./synth.ts";
 
 let app: App;
 let stateful: Template;
 let stateless: Template;
-let stacks: ReturnType<typeof buildApp>;
+let full: ReturnType<typeof synthesize>;
 
 beforeAll(() => {
-	// No bundling in unit tests: it is what `npm run synth` checks.
-	stacks = buildApp(new App({ context: { "aws:cdk:bundling-stacks": [] } }));
+	// The default stage (dev) with no optional context, as `npm run synth` builds it.
+	const stacks = synthesize();
 	app = stacks.app;
-	stateful = Template.fromStack(stacks.stateful);
-	stateless = Template.fromStack(stacks.stateless);
+	stateful = stacks.dataTemplate;
+	stateless = stacks.appTemplate;
+	full = synthesize(fullContext);
 });
 
 type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
@@ -46,7 +47,6 @@ describe("stateful stack", () => {
 				IgnorePublicAcls: true,
 				RestrictPublicBuckets: true,
 			});
-			expect(bucket.DeletionPolicy).toBe("Retain");
 		}
 		const policies = Object.values(stateful.findResources("AWS::S3::BucketPolicy"));
 		expect(policies).toHaveLength(3);
@@ -62,7 +62,9 @@ describe("stateful stack", () => {
 
 	it("versions the ingest bucket, so no upload is ever lost", () => {
 		stateful.hasResourceProperties("AWS::S3::Bucket", {
-			BucketName: Match.objectLike({ "Fn::Join": ["", Match.arrayWith(["syndicate-ingest-"])] }),
+			BucketName: Match.objectLike({
+				"Fn::Join": ["", Match.arrayWith(["syndicate-dev-ingest-"])],
+			}),
 			VersioningConfiguration: { Status: "Enabled" },
 		});
 	});
@@ -83,8 +85,8 @@ describe("stateful stack", () => {
 		});
 	});
 
-	it("keeps the table encrypted, point-in-time recoverable and protected", () => {
-		stateful.hasResourceProperties("AWS::DynamoDB::GlobalTable", {
+	it("keeps the table encrypted, point-in-time recoverable and, beyond dev, protected", () => {
+		full.dataTemplate.hasResourceProperties("AWS::DynamoDB::GlobalTable", {
 			SSESpecification: { SSEEnabled: true, SSEType: "KMS" },
 			Replicas: [
 				Match.objectLike({
@@ -116,9 +118,9 @@ describe("stateful stack", () => {
 });
 
 describe("stateless stack", () => {
-	it("runs both functions on Node 24, arm64", () => {
+	it("runs every function (ingest, publish, views) on Node 24, arm64", () => {
 		const functions = Object.values(stateless.findResources("AWS::Lambda::Function"));
-		expect(functions).toHaveLength(2);
+		expect(functions).toHaveLength(3);
 		for (const fn of functions) {
 			expect(fn.Properties.Runtime).toBe("nodejs24.x");
 			expect(fn.Properties.Architectures).toEqual(["arm64"]);
@@ -159,11 +161,11 @@ describe("stateless stack", () => {
 		expect(resources).not.toContain("/incoming/*");
 	});
 
-	it("lets both publishers invalidate their own distribution, and nothing else in CloudFront", () => {
+	it("lets every publisher invalidate its own distribution, and nothing else in CloudFront", () => {
 		const invalidations = statements(stateless).filter((s) =>
 			[s.Action].flat().some((action) => action.startsWith("cloudfront:")),
 		);
-		expect(invalidations).toHaveLength(2);
+		expect(invalidations).toHaveLength(3);
 		for (const statement of invalidations) {
 			expect(statement.Action).toBe("cloudfront:CreateInvalidation");
 			const resource = JSON.stringify(statement.Resource);
@@ -201,15 +203,88 @@ describe("stateless stack", () => {
 	it("publishes on a schedule, so nothing stays stale after a failed publisher", () => {
 		stateless.hasResourceProperties("AWS::Events::Rule", { ScheduleExpression: "rate(1 minute)" });
 	});
+
+	it("counts views on a schedule, reading only CloudFront's log objects", () => {
+		stateless.hasResourceProperties("AWS::Events::Rule", {
+			ScheduleExpression: "rate(15 minutes)",
+		});
+		const logReads = statements(stateless).filter(
+			(s) => JSON.stringify(s.Resource).includes("cloudfront/*") && s.Action === "s3:GetObject",
+		);
+		expect(logReads).toHaveLength(1);
+		const listing = statements(stateless).find((s) => s.Action === "s3:ListBucket");
+		expect(JSON.stringify(listing)).toContain("cloudfront/*");
+	});
 });
 
 describe("cdk-nag AwsSolutions", () => {
-	it("finds nothing that is not fixed or acknowledged with a reason", () => {
-		const report = new AwsSolutionsChecks().validateScope(app);
+	it.each([
+		["the default stage", () => app],
+		["a production stage with a custom domain, hosted zone and alarm email", () => full.app],
+	])("finds nothing that is not fixed or acknowledged with a reason in %s", (_, scope) => {
+		const report = new AwsSolutionsChecks().validateScope(scope());
 		expect(
 			report.violations.map(
 				(v) => `${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(", ")}`,
 			),
 		).toEqual([]);
+	});
+});
+
+describe("outputs the ops CLI reads (CloudFormation DescribeStacks)", () => {
+	it("puts the table, buckets and queues on the Data stack", () => {
+		for (const template of [stateful, full.dataTemplate]) {
+			const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+			expect(outputs.TableName?.Value).toEqual({ Ref: expect.stringMatching(/^Table/) });
+			expect(outputs.IngestBucketName?.Value).toEqual({ Ref: expect.stringMatching(/^Ingest/) });
+			expect(outputs.SiteBucketName?.Value).toEqual({ Ref: expect.stringMatching(/^Site/) });
+			expect(outputs.LogsBucketName?.Value).toEqual({ Ref: expect.stringMatching(/^Logs/) });
+			expect(JSON.stringify(outputs.QueueUrl?.Value)).toContain('"Ref":"IngestQueue');
+			expect(JSON.stringify(outputs.DeadLetterQueueUrl?.Value)).toContain(
+				'"Ref":"IngestDeadLetters',
+			);
+		}
+	});
+
+	it("puts the distribution id and the site URL on the App stack", () => {
+		const outputs = stateless.toJSON().Outputs as Record<string, { Value: unknown }>;
+		expect(outputs.DistributionId?.Value).toEqual({
+			Ref: expect.stringMatching(/^EdgeDistribution/),
+		});
+		expect(JSON.stringify(outputs.SiteUrl?.Value)).toContain('"DomainName"');
+		const prod = full.appTemplate.toJSON().Outputs as Record<string, { Value: unknown }>;
+		expect(prod.SiteUrl?.Value).toBe("https://news.example.org");
+	});
+});
+
+describe("the views aggregator: one addFunction call", () => {
+	it("has its own role, the table, the environment, alarms, a schedule and log reads only", () => {
+		stateless.resourceCountIs("AWS::Lambda::Function", 3);
+		stateless.hasResourceProperties("AWS::Lambda::Function", {
+			FunctionName: "Syndicate-dev-Views",
+			Environment: {
+				Variables: Match.objectLike({
+					STAGE: "dev",
+					POWERTOOLS_SERVICE_NAME: "syndicate-views",
+					POWERTOOLS_METRICS_NAMESPACE: "Syndicate",
+					TABLE_NAME: Match.anyValue(),
+					LOGS_BUCKET: Match.anyValue(),
+				}),
+			},
+		});
+		stateless.hasResourceProperties("AWS::Events::Rule", {
+			ScheduleExpression: "rate(15 minutes)",
+		});
+		stateless.hasResourceProperties("AWS::CloudWatch::Alarm", {
+			AlarmName: "Syndicate-dev-Views-Errors-read-views-logs-then-run-views-aggregate",
+		});
+		stateless.hasResourceProperties("AWS::CloudWatch::Alarm", {
+			AlarmName: "Syndicate-dev-Views-NotRunning-check-its-schedule-rule-is-enabled",
+			TreatMissingData: "breaching",
+		});
+		const logReads = statements(stateless).filter((s) =>
+			JSON.stringify(s.Resource).includes("/cloudfront/*"),
+		);
+		expect(logReads.map((s) => s.Action)).toEqual(["s3:GetObject"]);
 	});
 });

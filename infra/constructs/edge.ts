@@ -1,0 +1,207 @@
+import { Duration, Validations } from "aws-cdk-lib";
+import { Certificate } from "aws-cdk-lib/aws-certificatemanager";
+import {
+	AllowedMethods,
+	type BehaviorOptions,
+	CachePolicy,
+	Function as CloudFrontFunction,
+	Distribution,
+	type ErrorResponse,
+	FunctionCode,
+	FunctionEventType,
+	FunctionRuntime,
+	HeadersFrameOption,
+	HeadersReferrerPolicy,
+	HttpVersion,
+	ResponseHeadersPolicy,
+	SecurityPolicyProtocol,
+	ViewerProtocolPolicy,
+} from "aws-cdk-lib/aws-cloudfront";
+import { S3BucketOrigin } from "aws-cdk-lib/aws-cloudfront-origins";
+import { AaaaRecord, ARecord, HostedZone, RecordTarget } from "aws-cdk-lib/aws-route53";
+import { CloudFrontTarget } from "aws-cdk-lib/aws-route53-targets";
+import type { IBucket } from "aws-cdk-lib/aws-s3";
+import { Construct } from "constructs";
+import type { CustomDomain } from "../config.ts";
+
+/** The content security policy of contracts.md: no scripts, no inline styles, nothing framed. */
+export const CONTENT_SECURITY_POLICY =
+	"default-src 'none'; img-src 'self'; style-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+/** Two years, the HSTS preload list's minimum. */
+export const HSTS_MAX_AGE = Duration.seconds(63_072_000);
+/** The not-found page the publisher's `home` target writes at the root of the site bucket. */
+export const NOT_FOUND_PAGE = "/404.html";
+
+/**
+ * The viewer-request function, in CloudFront's JavaScript runtime 2.0. `/en` answers 301 to
+ * `/en/` (a language's front page has one address, as at the local edge); a path ending in `/`
+ * is that folder's `index.html`, since S3 behind Origin Access Control has no directory index.
+ */
+export const VIEWER_REQUEST_CODE = `function handler(event) {
+  var request = event.request;
+  var uri = request.uri;
+  if (/^\\/[a-z]{2,3}(-[a-z0-9]{1,8})*$/i.test(uri)) {
+    return {
+      statusCode: 301,
+      statusDescription: 'Moved Permanently',
+      headers: { location: { value: uri + '/' }, 'cache-control': { value: 'max-age=3600' } }
+    };
+  }
+  if (uri.endsWith('/')) request.uri = uri + 'index.html';
+  return request;
+}`;
+
+export interface EdgeProps {
+	stage: string;
+	/** The site bucket, with its regional domain name (the origin). */
+	siteBucket: IBucket;
+	/** Standard (legacy) access logs go here, under `logPrefix`. */
+	logsBucket: IBucket;
+	logPrefix: string;
+	domain?: CustomDomain;
+}
+
+/**
+ * CloudFront in front of the site bucket, behaving like the local edge: pages and feeds cached
+ * briefly (as the publisher's Cache-Control says), photos and the content-hashed stylesheet
+ * for long, compression, the security headers on every response, `/404.html` with status 404
+ * for any missing object, and one access log line per request in the logs bucket.
+ */
+export class Edge extends Construct {
+	readonly distribution: Distribution;
+	/** The public base URL the functions bake into feeds and pages. */
+	readonly siteUrl: string;
+
+	constructor(scope: Construct, id: string, props: EdgeProps) {
+		super(scope, id);
+		const { stage, domain } = props;
+
+		// Both policies honour the origin's Cache-Control between their min and max TTL and
+		// put the normalised Accept-Encoding in the cache key, which is what lets CloudFront
+		// serve gzip and Brotli. Query strings, headers and cookies stay out of the key: the
+		// site varies by path only.
+		const pagesAndFeeds = new CachePolicy(this, "PagesAndFeeds", {
+			cachePolicyName: `Syndicate-${stage}-PagesAndFeeds`,
+			comment: "Pages and feeds: the publisher's 60 s, at most 5 minutes; takedowns invalidate",
+			minTtl: Duration.seconds(0),
+			defaultTtl: Duration.seconds(60),
+			maxTtl: Duration.minutes(5),
+			enableAcceptEncodingGzip: true,
+			enableAcceptEncodingBrotli: true,
+		});
+		const mediaAndAssets = new CachePolicy(this, "MediaAndAssets", {
+			cachePolicyName: `Syndicate-${stage}-MediaAndAssets`,
+			comment: "Photos and content-hashed assets: long-lived, the publisher says immutable",
+			minTtl: Duration.seconds(0),
+			defaultTtl: Duration.days(1),
+			maxTtl: Duration.days(365),
+			enableAcceptEncodingGzip: true,
+			enableAcceptEncodingBrotli: true,
+		});
+		const securityHeaders = new ResponseHeadersPolicy(this, "SecurityHeaders", {
+			responseHeadersPolicyName: `Syndicate-${stage}-SecurityHeaders`,
+			comment: "The security headers of every response, as at the local edge",
+			securityHeadersBehavior: {
+				contentSecurityPolicy: { contentSecurityPolicy: CONTENT_SECURITY_POLICY, override: true },
+				contentTypeOptions: { override: true },
+				strictTransportSecurity: {
+					accessControlMaxAge: HSTS_MAX_AGE,
+					includeSubdomains: true,
+					override: true,
+				},
+				referrerPolicy: {
+					referrerPolicy: HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN,
+					override: true,
+				},
+				frameOptions: { frameOption: HeadersFrameOption.DENY, override: true },
+			},
+		});
+		const viewerRequest = new CloudFrontFunction(this, "ViewerRequest", {
+			comment: "/en -> /en/, and folder paths to their index.html",
+			runtime: FunctionRuntime.JS_2_0,
+			code: FunctionCode.fromInline(VIEWER_REQUEST_CODE),
+		});
+
+		const origin = S3BucketOrigin.withOriginAccessControl(props.siteBucket);
+		const common = {
+			origin,
+			viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+			allowedMethods: AllowedMethods.ALLOW_GET_HEAD,
+			compress: true,
+			responseHeadersPolicy: securityHeaders,
+		} satisfies Partial<BehaviorOptions>;
+		const longLived: BehaviorOptions = { ...common, cachePolicy: mediaAndAssets };
+		// Feeds take the pages' policy without the viewer-request function: no feed path ends in
+		// `/` or is a bare language, and feed requests are the bulk of the traffic, each
+		// function run billed.
+		const feeds: BehaviorOptions = { ...common, cachePolicy: pagesAndFeeds };
+		// S3 answers 403 for a missing key when the reader may not list the bucket (as with
+		// Origin Access Control); both become the site's own not-found page with status 404.
+		const errorResponses: ErrorResponse[] = [403, 404].map((httpStatus) => ({
+			httpStatus,
+			responseHttpStatus: 404,
+			responsePagePath: NOT_FOUND_PAGE,
+			ttl: Duration.seconds(60),
+		}));
+
+		this.distribution = new Distribution(this, "Distribution", {
+			comment: `Syndicate ${stage}: pages and feeds`,
+			defaultBehavior: {
+				...common,
+				cachePolicy: pagesAndFeeds,
+				functionAssociations: [
+					{ eventType: FunctionEventType.VIEWER_REQUEST, function: viewerRequest },
+				],
+			},
+			additionalBehaviors: { "/feeds/*": feeds, "/media/*": longLived, "/assets/*": longLived },
+			defaultRootObject: "index.html",
+			errorResponses,
+			httpVersion: HttpVersion.HTTP2_AND_3,
+			enableLogging: true,
+			logBucket: props.logsBucket,
+			logFilePrefix: props.logPrefix,
+			...(domain
+				? {
+						domainNames: [domain.domainName],
+						certificate: Certificate.fromCertificateArn(this, "Certificate", domain.certificateArn),
+						minimumProtocolVersion: SecurityPolicyProtocol.TLS_V1_2_2021,
+					}
+				: {}),
+		});
+		this.siteUrl = `https://${domain?.domainName ?? this.distribution.distributionDomainName}`;
+
+		if (domain?.hostedZone) {
+			const zone = HostedZone.fromHostedZoneAttributes(this, "Zone", {
+				hostedZoneId: domain.hostedZone.id,
+				zoneName: domain.hostedZone.name,
+			});
+			const target = RecordTarget.fromAlias(new CloudFrontTarget(this.distribution));
+			new ARecord(this, "AliasA", { zone, recordName: domain.domainName, target });
+			new AaaaRecord(this, "AliasAAAA", { zone, recordName: domain.domainName, target });
+		}
+
+		Validations.of(this.distribution).acknowledge(
+			{
+				id: "AwsSolutions-CFR1",
+				reason: "News feeds are public worldwide by design; rights are enforced per article.",
+			},
+			{
+				id: "AwsSolutions-CFR2",
+				reason:
+					"Static, read-only content behind GET/HEAD only; WAF is planned with rate limiting.",
+			},
+			{
+				id: "Annotation::@aws-cdk/aws-cloudfront-origins:updateImportedBucketPolicyOac",
+				reason:
+					"The site bucket's policy in the stateful stack grants this account's distributions (OAC).",
+			},
+		);
+		if (!domain) {
+			Validations.of(this.distribution).acknowledge({
+				id: "AwsSolutions-CFR4",
+				reason:
+					"No custom domain given: the default *.cloudfront.net certificate is used and its TLS floor is AWS's. With -c domainName/certificateArn the floor is TLSv1.2_2021.",
+			});
+		}
+	}
+}

@@ -1,0 +1,74 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+	buildFunctionBundles,
+	contributors,
+	describeContributors,
+	type FunctionBundle,
+	functionEntries,
+} from "../helpers/function-bundles.ts";
+
+// Issue 9's budget per function, the SDK external (the runtime has it).
+const MAX_RAW = 250_000;
+const MAX_GZIP = 80_000;
+
+let outdir: string;
+let bundles: Map<string, FunctionBundle>;
+
+beforeAll(async () => {
+	outdir = await mkdtemp(join(tmpdir(), "syndicate-bundles-"));
+	bundles = new Map((await buildFunctionBundles(outdir)).map((bundle) => [bundle.name, bundle]));
+}, 60_000);
+
+afterAll(() => rm(outdir, { recursive: true, force: true }));
+
+function bundle(name: string): FunctionBundle {
+	const built = bundles.get(name);
+	if (!built) throw new Error(`no bundle for ${name}`);
+	return built;
+}
+
+/** The source files of a bundle that match, with the bytes each left in it. */
+function inputsMatching(name: string, pattern: RegExp): string[] {
+	return Object.values(bundle(name).metafile.outputs)
+		.flatMap((output) => Object.entries(output.inputs))
+		.filter(([path, { bytesInOutput }]) => pattern.test(path) && bytesInOutput > 0)
+		.map(([path]) => path);
+}
+
+describe("each function's bundle, built as deployed", () => {
+	it.each(functionEntries().map(({ name }) => name))(
+		"%s stays within 250 KB raw and 80 KB gzip",
+		(name) => {
+			const { raw, gzip, metafile } = bundle(name);
+			const why = `${name}: ${raw} B raw, ${gzip} B gzip; largest parts:\n${describeContributors(metafile)}`;
+			expect(raw, why).toBeLessThanOrEqual(MAX_RAW);
+			expect(gzip, why).toBeLessThanOrEqual(MAX_GZIP);
+		},
+	);
+
+	it("publish carries none of the upload's code: no zip reader, manifest schema or sanitizer", () => {
+		expect(
+			inputsMatching(
+				"publish",
+				/ingest-upload|read-bundle|bundle-content|manifest|node_modules\/(zod|yauzl|sanitize-html|postcss|htmlparser2)\//,
+			),
+		).toEqual([]);
+	});
+
+	it("no bundle carries zod's locales or its method-chaining classic API", () => {
+		for (const { name } of functionEntries()) {
+			expect(inputsMatching(name, /node_modules\/zod\/(v4\/)?(locales|classic)\//), name).toEqual(
+				[],
+			);
+		}
+	});
+
+	it("reports its contributors by package", () => {
+		const parts = contributors(bundle("publish").metafile).map(([part]) => part);
+		expect(parts).toContain("shared/domain");
+		expect(parts).toContain("@aws-lambda-powertools/logger");
+	});
+});

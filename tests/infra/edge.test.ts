@@ -1,0 +1,253 @@
+import { runInNewContext } from "node:vm";
+import { Match, type Template } from "aws-cdk-lib/assertions";
+import { beforeAll, describe, expect, it } from "vitest";
+import { VIEWER_REQUEST_CODE } from "../../infra/constructs/edge.ts";
+import { fullContext, synthesize } from "./synth.ts";
+
+// contracts.md, word for word.
+const CSP =
+	"default-src 'none'; img-src 'self'; style-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+let plain: Template;
+let withDomain: Template;
+let withZone: Template;
+
+beforeAll(() => {
+	plain = synthesize().appTemplate;
+	withDomain = synthesize({
+		stage: fullContext.stage,
+		domainName: fullContext.domainName,
+		certificateArn: fullContext.certificateArn,
+	}).appTemplate;
+	withZone = synthesize(fullContext).appTemplate;
+});
+
+type Config = Record<string, unknown>;
+
+function distributionConfig(template: Template): Config {
+	const [distribution] = Object.values(template.findResources("AWS::CloudFront::Distribution"));
+	return distribution?.Properties.DistributionConfig as Config;
+}
+
+function cachePolicy(template: Template, logicalId: string): Config {
+	const policies = template.findResources("AWS::CloudFront::CachePolicy");
+	const [id] = Object.keys(policies).filter((key) => key.startsWith(`Edge${logicalId}`));
+	return policies[id ?? ""]?.Properties.CachePolicyConfig as Config;
+}
+
+function policyRef(template: Template, logicalId: string): { Ref: string } {
+	const policies = template.findResources("AWS::CloudFront::CachePolicy");
+	const [id] = Object.keys(policies).filter((key) => key.startsWith(`Edge${logicalId}`));
+	return { Ref: id ?? "missing" };
+}
+
+interface CloudFrontResponse {
+	statusCode: number;
+	headers: Record<string, { value: string }>;
+}
+
+/** Runs the viewer-request function as CloudFront would, on one request URI. */
+function viewerRequest(uri: string): { uri: string } | CloudFrontResponse {
+	const handler = runInNewContext(`${VIEWER_REQUEST_CODE}; handler`) as (event: unknown) => unknown;
+	return handler({ request: { uri, method: "GET", querystring: {}, headers: {} } }) as
+		| { uri: string }
+		| CloudFrontResponse;
+}
+
+describe("cache policies", () => {
+	it("caches pages and feeds briefly, honouring the publisher's Cache-Control, with gzip and Brotli", () => {
+		const config = cachePolicy(plain, "PagesAndFeeds");
+		expect(config).toMatchObject({ MinTTL: 0, DefaultTTL: 60, MaxTTL: 300 });
+		expect(config.ParametersInCacheKeyAndForwardedToOrigin).toMatchObject({
+			EnableAcceptEncodingGzip: true,
+			EnableAcceptEncodingBrotli: true,
+			QueryStringsConfig: { QueryStringBehavior: "none" },
+			HeadersConfig: { HeaderBehavior: "none" },
+			CookiesConfig: { CookieBehavior: "none" },
+		});
+		const distribution = distributionConfig(plain);
+		const feeds = (distribution.CacheBehaviors as Config[]).find(
+			(b) => b.PathPattern === "/feeds/*",
+		);
+		for (const behavior of [distribution.DefaultCacheBehavior as Config, feeds]) {
+			expect(behavior).toMatchObject({
+				CachePolicyId: policyRef(plain, "PagesAndFeeds"),
+				Compress: true,
+				ViewerProtocolPolicy: "redirect-to-https",
+				AllowedMethods: ["GET", "HEAD"],
+			});
+		}
+		// Feeds are most of the traffic and need no path rewriting: no function run per request.
+		expect(feeds?.FunctionAssociations).toBeUndefined();
+	});
+
+	it("caches photos and the content-hashed assets for long", () => {
+		const config = cachePolicy(plain, "MediaAndAssets");
+		expect(config).toMatchObject({ MinTTL: 0, DefaultTTL: 86_400, MaxTTL: 31_536_000 });
+		expect(config.ParametersInCacheKeyAndForwardedToOrigin).toMatchObject({
+			EnableAcceptEncodingGzip: true,
+			EnableAcceptEncodingBrotli: true,
+		});
+		const behaviors = (distributionConfig(plain).CacheBehaviors as Config[]).filter(
+			(b) => b.PathPattern !== "/feeds/*",
+		);
+		expect(behaviors.map((b) => b.PathPattern).sort()).toEqual(["/assets/*", "/media/*"]);
+		for (const behavior of behaviors) {
+			expect(behavior).toMatchObject({
+				CachePolicyId: policyRef(plain, "MediaAndAssets"),
+				Compress: true,
+				ViewerProtocolPolicy: "redirect-to-https",
+				AllowedMethods: ["GET", "HEAD"],
+			});
+		}
+	});
+});
+
+describe("response headers policy", () => {
+	it("sends exactly the security headers of contracts.md, overriding the origin's", () => {
+		const [policy] = Object.values(plain.findResources("AWS::CloudFront::ResponseHeadersPolicy"));
+		const config = policy?.Properties.ResponseHeadersPolicyConfig as Config;
+		expect(config.SecurityHeadersConfig).toEqual({
+			ContentSecurityPolicy: { ContentSecurityPolicy: CSP, Override: true },
+			ContentTypeOptions: { Override: true },
+			StrictTransportSecurity: {
+				AccessControlMaxAgeSec: 63_072_000,
+				IncludeSubdomains: true,
+				Override: true,
+			},
+			ReferrerPolicy: { ReferrerPolicy: "strict-origin-when-cross-origin", Override: true },
+			FrameOptions: { FrameOption: "DENY", Override: true },
+		});
+		expect(config.CustomHeadersConfig).toBeUndefined();
+		expect(config.CorsConfig).toBeUndefined();
+	});
+
+	it("applies to every behaviour", () => {
+		const config = distributionConfig(plain);
+		const behaviors = [
+			config.DefaultCacheBehavior,
+			...(config.CacheBehaviors as Config[]),
+		] as Config[];
+		const ids = new Set(behaviors.map((b) => JSON.stringify(b.ResponseHeadersPolicyId)));
+		expect(ids.size).toBe(1);
+		expect([...ids][0]).toContain("EdgeSecurityHeaders");
+	});
+});
+
+describe("missing objects", () => {
+	it("serves /404.html with status 404 for S3's 403 (no ListBucket behind OAC) and for 404", () => {
+		expect(distributionConfig(plain).CustomErrorResponses).toEqual([
+			{ ErrorCode: 403, ResponseCode: 404, ResponsePagePath: "/404.html", ErrorCachingMinTTL: 60 },
+			{ ErrorCode: 404, ResponseCode: 404, ResponsePagePath: "/404.html", ErrorCachingMinTTL: 60 },
+		]);
+	});
+});
+
+describe("viewer-request function", () => {
+	it("runs on the default behaviour in CloudFront's JavaScript runtime 2.0", () => {
+		plain.hasResourceProperties("AWS::CloudFront::Function", {
+			FunctionConfig: Match.objectLike({ Runtime: "cloudfront-js-2.0" }),
+			FunctionCode: VIEWER_REQUEST_CODE,
+		});
+		const behavior = distributionConfig(plain).DefaultCacheBehavior as Config;
+		expect(behavior.FunctionAssociations).toEqual([
+			{ EventType: "viewer-request", FunctionARN: expect.anything() },
+		]);
+	});
+
+	it.each(["/en", "/zh", "/zh-Hant", "/ja"])(
+		"redirects %s to its front page with a slash",
+		(uri) => {
+			expect(viewerRequest(uri)).toEqual({
+				statusCode: 301,
+				statusDescription: "Moved Permanently",
+				headers: { location: { value: `${uri}/` }, "cache-control": { value: "max-age=3600" } },
+			});
+		},
+	);
+
+	it.each([
+		["/", "/index.html"],
+		["/en/", "/en/index.html"],
+		["/feeds/en/latest.rss", "/feeds/en/latest.rss"],
+		["/en/articles/science-news/a1", "/en/articles/science-news/a1"],
+		["/404.html", "/404.html"],
+		["/feeds", "/feeds"],
+		["/english", "/english"],
+	])("passes %s on as %s", (uri, expected) => {
+		expect(viewerRequest(uri)).toMatchObject({ uri: expected });
+	});
+});
+
+describe("distribution", () => {
+	it("logs every request to the logs bucket under cloudfront/", () => {
+		expect(distributionConfig(plain).Logging).toEqual({
+			Bucket: {
+				"Fn::Join": [
+					"",
+					[
+						"syndicate-dev-logs-",
+						{ Ref: "AWS::AccountId" },
+						"-",
+						{ Ref: "AWS::Region" },
+						".s3.",
+						{ Ref: "AWS::Region" },
+						".",
+						{ Ref: "AWS::URLSuffix" },
+					],
+				],
+			},
+			Prefix: "cloudfront/",
+		});
+	});
+
+	it("without a domain: the distribution's own name, certificate and URL", () => {
+		const config = distributionConfig(plain);
+		expect(config.Aliases).toBeUndefined();
+		expect(config.ViewerCertificate).toBeUndefined();
+		plain.resourceCountIs("AWS::Route53::RecordSet", 0);
+		const urls = Object.values(plain.findResources("AWS::Lambda::Function")).map(
+			(fn) => fn.Properties.Environment.Variables.SITE_URL,
+		);
+		expect(urls).toHaveLength(3);
+		for (const url of urls) {
+			expect(url).toEqual({
+				"Fn::Join": [
+					"",
+					[
+						"https://",
+						{ "Fn::GetAtt": [expect.stringMatching(/^EdgeDistribution/), "DomainName"] },
+					],
+				],
+			});
+		}
+	});
+
+	it("with -c domainName and -c certificateArn: the alias, the certificate, TLS 1.2 and the domain as site URL", () => {
+		const config = distributionConfig(withDomain);
+		expect(config.Aliases).toEqual(["news.example.org"]);
+		expect(config.ViewerCertificate).toEqual({
+			AcmCertificateArn: fullContext.certificateArn,
+			MinimumProtocolVersion: "TLSv1.2_2021",
+			SslSupportMethod: "sni-only",
+		});
+		withDomain.resourceCountIs("AWS::Route53::RecordSet", 0);
+		for (const fn of Object.values(withDomain.findResources("AWS::Lambda::Function"))) {
+			expect(fn.Properties.Environment.Variables.SITE_URL).toBe("https://news.example.org");
+		}
+	});
+
+	it("with a hosted zone too: A and AAAA alias records to the distribution", () => {
+		for (const type of ["A", "AAAA"]) {
+			withZone.hasResourceProperties("AWS::Route53::RecordSet", {
+				Name: "news.example.org.",
+				Type: type,
+				HostedZoneId: fullContext.hostedZoneId,
+				AliasTarget: {
+					DNSName: { "Fn::GetAtt": [Match.stringLikeRegexp("^EdgeDistribution"), "DomainName"] },
+					HostedZoneId: Match.anyValue(),
+				},
+			});
+		}
+	});
+});
