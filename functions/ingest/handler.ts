@@ -1,34 +1,21 @@
+import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import middy from "@middy/core";
-import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from "aws-lambda";
-import { log } from "../lib/log.ts";
-import { parseS3Notification } from "../lib/s3-event.ts";
-import { ingestUpload } from "../lib/services.ts";
+import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
+import { ingestMessage } from "./ingest-message.ts";
+import { logger, metrics } from "./services.ts";
+
+const processor = new BatchProcessor(EventType.SQS);
 
 /**
- * S3 → SQS → here. Each message is one S3 notification; a message whose ingest throws is
- * reported as a batch item failure, so SQS redelivers only it (and dead-letters it at last).
+ * S3 → SQS → here. Each message is one S3 notification. Powertools' batch processor reports a
+ * message whose ingest threw as a batch item failure, so SQS redelivers only it (and
+ * dead-letters it at last); a batch where every message failed is thrown as a whole.
  */
-export const handler = middy<SQSEvent, SQSBatchResponse>().handler(
-	async function ingestBatch(event) {
-		const failures: SQSBatchItemFailure[] = [];
-		await Promise.all(
-			event.Records.map(async (message) => {
-				try {
-					for (const upload of parseS3Notification(message.body)) {
-						const result = await ingestUpload(upload);
-						log.info({
-							msg: result ? "ingested" : "ignored: not under incoming/{partnerId}/",
-							key: upload.key,
-							status: result?.report.status,
-							report: result?.reportKey,
-						});
-					}
-				} catch (error) {
-					log.error({ msg: "ingest failed", messageId: message.messageId, error: String(error) });
-					failures.push({ itemIdentifier: message.messageId });
-				}
-			}),
-		);
-		return { batchItemFailures: failures };
-	},
-);
+export const handler = middy<SQSEvent, SQSBatchResponse>()
+	.use(injectLambdaContext(logger, { resetKeys: true }))
+	.use(logMetrics(metrics))
+	.handler(function ingestBatch(event, context) {
+		return processPartialResponse(event, ingestMessage, processor, { context });
+	});

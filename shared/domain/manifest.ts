@@ -1,4 +1,6 @@
-import { z } from "zod";
+// zod/mini as a namespace import: esbuild then keeps only the functions used, not zod's
+// methods on every schema or its locales (a named `z` import keeps them all, ~450 KB).
+import * as z from "zod/mini";
 import { type BundleIssue, BundleRejectedError, rejectBundle } from "./errors.ts";
 
 // Illegal in XML 1.0 or forbidden by bundle.md: C0 controls but tab and newline, DEL, C1
@@ -35,17 +37,17 @@ export const manifestLimits = {
 } as const;
 
 function text(options: { min?: number; max?: number } = {}) {
-	return z
-		.string({ error: "must be a string" })
-		.refine((s) => !FORBIDDEN_CHARACTER.test(s), {
+	return z.string({ error: "must be a string" }).check(
+		z.refine((s) => !FORBIDDEN_CHARACTER.test(s), {
 			error: "contains a control character (only tab and newline are allowed)",
-		})
-		.refine((s) => options.min === undefined || [...s.trim()].length >= options.min, {
+		}),
+		z.refine((s) => options.min === undefined || [...s.trim()].length >= options.min, {
 			error: `must have at least ${options.min} character(s)`,
-		})
-		.refine((s) => options.max === undefined || [...s].length <= options.max, {
+		}),
+		z.refine((s) => options.max === undefined || [...s].length <= options.max, {
 			error: `must have at most ${options.max} characters`,
-		});
+		}),
+	);
 }
 
 // Date.parse rolls 2024-02-30 over to March 1st: check the calendar day exists.
@@ -59,28 +61,32 @@ function isValidInstant(s: string): boolean {
 	return RFC3339.test(s) && isCalendarDate(s) && !Number.isNaN(Date.parse(s));
 }
 
-const dateTime = text().refine(isValidInstant, {
-	error: "must be an RFC 3339 date-time with a time zone, e.g. 2023-02-20T09:00:00+09:00",
-});
-
-const languageTag = text({ max: manifestLimits.maxLanguageLength }).refine(
-	(s) => {
-		try {
-			return (
-				/^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/.test(s) && Intl.getCanonicalLocales(s).length === 1
-			);
-		} catch {
-			return false;
-		}
-	},
-	{ error: "must be a BCP 47 language tag, e.g. en, zh, zh-Hant" },
+const dateTime = text().check(
+	z.refine(isValidInstant, {
+		error: "must be an RFC 3339 date-time with a time zone, e.g. 2023-02-20T09:00:00+09:00",
+	}),
 );
 
-const bundlePath = text({ min: 1, max: manifestLimits.maxPathLength })
-	.refine((s) => !FORMAT_CHARACTER.test(s), {
+const languageTag = text({ max: manifestLimits.maxLanguageLength }).check(
+	z.refine(
+		(s) => {
+			try {
+				return (
+					/^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/.test(s) && Intl.getCanonicalLocales(s).length === 1
+				);
+			} catch {
+				return false;
+			}
+		},
+		{ error: "must be a BCP 47 language tag, e.g. en, zh, zh-Hant" },
+	),
+);
+
+const bundlePath = text({ min: 1, max: manifestLimits.maxPathLength }).check(
+	z.refine((s) => !FORMAT_CHARACTER.test(s), {
 		error: "contains an invisible format or bidi control character",
-	})
-	.refine(
+	}),
+	z.refine(
 		(s) =>
 			s
 				.split("/")
@@ -88,73 +94,102 @@ const bundlePath = text({ min: 1, max: manifestLimits.maxPathLength })
 					(name) => new TextEncoder().encode(name).byteLength <= manifestLimits.maxPathNameBytes,
 				),
 		{ error: `has a name longer than ${manifestLimits.maxPathNameBytes} bytes in UTF-8` },
-	);
+	),
+);
 
 // z.object strips unknown keys at every level: only the fields below are ever stored, so an
 // unknown field can make nothing unstorable (`__proto__`, `constructor`, 32-level nesting).
-const imageSchema = z.object({
-	file: bundlePath.refine((s) => /\.(jpe?g|png|webp)$/i.test(s), {
-		error: "must name a .jpg, .jpeg, .png or .webp file",
-	}),
-	caption: text({ max: 1000 }).optional(),
-	credit: text({ max: 300 }).optional(),
-	alt: text({ max: 1000 }).optional(),
-});
+const imageSchema = z.object(
+	{
+		file: bundlePath.check(
+			z.refine((s) => /\.(jpe?g|png|webp)$/i.test(s), {
+				error: "must name a .jpg, .jpeg, .png or .webp file",
+			}),
+		),
+		caption: z.optional(text({ max: 1000 })),
+		credit: z.optional(text({ max: 300 })),
+		alt: z.optional(text({ max: 1000 })),
+	},
+	{ error: "must be an object with a file" },
+);
 
 const manifestSchema = z.object({
 	schema: z.literal("syndication-bundle/1", { error: 'must be "syndication-bundle/1"' }),
-	id: text().regex(/^[a-z0-9][a-z0-9._-]{0,127}$/, {
-		error: "must match ^[a-z0-9][a-z0-9._-]{0,127}$",
-	}),
-	version: z.int({ error: "must be an integer >= 1" }).min(1, { error: "must be an integer >= 1" }),
-	pubStatus: z
-		.enum(["usable", "withheld", "canceled"], { error: "must be usable, withheld or canceled" })
-		.default("usable"),
+	id: text().check(
+		z.regex(/^[a-z0-9][a-z0-9._-]{0,127}$/, { error: "must match ^[a-z0-9][a-z0-9._-]{0,127}$" }),
+	),
+	version: z
+		.int({ error: "must be an integer >= 1" })
+		.check(z.gte(1, { error: "must be an integer >= 1" })),
+	pubStatus: z._default(
+		z.enum(["usable", "withheld", "canceled"], { error: "must be usable, withheld or canceled" }),
+		"usable",
+	),
 	language: languageTag,
 	headline: text({ min: 1, max: 300 }),
-	summary: text({ max: 1000 }).optional(),
-	byline: text({ max: 300 }).optional(),
-	body: bundlePath.refine((s) => /\.html?$/i.test(s), { error: "must name an .html file" }),
+	summary: z.optional(text({ max: 1000 })),
+	byline: z.optional(text({ max: 300 })),
+	body: bundlePath.check(
+		z.refine((s) => /\.html?$/i.test(s), { error: "must name an .html file" }),
+	),
 	firstCreated: dateTime,
 	versionCreated: dateTime,
-	embargoUntil: dateTime.optional(),
-	subjects: z
-		.array(text().regex(/^[a-z0-9-]{1,64}$/, { error: "must match ^[a-z0-9-]{1,64}$" }), {
-			error: "must be an array of subject slugs",
-		})
-		// A subject named twice is one subject; twice would be two writes of one feed row.
-		.transform((subjects) => [...new Set(subjects)])
-		.refine((subjects) => subjects.length <= manifestLimits.maxSubjects, {
-			error: `must have at most ${manifestLimits.maxSubjects} distinct subjects`,
-		})
-		.default([]),
-	images: z
-		.array(imageSchema, { error: "must be an array of images" })
-		.max(manifestLimits.maxImages, {
-			error: `must have at most ${manifestLimits.maxImages} images`,
-		})
-		.default([]),
-	original: z
-		.object({
-			language: languageTag,
-			headline: text({ max: 300 }).optional(),
-			url: text({ max: 2048 })
-				.refine((s) => URL.canParse(s) && /^https?:/i.test(s), { error: "must be an http(s) URL" })
-				.optional(),
-			publication: text({ max: 300 }).optional(),
-			publishedAt: text()
-				.refine((s) => isValidInstant(s) || (FULL_DATE.test(s) && isCalendarDate(s)), {
-					error: "must be an RFC 3339 date or date-time",
-				})
-				.optional(),
-		})
-		.optional(),
+	embargoUntil: z.optional(dateTime),
+	subjects: z._default(
+		z
+			.pipe(
+				z.array(
+					text().check(z.regex(/^[a-z0-9-]{1,64}$/, { error: "must match ^[a-z0-9-]{1,64}$" })),
+					{ error: "must be an array of subject slugs" },
+				),
+				// A subject named twice is one subject; twice would be two writes of one feed row.
+				z.transform((subjects: string[]) => [...new Set(subjects)]),
+			)
+			.check(
+				z.refine((subjects) => subjects.length <= manifestLimits.maxSubjects, {
+					error: `must have at most ${manifestLimits.maxSubjects} distinct subjects`,
+				}),
+			),
+		[],
+	),
+	images: z._default(
+		z.array(imageSchema, { error: "must be an array of images" }).check(
+			z.maxLength(manifestLimits.maxImages, {
+				error: `must have at most ${manifestLimits.maxImages} images`,
+			}),
+		),
+		[],
+	),
+	original: z.optional(
+		z.object(
+			{
+				language: languageTag,
+				headline: z.optional(text({ max: 300 })),
+				url: z.optional(
+					text({ max: 2048 }).check(
+						z.refine((s) => URL.canParse(s) && /^https?:/i.test(s), {
+							error: "must be an http(s) URL",
+						}),
+					),
+				),
+				publication: z.optional(text({ max: 300 })),
+				publishedAt: z.optional(
+					text().check(
+						z.refine((s) => isValidInstant(s) || (FULL_DATE.test(s) && isCalendarDate(s)), {
+							error: "must be an RFC 3339 date or date-time",
+						}),
+					),
+				),
+			},
+			{ error: "must be an object with a language" },
+		),
+	),
 	rights: z.object(
 		{
 			holder: text({ min: 1, max: 300 }),
-			translator: text({ max: 300 }).optional(),
+			translator: z.optional(text({ max: 300 })),
 			agreement: text({ min: 1, max: 128 }),
-			notice: text({ max: 1000 }).optional(),
+			notice: z.optional(text({ max: 1000 })),
 		},
 		{ error: "must be an object with holder and agreement" },
 	),
@@ -232,7 +267,7 @@ export function parseManifest(bytes: Uint8Array): Manifest {
 			path,
 		);
 	}
-	const result = manifestSchema.safeParse(data);
+	const result = manifestSchema.safeParse(data, { reportInput: true });
 	if (result.success) return result.data;
 	const seen = new Set<string>();
 	const issues: BundleIssue[] = [];

@@ -1,0 +1,44 @@
+import { randomUUID } from "node:crypto";
+import type { Logger } from "@aws-lambda-powertools/logger";
+import { CloudFrontClient } from "@aws-sdk/client-cloudfront";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { S3Client } from "@aws-sdk/client-s3";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { CloudFrontSiteCache } from "#shared/adapters/cloudfront/cloudfront-site-cache.ts";
+import type { Deployment } from "./wire.ts";
+
+function requireEnv(name: string): string {
+	const value = process.env[name];
+	if (!value) throw new Error(`environment variable ${name} is not set`);
+	return value;
+}
+
+/**
+ * The deployment a function runs in, from its environment: SDK clients, table and buckets.
+ * Called once per container, at module scope, and shared by every invocation.
+ */
+export function lambdaDeployment(logger: Logger): Deployment {
+	// Set in AWS only: the local edge keeps no cache to invalidate.
+	const distributionId = process.env.DISTRIBUTION_ID;
+	return {
+		s3: new S3Client({
+			// Only the local S3 stand-in needs path-style addressing; AWS uses virtual hosts.
+			forcePathStyle: process.env.S3_FORCE_PATH_STYLE === "true",
+		}),
+		dynamodb: DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+			marshallOptions: { removeUndefinedValues: true },
+		}),
+		tableName: requireEnv("TABLE_NAME"),
+		ingestBucket: requireEnv("INGEST_BUCKET"),
+		siteBucket: requireEnv("SITE_BUCKET"),
+		siteUrl: requireEnv("SITE_URL"),
+		// The view aggregator's input; the other functions need not have it.
+		...(process.env.LOGS_BUCKET ? { logsBucket: process.env.LOGS_BUCKET } : {}),
+		// One per container and process; a log stream can hold several containers.
+		owner: `${process.env.AWS_LAMBDA_LOG_STREAM_NAME ?? "local"}/${randomUUID()}`,
+		onLeaseLost: (target) => logger.error("publish lease lost while rendering", { target }),
+		...(distributionId
+			? { cache: new CloudFrontSiteCache(new CloudFrontClient({}), distributionId) }
+			: {}),
+	};
+}

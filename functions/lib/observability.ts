@@ -1,0 +1,66 @@
+import { Logger } from "@aws-lambda-powertools/logger";
+import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+
+export { MetricUnit };
+
+/**
+ * The metric names the dashboard and alarms read (namespace `Syndicate`, dimensions `service`
+ * and `Stage`): listed once, so a rename is a compile error rather than an empty graph.
+ */
+export type MetricName =
+	| "UploadsPublished"
+	| "UploadsRejected"
+	| "UploadsPending"
+	| "IngestDuration"
+	| "PublishDuration"
+	| "UploadToPublicLatency"
+	| "TakedownLatency"
+	| "FeedItems";
+
+type Unit = (typeof MetricUnit)[keyof typeof MetricUnit];
+
+/** A function's EMF metrics, with the metric names checked. */
+export interface FunctionMetrics {
+	metrics: Metrics;
+	add(name: MetricName, unit: Unit, value: number): void;
+}
+
+/**
+ * One function's structured JSON logger and its EMF metrics, built once per container.
+ * The logger reads its level from Lambda's log level (AWS_LAMBDA_LOG_LEVEL) or
+ * POWERTOOLS_LOG_LEVEL, and switches a share of invocations to DEBUG with
+ * POWERTOOLS_LOGGER_SAMPLE_RATE (0 to 1). Metrics go to POWERTOOLS_METRICS_NAMESPACE
+ * (`Syndicate` when unset) with the stage from STAGE as a dimension; POWERTOOLS_METRICS_DISABLED
+ * turns them off where nothing reads the log stream.
+ */
+export function observability(service: string): { logger: Logger } & FunctionMetrics {
+	const metrics = new Metrics({
+		serviceName: service,
+		namespace: process.env.POWERTOOLS_METRICS_NAMESPACE || "Syndicate",
+		defaultDimensions: { Stage: process.env.STAGE || "local" },
+	});
+	return {
+		logger: new Logger({ serviceName: service }),
+		metrics,
+		add: (name, unit, value) => metrics.addMetric(name, unit, value),
+	};
+}
+
+/** Milliseconds since a `performance.now()` reading, to the tenth. */
+export function msSince(start: number): number {
+	return Math.round((performance.now() - start) * 10) / 10;
+}
+
+/**
+ * Middy middleware: an invocation that throws is logged with its stack and `cause` before
+ * Lambda records it as an error (and retries or dead-letters the event).
+ */
+export function logInvocationErrors(logger: Logger) {
+	return {
+		onError: async function logInvocationError(request: { error: unknown }): Promise<void> {
+			const { error } = request;
+			if (error instanceof Error) logger.error("invocation failed", error);
+			else logger.error("invocation failed", { error: String(error) });
+		},
+	};
+}

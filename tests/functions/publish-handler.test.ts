@@ -1,0 +1,103 @@
+import type { Context } from "aws-lambda";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { type LocalStack, startEphemeralStack } from "../../local/stack.ts";
+import { type CapturedOutput, captureOutput } from "../helpers/captured-output.ts";
+import { getObject } from "../helpers/stack.ts";
+
+type Handler = (event: { targets?: string[] }, context: Context) => Promise<{ published: number }>;
+
+let stack: LocalStack;
+let handler: Handler;
+
+beforeAll(async () => {
+	stack = await startEphemeralStack();
+	// The real handler module, loaded afresh with the stack's variables and a stage.
+	vi.resetModules();
+	process.env.STAGE = "test";
+	delete process.env.POWERTOOLS_METRICS_DISABLED;
+	handler = (await import("../../functions/publish/handler.ts")).handler as unknown as Handler;
+}, 60_000);
+afterAll(async () => {
+	await stack?.stop();
+});
+
+const context = {
+	functionName: "syndicate-test-publish",
+	awsRequestId: "request-2",
+} as unknown as Context;
+
+async function invoke(event: { targets?: string[] }) {
+	const output = captureOutput();
+	try {
+		return { output, result: await handler(event, context) };
+	} catch (error) {
+		return { output, error };
+	} finally {
+		output.restore();
+	}
+}
+
+function only<T>(items: T[]): T {
+	expect(items).toHaveLength(1);
+	return items[0] as T;
+}
+
+describe("the publish handler, on the local stack's servers", () => {
+	let given: { output: CapturedOutput; result?: { published: number } };
+
+	beforeAll(async () => {
+		given = await invoke({ targets: ["home"] });
+	});
+
+	it("publishes the targets it is given", async () => {
+		expect(given.result).toEqual({ published: 1 });
+		expect(await getObject(stack, stack.endpoints.siteBucket, "index.html")).toBeDefined();
+	});
+
+	it("logs one JSON line with what it published and how long it took", () => {
+		const line = only(given.output.lines().filter((l) => !("_aws" in l)));
+		expect(line).toMatchObject({
+			level: "INFO",
+			service: "publish",
+			message: "published the targets given",
+			published: 1,
+			ms: expect.any(Number),
+			function_name: "syndicate-test-publish",
+			function_request_id: "request-2",
+		});
+	});
+
+	it("writes its duration as EMF, in the Syndicate namespace with the stage", () => {
+		const emf = only(given.output.metrics());
+		expect(emf._aws.CloudWatchMetrics[0]).toMatchObject({
+			Namespace: "Syndicate",
+			Dimensions: [["service", "Stage"]],
+			Metrics: [{ Name: "PublishDuration", Unit: "Milliseconds" }],
+		});
+		expect(emf).toMatchObject({ service: "publish", Stage: "test" });
+		expect(emf.PublishDuration).toEqual(expect.any(Number));
+	});
+
+	it("sweeps on the schedule's event", async () => {
+		const { result, output } = await invoke({});
+		expect(result).toEqual({ published: 0 });
+		expect(output.lines()).toContainEqual(expect.objectContaining({ message: "swept" }));
+	});
+
+	it("logs a failed invocation with its stack before Lambda records it", async () => {
+		const { error, output } = await invoke({ targets: ["not-a-target"] });
+		expect(String(error)).toContain("not a target id: not-a-target");
+		expect(output.lines()).toContainEqual(
+			expect.objectContaining({
+				level: "ERROR",
+				message: "invocation failed",
+				error: expect.objectContaining({
+					message: "not a target id: not-a-target",
+					stack: expect.stringContaining("parseTargetId"),
+				}),
+			}),
+		);
+		// Metrics are flushed on failure too: the duration is simply missing.
+		expect(output.metrics()).toEqual([]);
+	});
+});
