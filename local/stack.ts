@@ -27,6 +27,7 @@ import { type EdgeServer, startEdgeServer } from "./edge-server.ts";
 import { LocalQueue } from "./event-queue.ts";
 import { type HealthProbe, makeHealthProbe } from "./health.ts";
 import { LocalUploadInventory } from "./local-upload-inventory.ts";
+import { announceMultiDeletes } from "./multi-delete-events.ts";
 import { packBundle } from "./pack-bundle.ts";
 import { isRunning, pidRecordOf, readPidFile, removePidFile, writePidFile } from "./pid-file.ts";
 import { claimPort } from "./ports.ts";
@@ -62,6 +63,8 @@ export interface StackOptions {
 	ports?: { s3?: number; dynamodb?: number; edge?: number };
 	/** Seconds between publish sweeps, the local stand-in for the schedule. */
 	sweepSeconds?: number;
+	/** Seconds between view aggregations (access logs to Most Viewed), the stand-in for its schedule. */
+	viewsSeconds?: number;
 	/**
 	 * Called when a server dies on its own for good, after everything else is stopped.
 	 * (DynamoDB Local kept on disk is started again, up to three times a minute.)
@@ -262,6 +265,8 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
 	let health: HealthProbe | undefined;
 	let clients: { s3: S3Client; dynamodb: DynamoDBDocumentClient } | undefined;
 	let sweepTimer: NodeJS.Timeout | undefined;
+	let viewsTimer: NodeJS.Timeout | undefined;
+	let aggregating: Promise<unknown> | undefined;
 	let edge: EdgeServer | undefined;
 	let stopRequested = false;
 	let stopped: Promise<void> = Promise.resolve();
@@ -280,6 +285,9 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
 		queue = undefined;
 		if (queued) await step("the queue", () => queued.stop(options.drainDeadlineMs ?? 5000));
 		clearInterval(sweepTimer);
+		clearInterval(viewsTimer);
+		// A run cut off mid-way would only log errors; its work is safe to finish or repeat.
+		if (aggregating) await step("the view aggregation", () => aggregating ?? Promise.resolve());
 		const edgeServer = edge;
 		edge = undefined;
 		if (edgeServer) await step("the edge server", edgeServer.stop);
@@ -412,6 +420,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
 			versions,
 			notify: (body) => localQueue.send(body),
 		});
+		announceMultiDeletes(s3rver);
 		await s3rver.run();
 		checkNotStopped();
 
@@ -436,6 +445,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
 			TABLE_NAME: NAMES.table,
 			INGEST_BUCKET: NAMES.ingestBucket,
 			SITE_BUCKET: NAMES.siteBucket,
+			LOGS_BUCKET: NAMES.logsBucket,
 			SITE_URL: endpoints.edgeUrl,
 			AWS_REGION: REGION,
 			AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
@@ -445,13 +455,21 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
 			S3_FORCE_PATH_STYLE: "true",
 			AWS_REQUEST_CHECKSUM_CALCULATION: "WHEN_REQUIRED",
 			AWS_RESPONSE_CHECKSUM_VALIDATION: "WHEN_REQUIRED",
+			// CloudWatch reads metrics from the logs in AWS; locally they would only bury the logs.
+			POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? "true",
 		});
 		ingest = (await import("../functions/ingest/handler.ts")).handler as unknown as SqsHandler;
 		publish = (await import("../functions/publish/handler.ts")).handler as unknown as (
 			event: object,
 		) => Promise<{ published: number }>;
 
-		edge = await startEdgeServer({ port: ports.edge, s3, bucket: NAMES.siteBucket });
+		edge = await startEdgeServer({
+			port: ports.edge,
+			s3,
+			bucket: NAMES.siteBucket,
+			logs: { bucket: NAMES.logsBucket },
+			objectEvents: s3rver,
+		});
 		await writeFile(paths.endpoints, `${JSON.stringify(endpoints, null, 2)}\n`);
 
 		// What the last run left: its queued messages, then any upload without a record (its
@@ -475,6 +493,21 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
 		options.signal?.removeEventListener("abort", abortStart);
 		const sweepMs = (options.sweepSeconds ?? 3) * 1000;
 		sweepTimer = setInterval(() => void sweep(), sweepMs);
+		// The view aggregator's schedule: one run at a time, as a rate-scheduled Lambda with a
+		// reserved concurrency of one would run it (a second one would only find it all counted).
+		const aggregate = (await import("../functions/views/handler.ts")).handler as unknown as (
+			event: object,
+		) => Promise<unknown>;
+		viewsTimer = setInterval(
+			() => {
+				aggregating ??= aggregate({})
+					.catch((error: unknown) => console.error("view aggregation failed:", error))
+					.finally(() => {
+						aggregating = undefined;
+					});
+			},
+			(options.viewsSeconds ?? 10) * 1000,
+		);
 
 		return {
 			endpoints,
@@ -503,6 +536,7 @@ export async function startEphemeralStack(): Promise<LocalStack> {
 			dataDir,
 			ports: { s3: 0, dynamodb: 0, edge: 0 },
 			sweepSeconds: 3600,
+			viewsSeconds: 3600,
 		});
 		return {
 			...stack,

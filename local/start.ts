@@ -114,6 +114,7 @@ async function main(): Promise<void> {
 			persist: true,
 			ports,
 			sweepSeconds: integerVariable("SYNDICATE_SWEEP_SECONDS", 3, 1, 86_400),
+			viewsSeconds: integerVariable("SYNDICATE_VIEWS_SECONDS", 10, 1, 86_400),
 			signal: starting.signal,
 			onCrash: (error) => {
 				console.error(`\n${error.message}; everything is stopped.`);

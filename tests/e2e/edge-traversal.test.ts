@@ -160,7 +160,6 @@ describe("the local edge server and paths outside the site", () => {
 			"/en/articles/science-news/missing",
 			"/media/en/science-news/a/100%2E2.png",
 			"/feeds/",
-			"/en",
 		]) {
 			expect((await send(path)).status, path).toBe(404);
 		}

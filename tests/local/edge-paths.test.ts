@@ -61,8 +61,8 @@ const NOT_SITE_PATHS = [
 	"/%252e%252e%252f",
 	`/%252e%252e%252f${ingest}%252farchive%252fx.zip`,
 	"/favicon.ico",
-	"/en",
 	"/feeds",
+	"/assets",
 	"/robots.txt",
 	"/en-/",
 	"/e/",
@@ -104,6 +104,20 @@ const SITE_PATHS: [string, string][] = [
 	[`/en/?x=..%2F${ingest}%2Farchive%2Fx.zip`, "en/index.html"],
 	[`/?/../${ingest}/archive/x.zip`, "index.html"],
 	[`/en/${"a".repeat(200)}`, `en/${"a".repeat(200)}`],
+	["/404.html", "404.html"],
+	["/assets/site-0123abcd.css", "assets/site-0123abcd.css"],
+	["/feeds/index.opml", "feeds/index.opml"],
+	["/feeds/en/partners/science-news.atom", "feeds/en/partners/science-news.atom"],
+];
+
+/** A language folder without its slash, as CloudFront's function redirects it. */
+const REDIRECTS: [string, string][] = [
+	["/en", "/en/"],
+	["/%65n", "/en/"],
+	["/zh-Hant", "/zh-Hant/"],
+	["/en?utm=x&y=1", "/en/?utm=x&y=1"],
+	// A query that is not plain ASCII is dropped rather than put in a header.
+	["/en?q=\u00e9", "/en/"],
 ];
 
 describe("resolveSiteKey", () => {
@@ -117,6 +131,10 @@ describe("resolveSiteKey", () => {
 
 	it.each(TOO_LONG)("rejects a very long path (%#)", (target) => {
 		expect(resolveSiteKey(target)).toMatchObject({ ok: false, status: 414 });
+	});
+
+	it.each(REDIRECTS)("redirects %j to %j", (target, location) => {
+		expect(resolveSiteKey(target)).toMatchObject({ ok: false, status: 301, location });
 	});
 
 	it.each(SITE_PATHS)("maps %j to %j", (target, key) => {
@@ -167,7 +185,9 @@ describe("resolveSiteKey", () => {
 				const result = resolveSiteKey(`/${tokens.join("")}`);
 				if (!result.ok) return;
 				const segments = result.key.split("/");
-				expect(segments[0]).toMatch(/^(index\.html|feeds|media|[a-z]{2,3}(-[a-z0-9]{1,8})*)$/i);
+				expect(segments[0]).toMatch(
+					/^(index\.html|404\.html|feeds|media|assets|[a-z]{2,3}(-[a-z0-9]{1,8})*)$/i,
+				);
 				for (const segment of segments) {
 					expect(segment).not.toMatch(/^\.{0,2}$/);
 					expect(segment).not.toMatch(/[\\\p{Cc}\p{Cf}]/u);

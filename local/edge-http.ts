@@ -1,0 +1,184 @@
+/**
+ * What the local edge answers with, as CloudFront would: media types, cache lifetimes,
+ * security headers, content negotiation and conditional requests. Pure functions of the
+ * request headers and an object's metadata.
+ */
+
+/** The content security policy of contracts.md: no scripts, no inline styles, no framing. */
+export const CONTENT_SECURITY_POLICY =
+	"default-src 'none'; img-src 'self'; style-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/**
+ * On every response, as the distribution's response headers policy adds them (the values of
+ * CloudFront's managed SecurityHeadersPolicy, with our CSP and DENY for framing).
+ */
+export const SECURITY_HEADERS: readonly (readonly [string, string])[] = [
+	["Content-Security-Policy", CONTENT_SECURITY_POLICY],
+	["Strict-Transport-Security", "max-age=63072000; includeSubDomains"],
+	["X-Content-Type-Options", "nosniff"],
+	["X-Frame-Options", "DENY"],
+	["Referrer-Policy", "strict-origin-when-cross-origin"],
+];
+
+/** Feeds and pages change with every publish: readers re-check within a minute. */
+export const SHORT_CACHE = "public, max-age=60";
+/** A content-hashed name never changes its bytes. */
+export const IMMUTABLE_CACHE = "public, max-age=31536000, immutable";
+/** As CloudFront caches an error response by default (ErrorCachingMinTTL 10 s). */
+export const ERROR_CACHE = "public, max-age=10";
+
+const HTML = "text/html; charset=utf-8";
+const LANGUAGE = "[a-z]{2,3}(?:-[A-Za-z0-9]{1,8})*";
+const HTML_KEY = new RegExp(
+	`^(?:(?:index|404)\\.html|${LANGUAGE}/(?:.+/)?index\\.html|${LANGUAGE}/articles/[^/]+/[^/]+)$`,
+	"i",
+);
+const HASHED_ASSET = /^assets\/.+-[0-9a-f]{8,}\.[a-z0-9]+$/;
+const FEED_TYPES: Record<string, string> = {
+	rss: "application/rss+xml; charset=utf-8",
+	atom: "application/atom+xml; charset=utf-8",
+	json: "application/feed+json; charset=utf-8",
+	opml: "text/x-opml; charset=utf-8",
+};
+const ASSET_TYPES: Record<string, string> = {
+	css: "text/css; charset=utf-8",
+	html: HTML,
+	txt: "text/plain; charset=utf-8",
+	svg: "image/svg+xml",
+	png: "image/png",
+	jpg: "image/jpeg",
+	jpeg: "image/jpeg",
+	gif: "image/gif",
+	webp: "image/webp",
+	avif: "image/avif",
+	ico: "image/x-icon",
+};
+
+function extensionOf(key: string): string {
+	const name = key.slice(key.lastIndexOf("/") + 1);
+	const dot = name.lastIndexOf(".");
+	return dot <= 0 ? "" : name.slice(dot + 1).toLowerCase();
+}
+
+/**
+ * The media type of a site key. Site paths are the contract (site.md), so pages, feeds,
+ * OPML and the stylesheet get their type from the path, charset included, whatever the
+ * object was stored with; anything else (photos) keeps its stored type.
+ */
+export function mediaTypeOf(key: string, stored: string | undefined): string {
+	if (HTML_KEY.test(key)) return HTML;
+	const extension = extensionOf(key);
+	if (key.startsWith("feeds/")) {
+		const type = FEED_TYPES[extension];
+		if (type) return type;
+	}
+	if (key.startsWith("assets/")) {
+		const type = ASSET_TYPES[extension];
+		if (type) return type;
+	}
+	if (stored) return stored;
+	return ASSET_TYPES[extension] ?? "application/octet-stream";
+}
+
+/**
+ * Cache-Control by path class: content-hashed stylesheets and scripts under `assets/` are
+ * immutable; anything else keeps the object's own Cache-Control (so a photo the publisher
+ * stores under a content-hashed name with `immutable` keeps it), else short.
+ */
+export function cacheControlOf(key: string, stored: string | undefined): string {
+	if (HASHED_ASSET.test(key)) return IMMUTABLE_CACHE;
+	return stored ?? SHORT_CACHE;
+}
+
+const COMPRESSIBLE =
+	/^(?:text\/|application\/(?:json|xml|javascript|rss\+xml|atom\+xml|feed\+json|xhtml\+xml|ld\+json)|image\/svg\+xml)/i;
+
+/** Sizes CloudFront compresses: from 1,000 bytes to 10,000,000 bytes. */
+export const COMPRESS_MIN_BYTES = 1000;
+export const COMPRESS_MAX_BYTES = 10_000_000;
+
+/** CloudFront's list of compressible types, and `application/feed+json`, which it lacks. */
+export function isCompressible(contentType: string): boolean {
+	return COMPRESSIBLE.test(contentType);
+}
+
+export type Coding = "br" | "gzip" | "identity";
+
+/**
+ * The coding to answer with, by the q-values of `Accept-Encoding` (RFC 9110 §12.5.3): the
+ * acceptable compressed coding with the highest q, Brotli on a tie, or identity when
+ * neither is acceptable or identity is explicitly preferred.
+ */
+export function chooseCoding(acceptEncoding: string | undefined): Coding {
+	if (!acceptEncoding) return "identity";
+	let br: number | undefined;
+	let gzip: number | undefined;
+	let identity: number | undefined;
+	let any: number | undefined;
+	for (const part of acceptEncoding.split(",")) {
+		const [rawName = "", ...params] = part.split(";");
+		const name = rawName.trim().toLowerCase();
+		if (name === "") continue;
+		let q = 1;
+		for (const param of params) {
+			const [k, v] = param.split("=");
+			if (k?.trim().toLowerCase() === "q") {
+				const value = Number(v?.trim());
+				q = Number.isFinite(value) ? Math.min(Math.max(value, 0), 1) : 0;
+			}
+		}
+		if (name === "br") br = q;
+		else if (name === "gzip" || name === "x-gzip") gzip = q;
+		else if (name === "identity") identity = q;
+		else if (name === "*") any = q;
+	}
+	const brQ = br ?? any ?? 0;
+	const gzipQ = gzip ?? any ?? 0;
+	const best = Math.max(brQ, gzipQ);
+	if (best <= 0 || (identity !== undefined && identity > best)) return "identity";
+	return brQ >= gzipQ ? "br" : "gzip";
+}
+
+/** The validators of a stored representation. */
+export interface Validators {
+	etag: string;
+	lastModified: Date | undefined;
+}
+
+const strip = (tag: string) => (tag.startsWith("W/") ? tag.slice(2) : tag);
+
+/**
+ * Whether a GET or HEAD may be answered 304 (RFC 9110 §13.1.2 and §13.1.3): `If-None-Match`
+ * by weak comparison, and only without it `If-Modified-Since`, to the second.
+ */
+export function isNotModified(
+	ifNoneMatch: string | undefined,
+	ifModifiedSince: string | undefined,
+	validators: Validators,
+): boolean {
+	if (ifNoneMatch !== undefined) {
+		if (ifNoneMatch === validators.etag) return true;
+		const current = strip(validators.etag);
+		return ifNoneMatch
+			.split(",")
+			.map((tag) => tag.trim())
+			.some((tag) => tag === "*" || strip(tag) === current);
+	}
+	if (ifModifiedSince === undefined || validators.lastModified === undefined) return false;
+	const since = Date.parse(ifModifiedSince);
+	if (Number.isNaN(since)) return false;
+	return Math.floor(validators.lastModified.getTime() / 1000) <= Math.floor(since / 1000);
+}
+
+const ESCAPES: Record<string, string> = {
+	"&": "&amp;",
+	"<": "&lt;",
+	">": "&gt;",
+	'"': "&quot;",
+};
+
+/** A minimal HTML page for the edge's own answers (no site 404 page, 400, 405, 502). */
+export function builtInPage(status: number, title: string, text: string): string {
+	const escapeHtml = (value: string) => value.replace(/[&<>"]/g, (c) => ESCAPES[c] ?? c);
+	return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>${status} ${escapeHtml(title)}</title></head><body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(text)}</p><p><a href="/">Home</a></p></body></html>\n`;
+}
