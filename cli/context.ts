@@ -2,28 +2,40 @@ import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { userInfo } from "node:os";
 import { join, resolve } from "node:path";
+import { CloudFrontClient } from "@aws-sdk/client-cloudfront";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
+import { SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Command } from "commander";
+import { CloudFrontSiteCache } from "#shared/adapters/cloudfront/cloudfront-site-cache.ts";
+import { currentS3Version } from "#shared/adapters/s3/s3-current-version.ts";
+import { SqsIngestQueues } from "#shared/adapters/sqs/sqs-ingest-queues.ts";
+import { SqsUploadQueue } from "#shared/adapters/sqs/sqs-upload-queue.ts";
+import type { IngestQueues, StoredUpload, UploadQueue } from "#shared/ports.ts";
 import { wireServices } from "../functions/lib/wire.ts";
+import { dataPaths } from "../local/data-dir.ts";
+import { FolderIngestQueues } from "../local/folder-ingest-queues.ts";
+import { FolderUploadQueue } from "../local/folder-upload-queue.ts";
+import { newestUploadVersion } from "../local/newest-upload-version.ts";
 import type { Endpoints } from "../local/stack.ts";
+import { LocalVersionStore } from "../local/version-store.ts";
+import { CliError } from "./cli-error.ts";
+import { type DeployedStack, describeStage } from "./stage.ts";
 
-/** A mistake in what the operator typed or asked for: printed as one line, exit code 1. */
-export class CliError extends Error {
-	constructor(message: string) {
-		super(message);
-		this.name = "CliError";
-	}
-}
+export { CliError } from "./cli-error.ts";
 
 /** The options every command that reaches a stack accepts. */
 export interface StackOptions {
 	data: string;
+	stage?: string;
+	region?: string;
 	table?: string;
 	ingestBucket?: string;
 	siteBucket?: string;
 	siteUrl?: string;
+	queueUrl?: string;
+	deadLetterQueueUrl?: string;
 	by?: string;
 }
 
@@ -31,19 +43,37 @@ export interface StackOptions {
 export function withStackOptions(command: Command): Command {
 	return command
 		.option("--data <dir>", "the local stack's data folder", ".data")
-		.option("--table <name>", "a deployed stack's DynamoDB table (AWS credentials as usual)")
-		.option("--ingest-bucket <name>", "a deployed stack's ingest bucket")
-		.option("--site-bucket <name>", "a deployed stack's site bucket")
-		.option("--site-url <url>", "a deployed stack's public site URL");
+		.option(
+			"--stage <name>",
+			"a deployed stage, found by its stack outputs (AWS credentials and region as usual)",
+		)
+		.option("--region <region>", "the AWS region of --stage (default: AWS_REGION or your profile)")
+		.option("--table <name>", "a deployed stack's DynamoDB table, instead of --stage")
+		.option("--ingest-bucket <name>", "with --table: the ingest bucket")
+		.option("--site-bucket <name>", "with --table: the site bucket")
+		.option("--site-url <url>", "with --table: the public site URL")
+		.option("--queue-url <url>", "with --table: the ingest queue")
+		.option("--dead-letter-queue-url <url>", "with --table: the ingest dead-letter queue");
 }
 
 /** How to reach one stack, and its use cases wired as in Lambda. */
 export type CliContext = ReturnType<typeof wireServices> & {
 	/** The local stack's endpoints, when the CLI talks to the local stack. */
 	local?: { dataDir: string; endpoints: Endpoints };
+	/** The deployed stack, when the CLI talks to AWS. */
+	aws?: DeployedStack;
+	/** What the CLI talks to, for messages: "the local stack" or "stage dev". */
+	name: string;
 	tableName: string;
+	ingestBucket: string;
 	dynamodb: DynamoDBDocumentClient;
 	s3: S3Client;
+	/** The ingest queue and its dead-letter queue, as ops inspect them. */
+	queues(): IngestQueues;
+	/** The ingest queue, to send S3 notifications to. */
+	uploadQueue(): UploadQueue;
+	/** The newest version stored at an upload key. */
+	newestUpload(key: string): Promise<StoredUpload | undefined>;
 	destroy(): void;
 };
 
@@ -53,42 +83,96 @@ async function readEndpoints(dataDir: string): Promise<Endpoints> {
 		return JSON.parse(await readFile(file, "utf8")) as Endpoints;
 	} catch {
 		throw new CliError(
-			`no local stack found (${file} is missing): run npm start, or name a deployed stack with --table, --ingest-bucket, --site-bucket and --site-url`,
+			`no local stack found (${file} is missing): run npm start, or name a deployed stack with --stage`,
 		);
 	}
 }
 
-/** Opens the stack the options name: `--table` and friends for AWS, else `.data/endpoints.json`. */
-export async function openStack(options: StackOptions): Promise<CliContext> {
-	if (options.table) {
-		const { table, ingestBucket, siteBucket, siteUrl } = options;
-		if (!ingestBucket || !siteBucket || !siteUrl) {
-			throw new CliError("with --table, also give --ingest-bucket, --site-bucket and --site-url");
-		}
-		const s3 = new S3Client({});
-		const dynamodb = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
-			marshallOptions: { removeUndefinedValues: true },
-		});
-		const services = wireServices({
-			s3,
-			dynamodb,
-			tableName: table,
-			ingestBucket,
-			siteBucket,
-			siteUrl,
-			owner: `cli/${randomUUID()}`,
-		});
-		return {
-			...services,
-			tableName: table,
-			s3,
-			dynamodb,
-			destroy: () => {
-				s3.destroy();
-				dynamodb.destroy();
-			},
-		};
+/** The deployed stack the options name (`--stage`, or `--table` and friends), if any. */
+async function deployedStack(options: StackOptions): Promise<DeployedStack | undefined> {
+	if (options.stage && options.table) throw new CliError("give --stage or --table, not both");
+	if (options.stage) {
+		return describeStage(options.stage, options.region ? { region: options.region } : {});
 	}
+	if (!options.table) return undefined;
+	const { table, ingestBucket, siteBucket, siteUrl } = options;
+	if (!ingestBucket || !siteBucket || !siteUrl) {
+		throw new CliError("with --table, also give --ingest-bucket, --site-bucket and --site-url");
+	}
+	return {
+		tableName: table,
+		ingestBucket,
+		siteBucket,
+		siteUrl,
+		...(options.queueUrl ? { queueUrl: options.queueUrl } : {}),
+		...(options.deadLetterQueueUrl ? { deadLetterQueueUrl: options.deadLetterQueueUrl } : {}),
+	};
+}
+
+function openDeployed(stack: DeployedStack, region: string | undefined): CliContext {
+	const config = region ? { region } : {};
+	const s3 = new S3Client(config);
+	const dynamodb = DynamoDBDocumentClient.from(new DynamoDBClient(config), {
+		marshallOptions: { removeUndefinedValues: true },
+	});
+	const cloudfront = stack.distributionId ? new CloudFrontClient(config) : undefined;
+	let sqs: SQSClient | undefined;
+	const services = wireServices({
+		s3,
+		dynamodb,
+		tableName: stack.tableName,
+		ingestBucket: stack.ingestBucket,
+		siteBucket: stack.siteBucket,
+		siteUrl: stack.siteUrl,
+		...(stack.logsBucket ? { logsBucket: stack.logsBucket } : {}),
+		owner: `cli/${randomUUID()}`,
+		// A takedown from the CLI must reach readers now, not when the CDN's copy expires.
+		...(cloudfront && stack.distributionId
+			? { cache: new CloudFrontSiteCache(cloudfront, stack.distributionId) }
+			: {}),
+	});
+	return {
+		...services,
+		aws: stack,
+		name: stack.stage ? `stage ${stack.stage}` : `table ${stack.tableName}`,
+		tableName: stack.tableName,
+		ingestBucket: stack.ingestBucket,
+		s3,
+		dynamodb,
+		queues() {
+			if (!stack.queueUrl || !stack.deadLetterQueueUrl) {
+				throw new CliError(
+					"with --table, also give --queue-url and --dead-letter-queue-url (or use --stage)",
+				);
+			}
+			sqs ??= new SQSClient(config);
+			return new SqsIngestQueues(sqs, stack.queueUrl, stack.deadLetterQueueUrl);
+		},
+		uploadQueue() {
+			if (!stack.queueUrl) {
+				throw new CliError("with --table, also give --queue-url (or use --stage)");
+			}
+			sqs ??= new SQSClient(config);
+			return new SqsUploadQueue(sqs, stack.queueUrl);
+		},
+		newestUpload: (key) => currentS3Version(s3, stack.ingestBucket, key),
+		destroy: () => {
+			s3.destroy();
+			dynamodb.destroy();
+			cloudfront?.destroy();
+			sqs?.destroy();
+		},
+	};
+}
+
+/**
+ * Opens the stack the options name: `--stage` (its stack outputs) or `--table` and friends
+ * for AWS, else the local stack through `.data/endpoints.json`.
+ */
+export async function openStack(options: StackOptions): Promise<CliContext> {
+	const deployed = await deployedStack(options);
+	if (deployed) return openDeployed(deployed, options.region);
+
 	const dataDir = resolve(options.data);
 	const endpoints = await readEndpoints(dataDir);
 	const credentials = {
@@ -118,19 +202,39 @@ export async function openStack(options: StackOptions): Promise<CliContext> {
 		ingestBucket: endpoints.ingestBucket,
 		siteBucket: endpoints.siteBucket,
 		siteUrl: endpoints.edgeUrl,
+		logsBucket: endpoints.logsBucket,
 		owner: `cli/${randomUUID()}`,
 	});
+	const paths = dataPaths(endpoints.dataDir ?? dataDir);
 	return {
 		...services,
 		local: { dataDir, endpoints },
+		name: "the local stack",
 		tableName: endpoints.table,
+		ingestBucket: endpoints.ingestBucket,
 		s3,
 		dynamodb,
+		queues: () => new FolderIngestQueues(paths.queue, paths.deadLetters),
+		uploadQueue: () => new FolderUploadQueue(paths.queue),
+		newestUpload: (key) => newestUploadVersion(new LocalVersionStore(paths.versions), key),
 		destroy: () => {
 			s3.destroy();
 			dynamodb.destroy();
 		},
 	};
+}
+
+/** Opens the stack, runs `work` on it, and closes it whatever happens. */
+export async function withStack<T>(
+	options: StackOptions,
+	work: (ctx: CliContext) => Promise<T>,
+): Promise<T> {
+	const ctx = await openStack(options);
+	try {
+		return await work(ctx);
+	} finally {
+		ctx.destroy();
+	}
 }
 
 /** Who is acting, for audit histories: `--by`, else the OS user. */

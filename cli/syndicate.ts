@@ -7,9 +7,13 @@ import { openBundle } from "#shared/domain/read-bundle.ts";
 import { packBundle } from "../local/pack-bundle.ts";
 import { registerAgreementCommands } from "./commands/agreements.ts";
 import { registerArticleCommands } from "./commands/articles.ts";
+import { registerDeadLetterCommands } from "./commands/dlq.ts";
 import { registerPartnerCommands } from "./commands/partners.ts";
+import { registerPublishCommand } from "./commands/publish.ts";
 import { registerReconcileCommand } from "./commands/reconcile-uploads.ts";
+import { registerStatusCommand } from "./commands/status.ts";
 import { registerUploadCommands } from "./commands/uploads.ts";
+import { registerViewCommands } from "./commands/views.ts";
 import { CliError } from "./context.ts";
 
 const program = new Command()
@@ -45,6 +49,10 @@ registerPartnerCommands(program);
 registerAgreementCommands(program, { reevaluate: (ctx) => ctx.reevaluateAgreement });
 registerArticleCommands(program);
 registerReconcileCommand(registerUploadCommands(program));
+registerDeadLetterCommands(program);
+registerStatusCommand(program);
+registerViewCommands(program);
+registerPublishCommand(program);
 
 program.parseAsync().catch((error: unknown) => {
 	// One clear line (or a short list), never a stack trace: ops read this, not developers.

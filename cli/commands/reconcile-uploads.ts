@@ -1,17 +1,14 @@
-import { SQSClient } from "@aws-sdk/client-sqs";
 import type { Command } from "commander";
 import { S3UploadInventory } from "#shared/adapters/s3/s3-upload-inventory.ts";
-import { SqsUploadQueue } from "#shared/adapters/sqs/sqs-upload-queue.ts";
-import type { UploadInventory, UploadQueue } from "#shared/ports.ts";
+import type { UploadInventory } from "#shared/ports.ts";
 import { makeReconcileUploads, type ReconcileResult } from "#shared/use-cases/reconcile-uploads.ts";
 import { dataPaths } from "../../local/data-dir.ts";
-import { FolderUploadQueue } from "../../local/folder-upload-queue.ts";
 import { LocalUploadInventory } from "../../local/local-upload-inventory.ts";
 import { LocalVersionStore } from "../../local/version-store.ts";
-import { CliError, openStack, type StackOptions, withStackOptions } from "../context.ts";
+import { type StackOptions, withStack, withStackOptions } from "../context.ts";
 import { printJson } from "./output.ts";
 
-type ReconcileOptions = StackOptions & { queueUrl?: string; json?: boolean };
+type ReconcileOptions = StackOptions & { json?: boolean };
 
 function summary(result: ReconcileResult): string {
 	return `${result.found} upload(s) under incoming/: ${result.recorded} processed, ${result.queued} queued for ingest, ${result.ignored} ignored (not under incoming/{partnerId}/)`;
@@ -30,41 +27,26 @@ export function registerReconcileCommand(uploads: Command): void {
 			.description(
 				"queue for ingest every upload under incoming/ that has no upload record (its notification was lost)",
 			)
-			.option("--queue-url <url>", "a deployed stack's ingest queue (with --table)")
 			.option("--json", "print the counts as JSON"),
 	).action(async (options: ReconcileOptions) => {
-		if (options.table && !options.queueUrl)
-			throw new CliError("with --table, also give --queue-url (the ingest queue)");
-		const ctx = await openStack(options);
-		const sqs = options.table ? new SQSClient({}) : undefined;
-		try {
-			let inventory: UploadInventory;
-			let queue: UploadQueue;
-			let bucket: string;
-			if (ctx.local) {
-				const { endpoints } = ctx.local;
-				const paths = dataPaths(endpoints.dataDir ?? ctx.local.dataDir);
-				inventory = new LocalUploadInventory(new LocalVersionStore(paths.versions));
-				queue = new FolderUploadQueue(paths.queue);
-				bucket = endpoints.ingestBucket;
-			} else {
-				bucket = options.ingestBucket ?? "";
-				inventory = new S3UploadInventory(ctx.s3, bucket);
-				queue = new SqsUploadQueue(sqs ?? new SQSClient({}), options.queueUrl ?? "");
-			}
+		await withStack(options, async (ctx) => {
+			const inventory: UploadInventory = ctx.local
+				? new LocalUploadInventory(
+						new LocalVersionStore(
+							dataPaths(ctx.local.endpoints.dataDir ?? ctx.local.dataDir).versions,
+						),
+					)
+				: new S3UploadInventory(ctx.s3, ctx.ingestBucket);
 			const reconcile = makeReconcileUploads({
 				inventory,
 				uploads: ctx.uploadRecords,
-				queue,
-				bucket,
+				queue: ctx.uploadQueue(),
+				bucket: ctx.ingestBucket,
 				region: await ctx.s3.config.region(),
 			});
 			const result = await reconcile();
 			if (options.json) printJson(result);
 			else console.log(summary(result));
-		} finally {
-			sqs?.destroy();
-			ctx.destroy();
-		}
+		});
 	});
 }

@@ -1,9 +1,17 @@
 import type { Command } from "commander";
 import { parseUploadKey } from "#shared/domain/report.ts";
-import { CliError, openStack, type StackOptions, withStackOptions } from "../context.ts";
+import { makeReprocessUpload, UploadNotFoundError } from "#shared/use-cases/reprocess-upload.ts";
+import { CliError, openStack, type StackOptions, withStack, withStackOptions } from "../context.ts";
 import { printJson, printTable } from "./output.ts";
 
-/** `uploads show <key>`: every upload ever made to a key, and its report. */
+function requireUploadKey(key: string): string {
+	if (!parseUploadKey(key)) {
+		throw new CliError(`"${key}" is not an upload key: uploads go to incoming/{partnerId}/…`);
+	}
+	return key;
+}
+
+/** `uploads show <key>` and `uploads reprocess <key>`. */
 export function registerUploadCommands(program: Command): Command {
 	const uploads = program
 		.command("uploads")
@@ -15,9 +23,7 @@ export function registerUploadCommands(program: Command): Command {
 			.argument("<key>", "the object key, e.g. incoming/science-news/2023/a.zip")
 			.option("--json", "print JSON"),
 	).action(async (key: string, options: StackOptions & { json?: boolean }) => {
-		if (!parseUploadKey(key)) {
-			throw new CliError(`"${key}" is not an upload key: uploads go to incoming/{partnerId}/…`);
-		}
+		requireUploadKey(key);
 		const ctx = await openStack(options);
 		try {
 			const records = await ctx.uploadRecords.listUploads(key);
@@ -38,6 +44,49 @@ export function registerUploadCommands(program: Command): Command {
 		} finally {
 			ctx.destroy();
 		}
+	});
+
+	withStackOptions(
+		uploads
+			.command("reprocess")
+			.description(
+				"run ingest again for the newest upload stored at a key (idempotent: an upload already processed keeps its decision and is published again)",
+			)
+			.argument("<key>", "the object key, e.g. incoming/science-news/2023/a.zip")
+			.option("--json", "print JSON"),
+	).action(async (key: string, options: StackOptions & { json?: boolean }) => {
+		requireUploadKey(key);
+		await withStack(options, async (ctx) => {
+			const reprocess = makeReprocessUpload({
+				newestVersion: ctx.newestUpload,
+				ingest: ctx.ingestUpload,
+			});
+			let outcome: Awaited<ReturnType<typeof reprocess>>;
+			try {
+				outcome = await reprocess(key);
+			} catch (error) {
+				if (error instanceof UploadNotFoundError)
+					throw new CliError(`no upload is stored at ${key} in ${ctx.name}`);
+				throw error;
+			}
+			const { upload, result } = outcome;
+			if (options.json) {
+				return printJson({
+					key,
+					versionId: upload.versionId ?? null,
+					status: result.report.status,
+					report: result.reportKey,
+					errors: result.report.errors,
+				});
+			}
+			const article = result.report.articleId
+				? ` (${result.report.articleId} v${result.report.version}, ${result.report.language})`
+				: "";
+			console.log(
+				`reprocessed ${key}${upload.versionId ? ` version ${upload.versionId}` : ""}: ${result.report.status}${article}; report at ${result.reportKey}`,
+			);
+			for (const issue of result.report.errors) console.log(`  ${issue.code}: ${issue.message}`);
+		});
 	});
 	return uploads;
 }

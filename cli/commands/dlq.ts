@@ -1,0 +1,81 @@
+import type { Command } from "commander";
+import { makeListDeadLetters } from "#shared/use-cases/ops-status.ts";
+import { CliError, type StackOptions, withStack, withStackOptions } from "../context.ts";
+import { printJson, printTable } from "./output.ts";
+
+// More than ops read in a terminal; `--json` and a redrive of all handle the rest.
+const LIST_LIMIT = 500;
+
+/** `dlq list` and `dlq redrive`: uploads whose ingest kept failing, and sending them again. */
+export function registerDeadLetterCommands(program: Command): void {
+	const dlq = program
+		.command("dlq")
+		.description("uploads whose ingest failed again and again (the dead-letter queue)");
+
+	withStackOptions(
+		dlq
+			.command("list")
+			.description("which uploads failed and why: the upload, receives, failure times, last error")
+			.option("--json", "print JSON"),
+	).action(async (options: StackOptions & { json?: boolean }) => {
+		await withStack(options, async (ctx) => {
+			if (!ctx.health) throw new CliError("this stack keeps no health notes");
+			const list = makeListDeadLetters({
+				queues: ctx.queues(),
+				health: ctx.health,
+				uploads: ctx.uploadRecords,
+			});
+			const rows = await list(LIST_LIMIT);
+			if (options.json) return printJson(rows);
+			if (rows.length === 0) return console.log(`no dead letters in ${ctx.name}`);
+			printTable(
+				["MESSAGE", "KEY", "VERSION", "RECEIVES", "FIRST FAILED", "LAST FAILED", "LAST ERROR"],
+				rows.map((row) => [
+					row.messageId,
+					row.key ?? "-",
+					row.versionId ?? "-",
+					String(row.receiveCount),
+					row.firstFailedAt ?? "-",
+					row.lastFailedAt ?? "-",
+					row.lastError ?? "not recorded: see the ingest function's logs",
+				]),
+			);
+			console.log("fix the cause, then: npm run syndicate -- dlq redrive <message> (or --all)");
+		});
+	});
+
+	withStackOptions(
+		dlq
+			.command("redrive")
+			.description(
+				"move dead letters back to the ingest queue (safe to repeat: ingest handles an upload once)",
+			)
+			.argument("[messageIds...]", "the messages to move, as dlq list shows them")
+			.option("--all", "move every dead letter"),
+	).action(async (messageIds: string[], options: StackOptions & { all?: boolean }) => {
+		if (options.all && messageIds.length > 0)
+			throw new CliError("give message ids or --all, not both");
+		if (!options.all && messageIds.length === 0)
+			throw new CliError("give the message ids to redrive (dlq list shows them), or --all");
+		await withStack(options, async (ctx) => {
+			const moved = await ctx.queues().redrive(options.all ? undefined : messageIds);
+			const where = ctx.local
+				? "the running local stack delivers it within a second (or on its next start)"
+				: "ingest receives it within seconds";
+			if (moved.length > 0) {
+				console.log(
+					`moved ${moved.length} message(s) back to the ingest queue of ${ctx.name}: ${where}`,
+				);
+				for (const id of moved) console.log(`  ${id}`);
+			} else if (options.all) {
+				console.log(`no dead letters in ${ctx.name}`);
+			}
+			const missing = messageIds.filter((id) => !moved.includes(id));
+			if (missing.length > 0) {
+				throw new CliError(
+					`no dead letter ${missing.join(", ")} in ${ctx.name} (dlq list shows the ids; a message already redriven is gone from it)`,
+				);
+			}
+		});
+	});
+}

@@ -1,0 +1,54 @@
+import type { Command } from "commander";
+import { makeOpsStatus, type OpsStatus } from "#shared/use-cases/ops-status.ts";
+import { CliError, type StackOptions, withStack, withStackOptions } from "../context.ts";
+import { printJson } from "./output.ts";
+
+function depth(queue: OpsStatus["ingestQueue"]): string {
+	return `${queue.waiting} waiting${queue.inFlight !== undefined ? `, ${queue.inFlight} in flight` : ""}`;
+}
+
+function run(value: OpsStatus["lastSweep"]): string {
+	if (!value) return "never recorded";
+	return `${value.at} (${value.ageSeconds} s ago, ${value.targets} target(s))`;
+}
+
+function listed(value: OpsStatus["dirtyTargets"]): string {
+	const count = `${value.count}${value.more ? "+" : ""}`;
+	const shown = value.ids.slice(0, 5).join(", ");
+	return value.count === 0 ? "0" : `${count}: ${shown}${value.ids.length > 5 ? ", …" : ""}`;
+}
+
+/** `status`: the first command ops run when something looks wrong. */
+export function registerStatusCommand(program: Command): void {
+	withStackOptions(
+		program
+			.command("status")
+			.description(
+				"queue depth, dead letters, unpublished targets and changes, last sweep and last publish",
+			)
+			.option("--json", "print JSON"),
+	).action(async (options: StackOptions & { json?: boolean }) => {
+		await withStack(options, async (ctx) => {
+			if (!ctx.health) throw new CliError("this stack keeps no health notes");
+			const status = await makeOpsStatus({
+				queues: ctx.queues(),
+				ledger: ctx.ledger,
+				health: ctx.health,
+				clock: ctx.clock,
+			})();
+			if (options.json) return printJson({ stack: ctx.name, ...status });
+			const lines: [string, string][] = [
+				["ingest queue", depth(status.ingestQueue)],
+				["dead letters", depth(status.deadLetterQueue)],
+				["dirty targets", listed(status.dirtyTargets)],
+				["pending changes", listed(status.pendingChanges)],
+				["last sweep", run(status.lastSweep)],
+				["last publish", run(status.lastPublish)],
+			];
+			console.log(`${ctx.name} at ${status.at}`);
+			for (const [label, value] of lines) console.log(`  ${label.padEnd(16)} ${value}`);
+			if (status.deadLetterQueue.waiting > 0)
+				console.log("uploads failed: npm run syndicate -- dlq list");
+		});
+	});
+}

@@ -1,0 +1,105 @@
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import type { HealthStore, IngestFailure, PipelineHealth } from "../../ports.ts";
+
+const HEALTH_KEY = { pk: "HEALTH", sk: "HEALTH" };
+
+// Long errors (an SDK dump) are cut: the note says why, the logs keep the rest.
+const MAX_ERROR_LENGTH = 1000;
+
+function failureKey(key: string, uploadId: string) {
+	return { pk: `INGEST_FAILURE#${key}`, sk: `ID#${uploadId}` };
+}
+
+function toFailure(item: Record<string, unknown>): IngestFailure {
+	return {
+		key: String(item.key),
+		uploadId: String(item.uploadId),
+		failures: Number(item.failures ?? 0),
+		firstFailedAt: String(item.firstFailedAt),
+		lastFailedAt: String(item.lastFailedAt),
+		lastError: String(item.lastError ?? ""),
+	};
+}
+
+function toRun(at: unknown, targets: unknown): { at: string; targets: number } | undefined {
+	return typeof at === "string" ? { at, targets: Number(targets ?? 0) } : undefined;
+}
+
+/**
+ * One `HEALTH` item for the last sweep and the last publish, and one item per upload whose
+ * ingest failed (in a partition of its own, apart from the upload records). Each note is one
+ * UpdateItem; a note older than the one stored is dropped, so racing writers keep the newest.
+ */
+export class DynamoDbHealthStore implements HealthStore {
+	constructor(
+		private readonly client: DynamoDBDocumentClient,
+		private readonly tableName: string,
+	) {}
+
+	private async recordRun(prefix: "lastSweep" | "lastPublish", at: Date, targets: number) {
+		try {
+			await this.client.send(
+				new UpdateCommand({
+					TableName: this.tableName,
+					Key: HEALTH_KEY,
+					UpdateExpression: "SET #at = :at, #targets = :targets",
+					ConditionExpression: "attribute_not_exists(#at) OR #at <= :at",
+					ExpressionAttributeNames: { "#at": `${prefix}At`, "#targets": `${prefix}Targets` },
+					ExpressionAttributeValues: { ":at": at.toISOString(), ":targets": targets },
+				}),
+			);
+		} catch (error) {
+			if (!(error instanceof ConditionalCheckFailedException)) throw error;
+		}
+	}
+
+	recordSweep(at: Date, targets: number): Promise<void> {
+		return this.recordRun("lastSweep", at, targets);
+	}
+
+	recordPublish(at: Date, targets: number): Promise<void> {
+		return this.recordRun("lastPublish", at, targets);
+	}
+
+	async recordIngestFailure(failure: {
+		key: string;
+		uploadId: string;
+		error: string;
+		at: Date;
+	}): Promise<void> {
+		const at = failure.at.toISOString();
+		await this.client.send(
+			new UpdateCommand({
+				TableName: this.tableName,
+				Key: failureKey(failure.key, failure.uploadId),
+				UpdateExpression:
+					"SET #key = :key, uploadId = :id, firstFailedAt = if_not_exists(firstFailedAt, :at), lastFailedAt = :at, lastError = :error ADD failures :one",
+				ExpressionAttributeNames: { "#key": "key" },
+				ExpressionAttributeValues: {
+					":key": failure.key,
+					":id": failure.uploadId,
+					":at": at,
+					":error": failure.error.slice(0, MAX_ERROR_LENGTH),
+					":one": 1,
+				},
+			}),
+		);
+	}
+
+	async readHealth(): Promise<PipelineHealth> {
+		const { Item } = await this.client.send(
+			new GetCommand({ TableName: this.tableName, Key: HEALTH_KEY, ConsistentRead: true }),
+		);
+		const lastSweep = toRun(Item?.lastSweepAt, Item?.lastSweepTargets);
+		const lastPublish = toRun(Item?.lastPublishAt, Item?.lastPublishTargets);
+		return { ...(lastSweep ? { lastSweep } : {}), ...(lastPublish ? { lastPublish } : {}) };
+	}
+
+	async getIngestFailure(key: string, uploadId: string): Promise<IngestFailure | undefined> {
+		const { Item } = await this.client.send(
+			new GetCommand({ TableName: this.tableName, Key: failureKey(key, uploadId) }),
+		);
+		return Item ? toFailure(Item) : undefined;
+	}
+}

@@ -1,0 +1,391 @@
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+	ChangeMessageVisibilityBatchCommand,
+	DeleteMessageCommand,
+	GetQueueAttributesCommand,
+	type Message,
+	ReceiveMessageCommand,
+	SendMessageCommand,
+	type SQSClient,
+} from "@aws-sdk/client-sqs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DynamoDbHealthStore } from "#shared/adapters/dynamodb/dynamodb-health-store.ts";
+import { InMemoryHealthStore } from "#shared/adapters/memory/in-memory-health-store.ts";
+import { SqsIngestQueues } from "#shared/adapters/sqs/sqs-ingest-queues.ts";
+import type { HealthStore, IngestQueues } from "#shared/ports.ts";
+import {
+	describeError,
+	makeListDeadLetters,
+	notifiedObjectsOf,
+	recordingIngestFailures,
+} from "#shared/use-cases/ops-status.ts";
+import { FolderIngestQueues } from "../../local/folder-ingest-queues.ts";
+import { listMessages, readMessage, writeMessage } from "../../local/queue-folder.ts";
+import { startTestDynamoDb, type TestTable } from "../helpers/dynamodb.ts";
+
+const at = (iso: string) => new Date(iso);
+
+/** One suite every HealthStore adapter passes. */
+function healthStoreContract(name: string, make: () => Promise<HealthStore>) {
+	describe(`${name} as a HealthStore`, () => {
+		it("keeps the newest sweep and publish, whatever order they are noted in", async () => {
+			const store = await make();
+			expect(await store.readHealth()).toEqual({});
+			await store.recordSweep(at("2026-03-01T10:00:05Z"), 3);
+			await store.recordSweep(at("2026-03-01T10:00:01Z"), 9);
+			await store.recordPublish(at("2026-03-01T10:00:02Z"), 4);
+			expect(await store.readHealth()).toEqual({
+				lastSweep: { at: "2026-03-01T10:00:05.000Z", targets: 3 },
+				lastPublish: { at: "2026-03-01T10:00:02.000Z", targets: 4 },
+			});
+		});
+
+		it("counts the failures of one upload and keeps the first time and the last error", async () => {
+			const store = await make();
+			const key = "incoming/p/a b+c.zip";
+			expect(await store.getIngestFailure(key, "v1")).toBeUndefined();
+			await store.recordIngestFailure({
+				key,
+				uploadId: "v1",
+				error: "first",
+				at: at("2026-03-01T10:00:00Z"),
+			});
+			await store.recordIngestFailure({
+				key,
+				uploadId: "v1",
+				error: "x".repeat(5000),
+				at: at("2026-03-01T10:00:09Z"),
+			});
+			await store.recordIngestFailure({
+				key,
+				uploadId: "v2",
+				error: "other",
+				at: at("2026-03-01T10:00:10Z"),
+			});
+			const failure = await store.getIngestFailure(key, "v1");
+			expect(failure).toMatchObject({
+				key,
+				uploadId: "v1",
+				failures: 2,
+				firstFailedAt: "2026-03-01T10:00:00.000Z",
+				lastFailedAt: "2026-03-01T10:00:09.000Z",
+			});
+			expect(failure?.lastError).toHaveLength(1000);
+			expect(await store.getIngestFailure(key, "v2")).toMatchObject({
+				failures: 1,
+				lastError: "other",
+			});
+		});
+	});
+}
+
+let dynamodb: TestTable;
+beforeAll(async () => {
+	dynamodb = await startTestDynamoDb();
+});
+afterAll(async () => {
+	await dynamodb?.stop();
+});
+
+healthStoreContract("InMemoryHealthStore", async () => new InMemoryHealthStore());
+healthStoreContract(
+	"DynamoDbHealthStore",
+	async () => new DynamoDbHealthStore(dynamodb.client, await dynamodb.createTable()),
+);
+
+const EVENT = JSON.stringify({
+	Records: [
+		{
+			eventName: "ObjectCreated:Put",
+			eventTime: "2026-03-01T10:00:00.000Z",
+			s3: {
+				bucket: { name: "ingest" },
+				object: {
+					key: "incoming/p/hello+world%2Bx.zip",
+					eTag: "e1",
+					versionId: "v1",
+					sequencer: "0A",
+				},
+			},
+		},
+	],
+});
+
+describe("dead letters and failure notes", () => {
+	it("reads the objects of an S3 notification as ingest decodes them, and nothing from other bodies", () => {
+		expect(notifiedObjectsOf(EVENT)).toEqual([
+			{
+				bucket: "ingest",
+				key: "incoming/p/hello world+x.zip",
+				versionId: "v1",
+				eTag: "e1",
+				sequencer: "0A",
+				eventTime: "2026-03-01T10:00:00.000Z",
+			},
+		]);
+		expect(notifiedObjectsOf("poison")).toEqual([]);
+		expect(notifiedObjectsOf('{"Event":"s3:TestEvent"}')).toEqual([]);
+	});
+
+	it("notes why ingest failed under the upload, and rethrows; a note that cannot be written changes nothing", async () => {
+		const health = new InMemoryHealthStore();
+		const clock = () => at("2026-03-01T10:00:00Z");
+		const failing = recordingIngestFailures(
+			async () => {
+				throw Object.assign(new Error("The specified version\ndoes not exist."), {
+					name: "NoSuchVersion",
+				});
+			},
+			health,
+			clock,
+		);
+		const event = { key: "incoming/p/a.zip", size: 1, versionId: "v1", eventTime: "" };
+		await expect(failing(event)).rejects.toThrow("The specified version");
+		expect(await health.getIngestFailure("incoming/p/a.zip", "v1")).toMatchObject({
+			failures: 1,
+			lastError: "NoSuchVersion: The specified version does not exist.",
+		});
+		const broken = new InMemoryHealthStore();
+		broken.recordIngestFailure = async () => {
+			throw new Error("table down");
+		};
+		await expect(
+			recordingIngestFailures(
+				async () => Promise.reject(new Error("ingest broke")),
+				broken,
+				clock,
+			)(event),
+		).rejects.toThrow("ingest broke");
+		expect(describeError("plain")).toBe("plain");
+	});
+
+	it("lists a dead letter with its upload, failure note and report; a body that is no notification says so", async () => {
+		const health = new InMemoryHealthStore();
+		await health.recordIngestFailure({
+			key: "incoming/p/hello world+x.zip",
+			uploadId: "v1",
+			error: "boom",
+			at: at("2026-03-01T10:00:03Z"),
+		});
+		const queues: IngestQueues = {
+			depths: async () => ({ ingest: { waiting: 0 }, deadLetter: { waiting: 2 } }),
+			listDeadLetters: async () => [
+				{ messageId: "m1", body: EVENT, receiveCount: 3, sentAt: "2026-03-01T10:00:00.000Z" },
+				{
+					messageId: "m2",
+					body: "poison",
+					receiveCount: 5,
+					firstReceivedAt: "2026-03-01T09:00:00.000Z",
+				},
+			],
+			redrive: async () => [],
+		};
+		const list = makeListDeadLetters({
+			queues,
+			health,
+			uploads: {
+				getUpload: async () => undefined,
+				listUploads: async () => [],
+				markNewest: async (record) => record,
+			},
+		});
+		expect(await list()).toEqual([
+			{
+				messageId: "m1",
+				receiveCount: 3,
+				sentAt: "2026-03-01T10:00:00.000Z",
+				bucket: "ingest",
+				key: "incoming/p/hello world+x.zip",
+				versionId: "v1",
+				failures: 1,
+				firstFailedAt: "2026-03-01T10:00:03.000Z",
+				lastFailedAt: "2026-03-01T10:00:03.000Z",
+				lastError: "boom",
+				reportStatus: null,
+			},
+			{
+				messageId: "m2",
+				receiveCount: 5,
+				sentAt: null,
+				bucket: null,
+				key: null,
+				versionId: null,
+				failures: null,
+				firstFailedAt: "2026-03-01T09:00:00.000Z",
+				lastFailedAt: null,
+				lastError: "the message is not an S3 notification",
+				reportStatus: null,
+			},
+		]);
+	});
+});
+
+describe("FolderIngestQueues (the local stack's queue folders)", () => {
+	let dir: string;
+	beforeAll(async () => {
+		dir = await mkdtemp(join(tmpdir(), "syndicate-queues-"));
+	});
+	afterAll(async () => {
+		await rm(dir, { recursive: true, force: true });
+	});
+
+	it("lists dead letters oldest first and moves the chosen ones back as fresh messages", async () => {
+		const queue = join(dir, "queue");
+		const dlq = join(dir, "dlq");
+		await mkdir(dlq, { recursive: true });
+		for (const [i, id] of ["a", "b", "c"].entries()) {
+			await writeMessage(dlq, `00000000000000${i}-000001-${id}.json`, {
+				messageId: id,
+				body: `body ${id}`,
+				sentTimestamp: Date.parse("2026-03-01T10:00:00Z") + i,
+				receiveCount: 3,
+				firstReceiveTimestamp: Date.parse("2026-03-01T10:00:01Z"),
+			});
+		}
+		const queues = new FolderIngestQueues(queue, dlq);
+		expect(await queues.depths()).toEqual({ ingest: { waiting: 0 }, deadLetter: { waiting: 3 } });
+		expect(await queues.listDeadLetters(2)).toEqual([
+			{
+				messageId: "a",
+				body: "body a",
+				receiveCount: 3,
+				sentAt: "2026-03-01T10:00:00.000Z",
+				firstReceivedAt: "2026-03-01T10:00:01.000Z",
+			},
+			expect.objectContaining({ messageId: "b" }),
+		]);
+		expect(await queues.redrive(["b", "nope"])).toEqual(["b"]);
+		const [moved] = await listMessages(queue);
+		expect(await readMessage(queue, moved ?? "")).toMatchObject({
+			body: "body b",
+			receiveCount: 0,
+		});
+		expect(await queues.redrive()).toEqual(["a", "c"]);
+		expect(await queues.depths()).toEqual({ ingest: { waiting: 3 }, deadLetter: { waiting: 0 } });
+		expect(await queues.redrive()).toEqual([]);
+	});
+});
+
+/**
+ * A stand-in for SQS with its visibility rules, for the adapter's loops (no SQS server runs
+ * here): a received message is hidden until its visibility timeout, which 0 ends at once.
+ */
+class FakeSqs {
+	readonly queues = new Map<
+		string,
+		{ id: string; body: string; receives: number; hiddenUntil: number; sent: number }[]
+	>();
+	readonly calls: string[] = [];
+	private next = 0;
+	now = 1_000_000;
+
+	queue(url: string) {
+		const queue = this.queues.get(url) ?? [];
+		this.queues.set(url, queue);
+		return queue;
+	}
+
+	add(url: string, body: string): string {
+		const id = `m${++this.next}`;
+		this.queue(url).push({ id, body, receives: 0, hiddenUntil: 0, sent: this.now++ });
+		return id;
+	}
+
+	async send(command: unknown): Promise<unknown> {
+		this.calls.push((command as object).constructor.name);
+		if (command instanceof ReceiveMessageCommand) {
+			const { QueueUrl = "", MaxNumberOfMessages = 1, VisibilityTimeout = 30 } = command.input;
+			const visible = this.queue(QueueUrl).filter((m) => m.hiddenUntil <= this.now);
+			const Messages: Message[] = visible.slice(0, MaxNumberOfMessages).map((m) => {
+				m.receives++;
+				m.hiddenUntil = this.now + VisibilityTimeout * 1000;
+				return {
+					MessageId: m.id,
+					ReceiptHandle: `${m.id}#${m.receives}`,
+					Body: m.body,
+					Attributes: {
+						ApproximateReceiveCount: String(m.receives),
+						SentTimestamp: String(m.sent),
+					},
+				};
+			});
+			return { Messages };
+		}
+		if (command instanceof ChangeMessageVisibilityBatchCommand) {
+			for (const entry of command.input.Entries ?? []) {
+				const message = this.queue(command.input.QueueUrl ?? "").find(
+					(m) => `${m.id}#${m.receives}` === entry.ReceiptHandle,
+				);
+				if (message) message.hiddenUntil = this.now + (entry.VisibilityTimeout ?? 0) * 1000;
+			}
+			return {};
+		}
+		if (command instanceof SendMessageCommand) {
+			this.add(command.input.QueueUrl ?? "", command.input.MessageBody ?? "");
+			return {};
+		}
+		if (command instanceof DeleteMessageCommand) {
+			const queue = this.queue(command.input.QueueUrl ?? "");
+			const i = queue.findIndex((m) => `${m.id}#${m.receives}` === command.input.ReceiptHandle);
+			if (i >= 0) queue.splice(i, 1);
+			return {};
+		}
+		if (command instanceof GetQueueAttributesCommand) {
+			const queue = this.queue(command.input.QueueUrl ?? "");
+			const hidden = queue.filter((m) => m.hiddenUntil > this.now).length;
+			return {
+				Attributes: {
+					ApproximateNumberOfMessages: String(queue.length - hidden),
+					ApproximateNumberOfMessagesNotVisible: String(hidden),
+					ApproximateNumberOfMessagesDelayed: "0",
+				},
+			};
+		}
+		throw new Error(`unexpected ${(command as object).constructor.name}`);
+	}
+}
+
+describe("SqsIngestQueues (over a stand-in for SQS)", () => {
+	const QUEUE = "https://sqs/queue";
+	const DLQ = "https://sqs/dlq";
+	const make = (sqs: FakeSqs) => new SqsIngestQueues(sqs as unknown as SQSClient, QUEUE, DLQ);
+
+	it("lists every dead letter and leaves them all visible, none deleted", async () => {
+		const sqs = new FakeSqs();
+		const ids = Array.from({ length: 23 }, (_, i) => sqs.add(DLQ, `body ${i}`));
+		const queues = make(sqs);
+		const listed = await queues.listDeadLetters(100);
+		expect(listed.map((m) => m.messageId)).toEqual(ids);
+		expect(listed[0]).toMatchObject({ body: "body 0", receiveCount: 1 });
+		expect(await queues.depths()).toEqual({
+			ingest: { waiting: 0, inFlight: 0 },
+			deadLetter: { waiting: 23, inFlight: 0 },
+		});
+		expect(await queues.listDeadLetters(5)).toHaveLength(5);
+		expect(sqs.calls).not.toContain("DeleteMessageCommand");
+	});
+
+	it("redrives one message by id: sent to the ingest queue, then deleted; the others stay visible", async () => {
+		const sqs = new FakeSqs();
+		const ids = Array.from({ length: 15 }, (_, i) => sqs.add(DLQ, `body ${i}`));
+		const queues = make(sqs);
+		expect(await queues.redrive([ids[12] ?? "", "unknown"])).toEqual([ids[12]]);
+		expect(sqs.queue(QUEUE).map((m) => m.body)).toEqual(["body 12"]);
+		expect(await queues.depths()).toEqual({
+			ingest: { waiting: 1, inFlight: 0 },
+			deadLetter: { waiting: 14, inFlight: 0 },
+		});
+	});
+
+	it("redrives every message, in batches, and answers empty afterwards", async () => {
+		const sqs = new FakeSqs();
+		for (let i = 0; i < 25; i++) sqs.add(DLQ, `body ${i}`);
+		const queues = make(sqs);
+		expect(await queues.redrive()).toHaveLength(25);
+		expect(sqs.queue(DLQ)).toEqual([]);
+		expect(sqs.queue(QUEUE)).toHaveLength(25);
+		expect(await queues.redrive()).toEqual([]);
+	});
+});
