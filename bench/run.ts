@@ -1,4 +1,7 @@
+import { benchColdStart } from "./cold-start.ts";
+import { benchEdge } from "./edge.ts";
 import { benchIdleSchedule } from "./idle-schedule.ts";
+import { benchRender } from "./render.ts";
 import { benchTakedown } from "./takedown.ts";
 import { benchUploadToPublic } from "./upload-to-public.ts";
 
@@ -9,6 +12,16 @@ process.env.AWS_LAMBDA_LOG_LEVEL ??= "WARN";
 // relies on the stack's own ingest, and the handlers build their clients once per process,
 // for the first stack started. The others drive the use cases with their own clients.
 const benchmarks: [string, () => Promise<void>][] = [
+	[
+		"feed rendering: RSS, Atom and JSON Feed of 50 and 1,000 items vs a hand-written escaping template",
+		async () => {
+			benchRender();
+		},
+	],
+	[
+		"Lambda cold start: import and first invocation of each built bundle vs an SDK-only bundle",
+		() => benchColdStart(),
+	],
 	[
 		"upload → public latency: 20 uploads, one at a time, fresh local stack",
 		() => benchUploadToPublic(20),
@@ -27,6 +40,12 @@ const benchmarks: [string, () => Promise<void>][] = [
 				warmup: 20,
 				seedBudgetMs: 120_000,
 			}),
+	],
+	[
+		"local edge vs nginx on the same file: conditional GET (304) and full GET",
+		async () => {
+			await benchEdge();
+		},
 	],
 ];
 

@@ -1,3 +1,4 @@
+import type { DailyViews } from "./domain/access-log.ts";
 import type { Agreement, AgreementAction, AgreementChange, Partner } from "./domain/agreement.ts";
 import type { Article, ArticleRef } from "./domain/article.ts";
 import type { ArticleEvent, FeedPosition } from "./domain/plan-article-change.ts";
@@ -69,6 +70,70 @@ export interface UploadQueue {
 	send(body: string): Promise<void>;
 }
 
+/** How many messages a queue holds. */
+export interface QueueDepth {
+	/** Waiting to be received (locally: waiting or being handled). */
+	waiting: number;
+	/** Received and not yet deleted or returned; SQS only. */
+	inFlight?: number;
+}
+
+/** A message that failed ingest `maxReceiveCount` times and waits in the dead-letter queue. */
+export interface DeadLetterMessage {
+	messageId: string;
+	/** The S3 notification, as S3 sent it. */
+	body: string;
+	/** Receives so far; in SQS a look by `dlq list` counts too. */
+	receiveCount: number;
+	/** ISO time the message was first sent to the ingest queue. */
+	sentAt?: string;
+	/** ISO time of its first receive. */
+	firstReceivedAt?: string;
+}
+
+/** The ingest queue and its dead-letter queue, as ops inspect and redrive them. */
+export interface IngestQueues {
+	depths(): Promise<{ ingest: QueueDepth; deadLetter: QueueDepth }>;
+	/** The dead letters, oldest first, at most `limit`; listing leaves them where they are. */
+	listDeadLetters(limit: number): Promise<DeadLetterMessage[]>;
+	/**
+	 * Moves dead letters back to the ingest queue: those with `messageIds`, or every one.
+	 * Returns the ids moved. A message is sent before it is deleted, so a crash in between
+	 * leaves a copy behind, never a loss (ingest handles a repeat as the same upload).
+	 */
+	redrive(messageIds?: readonly string[]): Promise<string[]>;
+}
+
+/** Why ingest last failed for one upload, kept for `dlq list` (SQS keeps no error). */
+export interface IngestFailure {
+	key: string;
+	uploadId: string;
+	failures: number;
+	firstFailedAt: string;
+	lastFailedAt: string;
+	lastError: string;
+}
+
+/** When the schedule and the publisher last ran, for `status`. */
+export interface PipelineHealth {
+	lastSweep?: { at: string; targets: number };
+	lastPublish?: { at: string; targets: number };
+}
+
+/** Small notes the pipeline leaves for ops: one write per sweep, publish or failed ingest. */
+export interface HealthStore {
+	recordSweep(at: Date, targets: number): Promise<void>;
+	recordPublish(at: Date, targets: number): Promise<void>;
+	recordIngestFailure(failure: {
+		key: string;
+		uploadId: string;
+		error: string;
+		at: Date;
+	}): Promise<void>;
+	readHealth(): Promise<PipelineHealth>;
+	getIngestFailure(key: string, uploadId: string): Promise<IngestFailure | undefined>;
+}
+
 /** Publish targets a committed change made stale, kept until they are published (outbox). */
 export interface PendingChange {
 	changeId: string;
@@ -138,12 +203,62 @@ export interface ArticleStore {
 	commitArticleChanges(commits: readonly ArticleCommit[]): Promise<CommitResult[]>;
 }
 
+/** What the store knows of one feed beyond its rows: its archive and its listing. */
+export interface FeedState {
+	/**
+	 * How many items were ever put into the feed: the newest ordinal. Every new row takes the
+	 * next one, and its archive page follows from it (`archivePageOf`, domain/targets.ts).
+	 */
+	count: number;
+	/** Archive pages a removal or a changed item touched since they were last rendered. */
+	stalePages: StalePage[];
+	/** How many archive pages the publisher had rendered when it last recorded it. */
+	renderedPages: number;
+	/** When the feed last lost an item (the change's instant): an empty feed's date. */
+	lastRemovedAt?: string;
+	/** Whether the feed is in the site's list of feeds (OPML). */
+	listed: boolean;
+}
+
+/** An archive page to render again; `mark` tells this marking from a later one. */
+export interface StalePage {
+	page: number;
+	mark: string;
+}
+
 /** The feeds' rows as the publisher reads them. */
 export interface FeedStore {
-	/** The newest `limit` items of a feed, newest first. */
+	/** The newest `limit` items of a feed, newest first: one Query, never the archive. */
 	listFeed(feedKey: string, limit: number): Promise<FeedItem[]>;
 	/** Every language that has had a public article, for the home page. */
 	listLanguages(): Promise<string[]>;
+	/** The feed's counter, stale archive pages and listing; zeros for an unknown feed. */
+	getFeedState(feedKey: string): Promise<FeedState>;
+	/** The items of one archive page (0-based) that are still public, newest first. */
+	listArchivePage(feedKey: string, page: number): Promise<FeedItem[]>;
+	/**
+	 * Records what the publisher rendered: `renderedPages` (never lowered) and the stale marks
+	 * it saw, each cleared only if no change marked the page again since.
+	 */
+	markArchiveRendered(
+		feedKey: string,
+		rendered: { renderedPages: number; stalePages: readonly StalePage[] },
+	): Promise<void>;
+	/** Puts the feed in the site's list of feeds; `true` if it was not there before. */
+	listFeedKey(feedKey: string): Promise<boolean>;
+	/** Every listed feed key, sorted. */
+	listFeedKeys(): Promise<string[]>;
+}
+
+/**
+ * What the publisher last wrote at each site key, as a digest of its bytes and headers, so a
+ * publish that changes nothing writes nothing and costs no S3 request to find that out.
+ */
+export interface SiteDigestStore {
+	/** The digest recorded for each key that has one; `null` where the key is known absent. */
+	getDigests(keys: readonly string[]): Promise<Map<string, string | null>>;
+	/** Records digests (`null`: deleted) after the site has them. */
+	putDigests(digests: ReadonlyMap<string, string | null>): Promise<void>;
 }
 
 /** Partners and agreements, each agreement with its append-only audit history (permissions.md). */
@@ -226,4 +341,61 @@ export interface MostViewedEntry extends ArticleRef {
 export interface MostViewedReader {
 	/** A language's articles, most viewed first over the rolling window, at most `limit`. */
 	mostViewed(language: string, limit: number): Promise<MostViewedEntry[]>;
+}
+
+/** A language's stored ranking and the revision a replacement must name. */
+export interface StoredRanking {
+	entries: MostViewedEntry[];
+	/** 0 while none is stored; bumped by every save. */
+	rev: number;
+}
+
+/**
+ * Daily page views per article, which access-log objects they came from, and the Most
+ * Viewed rankings made from them (the publisher reads those through {@link MostViewedReader}).
+ */
+export interface ViewStore extends MostViewedReader {
+	/** Of `keys`, the log objects whose views are fully counted. */
+	countedLogs(keys: readonly string[]): Promise<Set<string>>;
+	/**
+	 * Adds one log object's views to the daily counts exactly once, however often and however
+	 * concurrently it is called for that key: `already-counted` when another call did it.
+	 * `views` must be the same list on every call for a key (the object never changes).
+	 * The record that the key was counted may be forgotten after `keepUntil`, once no listing
+	 * reaches the key any more.
+	 */
+	recordLogViews(
+		key: string,
+		views: readonly DailyViews[],
+		keepUntil: Date,
+	): Promise<"counted" | "already-counted">;
+	/** Every language that has had a view counted. */
+	listViewLanguages(): Promise<string[]>;
+	/** A language's counts on the given `YYYY-MM-DD` days, one entry per article and day. */
+	listDailyViews(language: string, days: readonly string[]): Promise<DailyViews[]>;
+	getRanking(language: string): Promise<StoredRanking>;
+	/**
+	 * Replaces the language's ranking if its revision is still `expectedRev`; `false` when
+	 * another run saved one meanwhile. `pending` (the targets to republish) is written in the
+	 * same transaction, so a run that dies before publishing leaves it for the sweep.
+	 */
+	saveRanking(
+		language: string,
+		entries: readonly MostViewedEntry[],
+		expectedRev: number,
+		pending?: PendingChange,
+	): Promise<boolean>;
+	/** The newest log hour (`YYYY-MM-DD-HH`) seen of a distribution's log objects. */
+	getLogWatermark(distributionId: string): Promise<string | undefined>;
+	/** Moves the watermark forward to `hour`; never back. */
+	advanceLogWatermark(distributionId: string, hour: string): Promise<void>;
+}
+
+/** The access-log bucket, as the view aggregator reads it. */
+export interface LogBucket {
+	/** The distinct starts of the keys under `prefix`, each up to and with the first `delimiter`. */
+	listKeyGroups(prefix: string, delimiter: string): Promise<string[]>;
+	/** Keys under `prefix` that sort after `startAfter` (all of them without it), in key order. */
+	listKeys(prefix: string, startAfter?: string): AsyncIterable<string>;
+	get: ObjectStore["get"];
 }

@@ -2,7 +2,8 @@ import { type BundleIssue, BundleRejectedError, rejectBundle } from "./errors.ts
 import { type Manifest, manifestLimits, parseManifest } from "./manifest.ts";
 import { type ImageType, imageTypeOfName, sniffImageType } from "./media.ts";
 import { type Bundle, entryName } from "./read-bundle.ts";
-import { sanitizeBody } from "./sanitize-body.ts";
+import type { BundleWarning } from "./report.ts";
+import { type InlineImage, sanitizeBody } from "./sanitize-body.ts";
 
 export interface BundleImage {
 	file: string;
@@ -18,6 +19,50 @@ export interface BundleContent {
 	manifest: Manifest;
 	bodyHtml: string;
 	images: BundleImage[];
+	/** What the partner should know of how the body was changed, for the report. */
+	warnings: BundleWarning[];
+}
+
+// A body with thousands of images must not make a report of megabytes.
+const MAX_IMAGE_WARNINGS = 20;
+
+function quoted(src: string): string {
+	return JSON.stringify(src.length > 200 ? `${src.slice(0, 200)}…` : src);
+}
+
+/** One warning per inline image the sanitizer rewrote or dropped (bundle.md, warnings). */
+function inlineImageWarnings(images: readonly InlineImage[]): BundleWarning[] {
+	const warnings = images.slice(0, MAX_IMAGE_WARNINGS).map(
+		(image): BundleWarning =>
+			image.file === undefined
+				? {
+						code: "INLINE_IMAGE_DROPPED",
+						message: `inline image ${quoted(image.src)} is not one of the bundle's images[].file; it was removed, with its figure and caption`,
+						path: "body",
+					}
+				: {
+						code: "INLINE_IMAGE_REWRITTEN",
+						message: `inline image ${quoted(image.src)} is shown as the bundle's photo ${image.file}, only where the agreement permits photos (otherwise it is left out with its figure and caption)`,
+						path: "body",
+					},
+	);
+	const rest = images.slice(MAX_IMAGE_WARNINGS);
+	const dropped = rest.filter((image) => image.file === undefined).length;
+	if (dropped > 0) {
+		warnings.push({
+			code: "INLINE_IMAGE_DROPPED",
+			message: `${dropped} more inline images that are not the bundle's photos were removed`,
+			path: "body",
+		});
+	}
+	if (rest.length > dropped) {
+		warnings.push({
+			code: "INLINE_IMAGE_REWRITTEN",
+			message: `${rest.length - dropped} more inline images are shown as the bundle's photos where permitted`,
+			path: "body",
+		});
+	}
+	return warnings;
 }
 
 /**
@@ -43,6 +88,7 @@ export async function readBundleContent(bundle: Bundle): Promise<BundleContent> 
 
 	const issues: BundleIssue[] = [];
 	let bodyHtml = "";
+	let warnings: BundleWarning[] = [];
 	const bodyBytes = await bundle.read(entryName(manifest.body));
 	if (!bodyBytes) {
 		issues.push({
@@ -52,7 +98,12 @@ export async function readBundleContent(bundle: Bundle): Promise<BundleContent> 
 		});
 	} else {
 		try {
-			bodyHtml = sanitizeBody(new TextDecoder("utf-8", { fatal: true }).decode(bodyBytes));
+			const body = sanitizeBody(new TextDecoder("utf-8", { fatal: true }).decode(bodyBytes), {
+				body: entryName(manifest.body),
+				images: manifest.images.map((image) => entryName(image.file)),
+			});
+			bodyHtml = body.html;
+			warnings = inlineImageWarnings(body.inlineImages);
 			if (bodyHtml.replace(/<[^>]*>/g, "").trim() === "") {
 				issues.push({
 					code: "BODY_INVALID",
@@ -100,5 +151,5 @@ export async function readBundleContent(bundle: Bundle): Promise<BundleContent> 
 	}
 	const [first, ...rest] = issues;
 	if (first) throw new BundleRejectedError([first, ...rest]);
-	return { manifest, bodyHtml, images };
+	return { manifest, bodyHtml, images, warnings };
 }

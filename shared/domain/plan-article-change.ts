@@ -1,6 +1,13 @@
 import { type Agreement, decidePermission, type PermissionRecord } from "./agreement.ts";
 import { type Article, type ArticleRef, decideStatus } from "./article.ts";
-import { type FeedEntry, feedEntriesFor, type Target, targetOfFeedKey } from "./targets.ts";
+import {
+	type FeedEntry,
+	type FeedName,
+	feedEntriesFor,
+	type Target,
+	targetId,
+	targetOfFeedKey,
+} from "./targets.ts";
 
 /**
  * Anything that can change what an article shows: a new version uploaded, the agreement or
@@ -84,6 +91,9 @@ function samePermission(a: PermissionRecord, b: PermissionRecord): boolean {
 		a.sha256 === b.sha256
 	);
 }
+
+// The feeds the front and home pages list beside each other.
+const FRONT_PAGE_FEEDS: ReadonlySet<FeedName> = new Set(["latest", "updated", "most-viewed"]);
 
 const rowId = (row: FeedPosition) => `${row.feedKey}\n${row.sortKey}`;
 
@@ -170,17 +180,27 @@ export function planArticleChange(input: {
 		current.takedown?.at !== next.takedown?.at;
 	const changed = newVersion || decisionChanged || current?.dueAt !== next.dueAt;
 
+	// Targets follow from the rows that changed: each feed they belong to; the front page
+	// and the home page where they show that feed (Latest News and Recent Updates).
 	const targets: Target[] = [];
-	const feeds = new Map<string, Target>();
+	const feeds = new Map<string, Extract<Target, { kind: "feed" }>>();
 	for (const row of [...feedPuts, ...feedDeletes]) {
 		const target = targetOfFeedKey(row.feedKey);
-		feeds.set(row.feedKey, target);
+		feeds.set(targetId(target), target);
+	}
+	// Most Viewed has no rows (the view counts rank it) but must drop an article taken down.
+	if (isPublic(current) && !isPublic(next)) {
+		const target = { kind: "feed", language: next.language, feed: "most-viewed" } as const;
+		feeds.set(targetId(target), target);
 	}
 	targets.push(...feeds.values());
-	// The home page lists the head of every language's Latest News.
-	if (targets.some((target) => target.kind === "feed" && target.feed === "latest")) {
-		targets.push({ kind: "home" });
-	}
+	const shownLanguages = new Set(
+		[...feeds.values()]
+			.filter((target) => FRONT_PAGE_FEEDS.has(target.feed))
+			.map((target) => target.language),
+	);
+	for (const language of shownLanguages) targets.push({ kind: "front", language });
+	if (shownLanguages.size > 0) targets.push({ kind: "home" });
 	const pageShown = isPublic(current) || isPublic(next);
 	if (pageShown && (newVersion || decisionChanged)) {
 		const ref: ArticleRef = {

@@ -8,6 +8,22 @@ export type ReportStatus =
 	| "duplicate"
 	| "rejected";
 
+/**
+ * Stable warning codes (docs/bundle.md): the bundle was accepted, but something in it was
+ * changed on the way in. Partners match on them, so never rename one.
+ */
+export const warningCodes = ["INLINE_IMAGE_REWRITTEN", "INLINE_IMAGE_DROPPED"] as const;
+
+export type WarningCode = (typeof warningCodes)[number];
+
+/** Something the partner should know about an accepted bundle. */
+export interface BundleWarning {
+	code: WarningCode;
+	message: string;
+	/** Where: a manifest path (`body`) or a zip entry. */
+	path?: string;
+}
+
 /** The per-upload report of bundle.md, written beside the upload under `reports/`. */
 export interface Report {
 	bundle: string;
@@ -18,6 +34,8 @@ export interface Report {
 	version?: number;
 	language?: string;
 	errors: BundleIssue[];
+	/** Present when the body was changed on the way in; absent when there is nothing to say. */
+	warnings?: BundleWarning[];
 	/**
 	 * For `pending-permission` and `embargoed`: which agreement was checked, why the article
 	 * is not public, what would make it public, and for an embargo the instant it goes public.

@@ -1,49 +1,121 @@
 import type { Article, ArticleRef } from "./article.ts";
 import { articleItemId, articlePath, imagePath, toUtc } from "./article.ts";
 
-/** The feeds of site.md that exist so far. */
-export type FeedName = "latest";
+/** The kinds of feed of site.md; a feed is one kind with its parameters (see {@link FeedName}). */
+export type FeedKind = "latest" | "updated" | "most-viewed" | "partners" | "subjects";
+
+/**
+ * A feed of one language, by its name in the site's paths (`/feeds/{lang}/{name}.rss`):
+ * `latest`, `updated`, `most-viewed`, `partners/{partnerId}` or `subjects/{slug}`.
+ */
+export type FeedName =
+	| "latest"
+	| "updated"
+	| "most-viewed"
+	| `partners/${string}`
+	| `subjects/${string}`;
+
+/** The feeds every language with public articles has, whatever its articles are about. */
+export const LANGUAGE_FEEDS = ["latest", "updated", "most-viewed"] as const satisfies FeedName[];
+
+/** Most items a feed document holds (site.md); older ones are in its archive documents. */
+export const FEED_SIZE = 50;
+/** Items per archive document: every item of a feed gets the next ordinal, pages are fixed. */
+export const ARCHIVE_PAGE_SIZE = 50;
+
+/** The archive page (0-based) that holds the item with this ordinal (1-based). */
+export function archivePageOf(ordinal: number): number {
+	return Math.floor((ordinal - 1) / ARCHIVE_PAGE_SIZE);
+}
+
+// A feed's parameter (a partner id, as manage-agreements.ts allows them, or a slug) is one
+// path segment and part of a target id: never `/`, `|`, a dot segment or anything to escape.
+const PARAMETER = /^[\p{L}\p{N}\p{M}][\p{L}\p{N}\p{M}._-]*$/u;
+const MAX_SLUG_CODE_POINTS = 64;
+
+/**
+ * The slug of a subject, used in its feed's path: NFKC-normalised, lower-cased without regard
+ * to locale, every run of characters that is not a letter, digit or combining mark (any
+ * script) turned into one `-`, no `-` at either end, at most 64 code points. Stable: the same
+ * subject always gives the same slug, and a slug is its own slug. Never holds `|` or `/`, so
+ * it fits a path segment and a target id. Empty when nothing is left (no feed then).
+ */
+export function subjectSlug(subject: string): string {
+	const words = subject
+		.normalize("NFKC")
+		.toLowerCase()
+		.normalize("NFKC")
+		.replace(/[^\p{L}\p{N}\p{M}]+/gu, "-")
+		.replace(/^-+|-+$/g, "");
+	const capped = [...words].slice(0, MAX_SLUG_CODE_POINTS).join("");
+	return capped.replace(/-+$/, "");
+}
+
+/** The feed name for a valid name string, or `undefined`: the inverse of the path segment. */
+export function parseFeedName(name: string): FeedName | undefined {
+	if (name === "latest" || name === "updated" || name === "most-viewed") return name;
+	const slash = name.indexOf("/");
+	const kind = name.slice(0, slash);
+	const parameter = name.slice(slash + 1);
+	if (slash < 0 || !PARAMETER.test(parameter)) return undefined;
+	if (kind === "partners") return `partners/${parameter}`;
+	if (kind === "subjects" && subjectSlug(parameter) === parameter) return `subjects/${parameter}`;
+	return undefined;
+}
+
+/** The kind of a feed and its parameter (partner id or subject slug), if it has one. */
+export function feedKindOf(feed: FeedName): { kind: FeedKind; parameter?: string } {
+	const slash = feed.indexOf("/");
+	if (slash < 0) return { kind: feed as FeedKind };
+	return { kind: feed.slice(0, slash) as FeedKind, parameter: feed.slice(slash + 1) };
+}
 
 /**
  * Something the publisher renders from the table and writes to the site: one feed (all its
- * formats and the language's front page) or one article page. Each has its own revision
- * counter, so publishing can be driven one target at a time.
+ * formats and its archive documents), a language's front page, the home page (with the 404
+ * page and the stylesheet), the OPML list of feeds, or one article page. Each has its own
+ * revision counter, so publishing can be driven one target at a time.
  */
 export type Target =
 	| { kind: "feed"; language: string; feed: FeedName }
-	| ({ kind: "page" } & ArticleRef)
-	| { kind: "home" };
+	| { kind: "front"; language: string }
+	| { kind: "home" }
+	| { kind: "opml" }
+	| ({ kind: "page" } & ArticleRef);
 
 const SEPARATOR = "|";
 
-/** A stable string form of a target, used as its key in the table. */
+/** A stable string form of a target, used as its key in the table: the one codec of ids. */
 export function targetId(target: Target): string {
 	switch (target.kind) {
 		case "feed":
 			return ["feed", target.language, target.feed].join(SEPARATOR);
+		case "front":
+			return ["front", target.language].join(SEPARATOR);
 		case "page":
 			return ["page", target.language, target.partnerId, target.articleId].join(SEPARATOR);
 		case "home":
-			return "home";
+		case "opml":
+			return target.kind;
 	}
 }
 
-/** Inverse of {@link targetId}. */
+/** Inverse of {@link targetId}; throws on anything it would not have written. */
 export function parseTargetId(id: string): Target {
-	if (id === "home") return { kind: "home" };
-	const [kind, language = "", a = "", b = ""] = id.split(SEPARATOR);
-	if (kind === "feed" && a === "latest") return { kind, language, feed: a };
-	if (kind === "page" && a && b) return { kind, language, partnerId: a, articleId: b };
+	if (id === "home" || id === "opml") return { kind: id };
+	const parts = id.split(SEPARATOR);
+	const [kind, language = "", a = "", b = ""] = parts;
+	if (language) {
+		if (kind === "feed" && parts.length === 3) {
+			const feed = parseFeedName(a);
+			if (feed) return { kind, language, feed };
+		}
+		if (kind === "front" && parts.length === 2) return { kind, language };
+		if (kind === "page" && parts.length === 4 && a && b) {
+			return { kind, language, partnerId: a, articleId: b };
+		}
+	}
 	throw new Error(`not a target id: ${id}`);
-}
-
-/** Everything a change to this article can make stale. */
-export function targetsForArticle(ref: ArticleRef): Target[] {
-	return [
-		{ kind: "page", ...ref },
-		{ kind: "feed", language: ref.language, feed: "latest" },
-		{ kind: "home" },
-	];
 }
 
 /** What a feed shows of an article: enough to render every format without reading S3. */
@@ -63,7 +135,14 @@ export interface FeedItem {
 	attribution: string;
 	path: string;
 	/** `path` is a URL path, percent-encoded ({@link imagePath}), never a bucket key. */
-	image?: { path: string; contentType: string; bytes: number; alt?: string };
+	image?: {
+		path: string;
+		contentType: string;
+		bytes: number;
+		alt?: string;
+		caption?: string;
+		credit?: string;
+	};
 }
 
 /** One row of a feed in the table: `sortKey` orders it, newest last. */
@@ -73,22 +152,28 @@ export interface FeedEntry {
 	item: FeedItem;
 }
 
+/** The store's name of one feed of one language: `en/latest`, `en/subjects/energy`. */
 export function feedKey(language: string, feed: FeedName): string {
 	return `${language}/${feed}`;
 }
 
-/** The target that renders the feed a row belongs to: inverse of {@link feedKey}. */
-export function targetOfFeedKey(key: string): Target {
-	const [language = "", feed = ""] = key.split("/");
-	if (feed !== "latest") throw new Error(`not a feed key: ${key}`);
-	return { kind: "feed", language, feed };
+/** The feed a key names: inverse of {@link feedKey}. */
+export function feedOfKey(key: string): { language: string; feed: FeedName } {
+	const slash = key.indexOf("/");
+	const feed = parseFeedName(key.slice(slash + 1));
+	if (slash <= 0 || !feed) throw new Error(`not a feed key: ${key}`);
+	return { language: key.slice(0, slash), feed };
 }
 
-/** The feed rows an article has while it is public; none while it is not. */
-export function feedEntriesFor(article: Article): FeedEntry[] {
-	if (article.status !== "published") return [];
+/** The target that renders the feed a row belongs to. */
+export function targetOfFeedKey(key: string): Extract<Target, { kind: "feed" }> {
+	return { kind: "feed", ...feedOfKey(key) };
+}
+
+/** The item every feed row of a public article carries. */
+function feedItemOf(article: Article): FeedItem {
 	const first = article.permission.imagesAllowed ? article.images[0] : undefined;
-	const item: FeedItem = {
+	return {
 		id: articleItemId(article),
 		partnerId: article.partnerId,
 		articleId: article.articleId,
@@ -110,15 +195,30 @@ export function feedEntriesFor(article: Article): FeedEntry[] {
 						contentType: first.contentType,
 						bytes: first.bytes,
 						...(first.alt ? { alt: first.alt } : {}),
+						...(first.caption ? { caption: first.caption } : {}),
+						...(first.credit ? { credit: first.credit } : {}),
 					},
 				}
 			: {}),
 	};
-	return [
-		{
-			feedKey: feedKey(article.language, "latest"),
-			sortKey: `${item.firstCreated}#${article.partnerId}#${article.articleId}`,
-			item,
-		},
-	];
+}
+
+/**
+ * The feed rows an article has while it is public, one per feed it belongs to: its
+ * language's `latest`, `updated` once it has a second version, its partner's feed and one
+ * per subject; none while it is not public. `most-viewed` has no rows: the view counts rank it.
+ */
+export function feedEntriesFor(article: Article): FeedEntry[] {
+	if (article.status !== "published") return [];
+	const item = feedItemOf(article);
+	const { language, partnerId, articleId } = article;
+	const byFirst = `${item.firstCreated}#${partnerId}#${articleId}`;
+	const names: [FeedName, string][] = [["latest", byFirst]];
+	if (article.version > 1) {
+		names.push(["updated", `${item.versionCreated}#${partnerId}#${articleId}`]);
+	}
+	names.push([`partners/${partnerId}`, byFirst]);
+	const slugs = new Set(article.subjects.map(subjectSlug).filter((slug) => slug !== ""));
+	for (const slug of slugs) names.push([`subjects/${slug}`, byFirst]);
+	return names.map(([feed, sortKey]) => ({ feedKey: feedKey(language, feed), sortKey, item }));
 }

@@ -196,6 +196,7 @@ export function makeIngestUpload(deps: IngestDeps) {
 			articleId: ref.articleId,
 			version: manifest.version,
 			language: ref.language,
+			...(content.warnings.length > 0 ? { warnings: content.warnings } : {}),
 		};
 		const [current, agreement] = await Promise.all([
 			articles.getArticle(ref),

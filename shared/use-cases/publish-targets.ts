@@ -1,34 +1,60 @@
 import { type Article, type ArticleRef, articlePath, imageKey } from "../domain/article.ts";
 import {
 	buildFeedDocument,
+	FEED_FORMATS,
 	type FeedDocument,
-	type FeedFormat,
-	feedContentTypes,
-	feedPath,
+	OPML_CONTENT_TYPE,
+	OPML_PATH,
 } from "../domain/render/feed-document.ts";
-import { renderAtom } from "../domain/render/render-atom.ts";
-import { renderJsonFeed } from "../domain/render/render-json-feed.ts";
+import { absoluteUrl } from "../domain/render/html.ts";
+import { FEED_RENDERERS } from "../domain/render/render-feed.ts";
+import { renderOpml } from "../domain/render/render-opml.ts";
 import {
+	type FrontSection,
+	renderArchivePage,
 	renderArticlePage,
 	renderFrontPage,
 	renderHomePage,
+	renderNotFoundPage,
+	siteIcon,
+	siteStylesheet,
 } from "../domain/render/render-pages.ts";
-import { renderRss } from "../domain/render/render-rss.ts";
-import { feedKey, parseTargetId, type Target, targetId } from "../domain/targets.ts";
+import {
+	ARCHIVE_PAGE_SIZE,
+	FEED_SIZE,
+	type FeedItem,
+	type FeedName,
+	feedEntriesFor,
+	feedKey,
+	feedOfKey,
+	LANGUAGE_FEEDS,
+	parseTargetId,
+	type Target,
+	targetId,
+} from "../domain/targets.ts";
 import type {
 	ArticleStore,
 	FeedStore,
+	MostViewedReader,
 	ObjectStore,
 	PendingChange,
 	PublishLedger,
 	SiteCache,
+	SiteDigestStore,
 } from "../ports.ts";
 import { forEachLimited } from "./for-each-limited.ts";
+import { type SiteWriter as FullSiteWriter, makeSiteWriter } from "./site-writer.ts";
 
-/** Newest items per feed (site.md); older ones go to archive documents in a later step. */
-const FEED_SIZE = 50;
-// The home page shows the head of each language's Latest News.
+// The home page shows the head of each language's lists; front pages a sidebar of each.
 const HOME_ITEMS = 10;
+const SIDEBAR_ITEMS = 10;
+// Archive pages of one feed rendered at once (a first publish of a long feed renders all).
+const ARCHIVE_CONCURRENCY = 4;
+
+/** The HTML page of Latest News archive page `page` (0-based): `/en/archive/1`. */
+export function latestArchivePagePath(language: string, page: number): string {
+	return `/${language}/archive/${page + 1}`;
+}
 
 // Targets rendered at once by one publisher.
 const PUBLISH_CONCURRENCY = 32;
@@ -41,11 +67,9 @@ const PAGE_BATCHES_AT_ONCE = 4;
 const SITE_CACHE = "public, max-age=60";
 const HTML = "text/html; charset=utf-8";
 
-const FEED_RENDERERS: readonly (readonly [FeedFormat, (doc: FeedDocument) => string])[] = [
-	["rss", renderRss],
-	["atom", renderAtom],
-	["json", renderJsonFeed],
-];
+const CSS = "text/css; charset=utf-8";
+const SVG = "image/svg+xml";
+const IMMUTABLE = "public, max-age=31536000, immutable";
 
 export interface PublishDeps {
 	articles: ArticleStore;
@@ -67,6 +91,19 @@ export interface PublishDeps {
 	onLeaseLost?: (targetId: string) => void;
 	/** The CDN in front of the site (CloudFront in AWS); none locally, where the edge has no cache. */
 	cache?: SiteCache;
+	/** The Most Viewed ranking (the view aggregator's); without it, Most Viewed is empty. */
+	mostViewed?: MostViewedReader;
+	/** A WebSub hub: feeds link it, and it is told after each publish that changed a feed. */
+	hubUrl?: string;
+	/** Where a failed hub notification is reported (the publish itself succeeds). */
+	onHubError?: (error: unknown) => void;
+	/** The HTTP client for the hub; the global `fetch` unless a test injects one. */
+	fetch?: typeof fetch;
+	/**
+	 * Digests of what the site holds: an unchanged key is compared without reading it back.
+	 * Without, the writer reads the stored object (one GET per key).
+	 */
+	digests?: SiteDigestStore;
 }
 
 function siteKey(path: string): string {
@@ -74,7 +111,7 @@ function siteKey(path: string): string {
 }
 
 /** Where the publisher writes: the site bucket, remembering what it changed. */
-type SiteWriter = Pick<ObjectStore, "put" | "delete" | "deleteMany">;
+type SiteWriter = Pick<FullSiteWriter, "put" | "delete" | "deleteMany">;
 
 type PageTarget = Extract<Target, { kind: "page" }>;
 
@@ -102,25 +139,123 @@ export function sitePathsOf(keys: Iterable<string>): string[] {
 export function makePublishTargets(deps: PublishDeps) {
 	const { articles, feeds, ledger, content, site, siteUrl } = deps;
 
+	/** A language's Most Viewed, as feed items of the articles still public, in rank order. */
+	async function mostViewedItems(language: string, limit: number): Promise<FeedItem[]> {
+		const ranking = deps.mostViewed ? await deps.mostViewed.mostViewed(language, limit) : [];
+		if (ranking.length === 0) return [];
+		const stored = new Map(
+			(await articles.getArticles(ranking)).map((article) => [pageId(article), article]),
+		);
+		return ranking.flatMap((ref) => {
+			const article = stored.get(pageId(ref));
+			const [row] = article ? feedEntriesFor(article) : [];
+			return row ? [row.item] : [];
+		});
+	}
+
+	/** The newest items of a feed: its rows, or the ranking for Most Viewed. */
+	function feedItems(language: string, feed: FeedName, limit: number): Promise<FeedItem[]> {
+		return feed === "most-viewed"
+			? mostViewedItems(language, limit)
+			: feeds.listFeed(feedKey(language, feed), limit);
+	}
+
+	/** Writes one document in every format (and, for Latest News archives, as an HTML page). */
+	function putDocument(doc: FeedDocument, out: SiteWriter): Promise<void>[] {
+		return FEED_FORMATS.map(({ format, contentType }) =>
+			out.put(siteKey(new URL(doc.selfUrls[format]).pathname), FEED_RENDERERS[format](doc), {
+				contentType,
+				cacheControl: SITE_CACHE,
+			}),
+		);
+	}
+
+	/**
+	 * One feed in every format, and the archive documents that changed: the newest page
+	 * (it takes every new item), the one before it when the newest is new (its
+	 * `next-archive` appears), and every page a removal or a changed item marked stale.
+	 * Full pages are otherwise never read or written again. A feed listed for the first time
+	 * asks for the OPML (and a new language's other feeds) through the ledger.
+	 */
 	async function renderFeed(
 		target: Extract<Target, { kind: "feed" }>,
 		out: SiteWriter,
 	): Promise<void> {
-		const items = await feeds.listFeed(feedKey(target.language, target.feed), FEED_SIZE);
-		const doc = buildFeedDocument({ siteUrl, language: target.language, feed: target.feed, items });
-		await Promise.all([
-			...FEED_RENDERERS.map(([format, renderFormat]) =>
-				out.put(siteKey(feedPath(target.language, target.feed, format)), renderFormat(doc), {
-					contentType: feedContentTypes[format],
-					cacheControl: SITE_CACHE,
-				}),
-			),
-			out.put(
-				`${target.language}/index.html`,
-				renderFrontPage({ language: target.language, items, siteUrl }),
-				{ contentType: HTML, cacheControl: SITE_CACHE },
-			),
+		const { language, feed } = target;
+		const key = feedKey(language, feed);
+		const [items, state] = await Promise.all([
+			feedItems(language, feed, FEED_SIZE),
+			feeds.getFeedState(key),
 		]);
+		// A ranking has no history: Most Viewed has no archive.
+		const pages =
+			feed !== "most-viewed" && state.count > FEED_SIZE
+				? Math.ceil(state.count / ARCHIVE_PAGE_SIZE)
+				: 0;
+		const doc = buildFeedDocument({
+			siteUrl,
+			language,
+			feed,
+			items,
+			archivePages: pages,
+			...(state.lastRemovedAt ? { emptySince: state.lastRemovedAt } : {}),
+			...(deps.hubUrl ? { hubUrl: deps.hubUrl } : {}),
+		});
+		const stale = new Set(state.stalePages.map(({ page }) => page));
+		for (let page = Math.max(0, state.renderedPages - 1); page < pages; page++) stale.add(page);
+		const writes = putDocument(doc, out);
+		await forEachLimited(
+			[...stale].filter((page) => page < pages),
+			ARCHIVE_CONCURRENCY,
+			async (page) => {
+				const archived = await feeds.listArchivePage(key, page);
+				const pageDoc = buildFeedDocument({
+					siteUrl,
+					language,
+					feed,
+					items: archived,
+					page: { index: page, count: pages },
+					...(state.lastRemovedAt ? { emptySince: state.lastRemovedAt } : {}),
+				});
+				const html =
+					feed === "latest"
+						? [
+								out.put(
+									siteKey(latestArchivePagePath(language, page)),
+									renderArchivePage({
+										siteUrl,
+										language,
+										title: `${pageDoc.title.replace(/^Syndicate: /, "")}`,
+										items: archived,
+										...(page + 1 < pages
+											? { newerPath: latestArchivePagePath(language, page + 1) }
+											: { newerPath: `/${language}/` }),
+										...(page > 0 ? { olderPath: latestArchivePagePath(language, page - 1) } : {}),
+									}),
+									{ contentType: HTML, cacheControl: SITE_CACHE },
+								),
+							]
+						: [];
+				await Promise.all([...putDocument(pageDoc, out), ...html]);
+			},
+		);
+		await Promise.all(writes);
+		if (pages !== state.renderedPages || state.stalePages.length > 0) {
+			await feeds.markArchiveRendered(key, { renderedPages: pages, stalePages: state.stalePages });
+		}
+		if (!state.listed && (await feeds.listFeedKey(key))) {
+			// A new language's Latest News brings its other feeds: listed now, so the OPML that
+			// the same sweep renders has them, and requested, not rendered here: one publisher
+			// at a time renders each target.
+			const more = feed === "latest" ? LANGUAGE_FEEDS.filter((name) => name !== "latest") : [];
+			await Promise.all(more.map((name) => feeds.listFeedKey(feedKey(language, name))));
+			const next = [
+				"opml",
+				...more.map((name) => targetId({ kind: "feed", language, feed: name })),
+			];
+			await Promise.all(next.map((id) => ledger.request(id)));
+			for (const id of next) followUps.add(id);
+		}
 	}
 
 	/**
@@ -186,16 +321,67 @@ export function makePublishTargets(deps: PublishDeps) {
 		await out.deleteMany(await renderPageOf(target, await articles.getArticle(target), out));
 	}
 
+	/** One language's lists, as its front page and the home page show them. */
+	async function sectionOf(language: string, latest: number): Promise<FrontSection> {
+		const [latestItems, updated, mostViewed] = await Promise.all([
+			feeds.listFeed(feedKey(language, "latest"), latest),
+			feeds.listFeed(feedKey(language, "updated"), SIDEBAR_ITEMS),
+			mostViewedItems(language, SIDEBAR_ITEMS),
+		]);
+		return { language, latest: latestItems, updated, mostViewed };
+	}
+
+	/** `{lang}/index.html`: Latest News, Recent Updates and Most Viewed of one language. */
+	async function renderFront(
+		target: Extract<Target, { kind: "front" }>,
+		out: SiteWriter,
+	): Promise<void> {
+		const { language } = target;
+		const [section, state] = await Promise.all([
+			sectionOf(language, FEED_SIZE),
+			feeds.getFeedState(feedKey(language, "latest")),
+		]);
+		const pages = state.count > FEED_SIZE ? Math.ceil(state.count / ARCHIVE_PAGE_SIZE) : 0;
+		const html = renderFrontPage({
+			siteUrl,
+			...section,
+			...(pages > 0 ? { olderPath: latestArchivePagePath(language, pages - 1) } : {}),
+		});
+		await out.put(`${language}/index.html`, html, { contentType: HTML, cacheControl: SITE_CACHE });
+	}
+
+	/** `index.html`, `404.html`, and the stylesheet and icon every page links. */
 	async function renderHome(out: SiteWriter): Promise<void> {
 		const languages = await feeds.listLanguages();
 		const sections = await Promise.all(
-			languages.map(async (language) => ({
-				language,
-				items: await feeds.listFeed(feedKey(language, "latest"), HOME_ITEMS),
-			})),
+			languages.map((language) => sectionOf(language, HOME_ITEMS)),
 		);
-		await out.put("index.html", renderHomePage({ sections, siteUrl }), {
-			contentType: HTML,
+		const stylesheet = siteStylesheet();
+		const icon = siteIcon();
+		await Promise.all([
+			out.put(icon.key, icon.svg, { contentType: SVG, cacheControl: IMMUTABLE }),
+			out.put(stylesheet.key, stylesheet.css, {
+				contentType: CSS,
+				// Its name holds its digest: a new stylesheet is a new key.
+				cacheControl: IMMUTABLE,
+			}),
+			out.put("index.html", renderHomePage({ sections, siteUrl }), {
+				contentType: HTML,
+				cacheControl: SITE_CACHE,
+			}),
+			out.put("404.html", renderNotFoundPage({ siteUrl, languages }), {
+				contentType: HTML,
+				cacheControl: SITE_CACHE,
+			}),
+		]);
+	}
+
+	/** `feeds/index.opml`: every feed listed so far. */
+	async function renderOpmlList(out: SiteWriter): Promise<void> {
+		const keys = await feeds.listFeedKeys();
+		const opml = renderOpml({ siteUrl, feeds: keys.map(feedOfKey) });
+		await out.put(siteKey(OPML_PATH), opml, {
+			contentType: OPML_CONTENT_TYPE,
 			cacheControl: SITE_CACHE,
 		});
 	}
@@ -204,10 +390,43 @@ export function makePublishTargets(deps: PublishDeps) {
 		switch (target.kind) {
 			case "feed":
 				return renderFeed(target, out);
+			case "front":
+				return renderFront(target, out);
 			case "page":
 				return renderPage(target, out);
 			case "home":
 				return renderHome(out);
+			case "opml":
+				return renderOpmlList(out);
+		}
+	}
+
+	/**
+	 * Tells the WebSub hub (if any) that the feeds among `keys` changed: one POST of
+	 * `hub.mode=publish` with every changed feed URL as `hub.url`. A hub that is down fails
+	 * nothing: subscribers still poll, and the next change tells it again.
+	 */
+	async function notifyHub(keys: Iterable<string>): Promise<void> {
+		if (!deps.hubUrl) return;
+		const urls = [...keys]
+			.filter((key) => /^feeds\/.+\.(?:rss|atom|json)$/.test(key) && !key.includes("/archive/"))
+			.sort()
+			.map((key) => absoluteUrl(siteUrl, `/${key}`));
+		if (urls.length === 0) return;
+		const body = new URLSearchParams([
+			["hub.mode", "publish"],
+			...urls.map((url): [string, string] => ["hub.url", url]),
+		]);
+		try {
+			const response = await (deps.fetch ?? fetch)(deps.hubUrl, {
+				method: "POST",
+				headers: { "content-type": "application/x-www-form-urlencoded" },
+				body: body.toString(),
+			});
+			await response.body?.cancel();
+			if (!response.ok) deps.onHubError?.(new Error(`hub answered ${response.status}`));
+		} catch (error) {
+			deps.onHubError?.(error);
 		}
 	}
 
@@ -279,23 +498,14 @@ export function makePublishTargets(deps: PublishDeps) {
 		);
 	}
 
+	// Targets a render found stale beyond its own (requested in the ledger too, so the sweep
+	// still has them should this process die): whichever publish of this process ends next
+	// renders them.
+	const followUps = new Set<string>();
+
 	return async function publishTargets(ids: readonly string[]): Promise<void> {
-		const changed = new Set<string>();
-		const out: SiteWriter = {
-			put: async (key, body, options) => {
-				await site.put(key, body, options);
-				changed.add(key);
-			},
-			delete: async (key) => {
-				await site.delete(key);
-				changed.add(key);
-			},
-			deleteMany: async (keys) => {
-				if (keys.length === 0) return;
-				await site.deleteMany(keys);
-				for (const key of keys) changed.add(key);
-			},
-		};
+		// Writes only what changed: the same data gives the same bytes, ETag and no invalidation.
+		const out = makeSiteWriter(site, deps.digests);
 		const unique = [...new Set(ids)];
 		const pages = unique.filter((id) => id.startsWith("page|"));
 		const batches: string[][] = [];
@@ -308,8 +518,19 @@ export function makePublishTargets(deps: PublishDeps) {
 			(id) => publishTarget(id, out),
 		);
 		await forEachLimited(batches, PAGE_BATCHES_AT_ONCE, (batch) => publishPages(batch, out));
-		// The edge may hold any of these for up to its max-age: it must fetch them again now.
-		if (changed.size > 0) await deps.cache?.invalidate(sitePathsOf(changed));
+		// A feed listed for the first time brought the OPML (and a new language's other feeds):
+		// published now, so a reader finds them as soon as the upload's own page.
+		while (followUps.size > 0) {
+			const next = [...followUps];
+			followUps.clear();
+			await forEachLimited(next, PUBLISH_CONCURRENCY, (id) => publishTarget(id, out));
+		}
+		// A removal (a takedown, a photo out of scope) must not wait out the edge's max-age: every
+		// changed path is fetched again now. New and corrected content reaches readers within the
+		// 60 s max-age anyway, so it is not invalidated: CloudFront bills invalidation per path,
+		// and invalidating every upload's twenty-odd paths would cost more than all the rest.
+		if (out.requests.delete > 0) await deps.cache?.invalidate(sitePathsOf(out.changed));
+		await notifyHub(out.changed);
 	};
 }
 

@@ -2,14 +2,19 @@ import type {
 	AgreementStore,
 	ArticleStore,
 	FeedStore,
+	HealthStore,
+	LogBucket,
 	ObjectStore,
 	PublishLedger,
 	SiteCache,
+	SiteDigestStore,
 	UploadStore,
+	ViewStore,
 } from "../ports.ts";
-import { makeChangeArticles } from "./change-articles.ts";
-import { type IngestDeps, makeIngestUpload } from "./ingest-upload.ts";
-import { makePublishChanges, makePublishTargets, type PublishDeps } from "./publish-targets.ts";
+import { type AggregateViewsDeps, makeAggregateViews } from "./aggregate-views.ts";
+import type { IngestDeps } from "./ingest-upload.ts";
+import type { PublishDeps } from "./publish-targets.ts";
+import { wireIngest } from "./wire-ingest.ts";
 
 /** One adapter per port: DynamoDB and S3 in a deployment, in memory in fast tests. */
 export interface Stores {
@@ -21,6 +26,14 @@ export interface Stores {
 	uploadRecords: UploadStore;
 	agreements: AgreementStore;
 	ledger: PublishLedger;
+	/** Notes for `status` and `dlq list` (last sweep and publish, failed ingests); none in fast tests. */
+	health?: HealthStore;
+	/** Daily views and Most Viewed rankings; with `logs`, the view aggregator is wired. */
+	views?: ViewStore;
+	/** The access-log bucket the view aggregator reads. */
+	logs?: LogBucket;
+	/** Digests of what the site holds, so an unchanged publish writes nothing. */
+	digests?: SiteDigestStore;
 }
 
 export interface UseCaseOptions {
@@ -31,6 +44,8 @@ export interface UseCaseOptions {
 	/** The CDN to tell about changed paths; none locally. */
 	cache?: SiteCache;
 	clock?: () => Date;
+	/** A WebSub hub the feeds link and the publisher tells of changes; none by default. */
+	hubUrl?: string;
 }
 
 /**
@@ -40,57 +55,27 @@ export interface UseCaseOptions {
 export function wireUseCases(
 	stores: Stores,
 	options: UseCaseOptions,
-	overrides: { ingest?: Partial<IngestDeps>; publish?: Partial<PublishDeps> } = {},
+	overrides: {
+		ingest?: Partial<IngestDeps>;
+		publish?: Partial<PublishDeps>;
+		views?: Partial<AggregateViewsDeps>;
+	} = {},
 ) {
-	const { uploads, site, articles, feeds, uploadRecords, agreements, ledger } = stores;
-	const clock = options.clock ?? (() => new Date());
-	const publishTargets = makePublishTargets({
-		articles,
-		feeds,
-		ledger,
-		content: uploads,
-		site,
-		siteUrl: options.siteUrl,
-		clock,
-		owner: options.owner,
-		// Renewed every third of it while rendering: a dead publisher blocks a target 20 s at most.
-		leaseMs: 20_000,
-		...(options.onLeaseLost ? { onLeaseLost: options.onLeaseLost } : {}),
-		...(options.cache ? { cache: options.cache } : {}),
-		...overrides.publish,
-	});
-	const { publishChange, publishChanges, sweep } = makePublishChanges({
-		ledger,
-		publish: publishTargets,
-	});
-	const changes = makeChangeArticles({ articles, agreements, publish: publishChanges, clock });
-	const ingestUpload = makeIngestUpload({
-		uploads,
-		articles,
-		uploadRecords,
-		agreements,
-		publish: publishChange,
-		reevaluate: async (ref, reason) => {
-			const pending = await changes.applyChange(ref, { kind: "reevaluate", by: "ingest", reason });
-			if (pending) await publishChange(pending);
-		},
-		clock,
-		...overrides.ingest,
-	});
-	/** The schedule's run: what came due, then whatever a failed publisher left behind. */
-	async function scheduledSweep(): Promise<number> {
-		const released = await changes.releaseDue();
-		return released.targets + (await sweep());
-	}
-	return {
-		...stores,
-		clock,
-		publishTargets,
-		publishChange,
-		publishChanges,
-		sweep,
-		scheduledSweep,
-		ingestUpload,
-		...changes,
-	};
+	const wired = wireIngest(
+		{ ...stores, ...(stores.views ? { mostViewed: stores.views } : {}) },
+		options,
+		overrides,
+	);
+	// Only where the views and the log bucket are wired (not in the fast in-memory tests).
+	const aggregateViews =
+		stores.views && stores.logs
+			? makeAggregateViews({
+					views: stores.views,
+					logs: stores.logs,
+					publish: wired.publishChanges,
+					clock: wired.clock,
+					...overrides.views,
+				})
+			: undefined;
+	return { ...stores, ...wired, aggregateViews };
 }

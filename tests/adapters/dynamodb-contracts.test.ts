@@ -12,13 +12,16 @@ import {
 } from "#shared/adapters/dynamodb/dynamodb-article-store.ts";
 import { DynamoDbPublishLedger } from "#shared/adapters/dynamodb/dynamodb-publish-ledger.ts";
 import { DynamoDbUploadStore } from "#shared/adapters/dynamodb/dynamodb-upload-store.ts";
+import { DynamoDbViewStore } from "#shared/adapters/dynamodb/dynamodb-view-store.ts";
 import { S3ObjectStore } from "#shared/adapters/s3/s3-object-store.ts";
 import { localDynamoDbClient, localS3Client } from "../../local/stack.ts";
 import { describeAgreementStoreContract } from "../contracts/agreement-store.contract.ts";
 import { describeArticleStoreContract } from "../contracts/article-store.contract.ts";
+import { describeFeedStoreContract } from "../contracts/feed-store.contract.ts";
 import { describeObjectStoreContract } from "../contracts/object-store.contract.ts";
 import { describePublishLedgerContract } from "../contracts/publish-ledger.contract.ts";
 import { describeUploadStoreContract } from "../contracts/upload-store.contract.ts";
+import { describeViewStoreContract } from "../contracts/view-store.contract.ts";
 import { startTestDynamoDb, type TestTable } from "../helpers/dynamodb.ts";
 
 let db: TestTable;
@@ -72,6 +75,11 @@ describeArticleStoreContract(
 	"DynamoDbArticleStore, two items a page",
 	storesOn(() => paged),
 );
+describeFeedStoreContract("DynamoDbFeedStore", makeStores);
+describeFeedStoreContract(
+	"DynamoDbFeedStore, two items a page",
+	storesOn(() => paged),
+);
 describeUploadStoreContract("DynamoDbUploadStore", makeStores);
 describeUploadStoreContract(
 	"DynamoDbUploadStore, two items a page",
@@ -86,6 +94,20 @@ describeAgreementStoreContract(
 	"DynamoDbAgreementStore, two items a page",
 	async () => new DynamoDbAgreementStore(paged, await db.createTable()),
 );
+describeViewStoreContract("DynamoDbViewStore", async () => {
+	const table = await db.createTable();
+	return {
+		views: new DynamoDbViewStore(db.client, table),
+		ledger: new DynamoDbPublishLedger(db.client, table),
+	};
+});
+describeViewStoreContract("DynamoDbViewStore, two items a page", async () => {
+	const table = await db.createTable();
+	return {
+		views: new DynamoDbViewStore(paged, table),
+		ledger: new DynamoDbPublishLedger(paged, table),
+	};
+});
 describeObjectStoreContract("S3ObjectStore on s3rver", async () => {
 	const bucket = `contract-${++buckets}`;
 	await s3.send(new CreateBucketCommand({ Bucket: bucket }));

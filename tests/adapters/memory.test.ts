@@ -8,13 +8,16 @@ import { InMemoryObjectStore } from "#shared/adapters/memory/in-memory-object-st
 import { InMemoryPublishLedger } from "#shared/adapters/memory/in-memory-publish-ledger.ts";
 import { InMemoryTables } from "#shared/adapters/memory/in-memory-tables.ts";
 import { InMemoryUploadStore } from "#shared/adapters/memory/in-memory-upload-store.ts";
+import { InMemoryViewStore } from "#shared/adapters/memory/in-memory-view-store.ts";
 import { UnstorableError } from "#shared/domain/store-errors.ts";
 import { describeAgreementStoreContract } from "../contracts/agreement-store.contract.ts";
 import { describeArticleStoreContract } from "../contracts/article-store.contract.ts";
+import { describeFeedStoreContract } from "../contracts/feed-store.contract.ts";
 import { articleChange, makeUpload } from "../contracts/fixtures.ts";
 import { describeObjectStoreContract } from "../contracts/object-store.contract.ts";
 import { describePublishLedgerContract } from "../contracts/publish-ledger.contract.ts";
 import { describeUploadStoreContract } from "../contracts/upload-store.contract.ts";
+import { describeViewStoreContract } from "../contracts/view-store.contract.ts";
 import { makeArticle } from "../helpers/articles.ts";
 
 /** Every store on one fresh set of tables, as the DynamoDB adapters share one table. */
@@ -30,8 +33,13 @@ async function makeStores() {
 
 describeObjectStoreContract("InMemoryObjectStore", async () => new InMemoryObjectStore());
 describeArticleStoreContract("InMemoryArticleStore", makeStores);
+describeFeedStoreContract("InMemoryFeedStore", makeStores);
 describeUploadStoreContract("InMemoryUploadStore", makeStores);
 describePublishLedgerContract("InMemoryPublishLedger", makeStores);
+describeViewStoreContract("InMemoryViewStore", async () => {
+	const tables = new InMemoryTables();
+	return { views: new InMemoryViewStore(tables), ledger: new InMemoryPublishLedger(tables) };
+});
 describeAgreementStoreContract("InMemoryAgreementStore", async () => {
 	return new InMemoryAgreementStore(new InMemoryTables());
 });

@@ -5,6 +5,7 @@ import {
 	type ArticleChange,
 	ArticleChangeError,
 	type ArticlePlan,
+	type FeedPosition,
 	planArticleChange,
 } from "#shared/domain/plan-article-change.ts";
 import { targetId } from "#shared/domain/targets.ts";
@@ -18,8 +19,31 @@ const NOW = new Date("2026-06-01T00:00:00.000Z");
 const FEED_KEY = "en/latest";
 const SORT_KEY = "2024-01-10T00:00:00.000Z#science-news#2024-01-test-article";
 const ROW = { feedKey: FEED_KEY, sortKey: SORT_KEY };
+// The article is in its language's Latest News, its partner's feed and one per subject.
+const ROWS = [
+	"en/latest",
+	"en/partners/science-news",
+	"en/subjects/energy",
+	"en/subjects/policy",
+].map((feedKey) => ({ feedKey, sortKey: SORT_KEY }));
+// A second version is in Recent Updates too, by its versionCreated.
+const V2_ROWS = [
+	ROW,
+	{ feedKey: "en/updated", sortKey: "2024-01-11T00:00:00.000Z#science-news#2024-01-test-article" },
+	...ROWS.slice(1),
+];
 const PAGE = "page|en|science-news|2024-01-test-article";
-const ALL_TARGETS = ["feed|en|latest", "home", PAGE];
+const FEED_TARGETS = [
+	"feed|en|latest",
+	"feed|en|partners/science-news",
+	"feed|en|subjects/energy",
+	"feed|en|subjects/policy",
+];
+const ALL_TARGETS = [...FEED_TARGETS, "front|en", "home", PAGE].sort();
+const V2_TARGETS = [...ALL_TARGETS, "feed|en|updated"].sort();
+// An article taken down also leaves Most Viewed, which has no rows of its own.
+const TAKEDOWN_TARGETS = [...ALL_TARGETS, "feed|en|most-viewed"].sort();
+const positionOf = (row: FeedPosition) => ({ feedKey: row.feedKey, sortKey: row.sortKey });
 const ATTRIBUTION =
 	"This article has been translated by JST with permission from The Science News Ltd. Unauthorized reproduction of the article and photographs is prohibited.";
 const IMAGE = {
@@ -90,7 +114,7 @@ describe("planArticleChange: first upload", () => {
 			attribution: ATTRIBUTION,
 			imagesAllowed: true,
 		});
-		expect(result.feedPuts).toHaveLength(1);
+		expect(result.feedPuts.map(positionOf)).toEqual(ROWS);
 		expect(result.feedPuts[0]).toMatchObject({
 			...ROW,
 			item: {
@@ -241,7 +265,7 @@ describe("planArticleChange: embargo", () => {
 		expect(result.next.status).toBe("published");
 		expect(result.next).not.toHaveProperty("dueAt");
 		expect(result.next.revision).toBe(current.revision + 1);
-		expect(result.feedPuts).toHaveLength(1);
+		expect(result.feedPuts.map(positionOf)).toEqual(ROWS);
 		expect(result.feedPuts[0]).toMatchObject(ROW);
 		expect(result.feedDeletes).toEqual([]);
 		expect(targetIds(result)).toEqual(ALL_TARGETS);
@@ -341,7 +365,7 @@ describe("planArticleChange: re-evaluate", () => {
 			imagesAllowed: true,
 		});
 		expect(result.next.permission).not.toHaveProperty("unblock");
-		expect(result.feedPuts).toHaveLength(1);
+		expect(result.feedPuts.map(positionOf)).toEqual(ROWS);
 		expect(result.feedPuts[0]).toMatchObject({ ...ROW, item: { version: 1, image: IMAGE } });
 		expect(result.feedDeletes).toEqual([]);
 		expect(targetIds(result)).toEqual(ALL_TARGETS);
@@ -363,7 +387,7 @@ describe("planArticleChange: re-evaluate", () => {
 
 		expect(result.next.status).toBe("published");
 		expect(result.next.permission).toMatchObject({ decision: "granted", imagesAllowed: false });
-		expect(result.feedPuts).toHaveLength(1);
+		expect(result.feedPuts.map(positionOf)).toEqual(ROWS);
 		expect(result.feedPuts[0]).toMatchObject(ROW);
 		expect(result.feedPuts[0]?.item).not.toHaveProperty("image");
 		expect(result.feedDeletes).toEqual([]);
@@ -386,8 +410,8 @@ describe("planArticleChange: re-evaluate", () => {
 		});
 		expect(result.next.permission.unblock).toEqual(expect.stringMatching(/\S/));
 		expect(result.feedPuts).toEqual([]);
-		expect(result.feedDeletes).toEqual([ROW]);
-		expect(targetIds(result)).toEqual(ALL_TARGETS);
+		expect(result.feedDeletes).toEqual(ROWS);
+		expect(targetIds(result)).toEqual(TAKEDOWN_TARGETS);
 		expect(result.changed).toBe(true);
 		expect(result.event).toMatchObject({
 			action: "reevaluate",
@@ -409,8 +433,8 @@ describe("planArticleChange: re-evaluate", () => {
 		expect(result.next.permission.unblock).toEqual(expect.stringMatching(/\S/));
 		expect(result.next).not.toHaveProperty("dueAt");
 		expect(result.feedPuts).toEqual([]);
-		expect(result.feedDeletes).toEqual([ROW]);
-		expect(targetIds(result)).toEqual(ALL_TARGETS);
+		expect(result.feedDeletes).toEqual(ROWS);
+		expect(targetIds(result)).toEqual(TAKEDOWN_TARGETS);
 		expect(result.event).toMatchObject({ action: "reevaluate", status: "pending-permission" });
 	});
 
@@ -425,7 +449,7 @@ describe("planArticleChange: re-evaluate", () => {
 		expect(result.next.status).toBe("published");
 		expect(result.next.permission.decision).toBe("granted");
 		expect(result.next).not.toHaveProperty("dueAt");
-		expect(result.feedPuts).toHaveLength(1);
+		expect(result.feedPuts.map(positionOf)).toEqual(ROWS);
 		expect(result.feedPuts[0]).toMatchObject(ROW);
 		expect(targetIds(result)).toEqual(ALL_TARGETS);
 		expect(result.event).toMatchObject({ action: "reevaluate", status: "published" });
@@ -435,7 +459,7 @@ describe("planArticleChange: re-evaluate", () => {
 		const current = stored(makeAgreement());
 		const result = plan(current, reevaluate(), makeAgreement({ notice: "All rights reserved." }));
 
-		expect(result.feedPuts).toHaveLength(1);
+		expect(result.feedPuts.map(positionOf)).toEqual(ROWS);
 		expect(result.feedPuts[0]?.item.attribution).toBe(
 			"This article has been translated by JST with permission from The Science News Ltd. All rights reserved.",
 		);
@@ -501,7 +525,7 @@ describe("planArticleChange: new version", () => {
 			sha256: "1".repeat(64),
 			checkedAt: NOW.toISOString(),
 		});
-		expect(result.feedPuts).toHaveLength(1);
+		expect(result.feedPuts.map(positionOf)).toEqual(V2_ROWS);
 		expect(result.feedPuts[0]).toMatchObject({
 			...ROW,
 			item: {
@@ -511,7 +535,7 @@ describe("planArticleChange: new version", () => {
 			},
 		});
 		expect(result.feedDeletes).toEqual([]);
-		expect(targetIds(result)).toEqual(ALL_TARGETS);
+		expect(targetIds(result)).toEqual(V2_TARGETS);
 		expect(result.changed).toBe(true);
 		expect(result.event).toMatchObject({ action: "upload", version: 2, status: "published" });
 	});
@@ -524,11 +548,17 @@ describe("planArticleChange: new version", () => {
 			makeAgreement(),
 		);
 
+		const moved = "2024-01-09T00:00:00.000Z#science-news#2024-01-test-article";
+		// Every row sorted by firstCreated moves; the new Recent Updates row is by versionCreated.
 		expect(result.feedPuts.map((row) => row.sortKey)).toEqual([
-			"2024-01-09T00:00:00.000Z#science-news#2024-01-test-article",
+			moved,
+			SORT_KEY,
+			moved,
+			moved,
+			moved,
 		]);
-		expect(result.feedDeletes).toEqual([ROW]);
-		expect(targetIds(result)).toEqual(ALL_TARGETS);
+		expect(result.feedDeletes).toEqual(ROWS);
+		expect(targetIds(result)).toEqual(V2_TARGETS);
 	});
 
 	it("takes a public article off the site when a new version is under a future embargo", () => {
@@ -542,8 +572,8 @@ describe("planArticleChange: new version", () => {
 		expect(result.next.status).toBe("embargoed");
 		expect(result.next.dueAt).toBe("2026-06-10T00:00:00.000Z");
 		expect(result.feedPuts).toEqual([]);
-		expect(result.feedDeletes).toEqual([ROW]);
-		expect(targetIds(result)).toEqual(ALL_TARGETS);
+		expect(result.feedDeletes).toEqual(ROWS);
+		expect(targetIds(result)).toEqual(TAKEDOWN_TARGETS);
 	});
 
 	it.each(["withheld", "canceled"] as const)(
@@ -554,8 +584,8 @@ describe("planArticleChange: new version", () => {
 
 			expect(result.next.status).toBe("withdrawn");
 			expect(result.feedPuts).toEqual([]);
-			expect(result.feedDeletes).toEqual([ROW]);
-			expect(targetIds(result)).toEqual(ALL_TARGETS);
+			expect(result.feedDeletes).toEqual(ROWS);
+			expect(targetIds(result)).toEqual(TAKEDOWN_TARGETS);
 			expect(result.event).toMatchObject({ action: "upload", version: 2, status: "withdrawn" });
 		},
 	);
@@ -576,8 +606,8 @@ describe("planArticleChange: withdraw and restore", () => {
 		expect(result.next.permission).toBe(current.permission);
 		expect(result.next.revision).toBe(current.revision + 1);
 		expect(result.feedPuts).toEqual([]);
-		expect(result.feedDeletes).toEqual([ROW]);
-		expect(targetIds(result)).toEqual(ALL_TARGETS);
+		expect(result.feedDeletes).toEqual(ROWS);
+		expect(targetIds(result)).toEqual(TAKEDOWN_TARGETS);
 		expect(result.changed).toBe(true);
 		expect(result.event).toEqual({
 			at: NOW.toISOString(),
@@ -616,7 +646,7 @@ describe("planArticleChange: withdraw and restore", () => {
 		expect(result.next.status).toBe("published");
 		expect(result.next).not.toHaveProperty("takedown");
 		expect(result.next.revision).toBe(takenDown.revision + 1);
-		expect(result.feedPuts).toHaveLength(1);
+		expect(result.feedPuts.map(positionOf)).toEqual(ROWS);
 		expect(result.feedPuts[0]).toMatchObject({ ...ROW, item: { version: 1, image: IMAGE } });
 		expect(result.feedDeletes).toEqual([]);
 		expect(targetIds(result)).toEqual(ALL_TARGETS);

@@ -1,8 +1,9 @@
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DynamoDbFeedStore } from "#shared/adapters/dynamodb/dynamodb-feed-store.ts";
 import { S3ObjectStore } from "#shared/adapters/s3/s3-object-store.ts";
 import { UnstorableError } from "#shared/domain/store-errors.ts";
-import type { ObjectStore } from "#shared/ports.ts";
+import type { FeedStore } from "#shared/ports.ts";
 import { type LocalStack, startEphemeralStack } from "../../local/stack.ts";
 import { makeBundle, makeManifest } from "../helpers/bundles.ts";
 import { makeServices } from "../helpers/services.ts";
@@ -84,13 +85,14 @@ describe("nothing is lost when a publisher dies", () => {
 	});
 
 	it("renews its lease while a slow render runs, so no second publisher renders at once", async () => {
-		const slowSite: ObjectStore = new (class extends S3ObjectStore {
-			override async put(...args: Parameters<ObjectStore["put"]>): Promise<void> {
+		// Slow where every render of the home page starts: the languages it lists.
+		const slowFeeds: FeedStore = new (class extends DynamoDbFeedStore {
+			override async listLanguages(): Promise<string[]> {
 				await sleep(1500);
-				return super.put(...args);
+				return super.listLanguages();
 			}
-		})(stack.s3, stack.endpoints.siteBucket);
-		const slow = makeServices(stack, { publish: { site: slowSite, leaseMs: 500 } });
+		})(stack.dynamodb, stack.endpoints.table);
+		const slow = makeServices(stack, { publish: { feeds: slowFeeds, leaseMs: 500 } });
 		const rendering = slow.publishTargets(["home"]);
 		await sleep(1100);
 		// Twice the lease has passed; renewed every third of it, it is still held.

@@ -11,15 +11,9 @@ import {
 import type { Article, ArticleRef } from "../../domain/article.ts";
 import type { ArticleEvent } from "../../domain/plan-article-change.ts";
 import { UnstorableError } from "../../domain/store-errors.ts";
-import type { FeedItem } from "../../domain/targets.ts";
-import type {
-	ArticleCommit,
-	ArticleStore,
-	ArticleSummary,
-	CommitResult,
-	FeedStore,
-} from "../../ports.ts";
+import type { ArticleCommit, ArticleStore, ArticleSummary, CommitResult } from "../../ports.ts";
 import { batchGetAll } from "./batch.ts";
+import { feedTransactItems } from "./dynamodb-feed-store.ts";
 import { pendingItem } from "./dynamodb-publish-ledger.ts";
 import { toUploadAttributes, uploadItemKey } from "./dynamodb-upload-store.ts";
 import { tableKeys } from "./table.ts";
@@ -198,7 +192,7 @@ export class DynamoDbArticleStore implements ArticleStore {
 	}
 
 	/** The transaction items of one commit, and where its two conditions are among them. */
-	private transactionOf(commit: ArticleCommit): PlannedTransaction {
+	private transactionOf(commit: ArticleCommit, feedItems: TransactItem[]): PlannedTransaction {
 		const { tableName } = this;
 		const items: TransactItem[] = [];
 		let uploadIndex = -1;
@@ -281,22 +275,7 @@ export class DynamoDbArticleStore implements ArticleStore {
 					Item: { ...partnerListingKey(ref), summary: toSummary(next) },
 				},
 			});
-			for (const entry of change.feedPuts) {
-				items.push({
-					Put: {
-						TableName: tableName,
-						Item: { pk: `FEED#${entry.feedKey}`, sk: entry.sortKey, item: entry.item },
-					},
-				});
-			}
-			for (const entry of change.feedDeletes) {
-				items.push({
-					Delete: {
-						TableName: tableName,
-						Key: { pk: `FEED#${entry.feedKey}`, sk: entry.sortKey },
-					},
-				});
-			}
+			items.push(...feedItems);
 		}
 		if (commit.pending) {
 			items.push({ Put: { TableName: tableName, Item: pendingItem(commit.pending) } });
@@ -306,7 +285,10 @@ export class DynamoDbArticleStore implements ArticleStore {
 	}
 
 	async commitArticleChange(commit: ArticleCommit): Promise<CommitResult> {
-		const { items, uploadIndex, articleIndex, languages } = this.transactionOf(commit);
+		const { items, uploadIndex, articleIndex, languages } = this.transactionOf(
+			commit,
+			await this.feedItemsOf(commit),
+		);
 		if (languages.length > 0) await this.addLanguages(languages);
 		for (let attempt = 0; ; attempt++) {
 			try {
@@ -327,7 +309,9 @@ export class DynamoDbArticleStore implements ArticleStore {
 	}
 
 	async commitArticleChanges(commits: readonly ArticleCommit[]): Promise<CommitResult[]> {
-		const planned = commits.map((commit) => this.transactionOf(commit));
+		const planned = await Promise.all(
+			commits.map(async (commit) => this.transactionOf(commit, await this.feedItemsOf(commit))),
+		);
 		const languages = [...new Set(planned.flatMap((p) => p.languages))];
 		if (languages.length > 0) await this.addLanguages(languages);
 		const results: (CommitResult | undefined)[] = commits.map(() => undefined);
@@ -393,6 +377,18 @@ export class DynamoDbArticleStore implements ArticleStore {
 		return results.map((result) => result ?? "article-changed");
 	}
 
+	// Feed rows, their archive copies and stale marks (dynamodb-feed-store.ts).
+	private feedItemsOf(commit: ArticleCommit): Promise<TransactItem[]> {
+		const change = commit.article;
+		if (!change) return Promise.resolve([]);
+		return feedTransactItems(this.client, this.tableName, {
+			feedPuts: change.feedPuts,
+			feedDeletes: change.feedDeletes,
+			expectedRevision: change.expectedRevision,
+			at: change.event?.at ?? change.next.ingestedAt,
+		});
+	}
+
 	// Outside the transaction, where every commit would conflict on this one item; a language
 	// listed a moment early only shows the home page an empty section.
 	private async addLanguages(languages: string[]): Promise<void> {
@@ -407,32 +403,4 @@ export class DynamoDbArticleStore implements ArticleStore {
 	}
 }
 
-/** Feed rows in DynamoDB: every feed a partition of its own, sorted by the feed's time. */
-export class DynamoDbFeedStore implements FeedStore {
-	constructor(
-		private readonly client: DynamoDBDocumentClient,
-		private readonly tableName: string,
-	) {}
-
-	async listFeed(feedKey: string, limit: number): Promise<FeedItem[]> {
-		const { Items = [] } = await this.client.send(
-			new QueryCommand({
-				TableName: this.tableName,
-				KeyConditionExpression: "pk = :pk",
-				ExpressionAttributeValues: { ":pk": `FEED#${feedKey}` },
-				ScanIndexForward: false,
-				Limit: limit,
-				// Base-table reads are strongly consistent: a publisher sees every commit before it.
-				ConsistentRead: true,
-			}),
-		);
-		return Items.map((item) => item.item as FeedItem);
-	}
-
-	async listLanguages(): Promise<string[]> {
-		const { Item } = await this.client.send(
-			new GetCommand({ TableName: this.tableName, Key: LANGUAGES_KEY, ConsistentRead: true }),
-		);
-		return [...((Item?.languages as Set<string> | undefined) ?? [])].sort();
-	}
-}
+export { DynamoDbFeedStore } from "./dynamodb-feed-store.ts";

@@ -1,18 +1,21 @@
 import type { Article, ArticleRef } from "../../domain/article.ts";
-import type { ArticleEvent } from "../../domain/plan-article-change.ts";
-import type { FeedItem } from "../../domain/targets.ts";
+import type { ArticleEvent, FeedPosition } from "../../domain/plan-article-change.ts";
+import { archivePageOf, type FeedEntry, type FeedItem } from "../../domain/targets.ts";
 import type {
 	ArticleCommit,
 	ArticleStore,
 	ArticleSummary,
 	CommitResult,
+	FeedState,
 	FeedStore,
+	StalePage,
 } from "../../ports.ts";
 import {
 	compareKeys,
 	copyIn,
 	copyOut,
 	dueKey,
+	type FeedMetaRow,
 	type InMemoryTables,
 	refKey,
 	refOf,
@@ -44,6 +47,45 @@ function getOrCreate<K, V>(map: Map<K, V>, key: K, create: () => V): V {
 		map.set(key, value);
 	}
 	return value;
+}
+
+let marks = 0;
+
+function metaOf(tables: InMemoryTables, feedKey: string): FeedMetaRow {
+	return getOrCreate(tables.feedMeta, feedKey, () => ({
+		count: 0,
+		renderedPages: 0,
+		listed: false,
+		stale: new Map(),
+	}));
+}
+
+// A row keeps the ordinal it was first put with; a changed item marks its archive page stale.
+function putFeedRow(tables: InMemoryTables, entry: FeedEntry): void {
+	const ordinals = getOrCreate(tables.feedOrdinals, entry.feedKey, () => new Map());
+	const meta = metaOf(tables, entry.feedKey);
+	let ordinal = ordinals.get(entry.sortKey);
+	if (ordinal === undefined) {
+		meta.count += 1;
+		ordinal = meta.count;
+		ordinals.set(entry.sortKey, ordinal);
+	} else {
+		meta.stale.set(archivePageOf(ordinal), `m${++marks}`);
+	}
+	getOrCreate(tables.feeds, entry.feedKey, () => new Map()).set(entry.sortKey, entry.item);
+	getOrCreate(tables.archives, entry.feedKey, () => new Map()).set(ordinal, entry.item);
+	tables.languages.add(entry.item.language);
+}
+
+function deleteFeedRow(tables: InMemoryTables, row: FeedPosition, at: string): void {
+	const ordinal = tables.feedOrdinals.get(row.feedKey)?.get(row.sortKey);
+	tables.feeds.get(row.feedKey)?.delete(row.sortKey);
+	if (ordinal === undefined) return;
+	tables.feedOrdinals.get(row.feedKey)?.delete(row.sortKey);
+	tables.archives.get(row.feedKey)?.delete(ordinal);
+	const meta = metaOf(tables, row.feedKey);
+	meta.stale.set(archivePageOf(ordinal), `m${++marks}`);
+	if (!meta.lastRemovedAt || meta.lastRemovedAt < at) meta.lastRemovedAt = at;
 }
 
 /**
@@ -148,13 +190,9 @@ export class InMemoryArticleStore implements ArticleStore {
 				if (change.previousDueAt) tables.due.delete(dueKey(change.previousDueAt, ref));
 				if (next.dueAt) tables.due.set(dueKey(next.dueAt, ref), { dueAt: next.dueAt, ref });
 			}
-			for (const entry of change.feedPuts) {
-				getOrCreate(tables.feeds, entry.feedKey, () => new Map()).set(entry.sortKey, entry.item);
-				tables.languages.add(entry.item.language);
-			}
-			for (const entry of change.feedDeletes) {
-				tables.feeds.get(entry.feedKey)?.delete(entry.sortKey);
-			}
+			const at = change.event?.at ?? next.ingestedAt;
+			for (const entry of change.feedPuts) putFeedRow(tables, entry);
+			for (const entry of change.feedDeletes) deleteFeedRow(tables, entry, at);
 		}
 		if (pending) tables.pending.set(pending.changeId, pending);
 		return "committed";
@@ -175,5 +213,51 @@ export class InMemoryFeedStore implements FeedStore {
 
 	async listLanguages(): Promise<string[]> {
 		return [...this.tables.languages].sort(compareKeys);
+	}
+
+	async getFeedState(feedKey: string): Promise<FeedState> {
+		const meta = this.tables.feedMeta.get(feedKey);
+		return {
+			count: meta?.count ?? 0,
+			stalePages: [...(meta?.stale ?? new Map<number, string>()).entries()]
+				.sort(([a], [b]) => a - b)
+				.map(([page, mark]) => ({ page, mark })),
+			renderedPages: meta?.renderedPages ?? 0,
+			listed: meta?.listed ?? false,
+			...(meta?.lastRemovedAt ? { lastRemovedAt: meta.lastRemovedAt } : {}),
+		};
+	}
+
+	async listArchivePage(feedKey: string, page: number): Promise<FeedItem[]> {
+		const rows = this.tables.archives.get(feedKey) ?? new Map<number, FeedItem>();
+		return [...rows.entries()]
+			.filter(([ordinal]) => archivePageOf(ordinal) === page)
+			.sort(([a], [b]) => b - a)
+			.map(([, item]) => copyOut(item));
+	}
+
+	async markArchiveRendered(
+		feedKey: string,
+		rendered: { renderedPages: number; stalePages: readonly StalePage[] },
+	): Promise<void> {
+		const meta = metaOf(this.tables, feedKey);
+		meta.renderedPages = Math.max(meta.renderedPages, rendered.renderedPages);
+		for (const { page, mark } of rendered.stalePages) {
+			if (meta.stale.get(page) === mark) meta.stale.delete(page);
+		}
+	}
+
+	async listFeedKey(feedKey: string): Promise<boolean> {
+		const meta = metaOf(this.tables, feedKey);
+		const added = !meta.listed;
+		meta.listed = true;
+		return added;
+	}
+
+	async listFeedKeys(): Promise<string[]> {
+		return [...this.tables.feedMeta.entries()]
+			.filter(([, meta]) => meta.listed)
+			.map(([key]) => key)
+			.sort(compareKeys);
 	}
 }

@@ -15,6 +15,15 @@ export interface TargetRow {
 	dirty: boolean;
 }
 
+/** One feed's state beside its rows, as the feed store keeps it. */
+export interface FeedMetaRow {
+	count: number;
+	renderedPages: number;
+	lastRemovedAt?: string;
+	listed: boolean;
+	stale: Map<number, string>;
+}
+
 /**
  * Every row of the in-memory stores, shared by the adapters built on it as the DynamoDB
  * adapters share one table: the feed store reads the rows the article store writes, the
@@ -33,6 +42,14 @@ export class InMemoryTables {
 	/** Feed rows, by feed key, then sort key. */
 	readonly feeds = new Map<string, Map<string, FeedItem>>();
 	readonly languages = new Set<string>();
+	/** Each feed row's ordinal (archive position), by feed key, then sort key. */
+	readonly feedOrdinals = new Map<string, Map<string, number>>();
+	/** Archive rows: a copy of each public row's item, by feed key, then ordinal. */
+	readonly archives = new Map<string, Map<number, FeedItem>>();
+	/** Per feed: its counter, stale archive pages (page → mark) and listing. */
+	readonly feedMeta = new Map<string, FeedMetaRow>();
+	/** What the publisher last wrote at each site key (`null`: deleted). */
+	readonly siteDigests = new Map<string, string | null>();
 	/** Upload records, by object key, then upload id. */
 	readonly uploads = new Map<string, Map<string, UploadRecord>>();
 	/** The newest upload at each object key. */

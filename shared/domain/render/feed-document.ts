@@ -1,13 +1,31 @@
-import type { FeedItem, FeedName } from "../targets.ts";
+import { type FeedItem, type FeedName, feedKindOf } from "../targets.ts";
 import { absoluteUrl, escapeHtml } from "./html.ts";
 
-export type FeedFormat = "rss" | "atom" | "json";
+/**
+ * The one list of feed formats: path extension, media type and a name for people. Publish,
+ * pages and OPML all read it; a new format is one entry here and one renderer
+ * (render-feed.ts, typed to need it).
+ */
+export const FEED_FORMATS = [
+	{ format: "rss", contentType: "application/rss+xml; charset=utf-8", label: "RSS" },
+	{ format: "atom", contentType: "application/atom+xml; charset=utf-8", label: "Atom" },
+	{ format: "json", contentType: "application/feed+json; charset=utf-8", label: "JSON Feed" },
+] as const;
 
-export const feedContentTypes: Record<FeedFormat, string> = {
-	rss: "application/rss+xml; charset=utf-8",
-	atom: "application/atom+xml; charset=utf-8",
-	json: "application/feed+json; charset=utf-8",
-};
+export type FeedFormat = (typeof FEED_FORMATS)[number]["format"];
+
+/** Media type (with charset) of each format, as the site serves it. */
+export const feedContentTypes = Object.fromEntries(
+	FEED_FORMATS.map(({ format, contentType }) => [format, contentType]),
+) as Record<FeedFormat, string>;
+
+/** OPML's media type (the edge and the site bucket serve `feeds/index.opml` with it). */
+export const OPML_CONTENT_TYPE = "text/x-opml; charset=utf-8";
+/** Site path of the OPML list of every feed. */
+export const OPML_PATH = "/feeds/index.opml";
+
+/** One URL per format of the same document. */
+export type FormatUrls = Record<FeedFormat, string>;
 
 /** Everything a feed renderer needs; renderers read no clock and no configuration. */
 export interface FeedDocument {
@@ -16,17 +34,68 @@ export interface FeedDocument {
 	description: string;
 	language: string;
 	homeUrl: string;
-	selfUrls: Record<FeedFormat, string>;
+	selfUrls: FormatUrls;
 	updated: Date;
+	/** Newest first. */
 	items: readonly FeedItem[];
 	siteUrl: string;
+	/** RFC 5005: `true` in an archive document (`<fh:archive/>`), never in the feed itself. */
+	archive: boolean;
+	/** The subscription document, from an archive document (`current`). */
+	currentUrls?: FormatUrls;
+	/** The next older archive document (`prev-archive`; JSON Feed's `next_url`). */
+	prevArchiveUrls?: FormatUrls;
+	/** The next newer archive document (`next-archive`), from an archive document. */
+	nextArchiveUrls?: FormatUrls;
+	/** A WebSub hub that is told when the feed changes. */
+	hubUrl?: string;
 }
 
-const FEED_TITLES: Record<FeedName, string> = { latest: "Latest News" };
+const KIND_TITLES = {
+	latest: "Latest News",
+	updated: "Recent Updates",
+	"most-viewed": "Most Viewed",
+	partners: "From",
+	subjects: "Subject:",
+} as const;
 
-/** Site path of a feed in one format (site.md). */
+/** Site path of a feed in one format (site.md): `/feeds/en/partners/science-news.rss`. */
 export function feedPath(language: string, feed: FeedName, format: FeedFormat): string {
 	return `/feeds/${language}/${feed}.${format}`;
+}
+
+/**
+ * Site path of an RFC 5005 archive document: page `n` (1 is the oldest) of a feed,
+ * `/feeds/en/latest/archive/1.rss`. Pages hold fixed ordinals, so a path never moves.
+ */
+export function archivePath(
+	language: string,
+	feed: FeedName,
+	page: number,
+	format: FeedFormat,
+): string {
+	return `/feeds/${language}/${feed}/archive/${page + 1}.${format}`;
+}
+
+/** Absolute URLs of one document in every format. */
+export function formatUrls(siteUrl: string, pathOf: (format: FeedFormat) => string): FormatUrls {
+	return Object.fromEntries(
+		FEED_FORMATS.map(({ format }) => [format, absoluteUrl(siteUrl, pathOf(format))]),
+	) as FormatUrls;
+}
+
+// A path as articlePath and imagePath build it: absolute, every name percent-encoded, no dot
+// segments. Joined to the site URL as is, it is what URL resolution would give, for a
+// fraction of the cost (a feed of 1,000 items holds several thousand URLs).
+const PLAIN_PATH =
+	/^\/(?!\/)(?:[A-Za-z0-9\-_~!$&'()*+,;=:@%]|\.(?![./]|$)|\/(?!\.{1,2}(?:\/|$)))*$/;
+
+/** An absolute URL for a site path: `absoluteUrl` (html.ts) with a fast path for plain paths. */
+export function siteHref(siteUrl: string, path: string): string {
+	if (PLAIN_PATH.test(path) && /^https?:\/\/[^/?#]+\/?$/.test(siteUrl)) {
+		return `${siteUrl.endsWith("/") ? siteUrl.slice(0, -1) : siteUrl}${path}`;
+	}
+	return absoluteUrl(siteUrl, path);
 }
 
 /** A language's name in English, for titles: `zh` → `Chinese`. */
@@ -38,45 +107,98 @@ export function languageName(language: string): string {
 	}
 }
 
-// An empty feed still needs a stable `updated`: the Unix epoch keeps the bytes unchanged.
-const EMPTY_FEED_UPDATED = new Date(0);
+/** A feed's title for people (feeds, OPML, pages): `Latest News (English)`. */
+export function feedTitle(language: string, feed: FeedName): string {
+	const { kind, parameter } = feedKindOf(feed);
+	const name = parameter === undefined ? KIND_TITLES[kind] : `${KIND_TITLES[kind]} ${parameter}`;
+	return `${name} (${languageName(language)})`;
+}
 
-/** Builds the document of one feed from its items, newest first. */
+/**
+ * The date of a feed with no items: any feed's `updated` must be a real instant (an epoch
+ * date is "implausible" to validators), and it must not move on its own. Callers pass the
+ * time the feed last lost an item when the store knows it; this is the fallback for a feed
+ * that never had one: the day Syndicate's feeds began.
+ */
+export const FEEDS_EPOCH = "2024-01-01T00:00:00.000Z";
+
+/**
+ * The feed's stable id: a URN of ASCII parts (`urn:syndicate:feed:en:subjects:energy`), the
+ * parameter percent-encoded, so validators take it whatever script a slug is in.
+ */
+export function feedId(language: string, feed: FeedName, page?: number): string {
+	const { kind, parameter } = feedKindOf(feed);
+	const parts = ["urn:syndicate:feed", language, kind];
+	if (parameter !== undefined) parts.push(encodeURIComponent(parameter));
+	if (page !== undefined) parts.push("archive", String(page + 1));
+	return parts.join(":");
+}
+
+/** Builds the document of one feed (or one of its archive pages) from its items, newest first. */
 export function buildFeedDocument(input: {
 	siteUrl: string;
 	language: string;
 	feed: FeedName;
 	items: readonly FeedItem[];
+	/** `updated` when there are no items: when the feed last lost one (from the store). */
+	emptySince?: string;
+	/** The archive page (0-based) this document is, and how many pages there are. */
+	page?: { index: number; count: number };
+	/** How many archive pages the feed has: the feed links the newest. */
+	archivePages?: number;
+	hubUrl?: string;
 }): FeedDocument {
-	const { siteUrl, language, feed, items } = input;
+	const { siteUrl, language, feed, items, page } = input;
 	const newest = items.reduce<string | undefined>(
 		(max, item) => (max === undefined || item.versionCreated > max ? item.versionCreated : max),
 		undefined,
 	);
+	const urls = (pathOf: (format: FeedFormat) => string) => formatUrls(siteUrl, pathOf);
+	const pageUrls = (index: number) => urls((format) => archivePath(language, feed, index, format));
+	const feedUrls = urls((format) => feedPath(language, feed, format));
+	const title = `Syndicate: ${feedTitle(language, feed)}`;
+	const links: Partial<FeedDocument> = page
+		? {
+				currentUrls: feedUrls,
+				...(page.index > 0 ? { prevArchiveUrls: pageUrls(page.index - 1) } : {}),
+				...(page.index + 1 < page.count ? { nextArchiveUrls: pageUrls(page.index + 1) } : {}),
+			}
+		: input.archivePages
+			? { prevArchiveUrls: pageUrls(input.archivePages - 1) }
+			: {};
 	return {
-		id: `urn:syndicate:feed:${language}:${feed}`,
-		title: `Syndicate: ${FEED_TITLES[feed]} (${languageName(language)})`,
-		description: `${FEED_TITLES[feed]} in ${languageName(language)}, translated and syndicated with the permission of each article's copyright holder.`,
+		id: feedId(language, feed, page?.index),
+		title: page ? `${title}, archive ${page.index + 1}` : title,
+		description: `${feedTitle(language, feed)}: articles translated and syndicated with the permission of each article's copyright holder.`,
 		language,
 		homeUrl: absoluteUrl(siteUrl, `/${language}/`),
-		selfUrls: {
-			rss: absoluteUrl(siteUrl, feedPath(language, feed, "rss")),
-			atom: absoluteUrl(siteUrl, feedPath(language, feed, "atom")),
-			json: absoluteUrl(siteUrl, feedPath(language, feed, "json")),
-		},
-		updated: newest ? new Date(newest) : EMPTY_FEED_UPDATED,
+		selfUrls: page ? pageUrls(page.index) : feedUrls,
+		updated: new Date(newest ?? input.emptySince ?? FEEDS_EPOCH),
 		items,
 		siteUrl,
+		archive: page !== undefined,
+		...links,
+		...(input.hubUrl ? { hubUrl: input.hubUrl } : {}),
 	};
+}
+
+/** The caption line of a photo: its caption, then its credit. */
+export function photoCaption(image: NonNullable<FeedItem["image"]>): string | undefined {
+	const credit = image.credit ? `Photo: ${image.credit}` : undefined;
+	return image.caption && credit ? `${image.caption} (${credit})` : (image.caption ?? credit);
 }
 
 /** The HTML of an item in every format: photo if permitted, teaser, attribution, link. */
 export function itemContentHtml(item: FeedItem, siteUrl: string): string {
-	const url = absoluteUrl(siteUrl, item.path);
+	const url = siteHref(siteUrl, item.path);
 	const parts: string[] = [];
 	if (item.image) {
+		const caption = photoCaption(item.image);
+		const img = `<img src="${escapeHtml(siteHref(siteUrl, item.image.path))}" alt="${escapeHtml(item.image.alt ?? "")}">`;
 		parts.push(
-			`<p><img src="${escapeHtml(absoluteUrl(siteUrl, item.image.path))}" alt="${escapeHtml(item.image.alt ?? "")}"></p>`,
+			caption
+				? `<figure>${img}<figcaption>${escapeHtml(caption)}</figcaption></figure>`
+				: `<p>${img}</p>`,
 		);
 	}
 	if (item.summary) parts.push(`<p>${escapeHtml(item.summary)}</p>`);

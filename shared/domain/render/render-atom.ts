@@ -1,5 +1,5 @@
-import { type FeedDocument, itemContentHtml } from "./feed-document.ts";
-import { absoluteUrl } from "./html.ts";
+import { type FeedDocument, type FormatUrls, itemContentHtml, siteHref } from "./feed-document.ts";
+import { mediaContentStart } from "./render-rss.ts";
 import { escapeXmlAttribute, XML_DECLARATION, xmlElement } from "./xml.ts";
 
 /** RFC 3339 date-time in UTC: `2024-01-10T00:00:00.000Z`. */
@@ -7,33 +7,53 @@ function rfc3339(instant: Date | string): string {
 	return new Date(instant).toISOString();
 }
 
+const ATOM_TYPE = "application/atom+xml";
+
+/** The RFC 5005 and WebSub links of a feed or archive document. */
+function navigationLinks(doc: FeedDocument): string[] {
+	const links: [string, FormatUrls | undefined][] = [
+		["current", doc.currentUrls],
+		["prev-archive", doc.prevArchiveUrls],
+		["next-archive", doc.nextArchiveUrls],
+	];
+	const out = links.flatMap(([rel, urls]) =>
+		urls ? [xmlElement("link", { rel, type: ATOM_TYPE, href: urls.atom })] : [],
+	);
+	if (doc.hubUrl) out.push(xmlElement("link", { rel: "hub", href: doc.hubUrl }));
+	return out;
+}
+
 /**
- * Atom 1.0 (RFC 4287) with `xml:lang`, an author and rights on every entry. Titles, summaries
- * and rights are plain text (type="text"); the content is escaped HTML. Never CDATA.
+ * Atom 1.0 (RFC 4287) with `xml:lang`, an author and rights on every entry, the photo as an
+ * enclosure and `media:content` with its credit, and RFC 5005 archive links. Titles,
+ * summaries and rights are plain text (type="text"); the content is escaped HTML. Never CDATA.
  */
 export function renderAtom(doc: FeedDocument): string {
 	const lines = [
 		XML_DECLARATION,
-		`<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${escapeXmlAttribute(doc.language)}">`,
+		`<feed xmlns="http://www.w3.org/2005/Atom" xmlns:fh="http://purl.org/syndication/history/1.0" xmlns:media="http://search.yahoo.com/mrss/" xml:lang="${escapeXmlAttribute(doc.language)}">`,
 		`  ${xmlElement("id", {}, doc.id)}`,
 		`  ${xmlElement("title", { type: "text" }, doc.title)}`,
 		`  ${xmlElement("subtitle", { type: "text" }, doc.description)}`,
 		`  ${xmlElement("updated", {}, rfc3339(doc.updated))}`,
-		`  ${xmlElement("link", { rel: "self", type: "application/atom+xml", href: doc.selfUrls.atom })}`,
+		`  ${xmlElement("link", { rel: "self", type: ATOM_TYPE, href: doc.selfUrls.atom })}`,
 		`  ${xmlElement("link", { rel: "alternate", type: "text/html", href: doc.homeUrl })}`,
+		...navigationLinks(doc).map((link) => `  ${link}`),
 		"  <author>",
 		`    ${xmlElement("name", {}, "Syndicate")}`,
 		"  </author>",
 		`  ${xmlElement("generator", {}, "Syndicate")}`,
 	];
+	if (doc.archive) lines.push("  <fh:archive/>");
 	for (const item of doc.items) {
 		lines.push(
 			"  <entry>",
 			`    ${xmlElement("id", {}, item.id)}`,
 			`    ${xmlElement("title", { type: "text" }, item.headline)}`,
-			`    ${xmlElement("link", { rel: "alternate", type: "text/html", href: absoluteUrl(doc.siteUrl, item.path) })}`,
-			`    ${xmlElement("published", {}, rfc3339(item.firstCreated))}`,
-			`    ${xmlElement("updated", {}, rfc3339(item.versionCreated))}`,
+			`    ${xmlElement("link", { rel: "alternate", type: "text/html", href: siteHref(doc.siteUrl, item.path) })}`,
+			// Already RFC 3339 in UTC (toUtc, domain/article.ts): written as stored.
+			`    ${xmlElement("published", {}, item.firstCreated)}`,
+			`    ${xmlElement("updated", {}, item.versionCreated)}`,
 		);
 		// Optional: the content is inline HTML, so RFC 4287 needs no summary beside it.
 		if (item.summary) lines.push(`    ${xmlElement("summary", { type: "text" }, item.summary)}`);
@@ -46,14 +66,25 @@ export function renderAtom(doc: FeedDocument): string {
 			`    ${xmlElement("rights", { type: "text" }, item.attribution)}`,
 		);
 		if (item.image) {
+			const href = siteHref(doc.siteUrl, item.image.path);
 			lines.push(
 				`    ${xmlElement("link", {
 					rel: "enclosure",
 					type: item.image.contentType,
 					length: item.image.bytes,
-					href: absoluteUrl(doc.siteUrl, item.image.path),
+					href,
 				})}`,
+				`    ${mediaContentStart(href, item.image)}`,
 			);
+			if (item.image.caption) {
+				lines.push(
+					`      ${xmlElement("media:description", { type: "plain" }, item.image.caption)}`,
+				);
+			}
+			if (item.image.credit) {
+				lines.push(`      ${xmlElement("media:credit", {}, item.image.credit)}`);
+			}
+			lines.push("    </media:content>");
 		}
 		lines.push("  </entry>");
 	}

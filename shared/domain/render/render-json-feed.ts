@@ -1,9 +1,9 @@
-import { type FeedDocument, itemContentHtml } from "./feed-document.ts";
-import { absoluteUrl } from "./html.ts";
+import { type FeedDocument, itemContentHtml, siteHref } from "./feed-document.ts";
 
 /**
  * JSON Feed 1.1 (https://jsonfeed.org/version/1.1). Written here rather than with `feed`,
- * whose JSON output is version 1.0 (single `author`, no `language`).
+ * whose JSON output is version 1.0 (single `author`, no `language`). Older items are paged
+ * with `next_url` (the next older archive document); `hubs` lists a WebSub hub.
  */
 export function renderJsonFeed(doc: FeedDocument): string {
 	return `${JSON.stringify(
@@ -13,22 +13,54 @@ export function renderJsonFeed(doc: FeedDocument): string {
 			home_page_url: doc.homeUrl,
 			feed_url: doc.selfUrls.json,
 			description: doc.description,
+			...(doc.prevArchiveUrls ? { next_url: doc.prevArchiveUrls.json } : {}),
 			language: doc.language,
 			authors: [{ name: "Syndicate" }],
+			...(doc.hubUrl ? { hubs: [{ type: "WebSub", url: doc.hubUrl }] } : {}),
+			// RFC 5005's links, for readers that walk archives both ways.
+			...(doc.archive
+				? {
+						_archive: {
+							current: doc.currentUrls?.json,
+							...(doc.nextArchiveUrls ? { next_archive: doc.nextArchiveUrls.json } : {}),
+							...(doc.prevArchiveUrls ? { prev_archive: doc.prevArchiveUrls.json } : {}),
+						},
+					}
+				: {}),
 			items: doc.items.map((item) => ({
 				id: item.id,
-				url: absoluteUrl(doc.siteUrl, item.path),
+				url: siteHref(doc.siteUrl, item.path),
 				title: item.headline,
 				content_html: itemContentHtml(item, doc.siteUrl),
 				...(item.summary ? { summary: item.summary } : {}),
-				...(item.image ? { image: absoluteUrl(doc.siteUrl, item.image.path) } : {}),
+				...(item.image ? { image: siteHref(doc.siteUrl, item.image.path) } : {}),
 				date_published: item.firstCreated,
 				date_modified: item.versionCreated,
 				authors: [{ name: item.byline ?? item.holder }],
 				...(item.subjects.length > 0 ? { tags: item.subjects } : {}),
 				language: item.language,
+				...(item.image
+					? {
+							attachments: [
+								{
+									url: siteHref(doc.siteUrl, item.image.path),
+									mime_type: item.image.contentType,
+									size_in_bytes: item.image.bytes,
+									...(item.image.caption ? { title: item.image.caption } : {}),
+								},
+							],
+						}
+					: {}),
 				// JSON Feed has no rights field: an extension carries what Atom's <rights> does.
 				_rights: { holder: item.holder, attribution: item.attribution },
+				...(item.image?.credit || item.image?.caption
+					? {
+							_media: {
+								...(item.image.credit ? { credit: item.image.credit } : {}),
+								...(item.image.caption ? { caption: item.image.caption } : {}),
+							},
+						}
+					: {}),
 				_syndicate: { version: item.version },
 			})),
 		},

@@ -1,9 +1,15 @@
-import { type FeedDocument, itemContentHtml } from "./feed-document.ts";
-import { absoluteUrl, escapeHtml } from "./html.ts";
-import { escapeXmlPlainText, XML_DECLARATION, type XmlAttributes, xmlElement } from "./xml.ts";
+import { type FeedDocument, type FormatUrls, itemContentHtml, siteHref } from "./feed-document.ts";
+import { escapeHtml } from "./html.ts";
+import {
+	escapeXmlPlainText,
+	XML_DECLARATION,
+	type XmlAttributes,
+	xmlElement,
+	xmlStartTag,
+} from "./xml.ts";
 
 const RSS_ROOT =
-	'<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom" xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:dc="http://purl.org/dc/elements/1.1/">';
+	'<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom" xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:fh="http://purl.org/syndication/history/1.0" xmlns:media="http://search.yahoo.com/mrss/">';
 
 /** RFC 822 date-time as RSS 2.0 wants it (four-digit year, GMT): `Wed, 10 Jan 2024 00:00:00 GMT`. */
 function rfc822(instant: Date | string): string {
@@ -22,9 +28,39 @@ function html(name: string, markup: string): string {
 	return xmlElement(name, {}, markup);
 }
 
+function atomLink(rel: string, href: string, type = "application/rss+xml"): string {
+	return xmlElement("atom:link", { href, rel, type });
+}
+
+/** The RFC 5005 and WebSub links of a feed or archive document, as `atom:link`s. */
+function navigationLinks(doc: FeedDocument): string[] {
+	const links: [string, FormatUrls | undefined][] = [
+		["current", doc.currentUrls],
+		["prev-archive", doc.prevArchiveUrls],
+		["next-archive", doc.nextArchiveUrls],
+	];
+	const out = links.flatMap(([rel, urls]) => (urls ? [atomLink(rel, urls.rss)] : []));
+	if (doc.hubUrl) out.push(xmlElement("atom:link", { href: doc.hubUrl, rel: "hub" }));
+	return out;
+}
+
+/** Media RSS's description of a photo; its children are the caption and the credit. */
+export function mediaContentStart(
+	url: string,
+	image: { contentType: string; bytes: number },
+): string {
+	return xmlStartTag("media:content", {
+		url,
+		type: image.contentType,
+		fileSize: image.bytes,
+		medium: "image",
+	});
+}
+
 /**
  * RSS 2.0 (https://www.rssboard.org/rss-specification) with `atom:link rel=self`,
- * `content:encoded`, `dc:creator` and `dc:rights`. Every text is escaped, never in CDATA.
+ * `content:encoded`, `dc:creator`, `dc:rights`, the photo as `enclosure` and `media:content`
+ * (with its credit), and RFC 5005 archive links. Every text is escaped, never in CDATA.
  */
 export function renderRss(doc: FeedDocument): string {
 	const lines = [
@@ -38,13 +74,15 @@ export function renderRss(doc: FeedDocument): string {
 		`    ${plain("lastBuildDate", rfc822(doc.updated))}`,
 		`    ${plain("generator", "Syndicate")}`,
 		`    ${plain("docs", "https://www.rssboard.org/rss-specification")}`,
-		`    ${xmlElement("atom:link", { href: doc.selfUrls.rss, rel: "self", type: "application/rss+xml" })}`,
+		`    ${atomLink("self", doc.selfUrls.rss)}`,
+		...navigationLinks(doc).map((link) => `    ${link}`),
 	];
+	if (doc.archive) lines.push("    <fh:archive/>");
 	for (const item of doc.items) {
 		lines.push(
 			"    <item>",
 			`      ${plain("title", item.headline)}`,
-			`      ${plain("link", absoluteUrl(doc.siteUrl, item.path))}`,
+			`      ${plain("link", siteHref(doc.siteUrl, item.path))}`,
 			`      ${plain("guid", item.id, { isPermaLink: "false" })}`,
 			`      ${plain("pubDate", rfc822(item.firstCreated))}`,
 			// RSS descriptions are HTML by convention; the title stays plain text.
@@ -56,13 +94,16 @@ export function renderRss(doc: FeedDocument): string {
 			`      ${plain("dc:rights", item.attribution)}`,
 		);
 		if (item.image) {
+			const url = siteHref(doc.siteUrl, item.image.path);
 			lines.push(
-				`      ${xmlElement("enclosure", {
-					url: absoluteUrl(doc.siteUrl, item.image.path),
-					length: item.image.bytes,
-					type: item.image.contentType,
-				})}`,
+				`      ${xmlElement("enclosure", { url, length: item.image.bytes, type: item.image.contentType })}`,
+				`      ${mediaContentStart(url, item.image)}`,
 			);
+			if (item.image.caption) {
+				lines.push(`        ${plain("media:description", item.image.caption, { type: "plain" })}`);
+			}
+			if (item.image.credit) lines.push(`        ${plain("media:credit", item.image.credit)}`);
+			lines.push("      </media:content>");
 		}
 		lines.push("    </item>");
 	}

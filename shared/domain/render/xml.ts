@@ -5,6 +5,28 @@
 // biome-ignore lint/suspicious/noControlCharactersInRegex: dropping control characters is its job.
 const SPECIAL = /[&<>"'\t\n\r]|[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|\p{Cs}/gu;
 
+// The fast path, one pass: markup characters replaced by a plain (non-Unicode) regex that
+// also spots anything unusual (a control character, a surrogate, paired or not, or a
+// noncharacter); only text holding one of those is done again with SPECIAL, which tells a
+// lone surrogate from a pair. Tab and newline are not matched at all: they stay as they are.
+const MARKUP_IN_TEXT =
+	// biome-ignore lint/suspicious/noControlCharactersInRegex: it spots control characters.
+	/[&<>"'\r\u0000-\u0008\u000b\u000c\u000e-\u001f\ud800-\udfff\ufffe\uffff]/g;
+const MARKUP_IN_ATTRIBUTE =
+	// biome-ignore lint/suspicious/noControlCharactersInRegex: it spots control characters.
+	/[&<>"'\t\n\r\u0000-\u0008\u000b\u000c\u000e-\u001f\ud800-\udfff\ufffe\uffff]/g;
+
+function escapeWith(text: string, fast: RegExp, table: Record<string, string>): string {
+	let unusual = false;
+	const out = text.replace(fast, (c) => {
+		const entity = table[c];
+		if (entity !== undefined) return entity;
+		unusual = true;
+		return c;
+	});
+	return unusual ? text.replace(SPECIAL, (c) => table[c] ?? "") : out;
+}
+
 const ENTITIES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" };
 // Parsers turn a literal CR (and CRLF) into LF, and tab and newline in attribute values into
 // spaces; a character reference survives both.
@@ -21,17 +43,17 @@ const IN_ATTRIBUTE: Record<string, string> = {
 
 /** Escapes text for XML element content: markup characters as entities, illegal ones dropped. */
 export function escapeXmlText(text: string): string {
-	return text.replace(SPECIAL, (c) => IN_TEXT[c] ?? "");
+	return escapeWith(text, MARKUP_IN_TEXT, IN_TEXT);
 }
 
 /** Like {@link escapeXmlText}, with `&` and `<` as `&#x26;` and `&#x3C;`: RSS plain text. */
 export function escapeXmlPlainText(text: string): string {
-	return text.replace(SPECIAL, (c) => IN_PLAIN_TEXT[c] ?? "");
+	return escapeWith(text, MARKUP_IN_TEXT, IN_PLAIN_TEXT);
 }
 
 /** Escapes a value for a double- or single-quoted XML attribute, whitespace kept exactly. */
 export function escapeXmlAttribute(value: string): string {
-	return value.replace(SPECIAL, (c) => IN_ATTRIBUTE[c] ?? "");
+	return escapeWith(value, MARKUP_IN_ATTRIBUTE, IN_ATTRIBUTE);
 }
 
 export type XmlAttributes = Readonly<Record<string, string | number>>;
@@ -56,6 +78,11 @@ export function xmlElement(
 ): string {
 	const open = `<${name}${attributeList(attributes)}`;
 	return text === undefined ? `${open}/>` : `${open}>${escapeText(text)}</${name}>`;
+}
+
+/** The start tag of an element whose children the caller writes. */
+export function xmlStartTag(name: string, attributes: XmlAttributes): string {
+	return `<${name}${attributeList(attributes)}>`;
 }
 
 /** The XML declaration every feed starts with. */

@@ -1,0 +1,343 @@
+import {
+	DeleteCommand,
+	type DynamoDBDocumentClient,
+	GetCommand,
+	PutCommand,
+	QueryCommand,
+	type QueryCommandInput,
+	type TransactWriteCommandInput,
+	UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
+import type { FeedPosition } from "../../domain/plan-article-change.ts";
+import { archivePageOf, type FeedEntry, type FeedItem } from "../../domain/targets.ts";
+import type { FeedState, FeedStore, StalePage } from "../../ports.ts";
+import { batchGetAll } from "./batch.ts";
+
+type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
+
+const LANGUAGES_KEY = { pk: "SITE", sk: "LANGUAGES" };
+// Every listed feed, one item each in one partition: the OPML reads it with one Query.
+const FEED_LIST = "FEEDS";
+
+/**
+ * Write sharding: a language's `latest` and `updated` take every upload of the language, so
+ * their rows are spread over this many partitions (by article) and read back with one Query
+ * per partition, merged. Any other feed (a partner's, a subject's) is one partition.
+ */
+export const LANGUAGE_FEED_SHARDS = 4;
+
+// Key shapes stay in the adapters: the domain names a feed by its key, a row by its sort key.
+function shardsOf(feedKey: string): number {
+	return /\/(?:latest|updated)$/.test(feedKey) ? LANGUAGE_FEED_SHARDS : 1;
+}
+
+// FNV-1a over the article part of the sort key: the same article always lands on one shard.
+function shardOf(sortKey: string, shards: number): number {
+	const article = sortKey.slice(sortKey.indexOf("#") + 1);
+	let hash = 0x811c9dc5;
+	for (let i = 0; i < article.length; i++) {
+		hash ^= article.charCodeAt(i);
+		hash = Math.imul(hash, 0x01000193) >>> 0;
+	}
+	return hash % shards;
+}
+
+function feedPartitions(feedKey: string): string[] {
+	const shards = shardsOf(feedKey);
+	if (shards === 1) return [`FEED#${feedKey}`];
+	return Array.from({ length: shards }, (_, shard) => `FEED#${feedKey}#${shard}`);
+}
+
+/** The key of a feed row. */
+export function feedRowKey(feedKey: string, sortKey: string) {
+	const shards = shardsOf(feedKey);
+	const pk = shards === 1 ? `FEED#${feedKey}` : `FEED#${feedKey}#${shardOf(sortKey, shards)}`;
+	return { pk, sk: sortKey };
+}
+
+const ORDINAL_DIGITS = 12;
+const pad = (n: number) => String(n).padStart(ORDINAL_DIGITS, "0");
+
+function archiveRowKey(feedKey: string, ordinal: number) {
+	return { pk: `ARCHIVE#${feedKey}#${archivePageOf(ordinal)}`, sk: pad(ordinal) };
+}
+
+const metaPk = (feedKey: string) => `FEEDMETA#${feedKey}`;
+
+// One stale mark per row (not per page): two changes in one transaction never write one item.
+function staleRowKey(feedKey: string, ordinal: number) {
+	return { pk: metaPk(feedKey), sk: `STALE#${pad(ordinal)}` };
+}
+
+/**
+ * The transaction items that write a commit's feed rows, with what archives need: each new
+ * row takes the feed's next ordinal (a counter incremented before the transaction, outside
+ * it, where every commit to the feed would conflict; a commit that fails leaves a gap), and
+ * a copy in its archive page; a changed or removed row marks its page stale.
+ */
+export async function feedTransactItems(
+	client: DynamoDBDocumentClient,
+	tableName: string,
+	change: {
+		feedPuts: readonly FeedEntry[];
+		feedDeletes: readonly FeedPosition[];
+		/** `null` for a new article: its rows are all new, nothing to read. */
+		expectedRevision: number | null;
+		at: string;
+	},
+): Promise<TransactItem[]> {
+	const { feedPuts, feedDeletes } = change;
+	if (feedPuts.length === 0 && feedDeletes.length === 0) return [];
+	const known = new Map<string, number>();
+	if (change.expectedRevision !== null) {
+		const keys = [...feedPuts, ...feedDeletes].map((row) => feedRowKey(row.feedKey, row.sortKey));
+		for (const item of await batchGetAll(client, tableName, keys, true)) {
+			if (typeof item.ordinal === "number") known.set(`${item.pk}\n${item.sk}`, item.ordinal);
+		}
+	}
+	const ordinalOf = (row: FeedPosition) => {
+		const key = feedRowKey(row.feedKey, row.sortKey);
+		return known.get(`${key.pk}\n${key.sk}`);
+	};
+	const inserts = feedPuts.filter((row) => ordinalOf(row) === undefined);
+	const counts = new Map<string, number>();
+	for (const row of inserts) counts.set(row.feedKey, (counts.get(row.feedKey) ?? 0) + 1);
+	const next = new Map<string, number>();
+	await Promise.all(
+		[...counts].map(async ([feedKey, n]) => {
+			const { Attributes } = await client.send(
+				new UpdateCommand({
+					TableName: tableName,
+					Key: { pk: metaPk(feedKey), sk: "META" },
+					UpdateExpression: "ADD #count :n",
+					ExpressionAttributeNames: { "#count": "count" },
+					ExpressionAttributeValues: { ":n": n },
+					ReturnValues: "UPDATED_NEW",
+				}),
+			);
+			next.set(feedKey, Number(Attributes?.count) - n + 1);
+		}),
+	);
+
+	const items: TransactItem[] = [];
+	const mark = `${change.at}#${Math.random().toString(36).slice(2)}`;
+	for (const row of feedPuts) {
+		let ordinal = ordinalOf(row);
+		if (ordinal === undefined) {
+			ordinal = next.get(row.feedKey) ?? 1;
+			next.set(row.feedKey, ordinal + 1);
+		} else {
+			items.push({
+				Put: {
+					TableName: tableName,
+					Item: { ...staleRowKey(row.feedKey, ordinal), page: archivePageOf(ordinal), mark },
+				},
+			});
+		}
+		items.push(
+			{
+				Put: {
+					TableName: tableName,
+					Item: { ...feedRowKey(row.feedKey, row.sortKey), item: row.item, ordinal },
+				},
+			},
+			{
+				Put: {
+					TableName: tableName,
+					Item: { ...archiveRowKey(row.feedKey, ordinal), item: row.item },
+				},
+			},
+		);
+	}
+	for (const row of feedDeletes) {
+		items.push({ Delete: { TableName: tableName, Key: feedRowKey(row.feedKey, row.sortKey) } });
+		const ordinal = ordinalOf(row);
+		if (ordinal === undefined) continue;
+		items.push(
+			{ Delete: { TableName: tableName, Key: archiveRowKey(row.feedKey, ordinal) } },
+			{
+				Put: {
+					TableName: tableName,
+					Item: {
+						...staleRowKey(row.feedKey, ordinal),
+						page: archivePageOf(ordinal),
+						mark,
+						removedAt: change.at,
+					},
+				},
+			},
+		);
+	}
+	return items;
+}
+
+/** Every page of a query, item by item. */
+async function queryAll(
+	client: DynamoDBDocumentClient,
+	input: QueryCommandInput,
+): Promise<Record<string, unknown>[]> {
+	const items: Record<string, unknown>[] = [];
+	let start: Record<string, unknown> | undefined;
+	do {
+		const page = await client.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
+		items.push(...(page.Items ?? []));
+		start = page.LastEvaluatedKey;
+	} while (start);
+	return items;
+}
+
+/**
+ * Feed rows in DynamoDB: every feed a partition of its own (a language's `latest` and
+ * `updated` four), sorted by the feed's time; each row's archive copy in a partition per
+ * archive page; the feed's counter, stale marks and listing in one more.
+ */
+export class DynamoDbFeedStore implements FeedStore {
+	constructor(
+		private readonly client: DynamoDBDocumentClient,
+		private readonly tableName: string,
+	) {}
+
+	async listFeed(feedKey: string, limit: number): Promise<FeedItem[]> {
+		const shards = await Promise.all(
+			feedPartitions(feedKey).map(async (pk) => {
+				const { Items = [] } = await this.client.send(
+					new QueryCommand({
+						TableName: this.tableName,
+						KeyConditionExpression: "pk = :pk",
+						ExpressionAttributeValues: { ":pk": pk },
+						ScanIndexForward: false,
+						Limit: limit,
+						// Base-table reads are strongly consistent: a publisher sees every commit before it.
+						ConsistentRead: true,
+					}),
+				);
+				return Items;
+			}),
+		);
+		return shards
+			.flat()
+			.sort((a, b) => (String(a.sk) < String(b.sk) ? 1 : String(a.sk) > String(b.sk) ? -1 : 0))
+			.slice(0, limit)
+			.map((row) => row.item as FeedItem);
+	}
+
+	async listLanguages(): Promise<string[]> {
+		const { Item } = await this.client.send(
+			new GetCommand({ TableName: this.tableName, Key: LANGUAGES_KEY, ConsistentRead: true }),
+		);
+		return [...((Item?.languages as Set<string> | undefined) ?? [])].sort();
+	}
+
+	async getFeedState(feedKey: string): Promise<FeedState> {
+		const rows = await queryAll(this.client, {
+			TableName: this.tableName,
+			KeyConditionExpression: "pk = :pk",
+			ExpressionAttributeValues: { ":pk": metaPk(feedKey) },
+			ConsistentRead: true,
+		});
+		const meta = rows.find((row) => row.sk === "META");
+		const stale = rows.filter((row) => String(row.sk).startsWith("STALE#"));
+		const removed = [meta?.lastRemovedAt, ...stale.map((row) => row.removedAt)]
+			.filter((at): at is string => typeof at === "string")
+			.sort();
+		const pages = new Map<number, string[]>();
+		for (const row of stale) {
+			const page = Number(row.page);
+			pages.set(page, [...(pages.get(page) ?? []), `${row.sk}\n${row.mark}`]);
+		}
+		const lastRemovedAt = removed.at(-1);
+		return {
+			count: Number(meta?.count ?? 0),
+			stalePages: [...pages.entries()]
+				.sort(([a], [b]) => a - b)
+				.map(([page, marks]) => ({ page, mark: JSON.stringify(marks) })),
+			renderedPages: Number(meta?.renderedPages ?? 0),
+			listed: meta?.listed === true,
+			...(lastRemovedAt ? { lastRemovedAt } : {}),
+		};
+	}
+
+	async listArchivePage(feedKey: string, page: number): Promise<FeedItem[]> {
+		const rows = await queryAll(this.client, {
+			TableName: this.tableName,
+			KeyConditionExpression: "pk = :pk",
+			ExpressionAttributeValues: { ":pk": `ARCHIVE#${feedKey}#${page}` },
+			ScanIndexForward: false,
+			ConsistentRead: true,
+		});
+		return rows.map((row) => row.item as FeedItem);
+	}
+
+	async markArchiveRendered(
+		feedKey: string,
+		rendered: { renderedPages: number; stalePages: readonly StalePage[] },
+	): Promise<void> {
+		const state = await this.getFeedState(feedKey);
+		const removedAt = state.lastRemovedAt;
+		await this.client
+			.send(
+				new UpdateCommand({
+					TableName: this.tableName,
+					Key: { pk: metaPk(feedKey), sk: "META" },
+					// The publisher holds the feed's lease: it alone writes these two.
+					UpdateExpression: `SET renderedPages = :pages${removedAt ? ", lastRemovedAt = :removed" : ""}`,
+					ConditionExpression: "attribute_not_exists(renderedPages) OR renderedPages <= :pages",
+					ExpressionAttributeValues: {
+						":pages": rendered.renderedPages,
+						...(removedAt ? { ":removed": removedAt } : {}),
+					},
+				}),
+			)
+			.catch((error: unknown) => {
+				if ((error as { name?: string }).name !== "ConditionalCheckFailedException") throw error;
+			});
+		const marks = rendered.stalePages.flatMap(({ mark }) => JSON.parse(mark) as string[]);
+		await Promise.all(
+			marks.map(async (entry) => {
+				const [sk = "", mark = ""] = entry.split("\n");
+				await this.client
+					.send(
+						new DeleteCommand({
+							TableName: this.tableName,
+							Key: { pk: metaPk(feedKey), sk },
+							ConditionExpression: "mark = :mark",
+							ExpressionAttributeValues: { ":mark": mark },
+						}),
+					)
+					.catch((error: unknown) => {
+						// Marked again since: the next render takes it.
+						if ((error as { name?: string }).name !== "ConditionalCheckFailedException") {
+							throw error;
+						}
+					});
+			}),
+		);
+	}
+
+	async listFeedKey(feedKey: string): Promise<boolean> {
+		// The list first: a crash between the two leaves the flag unset, and the next render lists it.
+		await this.client.send(
+			new PutCommand({ TableName: this.tableName, Item: { pk: FEED_LIST, sk: feedKey } }),
+		);
+		const { Attributes } = await this.client.send(
+			new UpdateCommand({
+				TableName: this.tableName,
+				Key: { pk: metaPk(feedKey), sk: "META" },
+				UpdateExpression: "SET listed = :true",
+				ExpressionAttributeValues: { ":true": true },
+				ReturnValues: "UPDATED_OLD",
+			}),
+		);
+		return Attributes?.listed !== true;
+	}
+
+	async listFeedKeys(): Promise<string[]> {
+		const rows = await queryAll(this.client, {
+			TableName: this.tableName,
+			KeyConditionExpression: "pk = :pk",
+			ExpressionAttributeValues: { ":pk": FEED_LIST },
+			ConsistentRead: true,
+		});
+		return rows.map((row) => String(row.sk));
+	}
+}

@@ -1,0 +1,46 @@
+import { BatchWriteCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { SiteDigestStore } from "../../ports.ts";
+import { batchGetAll, chunksOf } from "./batch.ts";
+
+const MAX_ROUNDS = 8;
+const pause = (round: number) => new Promise((resolve) => setTimeout(resolve, 10 * 2 ** round));
+
+// One item per site key, apart from everything else in the table.
+const keyOf = (key: string) => ({ pk: `SITEKEY#${key}`, sk: "DIGEST" });
+
+/** Site digests in DynamoDB: read 100 keys a request, written 25 a request. */
+export class DynamoDbSiteDigests implements SiteDigestStore {
+	constructor(
+		private readonly client: DynamoDBDocumentClient,
+		private readonly tableName: string,
+	) {}
+
+	async getDigests(keys: readonly string[]): Promise<Map<string, string | null>> {
+		const unique = [...new Set(keys)];
+		const items = await batchGetAll(this.client, this.tableName, unique.map(keyOf), true);
+		const found = new Map<string, string | null>();
+		for (const item of items) {
+			found.set(String(item.pk).slice("SITEKEY#".length), (item.digest as string | null) ?? null);
+		}
+		return found;
+	}
+
+	async putDigests(digests: ReadonlyMap<string, string | null>): Promise<void> {
+		const requests = [...digests].map(([key, digest]) => ({
+			PutRequest: { Item: { ...keyOf(key), digest } },
+		}));
+		await Promise.all(
+			chunksOf(requests, 25).map(async (chunk) => {
+				let todo = chunk;
+				for (let round = 0; todo.length > 0; round++) {
+					if (round === MAX_ROUNDS) throw new Error(`${todo.length} digests stayed unwritten`);
+					if (round > 0) await pause(round);
+					const { UnprocessedItems } = await this.client.send(
+						new BatchWriteCommand({ RequestItems: { [this.tableName]: todo } }),
+					);
+					todo = (UnprocessedItems?.[this.tableName] as typeof todo | undefined) ?? [];
+				}
+			}),
+		);
+	}
+}

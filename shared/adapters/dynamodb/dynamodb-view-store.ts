@@ -1,0 +1,387 @@
+import {
+	ConditionalCheckFailedException,
+	TransactionCanceledException,
+} from "@aws-sdk/client-dynamodb";
+import {
+	BatchGetCommand,
+	type DynamoDBDocumentClient,
+	GetCommand,
+	PutCommand,
+	QueryCommand,
+	type QueryCommandInput,
+	TransactWriteCommand,
+	UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
+import type { DailyViews } from "../../domain/access-log.ts";
+import type { MostViewedEntry, PendingChange, StoredRanking, ViewStore } from "../../ports.ts";
+import { pendingItem } from "./dynamodb-publish-ledger.ts";
+import { tableKeys } from "./table.ts";
+
+type Item = Record<string, unknown>;
+type TransactItem = NonNullable<
+	ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]
+>[number];
+
+const VIEW_LANGUAGES = "VIEWLANGS";
+// TransactWriteItems takes 100 items; one of them is the log object's claim.
+const COUNTS_PER_TRANSACTION = 99;
+const CONFLICT_ROUNDS = 10;
+// Daily counts are read for the ranking's 7 days only; a day later they may go (TTL).
+const DAILY_KEEP_DAYS = 8;
+
+const keys = {
+	claim: (logKey: string) => ({ pk: `VIEWLOG#${logKey}`, sk: "VIEWLOG" }),
+	daily: (views: Pick<DailyViews, "language" | "day" | "partnerId" | "articleId">) => ({
+		pk: `VIEWS#${views.language}#${views.day}`,
+		sk: `ARTICLE#${views.partnerId}#${views.articleId}`,
+	}),
+	language: (language: string) => ({ pk: `VIEWLANG#${language}`, sk: "VIEWLANG" }),
+	ranking: (language: string) => ({ pk: `MOSTVIEWED#${language}`, sk: "MOSTVIEWED" }),
+	watermark: (distributionId: string) => ({ pk: `VIEWCURSOR#${distributionId}`, sk: "VIEWCURSOR" }),
+};
+
+function epochSeconds(instant: Date): number {
+	return Math.floor(instant.getTime() / 1000);
+}
+
+function toDailyViews(item: Item): DailyViews {
+	return {
+		partnerId: String(item.partnerId),
+		articleId: String(item.articleId),
+		language: String(item.language),
+		day: String(item.day),
+		views: Number(item.views ?? 0),
+	};
+}
+
+function toEntry(value: unknown): MostViewedEntry {
+	const entry = value as Item;
+	return {
+		partnerId: String(entry.partnerId),
+		articleId: String(entry.articleId),
+		language: String(entry.language),
+		views: Number(entry.views ?? 0),
+	};
+}
+
+const pause = (round: number) =>
+	new Promise((resolve) => setTimeout(resolve, 5 * 2 ** Math.min(round, 6) * (1 + Math.random())));
+
+/** Why a transaction was cancelled: the reason of the item at `index`, or of any item. */
+function cancelReason(error: TransactionCanceledException, index: number): string | undefined {
+	const reasons = error.CancellationReasons ?? [];
+	if (reasons.some((reason) => reason.Code === "TransactionConflict")) return "TransactionConflict";
+	return reasons[index]?.Code ?? undefined;
+}
+
+/**
+ * Views in the one table: a claim item per counted log object, daily counts per language and
+ * day (one partition each, one item per article), a registry of the languages with views on
+ * GSI1, a ranking item per language, and a listing watermark per distribution.
+ *
+ * A log object's counts are added in transactions of at most 99 counters, each with the
+ * object's claim item, whose `applied` counter must still be that chunk's number: so every
+ * chunk is added exactly once, whichever run (concurrent, retried, or resuming one that
+ * died between chunks) gets there first.
+ */
+export class DynamoDbViewStore implements ViewStore {
+	constructor(
+		private readonly client: DynamoDBDocumentClient,
+		private readonly tableName: string,
+	) {}
+
+	private async *query(input: Omit<QueryCommandInput, "TableName">): AsyncIterable<Item> {
+		let start: Item | undefined;
+		do {
+			const page = await this.client.send(
+				new QueryCommand({ ...input, TableName: this.tableName, ExclusiveStartKey: start }),
+			);
+			yield* page.Items ?? [];
+			start = page.LastEvaluatedKey;
+		} while (start);
+	}
+
+	async countedLogs(logKeys: readonly string[]): Promise<Set<string>> {
+		const counted = new Set<string>();
+		const unique = [...new Set(logKeys)];
+		for (let i = 0; i < unique.length; i += 100) {
+			let todo: Item[] = unique.slice(i, i + 100).map(keys.claim);
+			for (let round = 0; todo.length > 0; round++) {
+				if (round > 0) await pause(round);
+				const { Responses, UnprocessedKeys } = await this.client.send(
+					new BatchGetCommand({
+						RequestItems: {
+							[this.tableName]: {
+								Keys: todo,
+								ProjectionExpression: "logKey, applied, chunks",
+							},
+						},
+					}),
+				);
+				for (const item of Responses?.[this.tableName] ?? []) {
+					if (Number(item.applied) >= Number(item.chunks)) counted.add(String(item.logKey));
+				}
+				todo = (UnprocessedKeys?.[this.tableName]?.Keys as Item[] | undefined) ?? [];
+			}
+		}
+		return counted;
+	}
+
+	/** The counter updates of one log object, in a stable order: the same chunks every run. */
+	private countUpdates(views: readonly DailyViews[]): TransactItem[] {
+		const merged = new Map<string, DailyViews>();
+		for (const entry of views) {
+			if (entry.views <= 0) continue;
+			const id = JSON.stringify(keys.daily(entry));
+			const seen = merged.get(id);
+			if (seen) seen.views += entry.views;
+			else merged.set(id, { ...entry });
+		}
+		return [...merged.values()].map(
+			(entry): TransactItem => ({
+				Update: {
+					TableName: this.tableName,
+					Key: keys.daily(entry),
+					UpdateExpression:
+						"ADD #views :views SET partnerId = :p, articleId = :a, #language = :l, #day = :d, expiresAt = :expires",
+					ExpressionAttributeNames: { "#views": "views", "#language": "language", "#day": "day" },
+					ExpressionAttributeValues: {
+						":views": entry.views,
+						":p": entry.partnerId,
+						":a": entry.articleId,
+						":l": entry.language,
+						":d": entry.day,
+						":expires": epochSeconds(new Date(`${entry.day}T00:00:00Z`)) + DAILY_KEEP_DAYS * 86_400,
+					},
+				},
+			}),
+		);
+	}
+
+	/**
+	 * Registers the languages before their counts: outside the transactions, where every run
+	 * would conflict on it. A run that dies in between leaves a language with nothing to rank.
+	 */
+	private async registerLanguages(views: readonly DailyViews[]): Promise<void> {
+		const languages = new Set(views.filter((v) => v.views > 0).map((v) => v.language));
+		await Promise.all(
+			[...languages].map((language) =>
+				this.client.send(
+					new UpdateCommand({
+						TableName: this.tableName,
+						Key: keys.language(language),
+						UpdateExpression: "SET gsi1pk = :registry, gsi1sk = :language",
+						ExpressionAttributeValues: { ":registry": VIEW_LANGUAGES, ":language": language },
+					}),
+				),
+			),
+		);
+	}
+
+	private async readApplied(logKey: string): Promise<{ applied: number; chunks: number }> {
+		const { Item } = await this.client.send(
+			new GetCommand({ TableName: this.tableName, Key: keys.claim(logKey), ConsistentRead: true }),
+		);
+		return { applied: Number(Item?.applied ?? 0), chunks: Number(Item?.chunks ?? 0) };
+	}
+
+	async recordLogViews(
+		logKey: string,
+		views: readonly DailyViews[],
+		keepUntil: Date,
+	): Promise<"counted" | "already-counted"> {
+		await this.registerLanguages(views);
+		const updates = this.countUpdates(views);
+		const chunks: TransactItem[][] = [];
+		for (let i = 0; i < updates.length; i += COUNTS_PER_TRANSACTION) {
+			chunks.push(updates.slice(i, i + COUNTS_PER_TRANSACTION));
+		}
+		// A log without page views is still claimed, so it is never read again.
+		if (chunks.length === 0) chunks.push([]);
+		let counted = false;
+		let chunk = 0;
+		let round = 0;
+		while (chunk < chunks.length) {
+			const claim: TransactItem =
+				chunk === 0
+					? {
+							Put: {
+								TableName: this.tableName,
+								Item: {
+									...keys.claim(logKey),
+									logKey,
+									applied: 1,
+									chunks: chunks.length,
+									expiresAt: epochSeconds(keepUntil),
+								},
+								ConditionExpression: "attribute_not_exists(pk)",
+							},
+						}
+					: {
+							Update: {
+								TableName: this.tableName,
+								Key: keys.claim(logKey),
+								UpdateExpression: "SET applied = :next",
+								ConditionExpression: "applied = :chunk",
+								ExpressionAttributeValues: { ":chunk": chunk, ":next": chunk + 1 },
+							},
+						};
+			try {
+				await this.client.send(
+					new TransactWriteCommand({ TransactItems: [claim, ...(chunks[chunk] ?? [])] }),
+				);
+				counted = true;
+				chunk += 1;
+				round = 0;
+			} catch (error) {
+				if (!(error instanceof TransactionCanceledException)) throw error;
+				const reason = cancelReason(error, 0);
+				if (reason === "ConditionalCheckFailed") {
+					// Another run added this chunk: go on from wherever it got to.
+					chunk = Math.max(chunk + 1, (await this.readApplied(logKey)).applied);
+					continue;
+				}
+				// Concurrent runs touch the same counters: wait a little and try the chunk again.
+				if (reason !== "TransactionConflict" || ++round >= CONFLICT_ROUNDS) throw error;
+				await pause(round);
+			}
+		}
+		return counted ? "counted" : "already-counted";
+	}
+
+	async listViewLanguages(): Promise<string[]> {
+		const languages: string[] = [];
+		for await (const item of this.query({
+			IndexName: tableKeys.gsi1.name,
+			KeyConditionExpression: "gsi1pk = :registry",
+			ExpressionAttributeValues: { ":registry": VIEW_LANGUAGES },
+		})) {
+			languages.push(String(item.gsi1sk));
+		}
+		return languages.sort();
+	}
+
+	async listDailyViews(language: string, days: readonly string[]): Promise<DailyViews[]> {
+		const perDay = await Promise.all(
+			days.map(async (day) => {
+				const found: DailyViews[] = [];
+				for await (const item of this.query({
+					KeyConditionExpression: "pk = :pk",
+					ExpressionAttributeValues: {
+						":pk": keys.daily({ language, day, partnerId: "", articleId: "" }).pk,
+					},
+				})) {
+					found.push(toDailyViews(item));
+				}
+				return found;
+			}),
+		);
+		return perDay.flat();
+	}
+
+	async getRanking(language: string): Promise<StoredRanking> {
+		const { Item } = await this.client.send(
+			new GetCommand({
+				TableName: this.tableName,
+				Key: keys.ranking(language),
+				ConsistentRead: true,
+			}),
+		);
+		return {
+			entries: ((Item?.entries as unknown[] | undefined) ?? []).map(toEntry),
+			rev: Number(Item?.rev ?? 0),
+		};
+	}
+
+	async saveRanking(
+		language: string,
+		entries: readonly MostViewedEntry[],
+		expectedRev: number,
+		pending?: PendingChange,
+	): Promise<boolean> {
+		const put = {
+			TableName: this.tableName,
+			Item: {
+				...keys.ranking(language),
+				language,
+				rev: expectedRev + 1,
+				entries: entries.map((entry) => ({
+					partnerId: entry.partnerId,
+					articleId: entry.articleId,
+					language: entry.language,
+					views: entry.views,
+				})),
+			},
+			...(expectedRev === 0
+				? { ConditionExpression: "attribute_not_exists(pk)" }
+				: {
+						ConditionExpression: "rev = :expected",
+						ExpressionAttributeValues: { ":expected": expectedRev },
+					}),
+		};
+		for (let round = 0; ; round++) {
+			try {
+				if (pending) {
+					await this.client.send(
+						new TransactWriteCommand({
+							TransactItems: [
+								{ Put: put },
+								{ Put: { TableName: this.tableName, Item: pendingItem(pending) } },
+							],
+						}),
+					);
+				} else {
+					await this.client.send(new PutCommand(put));
+				}
+				return true;
+			} catch (error) {
+				if (error instanceof ConditionalCheckFailedException) return false;
+				if (!(error instanceof TransactionCanceledException)) throw error;
+				const reason = cancelReason(error, 0);
+				if (reason === "ConditionalCheckFailed") return false;
+				if (reason !== "TransactionConflict" || round + 1 >= CONFLICT_ROUNDS) throw error;
+				await pause(round + 1);
+			}
+		}
+	}
+
+	async mostViewed(language: string, limit: number): Promise<MostViewedEntry[]> {
+		const { Item } = await this.client.send(
+			new GetCommand({
+				TableName: this.tableName,
+				Key: keys.ranking(language),
+				ProjectionExpression: "entries",
+			}),
+		);
+		return ((Item?.entries as unknown[] | undefined) ?? []).slice(0, limit).map(toEntry);
+	}
+
+	async getLogWatermark(distributionId: string): Promise<string | undefined> {
+		const { Item } = await this.client.send(
+			new GetCommand({
+				TableName: this.tableName,
+				Key: keys.watermark(distributionId),
+				ConsistentRead: true,
+			}),
+		);
+		return typeof Item?.hour === "string" ? Item.hour : undefined;
+	}
+
+	async advanceLogWatermark(distributionId: string, hour: string): Promise<void> {
+		try {
+			await this.client.send(
+				new UpdateCommand({
+					TableName: this.tableName,
+					Key: keys.watermark(distributionId),
+					UpdateExpression: "SET #hour = :hour",
+					ConditionExpression: "attribute_not_exists(#hour) OR #hour < :hour",
+					ExpressionAttributeNames: { "#hour": "hour" },
+					ExpressionAttributeValues: { ":hour": hour },
+				}),
+			);
+		} catch (error) {
+			// Already at or past `hour`: a concurrent run moved it.
+			if (!(error instanceof ConditionalCheckFailedException)) throw error;
+		}
+	}
+}

@@ -1,0 +1,66 @@
+import type { FeedName } from "../targets.ts";
+import { feedPath, feedTitle, languageName } from "./feed-document.ts";
+import { absoluteUrl } from "./html.ts";
+import { XML_DECLARATION, xmlElement, xmlStartTag } from "./xml.ts";
+
+/** A feed the OPML lists. */
+export interface OpmlFeed {
+	language: string;
+	feed: FeedName;
+}
+
+const STANDARD_ORDER: readonly string[] = ["latest", "updated", "most-viewed"];
+
+// A language's own feeds first, as its front page shows them; then partners, then subjects.
+function byFeedOrder(a: FeedName, b: FeedName): number {
+	const rank = (feed: FeedName) => {
+		const standard = STANDARD_ORDER.indexOf(feed);
+		return standard >= 0 ? standard : feed.startsWith("partners/") ? 3 : 4;
+	};
+	return rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+/**
+ * OPML 2.0 (http://opml.org/spec2.opml): every feed of the site, one folder outline per
+ * language, each feed an outline of `type="rss"` with its title, RSS URL, the page it
+ * belongs to and its language. No dates: the list changes only when a feed appears.
+ */
+export function renderOpml(input: { siteUrl: string; feeds: readonly OpmlFeed[] }): string {
+	const { siteUrl } = input;
+	const byLanguage = new Map<string, OpmlFeed[]>();
+	for (const feed of input.feeds) {
+		const list = byLanguage.get(feed.language) ?? [];
+		list.push(feed);
+		byLanguage.set(feed.language, list);
+	}
+	const lines = [
+		XML_DECLARATION,
+		'<opml version="2.0">',
+		"  <head>",
+		`    ${xmlElement("title", {}, "Syndicate: every feed")}`,
+		"  </head>",
+		"  <body>",
+	];
+	for (const language of [...byLanguage.keys()].sort()) {
+		const name = languageName(language);
+		lines.push(`    ${xmlStartTag("outline", { text: name })}`);
+		const feeds = (byLanguage.get(language) ?? []).map(({ feed }) => feed).sort(byFeedOrder);
+		for (const feed of new Set(feeds)) {
+			const title = feedTitle(language, feed);
+			lines.push(
+				`      ${xmlElement("outline", {
+					type: "rss",
+					text: title,
+					title,
+					xmlUrl: absoluteUrl(siteUrl, feedPath(language, feed, "rss")),
+					htmlUrl: absoluteUrl(siteUrl, `/${language}/`),
+					language,
+					version: "RSS2",
+				})}`,
+			);
+		}
+		lines.push("    </outline>");
+	}
+	lines.push("  </body>", "</opml>", "");
+	return lines.join("\n");
+}

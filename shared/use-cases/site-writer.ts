@@ -1,0 +1,130 @@
+import { createHash } from "node:crypto";
+import type { ObjectStore, SiteDigestStore } from "../ports.ts";
+
+type PutOptions = NonNullable<Parameters<ObjectStore["put"]>[2]>;
+
+/** Where the publisher writes: the site bucket, writing only what changed. */
+export interface SiteWriter {
+	/** Writes the object unless the site already holds these bytes with these headers. */
+	put(key: string, body: string | Uint8Array, options?: PutOptions): Promise<void>;
+	/** Deletes the object unless it is known to be absent. */
+	delete(key: string): Promise<void>;
+	/** Deletes those of `keys` not known to be absent, in as few requests as the store allows. */
+	deleteMany(keys: readonly string[]): Promise<void>;
+	/** Keys this writer wrote or deleted: what the CDN must fetch again. */
+	readonly changed: Set<string>;
+	/** Requests made to the site bucket, by kind: how much a publish cost. */
+	readonly requests: { get: number; put: number; delete: number };
+}
+
+const encoder = new TextEncoder();
+
+/** The digest of what a key serves: its headers and its bytes. */
+export function siteDigest(bytes: Uint8Array, options: PutOptions = {}): string {
+	return createHash("sha256")
+		.update(`${options.contentType ?? ""}\n${options.cacheControl ?? ""}\n`)
+		.update(bytes)
+		.digest("hex");
+}
+
+/**
+ * Batches the calls made in one turn of the event loop into one: the renders of a publish
+ * put their outputs with `Promise.all`, so their digests are read (and recorded) together.
+ */
+function batcher<K, V>(run: (keys: K[]) => Promise<Map<K, V>>): (key: K) => Promise<V | undefined> {
+	let queue: { key: K; resolve: (v: V | undefined) => void; reject: (e: unknown) => void }[] = [];
+	return (key) =>
+		new Promise((resolve, reject) => {
+			if (queue.length === 0) {
+				setImmediate(() => {
+					const batch = queue;
+					queue = [];
+					run([...new Set(batch.map((entry) => entry.key))]).then(
+						(found) => {
+							for (const entry of batch) entry.resolve(found.get(entry.key));
+						},
+						(error) => {
+							for (const entry of batch) entry.reject(error);
+						},
+					);
+				});
+			}
+			queue.push({ key, resolve, reject });
+		});
+}
+
+/**
+ * A {@link SiteWriter} on the site bucket. With `digests`, it compares what it renders with
+ * the digest recorded when the key was last written (DynamoDB, read 100 keys a request):
+ * a publish that changes nothing makes no S3 request at all, and a change costs exactly one
+ * PUT or DELETE. Without, it reads the stored object back (one GET per key, no HEAD; a
+ * change of headers alone then goes unseen). Either way the bytes come from the data only,
+ * so the same data gives the same ETag, and an unchanged key is never invalidated.
+ */
+export function makeSiteWriter(site: ObjectStore, digests?: SiteDigestStore): SiteWriter {
+	const changed = new Set<string>();
+	const requests = { get: 0, put: 0, delete: 0 };
+	// What this writer saw or wrote: a key rendered twice in one publish is compared once.
+	const known = new Map<string, string | null>();
+
+	const readDigest = digests
+		? batcher<string, string | null>((keys) => digests.getDigests(keys))
+		: undefined;
+	const recordDigest = digests
+		? batcher<[string, string | null], true>(async (entries) => {
+				// The newest entry per key wins: entries come in the order the writes finished.
+				await digests.putDigests(new Map(entries));
+				return new Map(entries.map((entry) => [entry, true] as const));
+			})
+		: undefined;
+
+	async function storedDigest(key: string, bytes?: Uint8Array): Promise<string | null | undefined> {
+		if (known.has(key)) return known.get(key);
+		if (readDigest) return readDigest(key);
+		// No digest store: read the object itself, no further than the new body's length.
+		requests.get += 1;
+		const stored = await site.get(key, { maxBytes: bytes?.byteLength ?? 0 });
+		if (stored === undefined) return null;
+		return "bytes" in stored ? siteDigest(stored.bytes) : "";
+	}
+
+	async function put(key: string, body: string | Uint8Array, options: PutOptions = {}) {
+		const bytes = typeof body === "string" ? encoder.encode(body) : body;
+		// Read back, a stored object shows its bytes only: compare those alone then.
+		const digest = readDigest ? siteDigest(bytes, options) : siteDigest(bytes);
+		if ((await storedDigest(key, bytes)) === digest) {
+			known.set(key, digest);
+			return;
+		}
+		requests.put += 1;
+		await site.put(key, body, options);
+		known.set(key, digest);
+		changed.add(key);
+		await recordDigest?.([key, digest]);
+	}
+
+	async function remove(key: string) {
+		if ((await storedDigest(key)) === null) return;
+		requests.delete += 1;
+		await site.delete(key);
+		known.set(key, null);
+		changed.add(key);
+		await recordDigest?.([key, null]);
+	}
+
+	async function removeMany(keys: readonly string[]) {
+		const unique = [...new Set(keys)];
+		const stored = await Promise.all(unique.map((key) => storedDigest(key)));
+		const present = unique.filter((_, i) => stored[i] !== null);
+		if (present.length === 0) return;
+		requests.delete += 1;
+		await site.deleteMany(present);
+		for (const key of present) {
+			known.set(key, null);
+			changed.add(key);
+		}
+		await Promise.all(present.map((key) => recordDigest?.([key, null])));
+	}
+
+	return { put, delete: remove, deleteMany: removeMany, changed, requests };
+}

@@ -1,0 +1,42 @@
+import type { UploadStore } from "../ports.ts";
+import { type IngestDeps, makeIngestUpload } from "./ingest-upload.ts";
+import { recordingIngestFailures } from "./ops-status.ts";
+import type { PublishDeps } from "./publish-targets.ts";
+import { type PublishingStores, wirePublishing } from "./wire-publishing.ts";
+import type { UseCaseOptions } from "./wire-use-cases.ts";
+
+/** The stores an upload's ingest reads and writes: publishing's, and the upload records. */
+export interface IngestStores extends PublishingStores {
+	uploadRecords: UploadStore;
+}
+
+/**
+ * The upload's use case on the given stores, with the publishing it hands its changes to
+ * (an upload is published by the function that ingested it, so it is public at once).
+ */
+export function wireIngest(
+	stores: IngestStores,
+	options: UseCaseOptions,
+	overrides: { ingest?: Partial<IngestDeps>; publish?: Partial<PublishDeps> } = {},
+) {
+	const publishing = wirePublishing(stores, options, overrides.publish);
+	const { clock, publishChange, applyChange } = publishing;
+	const ingestUpload = makeIngestUpload({
+		uploads: stores.uploads,
+		articles: stores.articles,
+		uploadRecords: stores.uploadRecords,
+		agreements: stores.agreements,
+		publish: publishChange,
+		reevaluate: async (ref, reason) => {
+			const pending = await applyChange(ref, { kind: "reevaluate", by: "ingest", reason });
+			if (pending) await publishChange(pending);
+		},
+		clock,
+		...overrides.ingest,
+	});
+	return {
+		...publishing,
+		// A failed ingest notes why, for `dlq list`.
+		ingestUpload: recordingIngestFailures(ingestUpload, stores.health, clock),
+	};
+}

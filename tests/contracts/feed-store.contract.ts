@@ -1,0 +1,156 @@
+import { describe, expect, it } from "vitest";
+import type { Article } from "#shared/domain/article.ts";
+import { feedEntriesFor } from "#shared/domain/targets.ts";
+import { makeArticle } from "../helpers/articles.ts";
+import { articleChange, commitNew, type MakeTableStores } from "./fixtures.ts";
+
+const FEED = "en/latest";
+
+function numbered(i: number, overrides: Partial<Article> = {}): Article {
+	const day = new Date(Date.UTC(2024, 0, 1) + i * 3_600_000).toISOString();
+	return makeArticle({
+		articleId: `a${String(i).padStart(3, "0")}`,
+		firstCreated: day,
+		versionCreated: day,
+		subjects: ["energy"],
+		...overrides,
+	});
+}
+
+function positionsOf(article: Article) {
+	return feedEntriesFor(article).map(({ feedKey, sortKey }) => ({ feedKey, sortKey }));
+}
+
+/**
+ * What every {@link FeedStore} does with the rows its article store commits: ordinals that
+ * place each new row on a fixed archive page, stale marks for pages a change touched, and
+ * the list of feeds. `makeStores` gives each test fresh, empty stores on one table.
+ */
+export function describeFeedStoreContract(name: string, makeStores: MakeTableStores): void {
+	describe(`FeedStore contract: ${name}`, () => {
+		it("numbers new rows 1, 2, … per feed and files them on pages of 50, newest first", async () => {
+			const { articles, feeds } = await makeStores();
+			const all = Array.from({ length: 53 }, (_, i) => numbered(i));
+			for (const article of all) await commitNew(articles, article);
+			const state = await feeds.getFeedState(FEED);
+			expect(state).toMatchObject({ count: 53, renderedPages: 0, listed: false, stalePages: [] });
+			expect(state.lastRemovedAt).toBeUndefined();
+			const page0 = await feeds.listArchivePage(FEED, 0);
+			expect(page0.map((item) => item.articleId)).toEqual(
+				all
+					.slice(0, 50)
+					.map((article) => article.articleId)
+					.reverse(),
+			);
+			expect((await feeds.listArchivePage(FEED, 1)).map((item) => item.articleId)).toEqual([
+				"a052",
+				"a051",
+				"a050",
+			]);
+			expect(await feeds.listArchivePage(FEED, 2)).toEqual([]);
+			// Every feed has its own counter.
+			expect((await feeds.getFeedState("en/subjects/energy")).count).toBe(53);
+			expect((await feeds.getFeedState("en/partners/science-news")).count).toBe(53);
+			expect((await feeds.getFeedState("ja/latest")).count).toBe(0);
+			// The feed itself is the newest 50 by its own order, whatever the archive holds.
+			expect((await feeds.listFeed(FEED, 50)).map((item) => item.articleId)[0]).toBe("a052");
+			expect(await feeds.listFeed(FEED, 50)).toHaveLength(50);
+		});
+
+		it("keeps a row's ordinal when its item changes, and marks that page stale", async () => {
+			const { articles, feeds } = await makeStores();
+			const v1 = numbered(1);
+			await commitNew(articles, numbered(0));
+			await commitNew(articles, v1);
+			const v2 = numbered(1, { headline: "corrected", revision: 2 });
+			await articles.commitArticleChange({
+				article: articleChange(v2, 1, { feedPuts: feedEntriesFor(v2) }),
+			});
+			const state = await feeds.getFeedState(FEED);
+			expect(state.count).toBe(2);
+			expect(state.stalePages.map((stale) => stale.page)).toEqual([0]);
+			expect((await feeds.listArchivePage(FEED, 0)).map((item) => item.headline)).toEqual([
+				"corrected",
+				v1.headline,
+			]);
+		});
+
+		it("takes a removed row out of its archive page, marks the page, and dates the removal", async () => {
+			const { articles, feeds } = await makeStores();
+			const all = Array.from({ length: 3 }, (_, i) => numbered(i));
+			for (const article of all) await commitNew(articles, article);
+			const gone = all[1] ?? numbered(1);
+			const at = "2026-03-01T12:00:00.000Z";
+			await articles.commitArticleChange({
+				article: articleChange({ ...gone, status: "withdrawn", revision: 2 }, 1, {
+					newVersion: false,
+					feedPuts: [],
+					feedDeletes: positionsOf(gone),
+					event: {
+						at,
+						action: "withdraw",
+						by: "ops",
+						reason: "order",
+						version: 1,
+						status: "withdrawn",
+						permission: gone.permission,
+					},
+				}),
+			});
+			expect((await feeds.listArchivePage(FEED, 0)).map((item) => item.articleId)).toEqual([
+				"a002",
+				"a000",
+			]);
+			const state = await feeds.getFeedState(FEED);
+			expect(state.stalePages.map((stale) => stale.page)).toEqual([0]);
+			expect(state.lastRemovedAt).toBe(at);
+
+			// Rendered: the mark goes, the date stays, renderedPages is kept and never lowered.
+			await feeds.markArchiveRendered(FEED, { renderedPages: 1, stalePages: state.stalePages });
+			const after = await feeds.getFeedState(FEED);
+			expect(after).toMatchObject({ stalePages: [], renderedPages: 1, lastRemovedAt: at });
+			await feeds.markArchiveRendered(FEED, { renderedPages: 0, stalePages: [] });
+			expect((await feeds.getFeedState(FEED)).renderedPages).toBe(1);
+
+			// Back again: a new ordinal, on the newest page.
+			await articles.commitArticleChange({
+				article: articleChange({ ...gone, revision: 3 }, 2, { newVersion: false }),
+			});
+			expect((await feeds.getFeedState(FEED)).count).toBe(4);
+		});
+
+		it("clears only the marks it saw: a page marked again since stays stale", async () => {
+			const { articles, feeds } = await makeStores();
+			const a = numbered(0);
+			await commitNew(articles, a);
+			const a2 = numbered(0, { headline: "two", revision: 2 });
+			await articles.commitArticleChange({ article: articleChange(a2, 1) });
+			const seen = await feeds.getFeedState(FEED);
+			const a3 = numbered(0, { headline: "three", revision: 3 });
+			await articles.commitArticleChange({ article: articleChange(a3, 2) });
+			await feeds.markArchiveRendered(FEED, { renderedPages: 0, stalePages: seen.stalePages });
+			expect((await feeds.getFeedState(FEED)).stalePages.map((stale) => stale.page)).toEqual([0]);
+		});
+
+		it("lists feeds once, sorted, and says which listing was new", async () => {
+			const { feeds } = await makeStores();
+			expect(await feeds.listFeedKeys()).toEqual([]);
+			expect(await feeds.listFeedKey("en/subjects/energy")).toBe(true);
+			expect(await feeds.listFeedKey(FEED)).toBe(true);
+			expect(await feeds.listFeedKey(FEED)).toBe(false);
+			expect(await feeds.listFeedKeys()).toEqual([FEED, "en/subjects/energy"]);
+			expect((await feeds.getFeedState(FEED)).listed).toBe(true);
+		});
+
+		it("reads the newest rows of a busy feed across its partitions, in order", async () => {
+			const { articles, feeds } = await makeStores();
+			const all = Array.from({ length: 30 }, (_, i) => numbered((i * 7) % 30));
+			await Promise.all(all.map((article) => commitNew(articles, article)));
+			const newest = await feeds.listFeed(FEED, 12);
+			expect(newest.map((item) => item.articleId)).toEqual(
+				Array.from({ length: 12 }, (_, i) => `a${String(29 - i).padStart(3, "0")}`),
+			);
+			expect((await feeds.getFeedState(FEED)).count).toBe(30);
+		});
+	});
+}
