@@ -2,45 +2,12 @@ import { randomBytes, randomFillSync } from "node:crypto";
 import { promisify } from "node:util";
 import { gzip } from "node:zlib";
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { ACCESS_LOG_FIELDS } from "#shared/domain/access-log.ts";
 
 const gzipAsync = promisify(gzip);
 
-/** CloudFront's standard (legacy) log fields, in file order. */
-export const LOG_FIELDS = [
-	"date",
-	"time",
-	"x-edge-location",
-	"sc-bytes",
-	"c-ip",
-	"cs-method",
-	"cs(Host)",
-	"cs-uri-stem",
-	"sc-status",
-	"cs(Referer)",
-	"cs(User-Agent)",
-	"cs-uri-query",
-	"cs(Cookie)",
-	"x-edge-result-type",
-	"x-edge-request-id",
-	"x-host-header",
-	"cs-protocol",
-	"cs-bytes",
-	"time-taken",
-	"x-forwarded-for",
-	"ssl-protocol",
-	"ssl-cipher",
-	"x-edge-response-result-type",
-	"cs-protocol-version",
-	"fle-status",
-	"fle-encrypted-fields",
-	"c-port",
-	"time-to-first-byte",
-	"x-edge-detailed-result-type",
-	"sc-content-type",
-	"sc-content-len",
-	"sc-range-start",
-	"sc-range-end",
-] as const;
+/** CloudFront's standard (legacy) log fields, in file order: the ones the views aggregator reads. */
+export const LOG_FIELDS = ACCESS_LOG_FIELDS;
 
 /** The first two lines of every log file. */
 export const LOG_HEADER = `#Version: 1.0\n#Fields: ${LOG_FIELDS.join(" ")}\n`;
