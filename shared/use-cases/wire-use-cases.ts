@@ -1,39 +1,15 @@
-import type {
-	AgreementStore,
-	ArticleStore,
-	FeedStore,
-	HealthStore,
-	LogBucket,
-	ObjectStore,
-	PublishLedger,
-	SiteCache,
-	SiteDigestStore,
-	UploadStore,
-	ViewStore,
-} from "../ports.ts";
+import type { LogBucket, SiteCache, ViewStore } from "../ports.ts";
 import { type AggregateViewsDeps, makeAggregateViews } from "./aggregate-views.ts";
 import type { IngestDeps } from "./ingest-upload.ts";
 import type { PublishDeps } from "./publish-targets.ts";
-import { wireIngest } from "./wire-ingest.ts";
+import { type IngestStores, wireIngest } from "./wire-ingest.ts";
 
 /** One adapter per port: DynamoDB and S3 in a deployment, in memory in fast tests. */
-export interface Stores {
-	/** The ingest bucket: uploads, archive, private content, reports. */
-	uploads: ObjectStore;
-	site: ObjectStore;
-	articles: ArticleStore;
-	feeds: FeedStore;
-	uploadRecords: UploadStore;
-	agreements: AgreementStore;
-	ledger: PublishLedger;
-	/** Notes for `status` and `dlq list` (last sweep and publish, failed ingests); none in fast tests. */
-	health?: HealthStore;
+export interface Stores extends Omit<IngestStores, "mostViewed"> {
 	/** Daily views and Most Viewed rankings; with `logs`, the view aggregator is wired. */
 	views?: ViewStore;
 	/** The access-log bucket the view aggregator reads. */
 	logs?: LogBucket;
-	/** Digests of what the site holds, so an unchanged publish writes nothing. */
-	digests?: SiteDigestStore;
 }
 
 export interface UseCaseOptions {

@@ -311,20 +311,6 @@ describe("DynamoDbAgreementStore", () => {
 		expect(await store.listAgreementHistory("other")).toEqual([]);
 	});
 
-	it("keeps concurrent writers' changes in the order they were stored, the newest as the agreement", async () => {
-		const store = new DynamoDbAgreementStore(db.client, await db.createTable());
-		const holders = ["H1", "H2", "H3", "H4"];
-		await Promise.all(
-			holders.map((holder) =>
-				store.putAgreement(makeAgreement({ holder }), makeChange({ reason: holder })),
-			),
-		);
-		const history = await store.listAgreementHistory("ag");
-		expect(history.map((c) => c.reason).sort()).toEqual(holders);
-		expect(history.map((c) => c.agreement.holder)).toEqual(history.map((c) => c.reason));
-		expect(await store.getAgreement("ag")).toEqual(history.at(-1)?.agreement);
-	});
-
 	it("reads a history entry written before actions and revisions were recorded", async () => {
 		const table = await db.createTable();
 		const store = new DynamoDbAgreementStore(db.client, table);

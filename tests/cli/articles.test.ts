@@ -1,11 +1,9 @@
-import { spawn } from "node:child_process";
-import { resolve } from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalStack, startEphemeralStack } from "../../local/stack.ts";
 import { exampleBundle } from "../helpers/bundles.ts";
+import { expectOk, expectRefused, syndicate } from "./spawn-cli.ts";
 
-const ROOT = resolve(import.meta.dirname, "../..");
 const ARTICLE = "science-news/2023-02-hitachi-china-green-league";
 const KEY = "incoming/science-news/cli/hitachi.zip";
 
@@ -25,47 +23,11 @@ afterAll(async () => {
 	await stack?.stop();
 });
 
-/** The real `npm run syndicate --` entry, against the test stack, as an operator runs it. */
-function syndicate(...args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-	const child = spawn(
-		process.execPath,
-		[
-			"--import",
-			"tsx",
-			"cli/syndicate.ts",
-			...args,
-			...(args.includes("--data") ? [] : ["--data", stack.endpoints.dataDir]),
-		],
-		{ cwd: ROOT },
-	);
-	let out = "";
-	let err = "";
-	child.stdout.on("data", (chunk: Buffer) => {
-		out += chunk;
-	});
-	child.stderr.on("data", (chunk: Buffer) => {
-		err += chunk;
-	});
-	return new Promise((done, fail) => {
-		child.on("error", fail);
-		child.on("close", (code) => done({ code, out, err }));
-	});
-}
-
-async function ok(...args: string[]): Promise<string> {
-	const run = await syndicate(...args);
-	expect(run, run.err).toMatchObject({ code: 0, err: "" });
-	return run.out;
-}
+const ok = async (...args: string[]) => expectOk(await syndicate(stack.endpoints.dataDir, args));
 
 /** Refused with one line on stderr and no stack trace. */
-async function refused(...args: string[]): Promise<string> {
-	const run = await syndicate(...args);
-	expect(run.code).not.toBe(0);
-	expect(run.err.trimEnd().split("\n"), run.err).toHaveLength(1);
-	expect(run.err).not.toMatch(/^\s+at /m);
-	return run.err;
-}
+const refused = async (...args: string[]) =>
+	expectRefused(await syndicate(stack.endpoints.dataDir, args));
 
 const status = async (path: string) => (await fetch(`${stack.endpoints.edgeUrl}${path}`)).status;
 

@@ -1,13 +1,11 @@
-import { spawn } from "node:child_process";
-import { resolve } from "node:path";
 import { ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { logHourOf } from "#shared/domain/access-log.ts";
 import { type LocalStack, startEphemeralStack } from "../../local/stack.ts";
 import { gzipLog, USER_AGENTS, views } from "../helpers/access-logs.ts";
 import { exampleBundle } from "../helpers/bundles.ts";
+import { expectOk, syndicate } from "./spawn-cli.ts";
 
-const ROOT = resolve(import.meta.dirname, "../..");
 const PAGE = "/en/articles/science-news/2023-02-hitachi-china-green-league";
 const ARTICLE = {
 	partnerId: "science-news",
@@ -31,31 +29,10 @@ afterAll(async () => {
 	await stack?.stop();
 });
 
-/** The real `npm run syndicate --` entry, against the test stack, as an operator runs it. */
-function syndicate(...args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-	const child = spawn(
-		process.execPath,
-		["--import", "tsx", "cli/syndicate.ts", ...args, "--data", stack.endpoints.dataDir],
-		{ cwd: ROOT },
-	);
-	let out = "";
-	let err = "";
-	child.stdout.on("data", (chunk: Buffer) => {
-		out += chunk;
-	});
-	child.stderr.on("data", (chunk: Buffer) => {
-		err += chunk;
-	});
-	return new Promise((done, fail) => {
-		child.on("error", fail);
-		child.on("close", (code) => done({ code, out, err }));
-	});
-}
+const run = (...args: string[]) => syndicate(stack.endpoints.dataDir, args);
 
 async function json(...args: string[]) {
-	const run = await syndicate(...args, "--json");
-	expect(run, run.err).toMatchObject({ code: 0, err: "" });
-	return JSON.parse(run.out);
+	return JSON.parse(expectOk(await run(...args, "--json")));
 }
 
 /** Every object of the site bucket with its ETag (the MD5 of its bytes) and write time. */
@@ -112,7 +89,7 @@ describe("npm run syndicate -- views aggregate", () => {
 		expect(second.published).toEqual([]);
 
 		// The text form, as an operator reads it.
-		const text = await syndicate("views", "aggregate");
+		const text = await run("views", "aggregate");
 		expect(text.code).toBe(0);
 		expect(text.out).toMatch(/counted 0 new log object\(s\)/);
 		expect(text.out).toMatch(/1\s+5\s+science-news\/2023-02-hitachi-china-green-league/);

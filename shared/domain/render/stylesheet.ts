@@ -63,17 +63,16 @@ code,pre,.url{font-family:ui-monospace,"SF Mono",Menlo,Consolas,"Liberation Mono
 .site-footer{border-top:1px solid var(--line);padding:1rem 0 2rem}
 `;
 
+/** `assets/{name}-{8 hex of sha256}.{ext}`: named by its content, so it can be cached for good. */
+function assetKey(name: string, ext: string, body: string): string {
+	return `assets/${name}-${createHash("sha256").update(body).digest("hex").slice(0, 8)}.${ext}`;
+}
+
 let cached: { key: string; css: string } | undefined;
 
-/**
- * The site's one stylesheet and its bucket key, named by its content
- * (`assets/site-{8 hex of sha256}.css`) so it can be cached for good.
- */
+/** The site's one stylesheet and its bucket key, named by its content. */
 export function siteStylesheet(): { key: string; css: string } {
-	if (!cached) {
-		const hash = createHash("sha256").update(CSS).digest("hex").slice(0, 8);
-		cached = { key: `assets/site-${hash}.css`, css: CSS };
-	}
+	cached ??= { key: assetKey("site", "css", CSS), css: CSS };
 	return cached;
 }
 
@@ -84,11 +83,8 @@ const ICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect 
 
 let cachedIcon: { key: string; svg: string } | undefined;
 
-/** The site's icon, named by its digest like the stylesheet. */
+/** The site's icon, named by its content like the stylesheet. */
 export function siteIcon(): { key: string; svg: string } {
-	if (!cachedIcon) {
-		const hash = createHash("sha256").update(ICON).digest("hex").slice(0, 8);
-		cachedIcon = { key: `assets/icon-${hash}.svg`, svg: ICON };
-	}
+	cachedIcon ??= { key: assetKey("icon", "svg", ICON), svg: ICON };
 	return cachedIcon;
 }
