@@ -49,7 +49,10 @@ const benchmarks: [string, () => Promise<void>][] = [
 	],
 ];
 
+// `npm run bench -- takedown edge` runs only the benchmarks whose title holds one of the words.
+const only = process.argv.slice(2).map((word) => word.toLowerCase());
 for (const [index, [title, run]] of benchmarks.entries()) {
+	if (only.length > 0 && !only.some((word) => title.toLowerCase().includes(word))) continue;
 	console.log(`\n[${index + 1}/${benchmarks.length}] ${title}`);
 	await run();
 }

@@ -213,7 +213,7 @@ describe("nothing is lost on a crash (the local stack as npm start runs it)", ()
 		});
 		// s3rver kept accepting while DynamoDB Local was down.
 		expect(accepted).toHaveLength(UPLOADS);
-		const inProcess = await waitRecovered(first, "ddb", accepted, 30_000);
+		const inProcess = await waitRecovered(first, "ddb", accepted, 90_000);
 		const recoveredMs = Date.now() - killedAt;
 		expect(first.child.exitCode).toBeNull();
 		expect(first.output()).toContain("DynamoDB Local is back");
@@ -221,7 +221,7 @@ describe("nothing is lost on a crash (the local stack as npm start runs it)", ()
 
 		const sigintMs = await interrupt(first);
 		const second = await startStack(dataDir);
-		const afterRestart = await waitRecovered(second, "ddb", accepted, 10_000);
+		const afterRestart = await waitRecovered(second, "ddb", accepted, 30_000);
 		expect(afterRestart).toEqual({ reports: UPLOADS, public: UPLOADS });
 		figures.dynamodbKilled = {
 			uploads: UPLOADS,
@@ -237,7 +237,7 @@ describe("nothing is lost on a crash (the local stack as npm start runs it)", ()
 		};
 		expect(await readdirJson(dataPaths(dataDir).deadLetters)).toEqual([]);
 		figures.sigintIdleMs = await interrupt(second);
-	}, 60_000);
+	}, 240_000);
 
 	it("npm start SIGKILLed mid-burst: the restart stops the orphaned Java, takes its port and processes every accepted upload", async () => {
 		const dataDir = await mkdtemp(join(tmpdir(), "fault-node-"));
@@ -260,7 +260,7 @@ describe("nothing is lost on a crash (the local stack as npm start runs it)", ()
 		const second = await startStack(dataDir, { ports });
 		expect(second.output()).toContain(`Stopped DynamoDB Local (pid ${java?.pid})`);
 		expect(java && isRunning(java)).toBe(false);
-		const recovered = await waitRecovered(second, "node", accepted, 35_000);
+		const recovered = await waitRecovered(second, "node", accepted, 90_000);
 		const recoveredMs = Date.now() - killedAt;
 		figures.nodeKilled = {
 			uploads: UPLOADS,
@@ -284,5 +284,5 @@ describe("nothing is lost on a crash (the local stack as npm start runs it)", ()
 		expect(unreported).toEqual([]);
 		(figures.nodeKilled as Record<string, unknown>).stored = stored.length;
 		await interrupt(second);
-	}, 60_000);
+	}, 240_000);
 });
