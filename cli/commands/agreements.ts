@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { type Agreement, formatAttribution } from "#shared/domain/agreement.ts";
+import type { Takedown } from "#shared/use-cases/change-articles.ts";
 import {
 	type AgreementChangeResult,
 	AgreementCommandError,
@@ -20,6 +21,11 @@ export interface ReevaluateResult {
 	articles: number;
 	changed?: number;
 	targets?: number;
+	/**
+	 * The articles it took down, each with the milliseconds from the re-evaluation's start to
+	 * the takedown published: the CLI is no Lambda, so this is where ops read TakedownLatency.
+	 */
+	takenDown?: readonly Takedown[];
 }
 
 /** Re-decides every article that names the agreement, after a change to it is stored. */
@@ -92,7 +98,12 @@ function formatReevaluated(result: ReevaluateResult): string {
 		result.targets === undefined ? "" : `${plural(result.targets, "publish target")}`,
 	].filter(Boolean);
 	const more = details.length > 0 ? ` (${details.join(", ")})` : "";
-	return `re-evaluated ${plural(result.articles, "article")}${more}`;
+	const down = result.takenDown ?? [];
+	// Published together, so the slowest is when the last of them left the site.
+	const slowest = Math.max(0, ...down.map((takedown) => takedown.latencyMs));
+	const took =
+		down.length > 0 ? `; took ${plural(down.length, "article")} down in ${slowest} ms` : "";
+	return `re-evaluated ${plural(result.articles, "article")}${more}${took}`;
 }
 
 /** What an amendment changed, field by field: `languages en → en, zh; until open → …`. */
@@ -125,6 +136,18 @@ export function formatChangeResult(result: AgreementChangeResult<ReevaluateResul
 	return `${what}; ${formatReevaluated(result.reevaluated)}`;
 }
 
+/** A change as `--json` prints it: who did what and when, the agreement, and what it did. */
+function changeJson(result: AgreementChangeResult<ReevaluateResult>) {
+	const { change, agreement, previous, reevaluated } = result;
+	const { at, action, by, reason } = change;
+	return {
+		change: { at, action, by, reason },
+		agreement,
+		...(previous ? { previous } : {}),
+		reevaluated,
+	};
+}
+
 function printAgreement(agreement: Agreement): void {
 	printTable(
 		["agreement", agreement.agreementId],
@@ -147,6 +170,7 @@ function splitList(value: string): string[] {
 }
 
 interface GrantOptions extends StackOptions {
+	json?: boolean;
 	partner: string;
 	holder: string;
 	translator?: string;
@@ -161,6 +185,9 @@ interface GrantOptions extends StackOptions {
 interface ReadOptions extends StackOptions {
 	json?: boolean;
 }
+
+const CHANGE_JSON =
+	"print JSON: { change, agreement, previous, reevaluated: { articles, changed, targets, takenDown: [{ partnerId, articleId, language, since, publishedAt, latencyMs }] } }";
 
 /**
  * `agreements grant|revoke|list|show`. Grants and revocations are recorded with who and why,
@@ -190,10 +217,11 @@ export function registerAgreementCommands(program: Command, deps: AgreementComma
 			.option("--until <iso>", "end, RFC 3339, after --from (default: open)")
 			.option("--notice <text>", "reproduction notice shown after the attribution")
 			.requiredOption("--reason <text>", "why, for the audit history")
-			.option("--by <name>", "who, for the audit history (default: your user name)"),
+			.option("--by <name>", "who, for the audit history (default: your user name)")
+			.option("--json", CHANGE_JSON),
 	).action(async (agreementId: string, options: GrantOptions) => {
-		const line = await withManageAgreements(options, deps.reevaluate, async (manage) => {
-			const result = await manage.grantAgreement(
+		const result = await withManageAgreements(options, deps.reevaluate, (manage) =>
+			manage.grantAgreement(
 				{
 					agreementId,
 					partnerId: options.partner,
@@ -206,10 +234,10 @@ export function registerAgreementCommands(program: Command, deps: AgreementComma
 					...(options.notice === undefined ? {} : { notice: options.notice }),
 				},
 				{ by: operator(options.by), reason: options.reason },
-			);
-			return formatChangeResult(result);
-		});
-		console.log(line);
+			),
+		);
+		if (options.json) return printJson(changeJson(result));
+		console.log(formatChangeResult(result));
 	});
 
 	withStackOptions(
@@ -220,17 +248,14 @@ export function registerAgreementCommands(program: Command, deps: AgreementComma
 			)
 			.argument("<agreementId>", "the agreement to revoke")
 			.requiredOption("--reason <text>", "why, for the audit history")
-			.option("--by <name>", "who, for the audit history (default: your user name)"),
-	).action(async (agreementId: string, options: StackOptions & { reason: string }) => {
-		const line = await withManageAgreements(options, deps.reevaluate, async (manage) =>
-			formatChangeResult(
-				await manage.revokeAgreement(agreementId, {
-					by: operator(options.by),
-					reason: options.reason,
-				}),
-			),
+			.option("--by <name>", "who, for the audit history (default: your user name)")
+			.option("--json", CHANGE_JSON),
+	).action(async (agreementId: string, options: ReadOptions & { reason: string }) => {
+		const result = await withManageAgreements(options, deps.reevaluate, (manage) =>
+			manage.revokeAgreement(agreementId, { by: operator(options.by), reason: options.reason }),
 		);
-		console.log(line);
+		if (options.json) return printJson(changeJson(result));
+		console.log(formatChangeResult(result));
 	});
 
 	withStackOptions(

@@ -1,5 +1,6 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import { feedKindOf, feedOfKey } from "#shared/domain/targets.ts";
 
 export { MetricUnit };
 
@@ -43,6 +44,26 @@ export function observability(service: string): { logger: Logger } & FunctionMet
 		logger: new Logger({ serviceName: service }),
 		metrics,
 		add: (name, unit, value) => metrics.addMetric(name, unit, value),
+	};
+}
+
+/**
+ * Reports `FeedItems` for each feed document the publisher renders (its `onFeedRendered`): one
+ * EMF record per feed, written at once, with the feed's kind (latest, updated, most-viewed,
+ * partners, subjects) as a dimension beside `service` and `Stage`. CloudWatch bills every
+ * distinct set of dimension values as a metric: a kind keeps it to five series a function, where
+ * a dimension per partner, subject or language would add one for every partner, subject and
+ * language there is. The feed's key and language go in as properties of the record, which cost
+ * nothing and which Logs Insights can group by (docs/operating-in-aws.md).
+ */
+export function feedItemsReporter(metrics: Metrics): (feedKey: string, items: number) => void {
+	return function reportFeedItems(feedKey, items) {
+		const { language, feed } = feedOfKey(feedKey);
+		const record = metrics.singleMetric();
+		record.addDimension("FeedKind", feedKindOf(feed).kind);
+		record.addMetadata("feed", feedKey);
+		record.addMetadata("language", language);
+		record.addMetric("FeedItems" satisfies MetricName, MetricUnit.Count, items);
 	};
 }
 

@@ -17,11 +17,21 @@ export const handler = middy<PublishEvent, { published: number }>()
 		const started = performance.now();
 		const targets = Array.isArray(event?.targets) ? event.targets : undefined;
 		logger.debug("publish event", { targets });
-		const published = targets
-			? await publishTargets(targets).then(() => targets.length)
+		const result = targets
+			? await publishTargets(targets).then(() => ({ targets: targets.length, takenDown: [] }))
 			: await scheduledSweep();
+		// Windows that ended: from their instant to the takedown published, the wait included.
+		for (const { latencyMs } of result.takenDown) {
+			add("TakedownLatency", MetricUnit.Milliseconds, latencyMs);
+		}
 		const ms = msSince(started);
 		add("PublishDuration", MetricUnit.Milliseconds, ms);
-		logger.info(targets ? "published the targets given" : "swept", { published, ms });
+		const published = result.targets;
+		const takenDown = result.takenDown.length;
+		logger.info(targets ? "published the targets given" : "swept", {
+			published,
+			...(takenDown > 0 ? { takenDown } : {}),
+			ms,
+		});
 		return { published };
 	});

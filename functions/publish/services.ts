@@ -1,6 +1,6 @@
 import { wirePublishing } from "#shared/use-cases/wire-publishing.ts";
 import { lambdaDeployment } from "../lib/lambda-deployment.ts";
-import { observability } from "../lib/observability.ts";
+import { feedItemsReporter, observability } from "../lib/observability.ts";
 import { publishingStores, useCaseOptions } from "../lib/stores.ts";
 
 // Built once per container, at module scope, and shared by every invocation.
@@ -9,4 +9,5 @@ const deployment = lambdaDeployment(logger);
 export const { publishTargets, scheduledSweep } = wirePublishing(
 	publishingStores(deployment),
 	useCaseOptions(deployment),
+	{ onFeedRendered: feedItemsReporter(metrics) },
 );

@@ -3,7 +3,7 @@ import { S3LogBucket } from "#shared/adapters/s3/s3-log-bucket.ts";
 import { makeAggregateViews } from "#shared/use-cases/aggregate-views.ts";
 import { wirePublishing } from "#shared/use-cases/wire-publishing.ts";
 import { lambdaDeployment } from "../lib/lambda-deployment.ts";
-import { observability } from "../lib/observability.ts";
+import { feedItemsReporter, observability } from "../lib/observability.ts";
 import { publishingStores, useCaseOptions } from "../lib/stores.ts";
 
 // Built once per container, at module scope, and shared by every invocation.
@@ -16,7 +16,7 @@ const views = new DynamoDbViewStore(deployment.dynamodb, deployment.tableName);
 const { publishChanges, clock } = wirePublishing(
 	publishingStores(deployment),
 	useCaseOptions(deployment),
-	{ mostViewed: views },
+	{ mostViewed: views, onFeedRendered: feedItemsReporter(metrics) },
 );
 const lookbackHours = Number(process.env.VIEWS_LOOKBACK_HOURS);
 export const aggregateViews = makeAggregateViews({

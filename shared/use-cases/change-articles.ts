@@ -18,6 +18,20 @@ export interface ChangeArticlesDeps {
 	clock: () => Date;
 }
 
+/** An article a change took off the site (public before it, not after), and how long that took. */
+export interface Takedown extends ArticleRef {
+	/**
+	 * When its permission ended: for the schedule, the due instant it acted on (the agreement's
+	 * `validUntil`); for a command, when its re-evaluation began, right after the agreement was
+	 * stored.
+	 */
+	since: string;
+	/** When the change was published: pages deleted, feeds rendered, the CDN told. */
+	publishedAt: string;
+	/** From `since` to `publishedAt`. */
+	latencyMs: number;
+}
+
 /** What a batch of changes did. */
 export interface ChangeSummary {
 	/** Articles looked at. */
@@ -26,6 +40,8 @@ export interface ChangeSummary {
 	changed: number;
 	/** Targets published. */
 	targets: number;
+	/** The articles it took down, each with its takedown latency. */
+	takenDown: Takedown[];
 }
 
 /** Which article an ops withdraw or restore is about, who acts and why. */
@@ -61,6 +77,20 @@ async function* batchesOf<T>(
 }
 // Articles decided at once: DynamoDB takes many small transactions in parallel.
 const CONCURRENCY = 32;
+
+/** The takedowns noted among the changes a batch committed, as published at `publishedAt`. */
+function timedTakedowns(
+	committed: readonly PendingChange[],
+	noted: ReadonlyMap<string, Omit<Takedown, "publishedAt" | "latencyMs">>,
+	publishedAt: Date,
+): Takedown[] {
+	return committed.flatMap((change) => {
+		const down = noted.get(change.changeId);
+		if (!down) return [];
+		const latencyMs = publishedAt.getTime() - Date.parse(down.since);
+		return [{ ...down, publishedAt: publishedAt.toISOString(), latencyMs }];
+	});
+}
 
 /** The pending change a committed plan leaves for the publisher: one per article revision. */
 export function pendingOf(plan: ArticlePlan): PendingChange | undefined {
@@ -99,13 +129,15 @@ export function makeChangeArticles(deps: ChangeArticlesDeps) {
 	/**
 	 * Applies one change to one article; the pending change to publish, if anything changed.
 	 * `agreementOf` lets a batch read each agreement once: they change only through agreement
-	 * commands, which run their batch after the agreement is stored.
+	 * commands, which run their batch after the agreement is stored. `onPlanned` sees each plan
+	 * before it is committed.
 	 */
 	async function applyChange(
 		ref: ArticleRef,
 		change: ArticleChange,
 		agreementOf: (id: string) => Promise<Agreement | undefined> = (id) =>
 			agreements.getAgreement(id),
+		onPlanned?: (current: Article, plan: ArticlePlan) => void,
 	): Promise<PendingChange | undefined> {
 		for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
 			const current = await articles.getArticle(ref);
@@ -117,6 +149,7 @@ export function makeChangeArticles(deps: ChangeArticlesDeps) {
 			const agreement = await agreementOf(current.rights.agreement);
 			const plan = planArticleChange({ current, change, agreement, now: clock() });
 			if (!plan.changed) return undefined;
+			onPlanned?.(current, plan);
 			const commit = commitOf(current, plan);
 			if ((await articles.commitArticleChange(commit)) === "committed") return commit.pending;
 			// Another change to the article committed first: decide again on what it left.
@@ -126,10 +159,24 @@ export function makeChangeArticles(deps: ChangeArticlesDeps) {
 		);
 	}
 
+	/**
+	 * `sinceOf` says when an article it takes down should have gone (the schedule's due instant);
+	 * when it says nothing, the instant the batch began.
+	 */
 	async function applyAll(
 		refs: AsyncIterable<ArticleRef> | Iterable<ArticleRef>,
 		change: ArticleChange,
+		sinceOf: (current: Article) => string | undefined = () => undefined,
 	): Promise<ChangeSummary> {
+		// Takedowns are noted as planned, by change id: only those `pending` holds were committed.
+		const began = clock().toISOString();
+		const takedowns = new Map<string, Omit<Takedown, "publishedAt" | "latencyMs">>();
+		const noteTakedown = (current: Article, plan: ArticlePlan) => {
+			const changeId = pendingOf(plan)?.changeId;
+			if (!changeId || current.status !== "published" || plan.next.status === "published") return;
+			const { partnerId, articleId, language } = current;
+			takedowns.set(changeId, { partnerId, articleId, language, since: sinceOf(current) ?? began });
+		};
 		const pending: PendingChange[] = [];
 		const read = new Map<string, Promise<Agreement | undefined>>();
 		const agreementOf = (id: string) => {
@@ -155,6 +202,7 @@ export function makeChangeArticles(deps: ChangeArticlesDeps) {
 				}
 				const agreement = await agreementOf(current.rights.agreement);
 				const plan = planArticleChange({ current, change, agreement, now: clock() });
+				noteTakedown(current, plan);
 				if (plan.changed) planned.push({ ref, commit: commitOf(current, plan) });
 			}
 			const results = await articles.commitArticleChanges(planned.map((p) => p.commit));
@@ -163,7 +211,7 @@ export function makeChangeArticles(deps: ChangeArticlesDeps) {
 				else if (commit.pending) pending.push(commit.pending);
 			}
 			await forEachLimited(alone, CONCURRENCY, async (ref) => {
-				const done = await applyChange(ref, change, agreementOf);
+				const done = await applyChange(ref, change, agreementOf, noteTakedown);
 				if (done) pending.push(done);
 			});
 		});
@@ -172,6 +220,7 @@ export function makeChangeArticles(deps: ChangeArticlesDeps) {
 			articles: count,
 			changed: pending.length,
 			targets: new Set(pending.flatMap((p) => p.targets)).size,
+			takenDown: timedTakedowns(pending, takedowns, clock()),
 		};
 	}
 
@@ -188,11 +237,16 @@ export function makeChangeArticles(deps: ChangeArticlesDeps) {
 	async function releaseDue(limit = 100): Promise<ChangeSummary> {
 		const now = clock();
 		const due = await articles.listDue(now, limit);
-		return applyAll(due, {
-			kind: "reevaluate",
-			by: "schedule",
-			reason: `a window or embargo instant passed (checked at ${now.toISOString()})`,
-		});
+		return applyAll(
+			due,
+			{
+				kind: "reevaluate",
+				by: "schedule",
+				reason: `a window or embargo instant passed (checked at ${now.toISOString()})`,
+			},
+			// The instant the due index holds: the latency includes the wait for the schedule.
+			(current) => current.dueAt,
+		);
 	}
 
 	/** The languages of an article an ops command names (one, or all it has). */

@@ -97,6 +97,8 @@ export interface PublishDeps {
 	hubUrl?: string;
 	/** Where a failed hub notification is reported (the publish itself succeeds). */
 	onHubError?: (error: unknown) => void;
+	/** Told each feed document rendered and its item count (archive pages are not told): a metric. */
+	onFeedRendered?: (feedKey: string, items: number) => void;
 	/** The HTTP client for the hub; the global `fetch` unless a test injects one. */
 	fetch?: typeof fetch;
 	/**
@@ -201,6 +203,7 @@ export function makePublishTargets(deps: PublishDeps) {
 			...(state.lastRemovedAt ? { emptySince: state.lastRemovedAt } : {}),
 			...(deps.hubUrl ? { hubUrl: deps.hubUrl } : {}),
 		});
+		deps.onFeedRendered?.(key, doc.items.length);
 		const stale = new Set(state.stalePages.map(({ page }) => page));
 		for (let page = Math.max(0, state.renderedPages - 1); page < pages; page++) stale.add(page);
 		const writes = putDocument(doc, out);

@@ -8,7 +8,7 @@ import type {
 	PublishLedger,
 	SiteDigestStore,
 } from "../ports.ts";
-import { makeChangeArticles } from "./change-articles.ts";
+import { makeChangeArticles, type Takedown } from "./change-articles.ts";
 import { recordingPublishes } from "./ops-status.ts";
 import { makePublishChanges, makePublishTargets, type PublishDeps } from "./publish-targets.ts";
 import type { UseCaseOptions } from "./wire-use-cases.ts";
@@ -28,6 +28,14 @@ export interface PublishingStores {
 	mostViewed?: MostViewedReader;
 	/** Digests of what the site holds, so an unchanged publish writes nothing. */
 	digests?: SiteDigestStore;
+}
+
+/** What one run of the schedule did. */
+export interface SweepResult {
+	/** Targets published: what came due, then what a failed publisher left behind. */
+	targets: number;
+	/** Articles whose window ended, taken down by this run, with their takedown latency. */
+	takenDown: Takedown[];
 }
 
 /**
@@ -69,12 +77,12 @@ export function wirePublishing(
 	});
 	const changes = makeChangeArticles({ articles, agreements, publish: publishChanges, clock });
 	/** The schedule's run: what came due, then whatever a failed publisher left behind. */
-	async function scheduledSweep(): Promise<number> {
+	async function scheduledSweep(): Promise<SweepResult> {
 		const released = await changes.releaseDue();
 		const targets = released.targets + (await sweep());
 		// One cheap write per run: `status` shows when the schedule last ran, even idle.
 		await stores.health?.recordSweep(clock(), targets).catch(() => undefined);
-		return targets;
+		return { targets, takenDown: released.takenDown };
 	}
 	return {
 		clock,

@@ -163,6 +163,55 @@ describe("npm run syndicate -- dlq, status and uploads reprocess, on the local s
 		expect(await edgeStatus("/en/articles/science-news/2024-ops-lost")).toBe(200);
 	}, 180_000);
 
+	it("times a revocation's takedown, in its line and in --json, since the CLI writes no metrics", async () => {
+		const grant = () =>
+			ok(
+				"agreements",
+				"grant",
+				"ops-revoked",
+				"--partner",
+				"science-news",
+				"--holder",
+				"The Science News Ltd.",
+				"--translator",
+				"JST",
+				"--languages",
+				"en",
+				"--reason",
+				"ops test",
+			);
+		await grant();
+		const rights = { ...(makeManifest().rights as object), agreement: "ops-revoked" };
+		await upload(
+			stack,
+			"incoming/science-news/ops/revoked.zip",
+			makeBundle({ manifest: makeManifest({ id: "2024-ops-revoked", rights }) }),
+		);
+		const page = "/en/articles/science-news/2024-ops-revoked";
+		expect(await edgeStatus(page)).toBe(200);
+
+		const revoked = await okJson("agreements", "revoke", "ops-revoked", "--reason", "ended");
+		expect(revoked).toMatchObject({
+			change: { action: "revoke", reason: "ended" },
+			agreement: { agreementId: "ops-revoked", status: "revoked" },
+			reevaluated: {
+				articles: 1,
+				changed: 1,
+				takenDown: [{ partnerId: "science-news", articleId: "2024-ops-revoked", language: "en" }],
+			},
+		});
+		const [down] = revoked.reevaluated.takenDown;
+		expect(Date.parse(down.since)).toBeGreaterThanOrEqual(Date.parse(revoked.change.at));
+		expect(down.latencyMs).toBe(Date.parse(down.publishedAt) - Date.parse(down.since));
+		expect(await edgeStatus(page)).toBe(404);
+
+		await grant();
+		expect(await edgeStatus(page)).toBe(200);
+		expect(await ok("agreements", "revoke", "ops-revoked", "--reason", "again")).toMatch(
+			/^revoked ops-revoked of science-news; re-evaluated 1 article \(1 changed, \d+ publish targets\); took 1 article down in \d+ ms\n$/,
+		);
+	}, 180_000);
+
 	it("refuses bad input with one line", async () => {
 		expect(await refused("dlq", "redrive")).toContain("--all");
 		expect(await refused("dlq", "redrive", "--all", "some-id")).toContain("not both");

@@ -253,6 +253,19 @@ describe("an article is public exactly while its agreement permits it, as the ed
 			`takedown latency: gone from every page, photo, feed and front page at the edge ${latencyMs.toFixed(0)} ms after the revoke returned (the revoke itself took ${(returned - called).toFixed(0)} ms, re-render included)\n`,
 		);
 		expect(result.reevaluated).toMatchObject({ articles: 2, changed: 2 });
+		// Timed from the re-evaluation's start, on the test's clock, which stood still meanwhile.
+		expect(
+			result.reevaluated.takenDown.sort((a, b) => a.language.localeCompare(b.language)),
+		).toEqual(
+			["en", "zh"].map((language) => ({
+				partnerId: PARTNER,
+				articleId: "rl-revoked-a",
+				language,
+				since: now.toISOString(),
+				publishedAt: now.toISOString(),
+				latencyMs: 0,
+			})),
+		);
 		expect(views).toEqual([GONE, GONE]);
 		expect(latencyMs).toBeLessThanOrEqual(2000);
 	});
@@ -286,11 +299,21 @@ describe("an article is public exactly while its agreement permits it, as the ed
 		expect(await readerView("rl-expiry-a")).toEqual(PUBLIC_WITH_PHOTOS);
 
 		now = new Date(until.getTime() - 1);
-		await services.scheduledSweep();
+		expect((await services.scheduledSweep()).takenDown).toEqual([]);
 		expect(await readerView("rl-expiry-a")).toEqual(PUBLIC_WITH_PHOTOS);
 
+		// The schedule ran a second late: its takedown counts from the window's end.
 		now = new Date(until.getTime() + 1000);
-		await services.scheduledSweep();
+		expect((await services.scheduledSweep()).takenDown).toEqual([
+			{
+				partnerId: PARTNER,
+				articleId: "rl-expiry-a",
+				language: "en",
+				since: until.toISOString(),
+				publishedAt: now.toISOString(),
+				latencyMs: 1000,
+			},
+		]);
 		expect(await readerView("rl-expiry-a")).toEqual(GONE);
 		const article = await services.articles.getArticle({
 			partnerId: PARTNER,

@@ -153,7 +153,7 @@ describe("the ingest handler, on the local stack's servers", () => {
 	});
 
 	it("writes the outcome, durations and latency as one EMF document", () => {
-		const [emf, ...more] = output.metrics();
+		const [emf, ...more] = output.metrics().filter((doc) => !("FeedItems" in doc));
 		expect(more).toEqual([]);
 		const [directive] = emf?._aws.CloudWatchMetrics ?? [];
 		expect(directive?.Namespace).toBe("Syndicate");
@@ -167,6 +167,36 @@ describe("the ingest handler, on the local stack's servers", () => {
 		// Only the good message finished an ingest: one duration, one latency.
 		expect(emf?.IngestDuration).toEqual(expect.any(Number));
 		expect(emf?.UploadToPublicLatency).toBeGreaterThanOrEqual(0);
+	});
+	it("writes FeedItems once per feed its publish rendered: the kind a dimension, the feed a property", () => {
+		const feeds = output.metrics().filter((doc) => "FeedItems" in doc);
+		for (const doc of feeds) {
+			expect(doc._aws.CloudWatchMetrics).toEqual([
+				{
+					Namespace: "Syndicate",
+					// No partner, subject or language dimension: each value would be a metric billed.
+					Dimensions: [["service", "Stage", "FeedKind"]],
+					Metrics: [{ Name: "FeedItems", Unit: "Count" }],
+				},
+			]);
+		}
+		const byFeed = new Map(feeds.map((doc) => [doc.feed, doc]));
+		expect(byFeed.size).toBe(feeds.length);
+		expect(byFeed.get("en/latest")).toMatchObject({
+			service: "ingest",
+			Stage: "test",
+			FeedKind: "latest",
+			language: "en",
+			FeedItems: 1,
+		});
+		expect(byFeed.get("en/partners/science-news")).toMatchObject({
+			FeedKind: "partners",
+			language: "en",
+			FeedItems: 1,
+		});
+		expect([...byFeed.keys()].filter((key) => String(key).startsWith("en/subjects/"))).not.toEqual(
+			[],
+		);
 	});
 });
 

@@ -1,8 +1,12 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Context } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { DynamoDbAgreementStore } from "#shared/adapters/dynamodb/dynamodb-agreement-store.ts";
 import { type LocalStack, startEphemeralStack } from "../../local/stack.ts";
+import { makeAgreement } from "../helpers/agreements.ts";
+import { makeBundle, makeManifest } from "../helpers/bundles.ts";
 import { type CapturedOutput, captureOutput } from "../helpers/captured-output.ts";
-import { getObject } from "../helpers/stack.ts";
+import { getObject, readReport, upload } from "../helpers/stack.ts";
 
 type Handler = (event: { targets?: string[] }, context: Context) => Promise<{ published: number }>;
 
@@ -99,5 +103,64 @@ describe("the publish handler, on the local stack's servers", () => {
 		);
 		// Metrics are flushed on failure too: the duration is simply missing.
 		expect(output.metrics()).toEqual([]);
+	});
+});
+
+describe("the publish handler's sweep, when an agreement's window ends", () => {
+	const ARTICLE = "2024-handler-window";
+	const PAGE = `en/articles/science-news/${ARTICLE}`;
+	let until: Date;
+	let swept: { output: CapturedOutput; result?: { published: number } };
+	let sweptBetween: [number, number];
+
+	beforeAll(async () => {
+		// Long enough for the upload to be published first; the schedule then finds it due.
+		until = new Date(Date.now() + 3000);
+		await new DynamoDbAgreementStore(stack.dynamodb, stack.endpoints.table).putAgreement(
+			makeAgreement({
+				agreementId: "handler-window",
+				languages: ["en"],
+				validUntil: until.toISOString(),
+			}),
+			{ at: new Date(), action: "grant", by: "test", reason: "a window that ends" },
+		);
+		const key = "incoming/science-news/handler-window.zip";
+		const rights = { ...(makeManifest().rights as object), agreement: "handler-window" };
+		await upload(stack, key, makeBundle({ manifest: makeManifest({ id: ARTICLE, rights }) }));
+		expect(await readReport(stack, key)).toMatchObject({ status: "published" });
+		expect(await getObject(stack, stack.endpoints.siteBucket, PAGE)).toBeDefined();
+		await sleep(until.getTime() - Date.now() + 50);
+		const before = Date.now();
+		swept = await invoke({});
+		sweptBetween = [before, Date.now()];
+	}, 60_000);
+
+	it("takes the article down", async () => {
+		expect(swept.result?.published).toBeGreaterThan(0);
+		expect(await getObject(stack, stack.endpoints.siteBucket, PAGE)).toBeUndefined();
+		expect(swept.output.lines()).toContainEqual(
+			expect.objectContaining({ message: "swept", takenDown: 1 }),
+		);
+	});
+
+	it("writes TakedownLatency from the window's end to the takedown published", () => {
+		const emf = only(swept.output.metrics().filter((doc) => "PublishDuration" in doc));
+		const names = emf._aws.CloudWatchMetrics[0]?.Metrics.map((metric) => metric.Name);
+		expect(names?.sort()).toEqual(["PublishDuration", "TakedownLatency"]);
+		const [start, end] = sweptBetween;
+		expect(emf.TakedownLatency).toBeGreaterThanOrEqual(start - until.getTime());
+		expect(emf.TakedownLatency).toBeLessThanOrEqual(end - until.getTime());
+	});
+
+	it("writes FeedItems for each feed it rendered again, the emptied one at 0", () => {
+		const feeds = swept.output.metrics().filter((doc) => "FeedItems" in doc);
+		expect(feeds.find((doc) => doc.feed === "en/partners/science-news")).toMatchObject({
+			service: "publish",
+			Stage: "test",
+			FeedKind: "partners",
+			language: "en",
+			FeedItems: 0,
+		});
+		expect(feeds.map((doc) => doc.feed)).toContain("en/latest");
 	});
 });
