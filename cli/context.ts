@@ -125,6 +125,9 @@ function openDeployed(stack: DeployedStack, region: string | undefined): CliCont
 		siteBucket: stack.siteBucket,
 		siteUrl: stack.siteUrl,
 		...(stack.logsBucket ? { logsBucket: stack.logsBucket } : {}),
+		// The deployed edge serves feeds from their compressed copies: a takedown from the CLI
+		// must rewrite those too, as the functions do.
+		compressedVariants: true,
 		owner: `cli/${randomUUID()}`,
 		// A takedown from the CLI must reach readers now, not when the CDN's copy expires.
 		...(cloudfront && stack.distributionId

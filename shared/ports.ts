@@ -15,14 +15,21 @@ export interface ObjectStore {
 		key: string,
 		options?: { maxBytes?: number; versionId?: string },
 	): Promise<{ bytes: Uint8Array } | { tooLarge: number } | undefined>;
+	/** Stores the object; `contentEncoding` says the body is already compressed with that coding. */
 	put(
 		key: string,
 		body: string | Uint8Array,
-		options?: { contentType?: string; cacheControl?: string },
+		options?: { contentType?: string; cacheControl?: string; contentEncoding?: string },
 	): Promise<void>;
 	delete(key: string): Promise<void>;
 	/** Deletes every key (absent ones too), in as few requests as the store allows. */
 	deleteMany(keys: readonly string[]): Promise<void>;
+	/**
+	 * The keys a put at `key` writes besides it (compressed copies, say), for a store that
+	 * writes any. A writer that skips unchanged objects counts them in the object's digest, so
+	 * an object stored before the store began writing them is written again.
+	 */
+	variantsOf?(key: string): readonly string[];
 }
 
 /** What one processed upload left behind, so a redelivered event changes nothing. */

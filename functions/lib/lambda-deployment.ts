@@ -34,6 +34,8 @@ export function lambdaDeployment(logger: Logger): Deployment {
 		siteUrl: requireEnv("SITE_URL"),
 		// The view aggregator's input; the other functions need not have it.
 		...(process.env.LOGS_BUCKET ? { logsBucket: process.env.LOGS_BUCKET } : {}),
+		// Set in AWS only: the local edge compresses every feed itself.
+		...(process.env.COMPRESSED_VARIANTS === "true" ? { compressedVariants: true } : {}),
 		// One per container and process; a log stream can hold several containers.
 		owner: `${process.env.AWS_LAMBDA_LOG_STREAM_NAME ?? "local"}/${randomUUID()}`,
 		onLeaseLost: (target) => logger.error("publish lease lost while rendering", { target }),

@@ -9,6 +9,7 @@ import { DynamoDbSiteDigests } from "#shared/adapters/dynamodb/dynamodb-site-dig
 import { DynamoDbUploadStore } from "#shared/adapters/dynamodb/dynamodb-upload-store.ts";
 import { DynamoDbViewStore } from "#shared/adapters/dynamodb/dynamodb-view-store.ts";
 import { S3ObjectStore } from "#shared/adapters/s3/s3-object-store.ts";
+import { CompressedVariantStore } from "#shared/adapters/zlib/compressed-variant-store.ts";
 import type { IngestStores } from "#shared/use-cases/wire-ingest.ts";
 import type { PublishingStores } from "#shared/use-cases/wire-publishing.ts";
 import type { Deployment } from "./wire.ts";
@@ -16,9 +17,10 @@ import type { Deployment } from "./wire.ts";
 /** The DynamoDB and S3 adapters publishing needs in one deployment. */
 export function publishingStores(deployment: Deployment): PublishingStores {
 	const { s3, dynamodb, tableName, ingestBucket, siteBucket } = deployment;
+	const site = new S3ObjectStore(s3, siteBucket);
 	return {
 		uploads: new S3ObjectStore(s3, ingestBucket),
-		site: new S3ObjectStore(s3, siteBucket),
+		site: deployment.compressedVariants ? new CompressedVariantStore(site) : site,
 		articles: new DynamoDbArticleStore(dynamodb, tableName),
 		feeds: new DynamoDbFeedStore(dynamodb, tableName),
 		agreements: new DynamoDbAgreementStore(dynamodb, tableName),
@@ -39,6 +41,15 @@ export function ingestStores(deployment: Deployment): IngestStores {
 
 /** The use cases' options of a deployment: everything but its clients and names. */
 export function useCaseOptions(deployment: Deployment) {
-	const { s3, dynamodb, tableName, ingestBucket, siteBucket, logsBucket, ...options } = deployment;
+	const {
+		s3,
+		dynamodb,
+		tableName,
+		ingestBucket,
+		siteBucket,
+		logsBucket,
+		compressedVariants,
+		...options
+	} = deployment;
 	return options;
 }

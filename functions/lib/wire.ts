@@ -14,6 +14,12 @@ export interface Deployment extends UseCaseOptions {
 	siteBucket: string;
 	/** The access-log bucket; without it the view aggregator is not wired. */
 	logsBucket?: string;
+	/**
+	 * Store compressed copies of Atom, JSON Feed and OPML documents beside them in the site
+	 * bucket, for the AWS edge to serve (CloudFront does not compress those types). Not for the
+	 * local edge, which compresses as it serves.
+	 */
+	compressedVariants?: boolean;
 }
 
 /** The DynamoDB and S3 adapters of one deployment, with every use case wired on them. */

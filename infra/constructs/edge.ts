@@ -22,7 +22,9 @@ import { AaaaRecord, ARecord, HostedZone, RecordTarget } from "aws-cdk-lib/aws-r
 import { CloudFrontTarget } from "aws-cdk-lib/aws-route53-targets";
 import type { IBucket } from "aws-cdk-lib/aws-s3";
 import { Construct } from "constructs";
+import { EDGE_UNCOMPRESSED_EXTENSIONS } from "../../shared/domain/compressed-variants.ts";
 import type { CustomDomain } from "../config.ts";
+import { FEED_ENCODING_CODE } from "./feed-encoding-code.ts";
 
 /** The content security policy of contracts.md: no scripts, no inline styles, nothing framed. */
 export const CONTENT_SECURITY_POLICY =
@@ -64,8 +66,9 @@ export interface EdgeProps {
 /**
  * CloudFront in front of the site bucket, behaving like the local edge: pages and feeds cached
  * briefly (as the publisher's Cache-Control says), photos and the content-hashed stylesheet
- * for long, compression, the security headers on every response, `/404.html` with status 404
- * for any missing object, and one access log line per request in the logs bucket.
+ * for long, compression (Atom, JSON Feed and OPML from the publisher's compressed copies), the
+ * security headers on every response, `/404.html` with status 404 for any missing object, and
+ * one access log line per request in the logs bucket.
  */
 export class Edge extends Construct {
 	readonly distribution: Distribution;
@@ -98,28 +101,44 @@ export class Edge extends Construct {
 			enableAcceptEncodingGzip: true,
 			enableAcceptEncodingBrotli: true,
 		});
+		const securityHeadersBehavior = {
+			contentSecurityPolicy: { contentSecurityPolicy: CONTENT_SECURITY_POLICY, override: true },
+			contentTypeOptions: { override: true },
+			strictTransportSecurity: {
+				accessControlMaxAge: HSTS_MAX_AGE,
+				includeSubdomains: true,
+				override: true,
+			},
+			referrerPolicy: {
+				referrerPolicy: HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN,
+				override: true,
+			},
+			frameOptions: { frameOption: HeadersFrameOption.DENY, override: true },
+		};
 		const securityHeaders = new ResponseHeadersPolicy(this, "SecurityHeaders", {
 			responseHeadersPolicyName: `Syndicate-${stage}-SecurityHeaders`,
 			comment: "The security headers of every response, as at the local edge",
-			securityHeadersBehavior: {
-				contentSecurityPolicy: { contentSecurityPolicy: CONTENT_SECURITY_POLICY, override: true },
-				contentTypeOptions: { override: true },
-				strictTransportSecurity: {
-					accessControlMaxAge: HSTS_MAX_AGE,
-					includeSubdomains: true,
-					override: true,
-				},
-				referrerPolicy: {
-					referrerPolicy: HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN,
-					override: true,
-				},
-				frameOptions: { frameOption: HeadersFrameOption.DENY, override: true },
+			securityHeadersBehavior,
+		});
+		// A behaviour has one headers policy: the feeds served by encoding get the same security
+		// headers, and the `Vary` S3 cannot set, so caches after the edge keep one per coding.
+		const encodedFeedHeaders = new ResponseHeadersPolicy(this, "EncodedFeedHeaders", {
+			responseHeadersPolicyName: `Syndicate-${stage}-EncodedFeedHeaders`,
+			comment: "The security headers, and Vary: Accept-Encoding for feeds served by encoding",
+			securityHeadersBehavior,
+			customHeadersBehavior: {
+				customHeaders: [{ header: "Vary", value: "Accept-Encoding", override: true }],
 			},
 		});
 		const viewerRequest = new CloudFrontFunction(this, "ViewerRequest", {
 			comment: "/en -> /en/, and folder paths to their index.html",
 			runtime: FunctionRuntime.JS_2_0,
 			code: FunctionCode.fromInline(VIEWER_REQUEST_CODE),
+		});
+		const feedEncoding = new CloudFrontFunction(this, "FeedEncoding", {
+			comment: "Atom, JSON Feed and OPML to the compressed copy Accept-Encoding takes",
+			runtime: FunctionRuntime.JS_2_0,
+			code: FunctionCode.fromInline(FEED_ENCODING_CODE),
 		});
 
 		const origin = S3BucketOrigin.withOriginAccessControl(props.siteBucket);
@@ -131,10 +150,25 @@ export class Edge extends Construct {
 			responseHeadersPolicy: securityHeaders,
 		} satisfies Partial<BehaviorOptions>;
 		const longLived: BehaviorOptions = { ...common, cachePolicy: mediaAndAssets };
-		// Feeds take the pages' policy without the viewer-request function: no feed path ends in
-		// `/` or is a bare language, and feed requests are the bulk of the traffic, each
-		// function run billed.
+		// Feeds take the pages' policy without the pages' function: no feed path ends in `/` or
+		// is a bare language. RSS needs no function (CloudFront compresses it), and feed requests
+		// are the bulk of the traffic, each function run billed. Atom, JSON Feed and OPML, which
+		// CloudFront does not compress, get behaviours of their own ahead of `/feeds/*`, whose
+		// function picks the document's compressed copy. The rewritten URI is that copy's cache
+		// key; the normalised Accept-Encoding the policy adds only splits one copy's entries by
+		// how viewers spell the header and never mixes codings, as CloudFront compresses none of
+		// these types itself.
 		const feeds: BehaviorOptions = { ...common, cachePolicy: pagesAndFeeds };
+		const encodedFeeds: BehaviorOptions = {
+			...feeds,
+			responseHeadersPolicy: encodedFeedHeaders,
+			functionAssociations: [
+				{ eventType: FunctionEventType.VIEWER_REQUEST, function: feedEncoding },
+			],
+		};
+		const encodedFeedBehaviors = Object.fromEntries(
+			EDGE_UNCOMPRESSED_EXTENSIONS.map((extension) => [`/feeds/*.${extension}`, encodedFeeds]),
+		);
 		// S3 answers 403 for a missing key when the reader may not list the bucket (as with
 		// Origin Access Control); both become the site's own not-found page with status 404.
 		const errorResponses: ErrorResponse[] = [403, 404].map((httpStatus) => ({
@@ -153,7 +187,13 @@ export class Edge extends Construct {
 					{ eventType: FunctionEventType.VIEWER_REQUEST, function: viewerRequest },
 				],
 			},
-			additionalBehaviors: { "/feeds/*": feeds, "/media/*": longLived, "/assets/*": longLived },
+			// In this order: CloudFront takes the first pattern that matches.
+			additionalBehaviors: {
+				...encodedFeedBehaviors,
+				"/feeds/*": feeds,
+				"/media/*": longLived,
+				"/assets/*": longLived,
+			},
 			defaultRootObject: "index.html",
 			errorResponses,
 			httpVersion: HttpVersion.HTTP2_AND_3,

@@ -99,6 +99,8 @@ export class StatelessStack extends Stack {
 			SITE_URL: this.siteUrl,
 			// Publishers invalidate exactly the paths they changed, so takedowns are not cached.
 			DISTRIBUTION_ID: this.edge.distribution.distributionId,
+			// The edge serves Atom, JSON Feed and OPML from the compressed copies publishers write.
+			COMPRESSED_VARIANTS: "true",
 		};
 
 		this.observability = new Observability(this, "Observability", {

@@ -1,4 +1,5 @@
 import { type Article, type ArticleRef, articlePath, imageKey } from "../domain/article.ts";
+import { compressedVariantsOf } from "../domain/compressed-variants.ts";
 import {
 	buildFeedDocument,
 	FEED_FORMATS,
@@ -121,7 +122,8 @@ const pageId = (ref: ArticleRef) => targetId({ kind: "page", ...ref });
 
 /**
  * The URL paths that serve the changed keys: each key's own path (each name URL-encoded, as
- * pages and feeds link it), and a folder's `/` for its `index.html`.
+ * pages and feeds link it), a folder's `/` for its `index.html`, and the paths of a document's
+ * compressed copies, which the AWS edge caches under the URIs it rewrites to.
  */
 export function sitePathsOf(keys: Iterable<string>): string[] {
 	const paths = new Set<string>();
@@ -129,6 +131,7 @@ export function sitePathsOf(keys: Iterable<string>): string[] {
 		const path = `/${key.split("/").map(encodeURIComponent).join("/")}`;
 		paths.add(path);
 		if (path.endsWith("/index.html")) paths.add(path.slice(0, -"index.html".length));
+		for (const variant of compressedVariantsOf(path)) paths.add(variant.name);
 	}
 	return [...paths].sort();
 }

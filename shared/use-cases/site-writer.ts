@@ -19,12 +19,21 @@ export interface SiteWriter {
 
 const encoder = new TextEncoder();
 
-/** The digest of what a key serves: its headers and its bytes. */
-export function siteDigest(bytes: Uint8Array, options: PutOptions = {}): string {
-	return createHash("sha256")
-		.update(`${options.contentType ?? ""}\n${options.cacheControl ?? ""}\n`)
-		.update(bytes)
-		.digest("hex");
+/**
+ * The digest of what a key serves: its headers, the copies the store writes with it
+ * (`ObjectStore.variantsOf`) and its bytes.
+ */
+export function siteDigest(
+	bytes: Uint8Array,
+	options: PutOptions = {},
+	variants: readonly string[] = [],
+): string {
+	const hash = createHash("sha256").update(
+		`${options.contentType ?? ""}\n${options.cacheControl ?? ""}\n`,
+	);
+	// Only a key with copies digests them: every other digest stays what it was.
+	if (variants.length > 0) hash.update(`${variants.join("\n")}\n\n`);
+	return hash.update(bytes).digest("hex");
 }
 
 /**
@@ -91,7 +100,9 @@ export function makeSiteWriter(site: ObjectStore, digests?: SiteDigestStore): Si
 	async function put(key: string, body: string | Uint8Array, options: PutOptions = {}) {
 		const bytes = typeof body === "string" ? encoder.encode(body) : body;
 		// Read back, a stored object shows its bytes only: compare those alone then.
-		const digest = readDigest ? siteDigest(bytes, options) : siteDigest(bytes);
+		const digest = readDigest
+			? siteDigest(bytes, options, site.variantsOf?.(key))
+			: siteDigest(bytes);
 		if ((await storedDigest(key, bytes)) === digest) {
 			known.set(key, digest);
 			return;

@@ -2,6 +2,7 @@ import { runInNewContext } from "node:vm";
 import { Match, type Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { VIEWER_REQUEST_CODE } from "../../infra/constructs/edge.ts";
+import { FEED_ENCODING_CODE } from "../../infra/constructs/feed-encoding-code.ts";
 import { fullContext, synthesize } from "./synth.ts";
 
 // contracts.md, word for word.
@@ -35,11 +36,23 @@ function cachePolicy(template: Template, logicalId: string): Config {
 	return policies[id ?? ""]?.Properties.CachePolicyConfig as Config;
 }
 
-function policyRef(template: Template, logicalId: string): { Ref: string } {
-	const policies = template.findResources("AWS::CloudFront::CachePolicy");
+function policyRef(
+	template: Template,
+	logicalId: string,
+	type = "AWS::CloudFront::CachePolicy",
+): { Ref: string } {
+	const policies = template.findResources(type);
 	const [id] = Object.keys(policies).filter((key) => key.startsWith(`Edge${logicalId}`));
 	return { Ref: id ?? "missing" };
 }
+
+function headersPolicy(template: Template, logicalId: string): Config {
+	const { Ref } = policyRef(template, logicalId, "AWS::CloudFront::ResponseHeadersPolicy");
+	return template.findResources("AWS::CloudFront::ResponseHeadersPolicy")[Ref]?.Properties
+		.ResponseHeadersPolicyConfig as Config;
+}
+
+const ENCODED_FEEDS = ["/feeds/*.atom", "/feeds/*.json", "/feeds/*.opml"];
 
 interface CloudFrontResponse {
 	statusCode: number;
@@ -77,7 +90,7 @@ describe("cache policies", () => {
 				AllowedMethods: ["GET", "HEAD"],
 			});
 		}
-		// Feeds are most of the traffic and need no path rewriting: no function run per request.
+		// RSS, which CloudFront compresses, runs no function: none billed per request.
 		expect(feeds?.FunctionAssociations).toBeUndefined();
 	});
 
@@ -89,7 +102,7 @@ describe("cache policies", () => {
 			EnableAcceptEncodingBrotli: true,
 		});
 		const behaviors = (distributionConfig(plain).CacheBehaviors as Config[]).filter(
-			(b) => b.PathPattern !== "/feeds/*",
+			(b) => !String(b.PathPattern).startsWith("/feeds/"),
 		);
 		expect(behaviors.map((b) => b.PathPattern).sort()).toEqual(["/assets/*", "/media/*"]);
 		for (const behavior of behaviors) {
@@ -105,8 +118,9 @@ describe("cache policies", () => {
 
 describe("response headers policy", () => {
 	it("sends exactly the security headers of contracts.md, overriding the origin's", () => {
-		const [policy] = Object.values(plain.findResources("AWS::CloudFront::ResponseHeadersPolicy"));
-		const config = policy?.Properties.ResponseHeadersPolicyConfig as Config;
+		plain.resourceCountIs("AWS::CloudFront::ResponseHeadersPolicy", 2);
+		const config = headersPolicy(plain, "SecurityHeaders");
+		expect(config.Name).toBe("Syndicate-dev-SecurityHeaders");
 		expect(config.SecurityHeadersConfig).toEqual({
 			ContentSecurityPolicy: { ContentSecurityPolicy: CSP, Override: true },
 			ContentTypeOptions: { Override: true },
@@ -122,15 +136,31 @@ describe("response headers policy", () => {
 		expect(config.CorsConfig).toBeUndefined();
 	});
 
-	it("applies to every behaviour", () => {
+	it("applies to every behaviour, with Vary: Accept-Encoding added where feeds are served by encoding", () => {
 		const config = distributionConfig(plain);
 		const behaviors = [
 			config.DefaultCacheBehavior,
 			...(config.CacheBehaviors as Config[]),
 		] as Config[];
-		const ids = new Set(behaviors.map((b) => JSON.stringify(b.ResponseHeadersPolicyId)));
-		expect(ids.size).toBe(1);
-		expect([...ids][0]).toContain("EdgeSecurityHeaders");
+		for (const behavior of behaviors) {
+			const encoded = ENCODED_FEEDS.includes(String(behavior.PathPattern));
+			expect(behavior.ResponseHeadersPolicyId).toEqual(
+				policyRef(
+					plain,
+					encoded ? "EncodedFeedHeaders" : "SecurityHeaders",
+					"AWS::CloudFront::ResponseHeadersPolicy",
+				),
+			);
+		}
+		const encodedFeeds = headersPolicy(plain, "EncodedFeedHeaders");
+		expect(encodedFeeds.Name).toBe("Syndicate-dev-EncodedFeedHeaders");
+		expect(encodedFeeds.SecurityHeadersConfig).toEqual(
+			headersPolicy(plain, "SecurityHeaders").SecurityHeadersConfig,
+		);
+		// S3 cannot send Vary; without it a shared cache after the edge could mix the codings.
+		expect(encodedFeeds.CustomHeadersConfig).toEqual({
+			Items: [{ Header: "Vary", Value: "Accept-Encoding", Override: true }],
+		});
 	});
 });
 
@@ -176,6 +206,42 @@ describe("viewer-request function", () => {
 		["/english", "/english"],
 	])("passes %s on as %s", (uri, expected) => {
 		expect(viewerRequest(uri)).toMatchObject({ uri: expected });
+	});
+});
+
+describe("feeds CloudFront does not compress", () => {
+	it("have behaviours of their own, ahead of /feeds/*, each running the feed-encoding function", () => {
+		const behaviors = distributionConfig(plain).CacheBehaviors as Config[];
+		const patterns = behaviors.map((b) => b.PathPattern);
+		// CloudFront takes the first pattern that matches: these must come before /feeds/*.
+		expect(patterns.slice(0, 4)).toEqual([...ENCODED_FEEDS, "/feeds/*"]);
+		const functions = plain.findResources("AWS::CloudFront::Function");
+		const [feedEncoding] = Object.entries(functions).filter(
+			([, fn]) => fn.Properties.FunctionCode === FEED_ENCODING_CODE,
+		);
+		expect(feedEncoding?.[1].Properties.FunctionConfig).toMatchObject({
+			Runtime: "cloudfront-js-2.0",
+		});
+		for (const behavior of behaviors.slice(0, 3)) {
+			expect(behavior).toMatchObject({
+				CachePolicyId: policyRef(plain, "PagesAndFeeds"),
+				Compress: true,
+				ViewerProtocolPolicy: "redirect-to-https",
+				AllowedMethods: ["GET", "HEAD"],
+			});
+			expect(behavior.FunctionAssociations).toEqual([
+				{
+					EventType: "viewer-request",
+					FunctionARN: { "Fn::GetAtt": [feedEncoding?.[0], "FunctionARN"] },
+				},
+			]);
+		}
+	});
+
+	it("are published with their compressed copies by every function", () => {
+		for (const fn of Object.values(plain.findResources("AWS::Lambda::Function"))) {
+			expect(fn.Properties.Environment.Variables.COMPRESSED_VARIANTS).toBe("true");
+		}
 	});
 });
 

@@ -5,6 +5,7 @@ interface StoredObject {
 	bytes: Uint8Array;
 	contentType?: string;
 	cacheControl?: string;
+	contentEncoding?: string;
 }
 
 /**
@@ -37,13 +38,16 @@ export class InMemoryObjectStore implements ObjectStore {
 	async put(
 		key: string,
 		body: string | Uint8Array,
-		options: { contentType?: string; cacheControl?: string } = {},
+		options: { contentType?: string; cacheControl?: string; contentEncoding?: string } = {},
 	): Promise<void> {
 		const object: StoredObject = {
 			versionId: String(++this.versionCounter),
 			bytes: typeof body === "string" ? new TextEncoder().encode(body) : new Uint8Array(body),
 			...(options.contentType === undefined ? {} : { contentType: options.contentType }),
 			...(options.cacheControl === undefined ? {} : { cacheControl: options.cacheControl }),
+			...(options.contentEncoding === undefined
+				? {}
+				: { contentEncoding: options.contentEncoding }),
 		};
 		const stored = this.objects.get(key) ?? { versions: [] };
 		stored.current = object;
@@ -61,9 +65,7 @@ export class InMemoryObjectStore implements ObjectStore {
 	}
 
 	/** The current version's id and headers, as a HEAD request shows them; for tests. */
-	head(
-		key: string,
-	): { versionId: string; size: number; contentType?: string; cacheControl?: string } | undefined {
+	head(key: string): (Omit<StoredObject, "bytes"> & { size: number }) | undefined {
 		const object = this.objects.get(key)?.current;
 		if (!object) return undefined;
 		const { bytes, ...rest } = object;

@@ -40,7 +40,7 @@ export class S3ObjectStore implements ObjectStore {
 	async put(
 		key: string,
 		body: string | Uint8Array,
-		options: { contentType?: string; cacheControl?: string } = {},
+		options: { contentType?: string; cacheControl?: string; contentEncoding?: string } = {},
 	): Promise<void> {
 		await this.client.send(
 			new PutObjectCommand({
@@ -49,6 +49,7 @@ export class S3ObjectStore implements ObjectStore {
 				Body: body,
 				ContentType: options.contentType,
 				CacheControl: options.cacheControl,
+				ContentEncoding: options.contentEncoding,
 			}),
 		);
 	}
