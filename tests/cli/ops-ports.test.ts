@@ -1,19 +1,9 @@
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-	ChangeMessageVisibilityBatchCommand,
-	DeleteMessageCommand,
-	GetQueueAttributesCommand,
-	type Message,
-	ReceiveMessageCommand,
-	SendMessageCommand,
-	type SQSClient,
-} from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DynamoDbHealthStore } from "#shared/adapters/dynamodb/dynamodb-health-store.ts";
 import { InMemoryHealthStore } from "#shared/adapters/memory/in-memory-health-store.ts";
-import { SqsIngestQueues } from "#shared/adapters/sqs/sqs-ingest-queues.ts";
 import type { HealthStore, IngestQueues } from "#shared/ports.ts";
 import {
 	describeError,
@@ -264,128 +254,6 @@ describe("FolderIngestQueues (the local stack's queue folders)", () => {
 		});
 		expect(await queues.redrive()).toEqual(["a", "c"]);
 		expect(await queues.depths()).toEqual({ ingest: { waiting: 3 }, deadLetter: { waiting: 0 } });
-		expect(await queues.redrive()).toEqual([]);
-	});
-});
-
-/**
- * A stand-in for SQS with its visibility rules, for the adapter's loops (no SQS server runs
- * here): a received message is hidden until its visibility timeout, which 0 ends at once.
- */
-class FakeSqs {
-	readonly queues = new Map<
-		string,
-		{ id: string; body: string; receives: number; hiddenUntil: number; sent: number }[]
-	>();
-	readonly calls: string[] = [];
-	private next = 0;
-	now = 1_000_000;
-
-	queue(url: string) {
-		const queue = this.queues.get(url) ?? [];
-		this.queues.set(url, queue);
-		return queue;
-	}
-
-	add(url: string, body: string): string {
-		const id = `m${++this.next}`;
-		this.queue(url).push({ id, body, receives: 0, hiddenUntil: 0, sent: this.now++ });
-		return id;
-	}
-
-	async send(command: unknown): Promise<unknown> {
-		this.calls.push((command as object).constructor.name);
-		if (command instanceof ReceiveMessageCommand) {
-			const { QueueUrl = "", MaxNumberOfMessages = 1, VisibilityTimeout = 30 } = command.input;
-			const visible = this.queue(QueueUrl).filter((m) => m.hiddenUntil <= this.now);
-			const Messages: Message[] = visible.slice(0, MaxNumberOfMessages).map((m) => {
-				m.receives++;
-				m.hiddenUntil = this.now + VisibilityTimeout * 1000;
-				return {
-					MessageId: m.id,
-					ReceiptHandle: `${m.id}#${m.receives}`,
-					Body: m.body,
-					Attributes: {
-						ApproximateReceiveCount: String(m.receives),
-						SentTimestamp: String(m.sent),
-					},
-				};
-			});
-			return { Messages };
-		}
-		if (command instanceof ChangeMessageVisibilityBatchCommand) {
-			for (const entry of command.input.Entries ?? []) {
-				const message = this.queue(command.input.QueueUrl ?? "").find(
-					(m) => `${m.id}#${m.receives}` === entry.ReceiptHandle,
-				);
-				if (message) message.hiddenUntil = this.now + (entry.VisibilityTimeout ?? 0) * 1000;
-			}
-			return {};
-		}
-		if (command instanceof SendMessageCommand) {
-			this.add(command.input.QueueUrl ?? "", command.input.MessageBody ?? "");
-			return {};
-		}
-		if (command instanceof DeleteMessageCommand) {
-			const queue = this.queue(command.input.QueueUrl ?? "");
-			const i = queue.findIndex((m) => `${m.id}#${m.receives}` === command.input.ReceiptHandle);
-			if (i >= 0) queue.splice(i, 1);
-			return {};
-		}
-		if (command instanceof GetQueueAttributesCommand) {
-			const queue = this.queue(command.input.QueueUrl ?? "");
-			const hidden = queue.filter((m) => m.hiddenUntil > this.now).length;
-			return {
-				Attributes: {
-					ApproximateNumberOfMessages: String(queue.length - hidden),
-					ApproximateNumberOfMessagesNotVisible: String(hidden),
-					ApproximateNumberOfMessagesDelayed: "0",
-				},
-			};
-		}
-		throw new Error(`unexpected ${(command as object).constructor.name}`);
-	}
-}
-
-describe("SqsIngestQueues (over a stand-in for SQS)", () => {
-	const QUEUE = "https://sqs/queue";
-	const DLQ = "https://sqs/dlq";
-	const make = (sqs: FakeSqs) => new SqsIngestQueues(sqs as unknown as SQSClient, QUEUE, DLQ);
-
-	it("lists every dead letter and leaves them all visible, none deleted", async () => {
-		const sqs = new FakeSqs();
-		const ids = Array.from({ length: 23 }, (_, i) => sqs.add(DLQ, `body ${i}`));
-		const queues = make(sqs);
-		const listed = await queues.listDeadLetters(100);
-		expect(listed.map((m) => m.messageId)).toEqual(ids);
-		expect(listed[0]).toMatchObject({ body: "body 0", receiveCount: 1 });
-		expect(await queues.depths()).toEqual({
-			ingest: { waiting: 0, inFlight: 0 },
-			deadLetter: { waiting: 23, inFlight: 0 },
-		});
-		expect(await queues.listDeadLetters(5)).toHaveLength(5);
-		expect(sqs.calls).not.toContain("DeleteMessageCommand");
-	});
-
-	it("redrives one message by id: sent to the ingest queue, then deleted; the others stay visible", async () => {
-		const sqs = new FakeSqs();
-		const ids = Array.from({ length: 15 }, (_, i) => sqs.add(DLQ, `body ${i}`));
-		const queues = make(sqs);
-		expect(await queues.redrive([ids[12] ?? "", "unknown"])).toEqual([ids[12]]);
-		expect(sqs.queue(QUEUE).map((m) => m.body)).toEqual(["body 12"]);
-		expect(await queues.depths()).toEqual({
-			ingest: { waiting: 1, inFlight: 0 },
-			deadLetter: { waiting: 14, inFlight: 0 },
-		});
-	});
-
-	it("redrives every message, in batches, and answers empty afterwards", async () => {
-		const sqs = new FakeSqs();
-		for (let i = 0; i < 25; i++) sqs.add(DLQ, `body ${i}`);
-		const queues = make(sqs);
-		expect(await queues.redrive()).toHaveLength(25);
-		expect(sqs.queue(DLQ)).toEqual([]);
-		expect(sqs.queue(QUEUE)).toHaveLength(25);
 		expect(await queues.redrive()).toEqual([]);
 	});
 });

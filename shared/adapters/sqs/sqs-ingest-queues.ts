@@ -171,23 +171,25 @@ export class SqsIngestQueues implements IngestQueues {
 			}
 		}
 		const wanted = new Set(messageIds);
-		const held: Message[] = [];
+		const received: Message[] = [];
 		try {
 			while (wanted.size > 0) {
 				const batch = await this.receive(BATCH);
 				if (batch.length === 0) break;
+				received.push(...batch);
 				for (const message of batch) {
 					if (message.MessageId && wanted.has(message.MessageId)) {
 						await this.move(message);
 						wanted.delete(message.MessageId);
 						moved.push(message.MessageId);
-					} else {
-						held.push(message);
 					}
 				}
 			}
 		} finally {
-			await this.release(held);
+			// Everything received but not moved, including a failed move and the rest of its batch:
+			// otherwise they would stay hidden from `dlq list` for `holdSeconds`.
+			const done = new Set(moved);
+			await this.release(received.filter((message) => !done.has(message.MessageId ?? "")));
 		}
 		return moved;
 	}
