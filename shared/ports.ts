@@ -311,6 +311,16 @@ export interface PublishLedger {
 	request(targetId: string): Promise<void>;
 	/** Takes the lease and returns the revision to render, or `null` when another holds it. */
 	claim(targetId: string, owner: string, now: Date, leaseMs: number): Promise<number | null>;
+	/**
+	 * {@link request}, then {@link claim}, in one write when nobody holds the lease: what a
+	 * publish of one target starts with. Returns what `claim` would.
+	 */
+	requestAndClaim(
+		targetId: string,
+		owner: string,
+		now: Date,
+		leaseMs: number,
+	): Promise<number | null>;
 	/** Gives the lease back if `rev` is still the newest revision. */
 	release(targetId: string, owner: string, rev: number): Promise<ReleaseResult>;
 	/** Extends a lease this owner holds; `false` when it was lost (expired and taken). */

@@ -159,3 +159,34 @@ export function decidePermission(input: DecisionInput): PermissionRecord {
 		imagesAllowed: agreement.scope.includes("images"),
 	};
 }
+
+/** What an agreement, as it stands, still allows of an article it made public. */
+export interface StandingPermission {
+	shown: boolean;
+	images: boolean;
+}
+
+/**
+ * Rules 1, 3 and 4 of permissions.md applied at render time: whether `agreement` (the one
+ * `subject` was published under, as stored now) still lets the article be shown at `now`,
+ * and with its photos. Every feed and page render asks it, so a revoked, expired or narrowed
+ * agreement takes its articles out of the site from the first render after the change,
+ * however long re-deciding each article takes. It only ever takes away: what it shows must
+ * also have been decided public for the article itself.
+ */
+export function standingPermission(
+	agreement: Agreement | undefined,
+	subject: { agreementId: string; partnerId: string; language: string },
+	now: Date,
+): StandingPermission {
+	const { decision, imagesAllowed } = decidePermission({
+		partnerId: subject.partnerId,
+		language: subject.language,
+		rights: { holder: "", agreement: subject.agreementId },
+		agreement: agreement?.agreementId === subject.agreementId ? agreement : undefined,
+		sha256: "",
+		now,
+	});
+	const shown = decision === "granted";
+	return { shown, images: shown && imagesAllowed };
+}

@@ -1,3 +1,4 @@
+import { type Agreement, standingPermission } from "./agreement.ts";
 import type { Article, ArticleRef } from "./article.ts";
 import { articleItemId, articlePath, imagePath, toUtc } from "./article.ts";
 
@@ -124,6 +125,8 @@ export interface FeedItem {
 	partnerId: string;
 	articleId: string;
 	language: string;
+	/** The agreement it was published under: every render checks it still stands. */
+	agreementId: string;
 	version: number;
 	headline: string;
 	summary?: string;
@@ -178,6 +181,7 @@ function feedItemOf(article: Article): FeedItem {
 		partnerId: article.partnerId,
 		articleId: article.articleId,
 		language: article.language,
+		agreementId: article.permission.agreementId ?? article.rights.agreement,
 		version: article.version,
 		headline: article.headline,
 		holder: article.rights.holder,
@@ -221,4 +225,23 @@ export function feedEntriesFor(article: Article): FeedEntry[] {
 	const slugs = new Set(article.subjects.map(subjectSlug).filter((slug) => slug !== ""));
 	for (const slug of slugs) names.push([`subjects/${slug}`, byFirst]);
 	return names.map(([feed, sortKey]) => ({ feedKey: feedKey(language, feed), sortKey, item }));
+}
+
+/**
+ * The items their agreements, as they stand at `now`, still allow (see
+ * {@link standingPermission}): an item whose agreement was revoked, expired or no longer lists
+ * its language is left out, and one whose agreement lost the image scope loses its photo.
+ */
+export function stillPermitted(
+	items: readonly FeedItem[],
+	agreementOf: ReadonlyMap<string, Agreement | undefined>,
+	now: Date,
+): FeedItem[] {
+	return items.flatMap((item) => {
+		const standing = standingPermission(agreementOf.get(item.agreementId), item, now);
+		if (!standing.shown) return [];
+		if (standing.images || !item.image) return [item];
+		const { image: _dropped, ...withoutImage } = item;
+		return [withoutImage];
+	});
 }

@@ -15,6 +15,12 @@ export interface ChangeArticlesDeps {
 	agreements: AgreementStore;
 	/** Publishes the targets of committed changes once, then forgets the pending changes. */
 	publish: (changes: PendingChange[]) => Promise<void>;
+	/**
+	 * Publishes the takedown of targets now, nothing committed or settled: a takedown an
+	 * agreement caused shows before its articles are decided again, since every render
+	 * applies the agreement as stored (publish-targets.ts). Without it, it shows once committed.
+	 */
+	takeDownNow?: (ids: string[]) => Promise<void>;
 	clock: () => Date;
 }
 
@@ -58,6 +64,9 @@ const MAX_ATTEMPTS = 5;
 // Articles per batch (DynamoDB's BatchGetItem takes 100 keys), and batches at once.
 const BATCH = 100;
 const BATCHES_AT_ONCE = 4;
+// Articles planned before their takedown is published and they are committed: enough for a
+// whole agreement's takedown to show at once, few enough to keep in memory.
+const CHUNK = 2000;
 
 const refKey = (ref: ArticleRef) => `${ref.partnerId}/${ref.articleId}/${ref.language}`;
 
@@ -159,6 +168,13 @@ export function makeChangeArticles(deps: ChangeArticlesDeps) {
 		);
 	}
 
+	/** Whether a plan takes something off the site: the article, or its photos. */
+	function takesDown(current: Article, plan: ArticlePlan): boolean {
+		if (current.status !== "published") return false;
+		if (plan.next.status !== "published") return true;
+		return current.permission.imagesAllowed && !plan.next.permission.imagesAllowed;
+	}
+
 	/**
 	 * `sinceOf` says when an article it takes down should have gone (the schedule's due instant);
 	 * when it says nothing, the instant the batch began.
@@ -185,36 +201,54 @@ export function makeChangeArticles(deps: ChangeArticlesDeps) {
 			return known;
 		};
 		let count = 0;
-		// A hundred articles at a time: one batch read, one decision each, their commits packed
-		// into few transactions. An article another change beat is decided again on its own.
-		await forEachLimited(batchesOf(refs, BATCH), BATCHES_AT_ONCE, async (batch) => {
-			count += batch.length;
-			const stored = new Map(
-				(await articles.getArticles(batch)).map((article) => [refKey(article), article]),
-			);
-			const planned: { ref: ArticleRef; commit: ArticleCommit }[] = [];
+		for await (const chunk of batchesOf(refs, CHUNK)) {
+			count += chunk.length;
+			// A hundred articles at a time: one batch read, one decision each.
+			const planned: { ref: ArticleRef; commit: ArticleCommit; takedown: string[] }[][] = [];
 			const alone: ArticleRef[] = [];
-			for (const ref of batch) {
-				const current = stored.get(refKey(ref));
-				if (!current) {
-					alone.push(ref);
-					continue;
+			await forEachLimited(batchesOf(chunk, BATCH), BATCHES_AT_ONCE, async (batch) => {
+				const stored = new Map(
+					(await articles.getArticles(batch)).map((article) => [refKey(article), article]),
+				);
+				const decided: (typeof planned)[number] = [];
+				for (const ref of batch) {
+					const current = stored.get(refKey(ref));
+					if (!current) {
+						alone.push(ref);
+						continue;
+					}
+					const agreement = await agreementOf(current.rights.agreement);
+					const plan = planArticleChange({ current, change, agreement, now: clock() });
+					noteTakedown(current, plan);
+					if (!plan.changed) continue;
+					// Re-deciding changes only what the agreement allows, which renders already apply.
+					const early = change.kind === "reevaluate" && takesDown(current, plan);
+					decided.push({
+						ref,
+						commit: commitOf(current, plan),
+						takedown: early ? plan.targets.map(targetId) : [],
+					});
 				}
-				const agreement = await agreementOf(current.rights.agreement);
-				const plan = planArticleChange({ current, change, agreement, now: clock() });
-				noteTakedown(current, plan);
-				if (plan.changed) planned.push({ ref, commit: commitOf(current, plan) });
-			}
-			const results = await articles.commitArticleChanges(planned.map((p) => p.commit));
-			for (const [index, { ref, commit }] of planned.entries()) {
-				if (results[index] !== "committed") alone.push(ref);
-				else if (commit.pending) pending.push(commit.pending);
-			}
+				planned.push(decided);
+			});
+			const takedown = [...new Set(planned.flat().flatMap((p) => p.takedown))];
+			// Early, not instead: should it fail, the commits below still leave pending changes
+			// whose publish makes the same takedown (and reports any error).
+			if (takedown.length > 0) await deps.takeDownNow?.(takedown).catch(() => undefined);
+			// Their commits packed into few transactions; an article another change beat is
+			// decided again on its own.
+			await forEachLimited(planned, BATCHES_AT_ONCE, async (decided) => {
+				const results = await articles.commitArticleChanges(decided.map((p) => p.commit));
+				for (const [index, { ref, commit }] of decided.entries()) {
+					if (results[index] !== "committed") alone.push(ref);
+					else if (commit.pending) pending.push(commit.pending);
+				}
+			});
 			await forEachLimited(alone, CONCURRENCY, async (ref) => {
 				const done = await applyChange(ref, change, agreementOf, noteTakedown);
 				if (done) pending.push(done);
 			});
-		});
+		}
 		await deps.publish(pending);
 		return {
 			articles: count,

@@ -1,3 +1,8 @@
+import {
+	type Agreement,
+	type StandingPermission,
+	standingPermission,
+} from "../domain/agreement.ts";
 import { type Article, type ArticleRef, articlePath, imageKey } from "../domain/article.ts";
 import { compressedVariantsOf } from "../domain/compressed-variants.ts";
 import {
@@ -30,11 +35,14 @@ import {
 	feedOfKey,
 	LANGUAGE_FEEDS,
 	parseTargetId,
+	stillPermitted,
 	type Target,
 	targetId,
 } from "../domain/targets.ts";
 import type {
+	AgreementStore,
 	ArticleStore,
+	FeedState,
 	FeedStore,
 	MostViewedReader,
 	ObjectStore,
@@ -43,6 +51,7 @@ import type {
 	SiteCache,
 	SiteDigestStore,
 } from "../ports.ts";
+import { batchPerTick } from "./batch-per-tick.ts";
 import { forEachLimited } from "./for-each-limited.ts";
 import { type SiteWriter as FullSiteWriter, makeSiteWriter } from "./site-writer.ts";
 
@@ -75,6 +84,8 @@ const IMMUTABLE = "public, max-age=31536000, immutable";
 export interface PublishDeps {
 	articles: ArticleStore;
 	feeds: FeedStore;
+	/** Read by every render: an item or page is shown only while its agreement still allows it. */
+	agreements: Pick<AgreementStore, "getAgreement">;
 	ledger: PublishLedger;
 	/** The ingest bucket, where article bodies and images are kept privately. */
 	content: ObjectStore;
@@ -118,6 +129,14 @@ type SiteWriter = Pick<FullSiteWriter, "put" | "delete" | "deleteMany">;
 
 type PageTarget = Extract<Target, { kind: "page" }>;
 
+/** What renders read of the feeds' rows (see `makeRoundReads`). */
+interface RoundReads {
+	listFeed(feedKey: string, limit: number): Promise<FeedItem[]>;
+	getFeedState(feedKey: string): Promise<FeedState>;
+	/** Most Viewed as feed items, already checked against their agreements. */
+	mostViewed(language: string, limit: number): Promise<FeedItem[]>;
+}
+
 const pageId = (ref: ArticleRef) => targetId({ kind: "page", ...ref });
 
 /**
@@ -144,6 +163,62 @@ export function sitePathsOf(keys: Iterable<string>): string[] {
 export function makePublishTargets(deps: PublishDeps) {
 	const { articles, feeds, ledger, content, site, siteUrl } = deps;
 
+	// Agreements as they stand: renders that ask in one turn of the event loop share one read
+	// per agreement, made after each of them claimed its target (so none sees an older one).
+	const readAgreement = batchPerTick<string, Agreement | undefined>(
+		async (ids) =>
+			new Map(
+				await Promise.all(
+					ids.map(async (id) => [id, await deps.agreements.getAgreement(id)] as const),
+				),
+			),
+	);
+
+	async function agreementsOf(ids: Iterable<string>): Promise<Map<string, Agreement | undefined>> {
+		const unique = [...new Set(ids)];
+		return new Map(
+			await Promise.all(unique.map(async (id) => [id, await readAgreement(id)] as const)),
+		);
+	}
+
+	/**
+	 * The items their agreements still allow, as they stand now: a revoked or expired
+	 * agreement's articles leave every listing at its first render, before each article is
+	 * decided again.
+	 */
+	async function permitted(items: FeedItem[]): Promise<FeedItem[]> {
+		const agreements = await agreementsOf(items.map((item) => item.agreementId));
+		return stillPermitted(items, agreements, deps.clock());
+	}
+
+	/**
+	 * The table reads of one round of renders, each made once however many of the round's
+	 * renders ask (Latest News feeds its feed, its front page and the home page). Sound because
+	 * every render of a round claimed its target before the first read: each sees every change
+	 * requested before its claim.
+	 */
+	function makeRoundReads(): RoundReads {
+		const memo = <T>(cache: Map<string, Promise<T>>, key: string, read: () => Promise<T>) => {
+			const known = cache.get(key) ?? read();
+			cache.set(key, known);
+			return known;
+		};
+		const rows = new Map<string, Promise<FeedItem[]>>();
+		const states = new Map<string, Promise<FeedState>>();
+		const rankings = new Map<string, Promise<FeedItem[]>>();
+		return {
+			// The longest list any render shows, cut to each: the head of a list is its head.
+			listFeed: async (key, limit) =>
+				(await memo(rows, key, () => feeds.listFeed(key, FEED_SIZE))).slice(0, limit),
+			getFeedState: (key) => memo(states, key, () => feeds.getFeedState(key)),
+			mostViewed: async (language, limit) =>
+				(await memo(rankings, language, () => mostViewedItems(language, FEED_SIZE))).slice(
+					0,
+					limit,
+				),
+		};
+	}
+
 	/** A language's Most Viewed, as feed items of the articles still public, in rank order. */
 	async function mostViewedItems(language: string, limit: number): Promise<FeedItem[]> {
 		const ranking = deps.mostViewed ? await deps.mostViewed.mostViewed(language, limit) : [];
@@ -151,18 +226,25 @@ export function makePublishTargets(deps: PublishDeps) {
 		const stored = new Map(
 			(await articles.getArticles(ranking)).map((article) => [pageId(article), article]),
 		);
-		return ranking.flatMap((ref) => {
-			const article = stored.get(pageId(ref));
-			const [row] = article ? feedEntriesFor(article) : [];
-			return row ? [row.item] : [];
-		});
+		return permitted(
+			ranking.flatMap((ref) => {
+				const article = stored.get(pageId(ref));
+				const [row] = article ? feedEntriesFor(article) : [];
+				return row ? [row.item] : [];
+			}),
+		);
 	}
 
 	/** The newest items of a feed: its rows, or the ranking for Most Viewed. */
-	function feedItems(language: string, feed: FeedName, limit: number): Promise<FeedItem[]> {
+	async function feedItems(
+		reads: RoundReads,
+		language: string,
+		feed: FeedName,
+		limit: number,
+	): Promise<FeedItem[]> {
 		return feed === "most-viewed"
-			? mostViewedItems(language, limit)
-			: feeds.listFeed(feedKey(language, feed), limit);
+			? reads.mostViewed(language, limit)
+			: permitted(await reads.listFeed(feedKey(language, feed), limit));
 	}
 
 	/** Writes one document in every format (and, for Latest News archives, as an HTML page). */
@@ -185,12 +267,13 @@ export function makePublishTargets(deps: PublishDeps) {
 	async function renderFeed(
 		target: Extract<Target, { kind: "feed" }>,
 		out: SiteWriter,
+		reads: RoundReads,
 	): Promise<void> {
 		const { language, feed } = target;
 		const key = feedKey(language, feed);
 		const [items, state] = await Promise.all([
-			feedItems(language, feed, FEED_SIZE),
-			feeds.getFeedState(key),
+			feedItems(reads, language, feed, FEED_SIZE),
+			reads.getFeedState(key),
 		]);
 		// A ranking has no history: Most Viewed has no archive.
 		const pages =
@@ -214,7 +297,7 @@ export function makePublishTargets(deps: PublishDeps) {
 			[...stale].filter((page) => page < pages),
 			ARCHIVE_CONCURRENCY,
 			async (page) => {
-				const archived = await feeds.listArchivePage(key, page);
+				const archived = await permitted(await feeds.listArchivePage(key, page));
 				const pageDoc = buildFeedDocument({
 					siteUrl,
 					language,
@@ -264,6 +347,14 @@ export function makePublishTargets(deps: PublishDeps) {
 		}
 	}
 
+	/** What the article's agreement still allows of it; nothing for an article not published. */
+	async function standingOf(article: Article | undefined): Promise<StandingPermission | undefined> {
+		const agreementId = article?.permission.agreementId;
+		if (article?.status !== "published" || !agreementId) return undefined;
+		const agreement = (await agreementsOf([agreementId])).get(agreementId);
+		return standingPermission(agreement, { ...article, agreementId }, deps.clock());
+	}
+
 	/**
 	 * Every photo any version of the article showed that `shownKeys` does not: taken down
 	 * with it. Versions only grow, so an article at version 1 is the only version there is.
@@ -291,7 +382,14 @@ export function makePublishTargets(deps: PublishDeps) {
 		out: SiteWriter,
 	): Promise<string[]> {
 		const pageKey = siteKey(articlePath(target));
-		const published = article?.status === "published" ? article : undefined;
+		const standing = await standingOf(article);
+		// Shown as the agreement now allows: without photos once it lost the image scope.
+		const published =
+			article && standing?.shown
+				? standing.images
+					? article
+					: { ...article, permission: { ...article.permission, imagesAllowed: false } }
+				: undefined;
 		const shown = published?.permission.imagesAllowed ? published.images : [];
 		const stale = await stalePhotoKeys(
 			target,
@@ -328,11 +426,15 @@ export function makePublishTargets(deps: PublishDeps) {
 	}
 
 	/** One language's lists, as its front page and the home page show them. */
-	async function sectionOf(language: string, latest: number): Promise<FrontSection> {
+	async function sectionOf(
+		reads: RoundReads,
+		language: string,
+		latest: number,
+	): Promise<FrontSection> {
 		const [latestItems, updated, mostViewed] = await Promise.all([
-			feeds.listFeed(feedKey(language, "latest"), latest),
-			feeds.listFeed(feedKey(language, "updated"), SIDEBAR_ITEMS),
-			mostViewedItems(language, SIDEBAR_ITEMS),
+			feedItems(reads, language, "latest", latest),
+			feedItems(reads, language, "updated", SIDEBAR_ITEMS),
+			feedItems(reads, language, "most-viewed", SIDEBAR_ITEMS),
 		]);
 		return { language, latest: latestItems, updated, mostViewed };
 	}
@@ -341,11 +443,12 @@ export function makePublishTargets(deps: PublishDeps) {
 	async function renderFront(
 		target: Extract<Target, { kind: "front" }>,
 		out: SiteWriter,
+		reads: RoundReads,
 	): Promise<void> {
 		const { language } = target;
 		const [section, state] = await Promise.all([
-			sectionOf(language, FEED_SIZE),
-			feeds.getFeedState(feedKey(language, "latest")),
+			sectionOf(reads, language, FEED_SIZE),
+			reads.getFeedState(feedKey(language, "latest")),
 		]);
 		const pages = state.count > FEED_SIZE ? Math.ceil(state.count / ARCHIVE_PAGE_SIZE) : 0;
 		const html = renderFrontPage({
@@ -357,10 +460,10 @@ export function makePublishTargets(deps: PublishDeps) {
 	}
 
 	/** `index.html`, `404.html`, and the stylesheet and icon every page links. */
-	async function renderHome(out: SiteWriter): Promise<void> {
+	async function renderHome(out: SiteWriter, reads: RoundReads): Promise<void> {
 		const languages = await feeds.listLanguages();
 		const sections = await Promise.all(
-			languages.map((language) => sectionOf(language, HOME_ITEMS)),
+			languages.map((language) => sectionOf(reads, language, HOME_ITEMS)),
 		);
 		const stylesheet = siteStylesheet();
 		const icon = siteIcon();
@@ -392,16 +495,16 @@ export function makePublishTargets(deps: PublishDeps) {
 		});
 	}
 
-	function render(target: Target, out: SiteWriter): Promise<void> {
+	function render(target: Target, out: SiteWriter, reads: RoundReads): Promise<void> {
 		switch (target.kind) {
 			case "feed":
-				return renderFeed(target, out);
+				return renderFeed(target, out, reads);
 			case "front":
-				return renderFront(target, out);
+				return renderFront(target, out, reads);
 			case "page":
 				return renderPage(target, out);
 			case "home":
-				return renderHome(out);
+				return renderHome(out, reads);
 			case "opml":
 				return renderOpmlList(out);
 		}
@@ -460,18 +563,36 @@ export function makePublishTargets(deps: PublishDeps) {
 		const target = parseTargetId(id);
 		let rev: number | null = claimed;
 		while (rev !== null) {
-			await holdingLeases([id], () => render(target, out));
+			await holdingLeases([id], () => render(target, out, makeRoundReads()));
 			const result = await ledger.release(id, deps.owner, rev);
 			rev = result.state === "stale" ? result.rev : null;
 		}
 	}
 
-	async function publishTarget(id: string, out: SiteWriter): Promise<void> {
-		// Bumped first: whoever holds the lease now sees the change and renders again.
-		await ledger.request(id);
-		const rev = await ledger.claim(id, deps.owner, deps.clock(), deps.leaseMs);
-		// Another publisher holds the lease; it re-renders until it has our revision too.
-		if (rev !== null) await renderUntilNewest(id, rev, out);
+	/**
+	 * Feeds, front pages, the home page and the OPML as one round: every target bumped and
+	 * claimed first, then all rendered on shared reads, then each released; one changed again
+	 * meanwhile renders until it has the newest revision.
+	 */
+	async function publishRound(ids: readonly string[], out: SiteWriter): Promise<void> {
+		const claims = new Map<string, number>();
+		await forEachLimited(ids, PUBLISH_CONCURRENCY, async (id) => {
+			// Bumped first: whoever holds the lease now sees the change and renders again.
+			const rev = await ledger.requestAndClaim(id, deps.owner, deps.clock(), deps.leaseMs);
+			// Held by another publisher, which re-renders until it has our revision too.
+			if (rev !== null) claims.set(id, rev);
+		});
+		if (claims.size === 0) return;
+		const reads = makeRoundReads();
+		await holdingLeases([...claims.keys()], () =>
+			forEachLimited([...claims.keys()], PUBLISH_CONCURRENCY, (id) =>
+				render(parseTargetId(id), out, reads),
+			),
+		);
+		await forEachLimited([...claims], PUBLISH_CONCURRENCY, async ([id, rev]) => {
+			const result = await ledger.release(id, deps.owner, rev);
+			if (result.state === "stale") await renderUntilNewest(id, result.rev, out);
+		});
 	}
 
 	/**
@@ -509,7 +630,7 @@ export function makePublishTargets(deps: PublishDeps) {
 	// renders them.
 	const followUps = new Set<string>();
 
-	return async function publishTargets(ids: readonly string[]): Promise<void> {
+	async function publishTargets(ids: readonly string[]): Promise<void> {
 		// Writes only what changed: the same data gives the same bytes, ETag and no invalidation.
 		const out = makeSiteWriter(site, deps.digests);
 		const unique = [...new Set(ids)];
@@ -518,10 +639,9 @@ export function makePublishTargets(deps: PublishDeps) {
 		for (let i = 0; i < pages.length; i += PAGE_BATCH) batches.push(pages.slice(i, i + PAGE_BATCH));
 		// Feeds and front pages first, where readers look; then pages and photos. Bounded, so a
 		// takedown of many articles does not queue every request behind the SDK's sockets.
-		await forEachLimited(
+		await publishRound(
 			unique.filter((id) => !id.startsWith("page|")),
-			PUBLISH_CONCURRENCY,
-			(id) => publishTarget(id, out),
+			out,
 		);
 		await forEachLimited(batches, PAGE_BATCHES_AT_ONCE, (batch) => publishPages(batch, out));
 		// A feed listed for the first time brought the OPML (and a new language's other feeds):
@@ -529,7 +649,7 @@ export function makePublishTargets(deps: PublishDeps) {
 		while (followUps.size > 0) {
 			const next = [...followUps];
 			followUps.clear();
-			await forEachLimited(next, PUBLISH_CONCURRENCY, (id) => publishTarget(id, out));
+			await publishRound(next, out);
 		}
 		// A removal (a takedown, a photo out of scope) must not wait out the edge's max-age: every
 		// changed path is fetched again now. New and corrected content reaches readers within the
@@ -537,7 +657,57 @@ export function makePublishTargets(deps: PublishDeps) {
 		// and invalidating every upload's twenty-odd paths would cost more than all the rest.
 		if (out.requests.delete > 0) await deps.cache?.invalidate(sitePathsOf(out.changed));
 		await notifyHub(out.changed);
-	};
+	}
+
+	/**
+	 * Takes down at once the pages and photos of these page targets whose agreement no longer
+	 * allows the article. Deletes only, without leases and without recording digests, so it
+	 * can race nothing into a wrong state: the publish of the committed change comes after
+	 * it, renders the pages under their leases and deletes again whatever a render in flight
+	 * may have written meanwhile. Returns the pages that stay but lose their photos: those
+	 * are rendered again, not just deleted from.
+	 */
+	async function removePagesNow(ids: readonly string[]): Promise<string[]> {
+		const targets = ids.map((id) => parseTargetId(id) as PageTarget);
+		const stored = new Map(
+			(await articles.getArticles(targets)).map((article) => [pageId(article), article]),
+		);
+		const keys: string[] = [];
+		const rerender: string[] = [];
+		await forEachLimited(targets, PUBLISH_CONCURRENCY, async (target) => {
+			const article = stored.get(pageId(target));
+			const standing = await standingOf(article);
+			if (!article || !standing || standing.images) return;
+			if (standing.shown) rerender.push(pageId(target));
+			else
+				keys.push(
+					siteKey(articlePath(target)),
+					...(await stalePhotoKeys(target, article, new Set())),
+				);
+		});
+		if (keys.length > 0) {
+			await site.deleteMany(keys);
+			await deps.cache?.invalidate(sitePathsOf(keys));
+		}
+		return rerender;
+	}
+
+	/**
+	 * A takedown an agreement change caused, published before its articles are decided
+	 * again: every render applies the agreement as stored, so the feeds and front pages are
+	 * published as usual, pages whose article went are deleted with their photos in a few
+	 * requests, and pages that only lost their photos are rendered again.
+	 */
+	async function takeDownNow(ids: readonly string[]): Promise<void> {
+		const unique = [...new Set(ids)];
+		const [, rerender] = await Promise.all([
+			publishTargets(unique.filter((id) => !id.startsWith("page|"))),
+			removePagesNow(unique.filter((id) => id.startsWith("page|"))),
+		]);
+		if (rerender.length > 0) await publishTargets(rerender);
+	}
+
+	return { publishTargets, takeDownNow };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { ObjectStore, SiteDigestStore } from "../ports.ts";
+import { batchPerTick } from "./batch-per-tick.ts";
 
 type PutOptions = NonNullable<Parameters<ObjectStore["put"]>[2]>;
 
@@ -37,32 +38,6 @@ export function siteDigest(
 }
 
 /**
- * Batches the calls made in one turn of the event loop into one: the renders of a publish
- * put their outputs with `Promise.all`, so their digests are read (and recorded) together.
- */
-function batcher<K, V>(run: (keys: K[]) => Promise<Map<K, V>>): (key: K) => Promise<V | undefined> {
-	let queue: { key: K; resolve: (v: V | undefined) => void; reject: (e: unknown) => void }[] = [];
-	return (key) =>
-		new Promise((resolve, reject) => {
-			if (queue.length === 0) {
-				setImmediate(() => {
-					const batch = queue;
-					queue = [];
-					run([...new Set(batch.map((entry) => entry.key))]).then(
-						(found) => {
-							for (const entry of batch) entry.resolve(found.get(entry.key));
-						},
-						(error) => {
-							for (const entry of batch) entry.reject(error);
-						},
-					);
-				});
-			}
-			queue.push({ key, resolve, reject });
-		});
-}
-
-/**
  * A {@link SiteWriter} on the site bucket. With `digests`, it compares what it renders with
  * the digest recorded when the key was last written (DynamoDB, read 100 keys a request):
  * a publish that changes nothing makes no S3 request at all, and a change costs exactly one
@@ -77,10 +52,10 @@ export function makeSiteWriter(site: ObjectStore, digests?: SiteDigestStore): Si
 	const known = new Map<string, string | null>();
 
 	const readDigest = digests
-		? batcher<string, string | null>((keys) => digests.getDigests(keys))
+		? batchPerTick<string, string | null>((keys) => digests.getDigests(keys))
 		: undefined;
 	const recordDigest = digests
-		? batcher<[string, string | null], true>(async (entries) => {
+		? batchPerTick<[string, string | null], true>(async (entries) => {
 				// The newest entry per key wins: entries come in the order the writes finished.
 				await digests.putDigests(new Map(entries));
 				return new Map(entries.map((entry) => [entry, true] as const));

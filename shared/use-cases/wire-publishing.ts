@@ -51,9 +51,10 @@ export function wirePublishing(
 ) {
 	const { uploads, site, articles, feeds, agreements, ledger } = stores;
 	const clock = options.clock ?? (() => new Date());
-	const renderTargets = makePublishTargets({
+	const { publishTargets: renderTargets, takeDownNow } = makePublishTargets({
 		articles,
 		feeds,
+		agreements,
 		ledger,
 		content: uploads,
 		site,
@@ -75,7 +76,13 @@ export function wirePublishing(
 		ledger,
 		publish: publishTargets,
 	});
-	const changes = makeChangeArticles({ articles, agreements, publish: publishChanges, clock });
+	const changes = makeChangeArticles({
+		articles,
+		agreements,
+		publish: publishChanges,
+		takeDownNow,
+		clock,
+	});
 	/** The schedule's run: what came due, then whatever a failed publisher left behind. */
 	async function scheduledSweep(): Promise<SweepResult> {
 		const released = await changes.releaseDue();

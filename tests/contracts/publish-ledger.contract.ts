@@ -26,6 +26,21 @@ export function describePublishLedgerContract(name: string, makeStores: MakeLedg
 			expect(await ledger.claim(T, "b", NOW, 60_000)).toBe(3);
 		});
 
+		it("requests and claims in one, and only bumps a target another holds", async () => {
+			const { ledger } = await makeStores();
+			expect(await ledger.requestAndClaim(T, "a", NOW, 60_000)).toBe(1);
+			expect(await ledger.requestAndClaim(T, "b", NOW, 60_000)).toBeNull();
+			expect(await ledger.release(T, "a", 1)).toEqual({ state: "stale", rev: 2 });
+			expect(await ledger.release(T, "a", 2)).toEqual({ state: "released" });
+			expect(await ledger.requestAndClaim(T, "b", NOW, 60_000)).toBe(3);
+			// An expired lease is taken over, with the bump.
+			const later = new Date(NOW.getTime() + 120_000);
+			expect(await ledger.requestAndClaim(T, "c", later, 60_000)).toBe(4);
+			expect(await ledger.release(T, "b", 3)).toEqual({ state: "lost" });
+			expect(await ledger.release(T, "c", 4)).toEqual({ state: "released" });
+			expect(await ledger.listDirty(10)).toEqual([]);
+		});
+
 		it("requests, claims and releases many targets as one at a time would", async () => {
 			const { ledger } = await makeStores();
 			const ids = Array.from({ length: 130 }, (_, i) => `page|en|p|a${i}`);

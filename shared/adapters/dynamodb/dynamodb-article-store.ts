@@ -13,7 +13,7 @@ import type { ArticleEvent } from "../../domain/plan-article-change.ts";
 import { UnstorableError } from "../../domain/store-errors.ts";
 import type { ArticleCommit, ArticleStore, ArticleSummary, CommitResult } from "../../ports.ts";
 import { batchGetAll } from "./batch.ts";
-import { feedTransactItems } from "./dynamodb-feed-store.ts";
+import { feedOrdinals, feedTransactItems } from "./dynamodb-feed-store.ts";
 import { pendingItem } from "./dynamodb-publish-ledger.ts";
 import { toUploadAttributes, uploadItemKey } from "./dynamodb-upload-store.ts";
 import { tableKeys } from "./table.ts";
@@ -109,6 +109,8 @@ async function* queryAll(
 
 /** Articles in DynamoDB: current state, versions, history, and the agreement and due indexes. */
 export class DynamoDbArticleStore implements ArticleStore {
+	private readonly listedLanguages = new Set<string>();
+
 	constructor(
 		private readonly client: DynamoDBDocumentClient,
 		private readonly tableName: string,
@@ -309,8 +311,20 @@ export class DynamoDbArticleStore implements ArticleStore {
 	}
 
 	async commitArticleChanges(commits: readonly ArticleCommit[]): Promise<CommitResult[]> {
+		// The stored rows' ordinals of every commit, read in one go rather than commit by commit.
+		const ordinals = await feedOrdinals(
+			this.client,
+			this.tableName,
+			commits.flatMap(({ article }) =>
+				article && article.expectedRevision !== null
+					? [...article.feedPuts, ...article.feedDeletes]
+					: [],
+			),
+		);
 		const planned = await Promise.all(
-			commits.map(async (commit) => this.transactionOf(commit, await this.feedItemsOf(commit))),
+			commits.map(async (commit) =>
+				this.transactionOf(commit, await this.feedItemsOf(commit, ordinals)),
+			),
 		);
 		const languages = [...new Set(planned.flatMap((p) => p.languages))];
 		if (languages.length > 0) await this.addLanguages(languages);
@@ -378,28 +392,40 @@ export class DynamoDbArticleStore implements ArticleStore {
 	}
 
 	// Feed rows, their archive copies and stale marks (dynamodb-feed-store.ts).
-	private feedItemsOf(commit: ArticleCommit): Promise<TransactItem[]> {
+	private feedItemsOf(
+		commit: ArticleCommit,
+		ordinals?: ReadonlyMap<string, number>,
+	): Promise<TransactItem[]> {
 		const change = commit.article;
 		if (!change) return Promise.resolve([]);
-		return feedTransactItems(this.client, this.tableName, {
-			feedPuts: change.feedPuts,
-			feedDeletes: change.feedDeletes,
-			expectedRevision: change.expectedRevision,
-			at: change.event?.at ?? change.next.ingestedAt,
-		});
+		return feedTransactItems(
+			this.client,
+			this.tableName,
+			{
+				feedPuts: change.feedPuts,
+				feedDeletes: change.feedDeletes,
+				expectedRevision: change.expectedRevision,
+				at: change.event?.at ?? change.next.ingestedAt,
+			},
+			ordinals,
+		);
 	}
 
 	// Outside the transaction, where every commit would conflict on this one item; a language
 	// listed a moment early only shows the home page an empty section.
 	private async addLanguages(languages: string[]): Promise<void> {
+		// The list only grows: a language this store added once needs no write again.
+		const added = languages.filter((language) => !this.listedLanguages.has(language));
+		if (added.length === 0) return;
 		await this.client.send(
 			new UpdateCommand({
 				TableName: this.tableName,
 				Key: LANGUAGES_KEY,
 				UpdateExpression: "ADD languages :languages",
-				ExpressionAttributeValues: { ":languages": new Set(languages) },
+				ExpressionAttributeValues: { ":languages": new Set(added) },
 			}),
 		);
+		for (const language of added) this.listedLanguages.add(language);
 	}
 }
 

@@ -1,17 +1,20 @@
+import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import {
 	DeleteCommand,
+	type DeleteCommandInput,
 	type DynamoDBDocumentClient,
 	GetCommand,
 	PutCommand,
 	QueryCommand,
 	type QueryCommandInput,
+	TransactWriteCommand,
 	type TransactWriteCommandInput,
 	UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type { FeedPosition } from "../../domain/plan-article-change.ts";
 import { archivePageOf, type FeedEntry, type FeedItem } from "../../domain/targets.ts";
 import type { FeedState, FeedStore, StalePage } from "../../ports.ts";
-import { batchGetAll } from "./batch.ts";
+import { batchGetAll, chunksOf } from "./batch.ts";
 
 type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
 
@@ -69,6 +72,30 @@ function staleRowKey(feedKey: string, ordinal: number) {
 	return { pk: metaPk(feedKey), sk: `STALE#${pad(ordinal)}` };
 }
 
+const rowKeyString = (row: FeedPosition) => {
+	const key = feedRowKey(row.feedKey, row.sortKey);
+	return `${key.pk}\n${key.sk}`;
+};
+
+/**
+ * The ordinals of those of `rows` that are stored, read 100 keys a request: what a change
+ * to existing rows needs to find their archive pages. Read once for a whole batch of commits.
+ */
+export async function feedOrdinals(
+	client: DynamoDBDocumentClient,
+	tableName: string,
+	rows: readonly FeedPosition[],
+): Promise<Map<string, number>> {
+	const keys = [...new Map(rows.map((row) => [rowKeyString(row), row])).values()].map((row) =>
+		feedRowKey(row.feedKey, row.sortKey),
+	);
+	const known = new Map<string, number>();
+	for (const item of await batchGetAll(client, tableName, keys, true)) {
+		if (typeof item.ordinal === "number") known.set(`${item.pk}\n${item.sk}`, item.ordinal);
+	}
+	return known;
+}
+
 /**
  * The transaction items that write a commit's feed rows, with what archives need: each new
  * row takes the feed's next ordinal (a counter incremented before the transaction, outside
@@ -85,20 +112,17 @@ export async function feedTransactItems(
 		expectedRevision: number | null;
 		at: string;
 	},
+	/** {@link feedOrdinals} of the change's rows, when a batch read them already. */
+	ordinals?: ReadonlyMap<string, number>,
 ): Promise<TransactItem[]> {
 	const { feedPuts, feedDeletes } = change;
 	if (feedPuts.length === 0 && feedDeletes.length === 0) return [];
-	const known = new Map<string, number>();
-	if (change.expectedRevision !== null) {
-		const keys = [...feedPuts, ...feedDeletes].map((row) => feedRowKey(row.feedKey, row.sortKey));
-		for (const item of await batchGetAll(client, tableName, keys, true)) {
-			if (typeof item.ordinal === "number") known.set(`${item.pk}\n${item.sk}`, item.ordinal);
-		}
-	}
-	const ordinalOf = (row: FeedPosition) => {
-		const key = feedRowKey(row.feedKey, row.sortKey);
-		return known.get(`${key.pk}\n${key.sk}`);
-	};
+	const known =
+		ordinals ??
+		(change.expectedRevision === null
+			? new Map<string, number>()
+			: await feedOrdinals(client, tableName, [...feedPuts, ...feedDeletes]));
+	const ordinalOf = (row: FeedPosition) => known.get(rowKeyString(row));
 	const inserts = feedPuts.filter((row) => ordinalOf(row) === undefined);
 	const counts = new Map<string, number>();
 	for (const row of inserts) counts.set(row.feedKey, (counts.get(row.feedKey) ?? 0) + 1);
@@ -292,26 +316,45 @@ export class DynamoDbFeedStore implements FeedStore {
 				if ((error as { name?: string }).name !== "ConditionalCheckFailedException") throw error;
 			});
 		const marks = rendered.stalePages.flatMap(({ mark }) => JSON.parse(mark) as string[]);
+		const deletes = marks.map((entry) => {
+			const [sk = "", mark = ""] = entry.split("\n");
+			return {
+				TableName: this.tableName,
+				Key: { pk: metaPk(feedKey), sk },
+				ConditionExpression: "mark = :mark",
+				ExpressionAttributeValues: { ":mark": mark },
+			};
+		});
+		// A hundred to a transaction: a takedown of many articles leaves thousands of marks. A
+		// mark set again since (its condition fails) stays for the next render; the rest go.
 		await Promise.all(
-			marks.map(async (entry) => {
-				const [sk = "", mark = ""] = entry.split("\n");
-				await this.client
-					.send(
-						new DeleteCommand({
-							TableName: this.tableName,
-							Key: { pk: metaPk(feedKey), sk },
-							ConditionExpression: "mark = :mark",
-							ExpressionAttributeValues: { ":mark": mark },
-						}),
-					)
-					.catch((error: unknown) => {
-						// Marked again since: the next render takes it.
-						if ((error as { name?: string }).name !== "ConditionalCheckFailedException") {
-							throw error;
-						}
-					});
+			chunksOf(deletes, 100).map(async (chunk) => {
+				let todo = chunk;
+				while (todo.length > 0) {
+					try {
+						await this.client.send(
+							new TransactWriteCommand({ TransactItems: todo.map((Delete) => ({ Delete })) }),
+						);
+						return;
+					} catch (error) {
+						if (!(error instanceof TransactionCanceledException)) throw error;
+						const reasons = error.CancellationReasons ?? [];
+						const kept = todo.filter((_, i) => reasons[i]?.Code !== "ConditionalCheckFailed");
+						// Cancelled for another reason (a conflict): one at a time, as before.
+						if (kept.length === todo.length) break;
+						todo = kept;
+					}
+				}
+				await Promise.all(todo.map((input) => this.deleteMark(input)));
 			}),
 		);
+	}
+
+	private async deleteMark(input: DeleteCommandInput): Promise<void> {
+		await this.client.send(new DeleteCommand(input)).catch((error: unknown) => {
+			// Marked again since: the next render takes it.
+			if ((error as { name?: string }).name !== "ConditionalCheckFailedException") throw error;
+		});
 	}
 
 	async listFeedKey(feedKey: string): Promise<boolean> {

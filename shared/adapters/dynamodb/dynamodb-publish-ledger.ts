@@ -158,6 +158,39 @@ export class DynamoDbPublishLedger implements PublishLedger {
 		}
 	}
 
+	async requestAndClaim(
+		targetId: string,
+		owner: string,
+		now: Date,
+		leaseMs: number,
+	): Promise<number | null> {
+		const request = this.requestUpdate(targetId);
+		const claim = this.claimUpdate(targetId, owner, now, leaseMs);
+		try {
+			// The claim's SET without its `rev = if_not_exists(...)`: the ADD gives rev its value.
+			const { Attributes } = await this.client.send(
+				new UpdateCommand({
+					...claim,
+					UpdateExpression:
+						"ADD rev :one SET gsi1pk = :dirty, gsi1sk = :id, leaseOwner = :owner, leaseUntil = :until",
+					ExpressionAttributeValues: {
+						...request.ExpressionAttributeValues,
+						":owner": owner,
+						":until": now.getTime() + leaseMs,
+						":now": now.getTime(),
+					},
+					ReturnValues: "ALL_NEW",
+				}),
+			);
+			return Number(Attributes?.rev ?? 0);
+		} catch (error) {
+			if (!(error instanceof ConditionalCheckFailedException)) throw error;
+		}
+		// Held: the bump must land (its holder renders again), then the lease may be free by now.
+		await this.request(targetId);
+		return this.claim(targetId, owner, now, leaseMs);
+	}
+
 	async claimMany(
 		targetIds: readonly string[],
 		owner: string,

@@ -32,6 +32,16 @@ export class InMemoryPublishLedger implements PublishLedger {
 		return row.rev;
 	}
 
+	async requestAndClaim(
+		targetId: string,
+		owner: string,
+		now: Date,
+		leaseMs: number,
+	): Promise<number | null> {
+		await this.request(targetId);
+		return this.claim(targetId, owner, now, leaseMs);
+	}
+
 	async release(targetId: string, owner: string, rev: number): Promise<ReleaseResult> {
 		const row = this.tables.targets.get(targetId);
 		if (row?.leaseOwner !== owner) return { state: "lost" };

@@ -1,0 +1,99 @@
+import { randomUUID } from "node:crypto";
+import { CreateBucketCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { wireServices } from "../../functions/lib/wire.ts";
+import {
+	type LocalStack,
+	localDynamoDbClient,
+	localS3Client,
+	startEphemeralStack,
+} from "../../local/stack.ts";
+import { makeBundle, makeManifest } from "../helpers/bundles.ts";
+
+// Ceilings on the SDK calls one new article costs, from the upload's event until its page
+// and every affected feed are written: a change that adds round trips to the critical path
+// fails here. Measured (the test prints it): 59-62 DynamoDB calls and 20 S3 calls once the
+// language is listed. S3 is the fan-out itself: the bundle, body and photo read; the archive
+// copy, body, photo and report stored; the page, the photo and three feeds in three formats,
+// the front and the home page written.
+const DYNAMODB_BUDGET = 66;
+const S3_BUDGET = 20;
+
+// A bucket the stack's notifications ignore: the test drives ingest itself.
+const BUCKET = "calls-ingest";
+
+let stack: LocalStack;
+beforeAll(async () => {
+	stack = await startEphemeralStack();
+	await stack.s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+});
+afterAll(async () => {
+	await stack?.stop();
+});
+
+/** Counts every command the client sends, by name. */
+function countCalls(client: S3Client | DynamoDBDocumentClient, into: Map<string, number>): void {
+	(client as S3Client).middlewareStack.add(
+		(next, context) =>
+			async function countCall(args) {
+				const name = String(context.commandName);
+				into.set(name, (into.get(name) ?? 0) + 1);
+				return next(args);
+			},
+		{ step: "initialize", name: "testCountCalls" },
+	);
+}
+
+const total = (counts: Map<string, number>) => [...counts.values()].reduce((a, b) => a + b, 0);
+
+describe("round trips per new article", () => {
+	it("ingests and publishes a new article within the call budget", async () => {
+		const s3 = localS3Client(stack.endpoints.s3Endpoint);
+		const dynamodb = localDynamoDbClient(stack.endpoints.dynamodbEndpoint);
+		const s3Calls = new Map<string, number>();
+		const dynamodbCalls = new Map<string, number>();
+		countCalls(s3, s3Calls);
+		countCalls(dynamodb, dynamodbCalls);
+		const services = wireServices({
+			s3,
+			dynamodb,
+			tableName: stack.endpoints.table,
+			ingestBucket: BUCKET,
+			siteBucket: stack.endpoints.siteBucket,
+			siteUrl: stack.endpoints.edgeUrl,
+			owner: `calls-${randomUUID()}`,
+		});
+		try {
+			const counted: { dynamodb: number; s3: number }[] = [];
+			// The first upload of a process lists its language; the ones after it are the steady state.
+			for (const i of [0, 1, 2]) {
+				const body = makeBundle({
+					manifest: makeManifest({ id: `calls-${i}`, subjects: ["energy"] }),
+				});
+				const key = `incoming/science-news/calls-${i}.zip`;
+				await stack.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
+				s3Calls.clear();
+				dynamodbCalls.clear();
+				const result = await services.ingestUpload({
+					key,
+					size: body.byteLength,
+					eTag: `etag-${i}`,
+					sequencer: "1000",
+					eventTime: new Date().toISOString(),
+				});
+				expect(result?.report.status).toBe("published");
+				counted.push({ dynamodb: total(dynamodbCalls), s3: total(s3Calls) });
+			}
+			const steady = counted.at(-1) ?? { dynamodb: 0, s3: 0 };
+			console.log(
+				`calls per new article (first, second, third upload): ${counted.map((c) => `DynamoDB ${c.dynamodb} S3 ${c.s3}`).join("; ")}; by command, third: ${JSON.stringify(Object.fromEntries([...dynamodbCalls, ...s3Calls]))}`,
+			);
+			expect(steady.dynamodb).toBeLessThanOrEqual(DYNAMODB_BUDGET);
+			expect(steady.s3).toBeLessThanOrEqual(S3_BUDGET);
+		} finally {
+			s3.destroy();
+			dynamodb.destroy();
+		}
+	});
+});

@@ -1,0 +1,169 @@
+import { describe, expect, it } from "vitest";
+import { InMemoryAgreementStore } from "#shared/adapters/memory/in-memory-agreement-store.ts";
+import {
+	InMemoryArticleStore,
+	InMemoryFeedStore,
+} from "#shared/adapters/memory/in-memory-article-store.ts";
+import { InMemoryObjectStore } from "#shared/adapters/memory/in-memory-object-store.ts";
+import { InMemoryPublishLedger } from "#shared/adapters/memory/in-memory-publish-ledger.ts";
+import { InMemoryTables } from "#shared/adapters/memory/in-memory-tables.ts";
+import { InMemoryUploadStore } from "#shared/adapters/memory/in-memory-upload-store.ts";
+import type { ArticleCommit, CommitResult } from "#shared/ports.ts";
+import { makeManageAgreements } from "#shared/use-cases/manage-agreements.ts";
+import { wireUseCases } from "#shared/use-cases/wire-use-cases.ts";
+import { makeBundle, makeManifest } from "../helpers/bundles.ts";
+
+const SITE = "https://site.test";
+const NOW = new Date("2026-03-01T00:00:00Z");
+const OPS = { by: "ops", reason: "complaint" };
+const ARTICLES = ["a-1", "a-2", "a-3"];
+
+/** An article store whose batch commits wait until the test lets them through. */
+class GatedArticleStore extends InMemoryArticleStore {
+	reached!: Promise<void>;
+	private arrive!: () => void;
+	private gate!: Promise<void>;
+	open!: () => void;
+
+	constructor(tables: InMemoryTables) {
+		super(tables);
+		this.close();
+	}
+
+	close(): void {
+		this.reached = new Promise((resolve) => {
+			this.arrive = resolve;
+		});
+		this.gate = new Promise((resolve) => {
+			this.open = resolve;
+		});
+	}
+
+	override async commitArticleChanges(commits: readonly ArticleCommit[]): Promise<CommitResult[]> {
+		this.arrive();
+		await this.gate;
+		return super.commitArticleChanges(commits);
+	}
+}
+
+async function publishedSite() {
+	const tables = new InMemoryTables();
+	const articles = new GatedArticleStore(tables);
+	articles.open();
+	const uploads = new InMemoryObjectStore();
+	const site = new InMemoryObjectStore();
+	const clock = () => NOW;
+	const wired = wireUseCases(
+		{
+			uploads,
+			site,
+			articles,
+			feeds: new InMemoryFeedStore(tables),
+			uploadRecords: new InMemoryUploadStore(tables),
+			agreements: new InMemoryAgreementStore(tables),
+			ledger: new InMemoryPublishLedger(tables),
+		},
+		{ siteUrl: SITE, owner: "takedown-first", clock },
+	);
+	const manage = makeManageAgreements({
+		agreements: wired.agreements,
+		reevaluate: wired.reevaluateAgreement,
+		clock,
+	});
+	await manage.addPartner({ partnerId: "science-news", name: "The Science News Ltd." });
+	const grant = (scope: ("text" | "images")[]) =>
+		manage.grantAgreement(
+			{
+				agreementId: "sn-jst-2023",
+				partnerId: "science-news",
+				holder: "The Science News Ltd.",
+				translator: "JST",
+				languages: ["en"],
+				scope,
+				from: "2020-01-01T00:00:00Z",
+			},
+			OPS,
+		);
+	await grant(["text", "images"]);
+	for (const [i, id] of ARTICLES.entries()) {
+		const bytes = makeBundle({ manifest: makeManifest({ id }) });
+		const key = `incoming/science-news/${id}.zip`;
+		await uploads.put(key, bytes);
+		const result = await wired.ingestUpload({
+			key,
+			size: bytes.byteLength,
+			eTag: `etag-${i}`,
+			sequencer: String(i + 1),
+			eventTime: NOW.toISOString(),
+		});
+		expect(result?.report.status).toBe("published");
+	}
+	const text = async (key: string) => {
+		const object = await site.get(key);
+		return object && "bytes" in object ? new TextDecoder().decode(object.bytes) : undefined;
+	};
+	const shown = async () => ({
+		pages: (
+			await Promise.all(ARTICLES.map((id) => site.get(`en/articles/science-news/${id}`)))
+		).filter(Boolean).length,
+		photos: (
+			await Promise.all(
+				ARTICLES.map((id) => site.get(`media/en/science-news/${id}/images/photo.png`)),
+			)
+		).filter(Boolean).length,
+		inLatest: (
+			(JSON.parse((await text("feeds/en/latest.json")) ?? "{}").items ?? []) as {
+				id: string;
+				image?: string;
+			}[]
+		).filter((item) => ARTICLES.some((id) => item.id.includes(`:${id}:`))),
+	});
+	return { articles, manage, shown, grant, text };
+}
+
+describe("a takedown an agreement causes shows before its articles are re-decided", () => {
+	it("revoke: pages, photos and listings are gone while the article commits still wait", async () => {
+		const { articles, manage, shown, text } = await publishedSite();
+		expect((await shown()).pages).toBe(3);
+		expect((await shown()).inLatest).toHaveLength(3);
+
+		articles.close();
+		const revoking = manage.revokeAgreement("sn-jst-2023", OPS);
+		await articles.reached;
+		// Nothing re-decided yet: the articles are still stored as published.
+		const during = await shown();
+		expect(during.pages).toBe(0);
+		expect(during.photos).toBe(0);
+		expect(during.inLatest).toHaveLength(0);
+		for (const key of ["en/index.html", "index.html", "feeds/en/partners/science-news.rss"]) {
+			const body = (await text(key)) ?? "";
+			for (const id of ARTICLES) expect(body, key).not.toContain(id);
+		}
+
+		articles.open();
+		const result = await revoking;
+		expect(result.reevaluated.changed).toBe(3);
+		const after = await shown();
+		expect(after.pages).toBe(0);
+		expect(after.inLatest).toHaveLength(0);
+	});
+
+	it("images out of scope: photos leave pages and feeds before the commits, the text stays", async () => {
+		const { articles, grant, shown, text } = await publishedSite();
+		expect((await shown()).photos).toBe(3);
+
+		articles.close();
+		const amending = grant(["text"]);
+		await articles.reached;
+		const during = await shown();
+		expect(during.photos).toBe(0);
+		expect(during.pages).toBe(3);
+		expect(during.inLatest).toHaveLength(3);
+		expect(during.inLatest.every((item) => item.image === undefined)).toBe(true);
+		expect(await text("en/articles/science-news/a-1")).not.toContain("photo.png");
+
+		articles.open();
+		await amending;
+		expect((await shown()).photos).toBe(0);
+	});
+});
