@@ -92,12 +92,15 @@ function timedTakedowns(
 	committed: readonly PendingChange[],
 	noted: ReadonlyMap<string, Omit<Takedown, "publishedAt" | "latencyMs">>,
 	publishedAt: Date,
+	/** Changes whose takedown was published before their commit, and when. */
+	early: ReadonlyMap<string, Date>,
 ): Takedown[] {
 	return committed.flatMap((change) => {
 		const down = noted.get(change.changeId);
 		if (!down) return [];
-		const latencyMs = publishedAt.getTime() - Date.parse(down.since);
-		return [{ ...down, publishedAt: publishedAt.toISOString(), latencyMs }];
+		const at = early.get(change.changeId) ?? publishedAt;
+		const latencyMs = at.getTime() - Date.parse(down.since);
+		return [{ ...down, publishedAt: at.toISOString(), latencyMs }];
 	});
 }
 
@@ -194,6 +197,7 @@ export function makeChangeArticles(deps: ChangeArticlesDeps) {
 			takedowns.set(changeId, { partnerId, articleId, language, since: sinceOf(current) ?? began });
 		};
 		const pending: PendingChange[] = [];
+		const publishedEarly = new Map<string, Date>();
 		const read = new Map<string, Promise<Agreement | undefined>>();
 		const agreementOf = (id: string) => {
 			const known = read.get(id) ?? agreements.getAgreement(id);
@@ -234,7 +238,19 @@ export function makeChangeArticles(deps: ChangeArticlesDeps) {
 			const takedown = [...new Set(planned.flat().flatMap((p) => p.takedown))];
 			// Early, not instead: should it fail, the commits below still leave pending changes
 			// whose publish makes the same takedown (and reports any error).
-			if (takedown.length > 0) await deps.takeDownNow?.(takedown).catch(() => undefined);
+			if (takedown.length > 0 && deps.takeDownNow) {
+				const published = await deps.takeDownNow(takedown).then(
+					() => true,
+					() => false,
+				);
+				const at = clock();
+				for (const { commit, takedown: targets } of planned.flat()) {
+					// Timed from here: the rest of the call only records it.
+					if (published && targets.length > 0 && commit.pending) {
+						publishedEarly.set(commit.pending.changeId, at);
+					}
+				}
+			}
 			// Their commits packed into few transactions; an article another change beat is
 			// decided again on its own.
 			await forEachLimited(planned, BATCHES_AT_ONCE, async (decided) => {
@@ -254,7 +270,7 @@ export function makeChangeArticles(deps: ChangeArticlesDeps) {
 			articles: count,
 			changed: pending.length,
 			targets: new Set(pending.flatMap((p) => p.targets)).size,
-			takenDown: timedTakedowns(pending, takedowns, clock()),
+			takenDown: timedTakedowns(pending, takedowns, clock(), publishedEarly),
 		};
 	}
 
