@@ -20,7 +20,7 @@ export interface ChangeArticlesDeps {
 	 * agreement caused shows before its articles are decided again, since every render
 	 * applies the agreement as stored (publish-targets.ts). Without it, it shows once committed.
 	 */
-	takeDownNow?: (ids: string[]) => Promise<void>;
+	takeDownNow?: (ids: string[], known: Article[]) => Promise<void>;
 	clock: () => Date;
 }
 
@@ -208,7 +208,12 @@ export function makeChangeArticles(deps: ChangeArticlesDeps) {
 		for await (const chunk of batchesOf(refs, CHUNK)) {
 			count += chunk.length;
 			// A hundred articles at a time: one batch read, one decision each.
-			const planned: { ref: ArticleRef; commit: ArticleCommit; takedown: string[] }[][] = [];
+			const planned: {
+				ref: ArticleRef;
+				current: Article;
+				commit: ArticleCommit;
+				takedown: string[];
+			}[][] = [];
 			const alone: ArticleRef[] = [];
 			await forEachLimited(batchesOf(chunk, BATCH), BATCHES_AT_ONCE, async (batch) => {
 				const stored = new Map(
@@ -226,29 +231,30 @@ export function makeChangeArticles(deps: ChangeArticlesDeps) {
 					noteTakedown(current, plan);
 					if (!plan.changed) continue;
 					// Re-deciding changes only what the agreement allows, which renders already apply.
-					const early = change.kind === "reevaluate" && takesDown(current, plan);
+					const downFirst = change.kind === "reevaluate" && takesDown(current, plan);
 					decided.push({
 						ref,
+						current,
 						commit: commitOf(current, plan),
-						takedown: early ? plan.targets.map(targetId) : [],
+						takedown: downFirst ? plan.targets.map(targetId) : [],
 					});
 				}
 				planned.push(decided);
 			});
-			const takedown = [...new Set(planned.flat().flatMap((p) => p.takedown))];
+			const early = planned.flat().filter((p) => p.takedown.length > 0);
+			const takedown = [...new Set(early.flatMap((p) => p.takedown))];
 			// Early, not instead: should it fail, the commits below still leave pending changes
 			// whose publish makes the same takedown (and reports any error).
 			if (takedown.length > 0 && deps.takeDownNow) {
-				const published = await deps.takeDownNow(takedown).then(
+				const known = early.map((p) => p.current);
+				const published = await deps.takeDownNow(takedown, known).then(
 					() => true,
 					() => false,
 				);
 				const at = clock();
-				for (const { commit, takedown: targets } of planned.flat()) {
+				for (const { commit } of early) {
 					// Timed from here: the rest of the call only records it.
-					if (published && targets.length > 0 && commit.pending) {
-						publishedEarly.set(commit.pending.changeId, at);
-					}
+					if (published && commit.pending) publishedEarly.set(commit.pending.changeId, at);
 				}
 			}
 			// Their commits packed into few transactions; an article another change beat is

@@ -667,11 +667,16 @@ export function makePublishTargets(deps: PublishDeps) {
 	 * may have written meanwhile. Returns the pages that stay but lose their photos: those
 	 * are rendered again, not just deleted from.
 	 */
-	async function removePagesNow(ids: readonly string[]): Promise<string[]> {
+	async function removePagesNow(
+		ids: readonly string[],
+		known: readonly Article[],
+	): Promise<string[]> {
 		const targets = ids.map((id) => parseTargetId(id) as PageTarget);
-		const stored = new Map(
-			(await articles.getArticles(targets)).map((article) => [pageId(article), article]),
-		);
+		const stored = new Map(known.map((article) => [pageId(article), article]));
+		const unread = targets.filter((target) => !stored.has(pageId(target)));
+		for (const article of unread.length > 0 ? await articles.getArticles(unread) : []) {
+			stored.set(pageId(article), article);
+		}
 		const keys: string[] = [];
 		const rerender: string[] = [];
 		await forEachLimited(targets, PUBLISH_CONCURRENCY, async (target) => {
@@ -696,13 +701,20 @@ export function makePublishTargets(deps: PublishDeps) {
 	 * A takedown an agreement change caused, published before its articles are decided
 	 * again: every render applies the agreement as stored, so the feeds and front pages are
 	 * published as usual, pages whose article went are deleted with their photos in a few
-	 * requests, and pages that only lost their photos are rendered again.
+	 * requests, and pages that only lost their photos are rendered again. `known` are the
+	 * articles as stored, where the caller read them already.
 	 */
-	async function takeDownNow(ids: readonly string[]): Promise<void> {
+	async function takeDownNow(
+		ids: readonly string[],
+		known: readonly Article[] = [],
+	): Promise<void> {
 		const unique = [...new Set(ids)];
 		const [, rerender] = await Promise.all([
 			publishTargets(unique.filter((id) => !id.startsWith("page|"))),
-			removePagesNow(unique.filter((id) => id.startsWith("page|"))),
+			removePagesNow(
+				unique.filter((id) => id.startsWith("page|")),
+				known,
+			),
 		]);
 		if (rerender.length > 0) await publishTargets(rerender);
 	}
