@@ -165,6 +165,8 @@ export class StatefulStack extends Stack {
 				},
 			],
 			billing: Billing.onDemand(),
+			// The view aggregator's claims and daily counts say when they may go (expiresAt).
+			timeToLiveAttribute: "expiresAt",
 			encryption: TableEncryptionV2.awsManagedKey(),
 			pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
 			deletionProtection: !disposable,

@@ -88,6 +88,8 @@ describe("stateful stack", () => {
 	it("keeps the table encrypted, point-in-time recoverable and, beyond dev, protected", () => {
 		full.dataTemplate.hasResourceProperties("AWS::DynamoDB::GlobalTable", {
 			SSESpecification: { SSEEnabled: true, SSEType: "KMS" },
+			// What the view aggregator marks with an expiry is deleted by DynamoDB, free.
+			TimeToLiveSpecification: { AttributeName: "expiresAt", Enabled: true },
 			Replicas: [
 				Match.objectLike({
 					PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
