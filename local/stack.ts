@@ -530,6 +530,18 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
  * memory, no sweep. `stop()` also removes the folder.
  */
 export async function startEphemeralStack(): Promise<LocalStack> {
+	// A free port is found, then bound a moment later: another process (a parallel test
+	// file's servers) can take it in between. A fresh set of ports is the cure.
+	for (let attempt = 1; ; attempt++) {
+		try {
+			return await startEphemeralStackOnce();
+		} catch (error) {
+			if (attempt >= 3 || !/EADDRINUSE/.test(String((error as Error)?.message))) throw error;
+		}
+	}
+}
+
+async function startEphemeralStackOnce(): Promise<LocalStack> {
 	const dataDir = await mkdtemp(join(tmpdir(), "syndicate-"));
 	try {
 		const stack = await startLocalStack({
