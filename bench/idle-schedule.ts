@@ -1,35 +1,13 @@
-import { randomUUID } from "node:crypto";
-import { CreateTableCommand, waitUntilTableExists } from "@aws-sdk/client-dynamodb";
-import { tableDefinition } from "#shared/adapters/dynamodb/table.ts";
 import { type ArticleContent, planArticleChange } from "#shared/domain/plan-article-change.ts";
-import { wireServices } from "../functions/lib/wire.ts";
-import { type LocalStack, seedExamples, startEphemeralStack } from "../local/stack.ts";
+import { startEphemeralStack } from "../local/stack.ts";
 import { makeArticle } from "../tests/helpers/articles.ts";
-import { EXAMPLES } from "../tests/helpers/bundles.ts";
+import { freshTable, type Services } from "./fresh-table.ts";
 import { forEachLimited, formatMs, percentile, row } from "./stats.ts";
 
 const SEED_CONCURRENCY = 64;
 const GOAL_RATIO = 1.2;
 const AGREEMENT = "sn-jst-2023";
 const EMBARGO_FROM = Date.UTC(2099, 0, 1);
-
-type Services = ReturnType<typeof wireServices>;
-
-async function freshTable(stack: LocalStack, size: number): Promise<Services> {
-	const tableName = `bench-due-${size}-${randomUUID().slice(0, 8)}`;
-	await stack.dynamodb.send(new CreateTableCommand(tableDefinition(tableName)));
-	await waitUntilTableExists({ client: stack.dynamodb, maxWaitTime: 30 }, { TableName: tableName });
-	await seedExamples(stack.dynamodb, tableName, EXAMPLES);
-	return wireServices({
-		s3: stack.s3,
-		dynamodb: stack.dynamodb,
-		tableName,
-		ingestBucket: stack.endpoints.ingestBucket,
-		siteBucket: stack.endpoints.siteBucket,
-		siteUrl: stack.endpoints.edgeUrl,
-		owner: `bench-${randomUUID()}`,
-	});
-}
 
 /**
  * Stores `size` articles embargoed until 2099 as an upload would leave them (current state,
@@ -103,8 +81,8 @@ export async function benchIdleSchedule(options: {
 }): Promise<void> {
 	const stack = await startEphemeralStack();
 	try {
-		const small = await freshTable(stack, options.small);
-		const large = await freshTable(stack, options.large);
+		const { services: small } = await freshTable(stack, `bench-due-${options.small}`);
+		const { services: large } = await freshTable(stack, `bench-due-${options.large}`);
 		const seededSmall = await seedEmbargoed(small, options.small, options.seedBudgetMs);
 		const seededLarge = await seedEmbargoed(large, options.large, options.seedBudgetMs);
 		for (const [seeded, size] of [

@@ -3,6 +3,7 @@ import { benchEdge } from "./edge.ts";
 import { benchIdleSchedule } from "./idle-schedule.ts";
 import { benchRender } from "./render.ts";
 import { benchTakedown } from "./takedown.ts";
+import { benchUploadAtScale } from "./upload-at-scale.ts";
 import { benchUploadToPublic } from "./upload-to-public.ts";
 
 // One line per ingest would bury the figures.
@@ -25,6 +26,17 @@ const benchmarks: [string, () => Promise<void>][] = [
 	[
 		"upload → public latency: 20 uploads, one at a time, fresh local stack",
 		() => benchUploadToPublic(20),
+	],
+	[
+		"upload → public at scale: 20 uploads, one at a time, with 100 vs 100,000 stored published articles",
+		() =>
+			benchUploadAtScale({
+				small: 100,
+				large: 100_000,
+				uploads: 20,
+				warmup: 3,
+				seedBudgetMs: 180_000,
+			}),
 	],
 	[
 		"takedown at scale: revoke 1 agreement of 1,000 published articles until the edge shows none",

@@ -1,0 +1,34 @@
+import { randomUUID } from "node:crypto";
+import { CreateTableCommand, waitUntilTableExists } from "@aws-sdk/client-dynamodb";
+import { tableDefinition } from "#shared/adapters/dynamodb/table.ts";
+import { wireServices } from "../functions/lib/wire.ts";
+import { type LocalStack, seedExamples } from "../local/stack.ts";
+import { EXAMPLES } from "../tests/helpers/bundles.ts";
+
+export type Services = ReturnType<typeof wireServices>;
+
+/**
+ * A new table beside the stack's, holding the example partners and agreements, with every
+ * use case wired on it, publishing to the stack's site bucket (the stack's edge serves it).
+ * `ingestBucket` is where its uploads and content are kept: the stack's by default.
+ */
+export async function freshTable(
+	stack: LocalStack,
+	name: string,
+	ingestBucket = stack.endpoints.ingestBucket,
+): Promise<{ tableName: string; services: Services }> {
+	const tableName = `${name}-${randomUUID().slice(0, 8)}`;
+	await stack.dynamodb.send(new CreateTableCommand(tableDefinition(tableName)));
+	await waitUntilTableExists({ client: stack.dynamodb, maxWaitTime: 30 }, { TableName: tableName });
+	await seedExamples(stack.dynamodb, tableName, EXAMPLES);
+	const services = wireServices({
+		s3: stack.s3,
+		dynamodb: stack.dynamodb,
+		tableName,
+		ingestBucket,
+		siteBucket: stack.endpoints.siteBucket,
+		siteUrl: stack.endpoints.edgeUrl,
+		owner: `bench-${randomUUID()}`,
+	});
+	return { tableName, services };
+}
