@@ -1,4 +1,5 @@
 import type { UploadStore } from "../ports.ts";
+import { coalescePublishes } from "./coalesce-publishes.ts";
 import { type IngestDeps, makeIngestUpload } from "./ingest-upload.ts";
 import { recordingIngestFailures } from "./ops-status.ts";
 import type { PublishDeps } from "./publish-targets.ts";
@@ -20,7 +21,10 @@ export function wireIngest(
 	overrides: { ingest?: Partial<IngestDeps>; publish?: Partial<PublishDeps> } = {},
 ) {
 	const publishing = wirePublishing(stores, options, overrides.publish);
-	const { clock, publishChange, applyChange } = publishing;
+	const { clock, publishChanges, applyChange } = publishing;
+	// Concurrent ingests of one process (a Lambda's batch, the local queue's deliveries) share
+	// their publishes.
+	const publishChange = coalescePublishes(publishChanges);
 	const ingestUpload = makeIngestUpload({
 		uploads: stores.uploads,
 		articles: stores.articles,
