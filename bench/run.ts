@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { benchColdStart } from "./cold-start.ts";
 import { benchEdge } from "./edge.ts";
 import { benchIdleSchedule } from "./idle-schedule.ts";
@@ -41,6 +42,21 @@ const benchmarks: [string, () => Promise<void>][] = [
 	[
 		"takedown at scale: revoke 1 agreement of 1,000 published articles until the edge shows none",
 		() => benchTakedown(1000, 5),
+	],
+	[
+		"burst: 1,000 uploads until all public, and aws s3 sync of 300 bundles until every report, vs the same PUTs into a prefix nothing ingests",
+		() =>
+			new Promise<void>((resolve, reject) => {
+				const child = spawn(
+					process.execPath,
+					["--import", "tsx", "bench/burst-process.ts", "1000", "300"],
+					{ stdio: "inherit" },
+				);
+				child.on("error", reject);
+				child.on("exit", (code) =>
+					code === 0 ? resolve() : reject(new Error(`the burst benchmark exited ${code}`)),
+				);
+			}),
 	],
 	[
 		"schedule with nothing due: releaseDue() over 100 vs 100,000 embargoed articles",
