@@ -1,11 +1,27 @@
 import { randomUUID } from "node:crypto";
 import { CreateTableCommand, waitUntilTableExists } from "@aws-sdk/client-dynamodb";
 import { tableDefinition } from "#shared/adapters/dynamodb/table.ts";
+import type { ArticlePlan } from "#shared/domain/plan-article-change.ts";
+import type { ArticleCommit } from "#shared/ports.ts";
 import { wireServices } from "../functions/lib/wire.ts";
 import { type LocalStack, seedExamples } from "../local/stack.ts";
 import { EXAMPLES } from "../tests/helpers/bundles.ts";
 
 export type Services = ReturnType<typeof wireServices>;
+
+/** What storing a first upload's plan commits, without the upload record a seed has no use for. */
+export function firstUploadCommit(plan: ArticlePlan): ArticleCommit {
+	return {
+		article: {
+			next: plan.next,
+			expectedRevision: null,
+			newVersion: true,
+			...(plan.event ? { event: plan.event } : {}),
+			feedPuts: plan.feedPuts,
+			feedDeletes: plan.feedDeletes,
+		},
+	};
+}
 
 /**
  * A new table beside the stack's, holding the example partners and agreements, with every

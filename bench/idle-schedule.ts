@@ -1,7 +1,7 @@
 import { type ArticleContent, planArticleChange } from "#shared/domain/plan-article-change.ts";
 import { startEphemeralStack } from "../local/stack.ts";
 import { makeArticle } from "../tests/helpers/articles.ts";
-import { freshTable, type Services } from "./fresh-table.ts";
+import { firstUploadCommit, freshTable, type Services } from "./fresh-table.ts";
 import { forEachLimited, formatMs, percentile, row } from "./stats.ts";
 
 const SEED_CONCURRENCY = 64;
@@ -43,16 +43,7 @@ async function seedEmbargoed(services: Services, size: number, budgetMs: number)
 		if (plan.next.status !== "embargoed" || !plan.next.dueAt?.startsWith("2099-")) {
 			throw new Error(`${articleId} would be ${plan.next.status}, due ${plan.next.dueAt}`);
 		}
-		const result = await services.articles.commitArticleChange({
-			article: {
-				next: plan.next,
-				expectedRevision: null,
-				newVersion: true,
-				...(plan.event ? { event: plan.event } : {}),
-				feedPuts: plan.feedPuts,
-				feedDeletes: plan.feedDeletes,
-			},
-		});
+		const result = await services.articles.commitArticleChange(firstUploadCommit(plan));
 		if (result !== "committed") throw new Error(`${articleId}: ${result}`);
 		stored++;
 	});

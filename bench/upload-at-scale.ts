@@ -6,7 +6,7 @@ import type { ArticleCommit, ArticleStore } from "#shared/ports.ts";
 import { type LocalStack, startEphemeralStack } from "../local/stack.ts";
 import { makeArticle } from "../tests/helpers/articles.ts";
 import { bulkLoadingClient } from "./bulk-load-client.ts";
-import { freshTable, type Services } from "./fresh-table.ts";
+import { firstUploadCommit, freshTable, type Services } from "./fresh-table.ts";
 import { forEachLimited, formatMs, percentile, range, row } from "./stats.ts";
 import { benchUpload, timeUploadToPublic } from "./upload-to-public.ts";
 
@@ -82,16 +82,7 @@ async function seedPublished(
 					`${articleId} would be ${plan.next.status} in ${plan.feedPuts.length} feeds`,
 				);
 			}
-			return {
-				article: {
-					next: plan.next,
-					expectedRevision: null,
-					newVersion: true,
-					...(plan.event ? { event: plan.event } : {}),
-					feedPuts: plan.feedPuts,
-					feedDeletes: plan.feedDeletes,
-				},
-			};
+			return firstUploadCommit(plan);
 		});
 		const results = await articles.commitArticleChanges(commits);
 		const refused = results.find((result) => result !== "committed");

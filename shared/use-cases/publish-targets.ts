@@ -141,6 +141,12 @@ interface RoundReads {
 
 const pageId = (ref: ArticleRef) => targetId({ kind: "page", ...ref });
 
+function slicesOf<T>(items: readonly T[], size: number): T[][] {
+	const slices: T[][] = [];
+	for (let i = 0; i < items.length; i += size) slices.push(items.slice(i, i + size));
+	return slices;
+}
+
 /**
  * The URL paths that serve the changed keys: each key's own path (each name URL-encoded, as
  * pages and feeds link it), a folder's `/` for its `index.html`, and the paths of a document's
@@ -637,8 +643,7 @@ export function makePublishTargets(deps: PublishDeps) {
 		const out = makeSiteWriter(site, deps.digests);
 		const unique = [...new Set(ids)];
 		const pages = unique.filter((id) => id.startsWith("page|"));
-		const batches: string[][] = [];
-		for (let i = 0; i < pages.length; i += PAGE_BATCH) batches.push(pages.slice(i, i + PAGE_BATCH));
+		const batches = slicesOf(pages, PAGE_BATCH);
 		// Feeds and front pages first, where readers look; then pages and photos. Bounded, so a
 		// takedown of many articles does not queue every request behind the SDK's sockets.
 		await publishRound(
@@ -694,10 +699,7 @@ export function makePublishTargets(deps: PublishDeps) {
 		});
 		if (keys.length > 0) {
 			// In slices sent together: many small requests end sooner than two of a thousand.
-			const slices: string[][] = [];
-			for (let i = 0; i < keys.length; i += DELETE_SLICE)
-				slices.push(keys.slice(i, i + DELETE_SLICE));
-			await Promise.all(slices.map((slice) => site.deleteMany(slice)));
+			await Promise.all(slicesOf(keys, DELETE_SLICE).map((slice) => site.deleteMany(slice)));
 			await deps.cache?.invalidate(sitePathsOf(keys));
 		}
 		return rerender;
