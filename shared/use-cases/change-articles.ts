@@ -215,6 +215,31 @@ export function makeChangeArticles(deps: ChangeArticlesDeps) {
 				takedown: string[];
 			}[][] = [];
 			const alone: ArticleRef[] = [];
+			// Each batch's takedown starts as soon as it is planned, while the next are read:
+			// renders apply the agreement as stored, so a feed published for the first batch
+			// already leaves out every article the change took down, and is not published again.
+			const startedEarly = new Set<string>();
+			const earlyRuns: Promise<boolean>[] = [];
+			const takeDownEarly = (decided: (typeof planned)[number]) => {
+				const early = decided.filter((p) => p.takedown.length > 0);
+				const ids = [...new Set(early.flatMap((p) => p.takedown))].filter(
+					(id) => !startedEarly.has(id),
+				);
+				if (ids.length === 0 || !deps.takeDownNow) return;
+				for (const id of ids) startedEarly.add(id);
+				// Settled at once: a failure waiting for the end of planning would be unhandled.
+				earlyRuns.push(
+					deps
+						.takeDownNow(
+							ids,
+							early.map((p) => p.current),
+						)
+						.then(
+							() => true,
+							() => false,
+						),
+				);
+			};
 			await forEachLimited(batchesOf(chunk, BATCH), BATCHES_AT_ONCE, async (batch) => {
 				const stored = new Map(
 					(await articles.getArticles(batch)).map((article) => [refKey(article), article]),
@@ -240,21 +265,18 @@ export function makeChangeArticles(deps: ChangeArticlesDeps) {
 					});
 				}
 				planned.push(decided);
+				takeDownEarly(decided);
 			});
-			const early = planned.flat().filter((p) => p.takedown.length > 0);
-			const takedown = [...new Set(early.flatMap((p) => p.takedown))];
-			// Early, not instead: should it fail, the commits below still leave pending changes
-			// whose publish makes the same takedown (and reports any error).
-			if (takedown.length > 0 && deps.takeDownNow) {
-				const known = early.map((p) => p.current);
-				const published = await deps.takeDownNow(takedown, known).then(
-					() => true,
-					() => false,
-				);
+			// Early, not instead: should any of it fail, the commits below still leave pending
+			// changes whose publish makes the same takedown (and reports any error). Timed when
+			// all of it is out, since a feed one batch published holds the others' takedown too.
+			const published = await Promise.all(earlyRuns);
+			if (published.length > 0 && published.every(Boolean)) {
 				const at = clock();
-				for (const { commit } of early) {
+				for (const { commit, takedown } of planned.flat()) {
 					// Timed from here: the rest of the call only records it.
-					if (published && commit.pending) publishedEarly.set(commit.pending.changeId, at);
+					if (takedown.length > 0 && commit.pending)
+						publishedEarly.set(commit.pending.changeId, at);
 				}
 			}
 			// Their commits packed into few transactions; an article another change beat is

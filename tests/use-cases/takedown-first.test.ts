@@ -8,6 +8,7 @@ import { InMemoryObjectStore } from "#shared/adapters/memory/in-memory-object-st
 import { InMemoryPublishLedger } from "#shared/adapters/memory/in-memory-publish-ledger.ts";
 import { InMemoryTables } from "#shared/adapters/memory/in-memory-tables.ts";
 import { InMemoryUploadStore } from "#shared/adapters/memory/in-memory-upload-store.ts";
+import type { Article, ArticleRef } from "#shared/domain/article.ts";
 import type { ArticleCommit, CommitResult } from "#shared/ports.ts";
 import { makeManageAgreements } from "#shared/use-cases/manage-agreements.ts";
 import { wireUseCases } from "#shared/use-cases/wire-use-cases.ts";
@@ -39,6 +40,23 @@ class GatedArticleStore extends InMemoryArticleStore {
 		});
 	}
 
+	/** Batch reads after the next `count` wait until `release` is called. */
+	holdReadsAfter(count: number): { release: () => void } {
+		let release!: () => void;
+		this.readGate = new Promise((resolve) => {
+			release = resolve;
+		});
+		this.readsBeforeHold = count;
+		return { release };
+	}
+	private readGate: Promise<void> | undefined;
+	private readsBeforeHold = 0;
+
+	override async getArticles(refs: readonly ArticleRef[]): Promise<Article[]> {
+		if (this.readGate && this.readsBeforeHold-- <= 0) await this.readGate;
+		return super.getArticles(refs);
+	}
+
 	override async commitArticleChanges(commits: readonly ArticleCommit[]): Promise<CommitResult[]> {
 		this.arrive();
 		await this.gate;
@@ -46,7 +64,7 @@ class GatedArticleStore extends InMemoryArticleStore {
 	}
 }
 
-async function publishedSite() {
+async function publishedSite(ids: readonly string[] = ARTICLES) {
 	const tables = new InMemoryTables();
 	const articles = new GatedArticleStore(tables);
 	articles.open();
@@ -85,7 +103,7 @@ async function publishedSite() {
 			OPS,
 		);
 	await grant(["text", "images"]);
-	for (const [i, id] of ARTICLES.entries()) {
+	for (const [i, id] of ids.entries()) {
 		const bytes = makeBundle({ manifest: makeManifest({ id }) });
 		const key = `incoming/science-news/${id}.zip`;
 		await uploads.put(key, bytes);
@@ -103,20 +121,18 @@ async function publishedSite() {
 		return object && "bytes" in object ? new TextDecoder().decode(object.bytes) : undefined;
 	};
 	const shown = async () => ({
-		pages: (
-			await Promise.all(ARTICLES.map((id) => site.get(`en/articles/science-news/${id}`)))
-		).filter(Boolean).length,
+		pages: (await Promise.all(ids.map((id) => site.get(`en/articles/science-news/${id}`)))).filter(
+			Boolean,
+		).length,
 		photos: (
-			await Promise.all(
-				ARTICLES.map((id) => site.get(`media/en/science-news/${id}/images/photo.png`)),
-			)
+			await Promise.all(ids.map((id) => site.get(`media/en/science-news/${id}/images/photo.png`)))
 		).filter(Boolean).length,
 		inLatest: (
 			(JSON.parse((await text("feeds/en/latest.json")) ?? "{}").items ?? []) as {
 				id: string;
 				image?: string;
 			}[]
-		).filter((item) => ARTICLES.some((id) => item.id.includes(`:${id}:`))),
+		).filter((item) => ids.some((id) => item.id.includes(`:${id}:`))),
 	});
 	return { articles, manage, shown, grant, text };
 }
@@ -165,5 +181,25 @@ describe("a takedown an agreement causes shows before its articles are re-decide
 		articles.open();
 		await amending;
 		expect((await shown()).photos).toBe(0);
+	});
+
+	it("many articles: the first hundred's takedown is out while the rest are still being read", async () => {
+		const ids = Array.from({ length: 150 }, (_, i) => `m-${String(i).padStart(3, "0")}`);
+		const { articles, manage, shown } = await publishedSite(ids);
+		expect((await shown()).pages).toBe(150);
+
+		// The first batch read goes through; the second waits until the test has looked.
+		const held = articles.holdReadsAfter(1);
+		const revoking = manage.revokeAgreement("sn-jst-2023", OPS);
+		await expect.poll(async () => (await shown()).pages, { timeout: 5000, interval: 20 }).toBe(50);
+		const during = await shown();
+		expect(during.photos).toBe(50);
+		// The feeds rendered for the first batch already leave out every revoked article.
+		expect(during.inLatest).toHaveLength(0);
+
+		held.release();
+		const result = await revoking;
+		expect(result.reevaluated.changed).toBe(150);
+		expect((await shown()).pages).toBe(0);
 	});
 });
