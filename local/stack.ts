@@ -32,6 +32,7 @@ import { packBundle } from "./pack-bundle.ts";
 import { isRunning, pidRecordOf, readPidFile, removePidFile, writePidFile } from "./pid-file.ts";
 import { claimPort } from "./ports.ts";
 import { listMessages } from "./queue-folder.ts";
+import { deleteWithoutBlocking } from "./s3rver-deletes.ts";
 import { LocalVersionStore } from "./version-store.ts";
 import { type VersionedUploads, versionUploads } from "./versioned-uploads.ts";
 
@@ -421,6 +422,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
 			notify: (body) => localQueue.send(body),
 		});
 		announceMultiDeletes(s3rver);
+		deleteWithoutBlocking(s3rver);
 		await s3rver.run();
 		checkNotStopped();
 
