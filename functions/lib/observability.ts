@@ -26,6 +26,23 @@ export interface FunctionMetrics {
 	add(name: MetricName, unit: Unit, value: number): void;
 }
 
+const EMPTY_PUBLISH = "No application metrics to publish";
+
+/**
+ * Powertools warns of an empty publish even when metrics are off. Locally they are off, and
+ * the stack runs a function's invocations side by side in one process, sharing its metrics:
+ * the first to end publishes them all and each of the others would print this warning. Only
+ * that warning is dropped, and only with metrics off; every other one is printed.
+ */
+const metricsWarnings = {
+	...console,
+	warn(...args: unknown[]) {
+		const off = /^(1|true|yes|on)$/i.test(process.env.POWERTOOLS_METRICS_DISABLED ?? "");
+		if (off && String(args[0]).startsWith(EMPTY_PUBLISH)) return;
+		console.warn(...args);
+	},
+};
+
 /**
  * One function's structured JSON logger and its EMF metrics, built once per container.
  * The logger reads its level from Lambda's log level (AWS_LAMBDA_LOG_LEVEL) or
@@ -36,6 +53,7 @@ export interface FunctionMetrics {
  */
 export function observability(service: string): { logger: Logger } & FunctionMetrics {
 	const metrics = new Metrics({
+		logger: metricsWarnings,
 		serviceName: service,
 		namespace: process.env.POWERTOOLS_METRICS_NAMESPACE || "Syndicate",
 		defaultDimensions: { Stage: process.env.STAGE || "local" },
