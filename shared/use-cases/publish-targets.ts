@@ -644,13 +644,20 @@ export function makePublishTargets(deps: PublishDeps) {
 		const unique = [...new Set(ids)];
 		const pages = unique.filter((id) => id.startsWith("page|"));
 		const batches = slicesOf(pages, PAGE_BATCH);
-		// Feeds and front pages first, where readers look; then pages and photos. Bounded, so a
-		// takedown of many articles does not queue every request behind the SDK's sockets.
-		await publishRound(
-			unique.filter((id) => !id.startsWith("page|")),
-			out,
-		);
-		await forEachLimited(batches, PAGE_BATCHES_AT_ONCE, (batch) => publishPages(batch, out));
+		const listings = unique.filter((id) => !id.startsWith("page|"));
+		const allPages = () =>
+			forEachLimited(batches, PAGE_BATCHES_AT_ONCE, (batch) => publishPages(batch, out));
+		if (batches.length <= 1) {
+			// A few pages (an upload, a correction) beside the feeds that list them: neither
+			// waits for the other, and a new article's page is not published after the feeds
+			// that link to it.
+			await Promise.all([publishRound(listings, out), allPages()]);
+		} else {
+			// Many (a takedown or release of a whole agreement): feeds and front pages first,
+			// where readers look, so they do not queue behind a thousand pages for sockets.
+			await publishRound(listings, out);
+			await allPages();
+		}
 		// A feed listed for the first time brought the OPML (and a new language's other feeds):
 		// published now, so a reader finds them as soon as the upload's own page.
 		while (followUps.size > 0) {
