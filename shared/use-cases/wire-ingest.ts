@@ -1,5 +1,6 @@
 import type { UploadStore } from "../ports.ts";
 import { coalescePublishes } from "./coalesce-publishes.ts";
+import { cachingContent } from "./content-cache.ts";
 import { type IngestDeps, makeIngestUpload } from "./ingest-upload.ts";
 import { recordingIngestFailures } from "./ops-status.ts";
 import type { PublishDeps } from "./publish-targets.ts";
@@ -20,13 +21,15 @@ export function wireIngest(
 	options: UseCaseOptions,
 	overrides: { ingest?: Partial<IngestDeps>; publish?: Partial<PublishDeps> } = {},
 ) {
-	const publishing = wirePublishing(stores, options, overrides.publish);
+	// The page an upload publishes renders from the content its ingest just stored.
+	const uploads = cachingContent(stores.uploads);
+	const publishing = wirePublishing({ ...stores, uploads }, options, overrides.publish);
 	const { clock, publishChanges, applyChange } = publishing;
 	// Concurrent ingests of one process (a Lambda's batch, the local queue's deliveries) share
 	// their publishes.
 	const publishChange = coalescePublishes(publishChanges);
 	const ingestUpload = makeIngestUpload({
-		uploads: stores.uploads,
+		uploads,
 		articles: stores.articles,
 		uploadRecords: stores.uploadRecords,
 		agreements: stores.agreements,
