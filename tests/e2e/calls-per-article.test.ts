@@ -53,25 +53,35 @@ function countCalls(client: S3Client | DynamoDBDocumentClient, into: Map<string,
 	);
 }
 
+/** The use cases on clients of their own, every call they send counted by command. */
+function countedServices(owner: string) {
+	const s3 = localS3Client(stack.endpoints.s3Endpoint);
+	const dynamodb = localDynamoDbClient(stack.endpoints.dynamodbEndpoint);
+	const s3Calls = new Map<string, number>();
+	const dynamodbCalls = new Map<string, number>();
+	countCalls(s3, s3Calls);
+	countCalls(dynamodb, dynamodbCalls);
+	const services = wireServices({
+		s3,
+		dynamodb,
+		tableName: stack.endpoints.table,
+		ingestBucket: BUCKET,
+		siteBucket: stack.endpoints.siteBucket,
+		siteUrl: stack.endpoints.edgeUrl,
+		owner: `${owner}-${randomUUID()}`,
+	});
+	const stop = () => {
+		s3.destroy();
+		dynamodb.destroy();
+	};
+	return { services, s3Calls, dynamodbCalls, stop };
+}
+
 const total = (counts: Map<string, number>) => [...counts.values()].reduce((a, b) => a + b, 0);
 
 describe("round trips per new article", () => {
 	it("ingests and publishes a new article within the call budget", async () => {
-		const s3 = localS3Client(stack.endpoints.s3Endpoint);
-		const dynamodb = localDynamoDbClient(stack.endpoints.dynamodbEndpoint);
-		const s3Calls = new Map<string, number>();
-		const dynamodbCalls = new Map<string, number>();
-		countCalls(s3, s3Calls);
-		countCalls(dynamodb, dynamodbCalls);
-		const services = wireServices({
-			s3,
-			dynamodb,
-			tableName: stack.endpoints.table,
-			ingestBucket: BUCKET,
-			siteBucket: stack.endpoints.siteBucket,
-			siteUrl: stack.endpoints.edgeUrl,
-			owner: `calls-${randomUUID()}`,
-		});
+		const { services, s3Calls, dynamodbCalls, stop } = countedServices("calls");
 		try {
 			const counted: { dynamodb: number; s3: number }[] = [];
 			// The first upload of a process lists its language; the ones after it are the steady state.
@@ -100,27 +110,12 @@ describe("round trips per new article", () => {
 			expect(steady.dynamodb).toBeLessThanOrEqual(DYNAMODB_BUDGET);
 			expect(steady.s3).toBeLessThanOrEqual(S3_BUDGET);
 		} finally {
-			s3.destroy();
-			dynamodb.destroy();
+			stop();
 		}
 	});
 
 	it("a burst of uploads shares its publishes: fewer calls per article than one alone", async () => {
-		const s3 = localS3Client(stack.endpoints.s3Endpoint);
-		const dynamodb = localDynamoDbClient(stack.endpoints.dynamodbEndpoint);
-		const s3Calls = new Map<string, number>();
-		const dynamodbCalls = new Map<string, number>();
-		countCalls(s3, s3Calls);
-		countCalls(dynamodb, dynamodbCalls);
-		const services = wireServices({
-			s3,
-			dynamodb,
-			tableName: stack.endpoints.table,
-			ingestBucket: BUCKET,
-			siteBucket: stack.endpoints.siteBucket,
-			siteUrl: stack.endpoints.edgeUrl,
-			owner: `burst-${randomUUID()}`,
-		});
+		const { services, s3Calls, dynamodbCalls, stop } = countedServices("burst");
 		try {
 			const uploads = await Promise.all(
 				Array.from({ length: BURST }, async (_, i) => {
@@ -152,8 +147,7 @@ describe("round trips per new article", () => {
 			expect(perArticle.dynamodb).toBeLessThanOrEqual(BURST_DYNAMODB_BUDGET);
 			expect(perArticle.s3).toBeLessThanOrEqual(BURST_S3_BUDGET);
 		} finally {
-			s3.destroy();
-			dynamodb.destroy();
+			stop();
 		}
 	});
 });
