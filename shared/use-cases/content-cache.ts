@@ -25,7 +25,10 @@ export function cachingContent(store: ObjectStore, maxBytes = DEFAULT_MAX_BYTES)
 	const keep = (key: string, body: Uint8Array) => {
 		forget(key);
 		if (body.byteLength > maxBytes / 4) return;
-		kept.set(key, body);
+		// A photo read from a bundle is a view into the whole zip: kept alone, not the zip with it.
+		const own =
+			body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? body : body.slice();
+		kept.set(key, own);
 		bytes += body.byteLength;
 		for (const [oldest] of kept) {
 			if (bytes <= maxBytes) break;

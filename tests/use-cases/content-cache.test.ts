@@ -74,4 +74,13 @@ describe("article content kept in memory by the process that wrote it", () => {
 		await cache.get(keys[0] ?? "");
 		expect(reads).toEqual([keys[1]]);
 	});
+
+	it("keeps its own copy of bytes that are a view into a larger buffer (a photo in a zip)", async () => {
+		const { counted } = countingStore();
+		const cache = cachingContent(counted);
+		const zip = new Uint8Array([9, 9, 1, 2, 3, 9, 9]);
+		await cache.put(PHOTO, zip.subarray(2, 5));
+		zip.fill(0);
+		expect(await cache.get(PHOTO)).toEqual({ bytes: new Uint8Array([1, 2, 3]) });
+	});
 });
