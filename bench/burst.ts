@@ -14,15 +14,13 @@ const PUT_CONCURRENCY = 32;
 const BURST_GOAL_MS = 30_000;
 const SYNC_GOAL_RATIO = 4;
 
+const articleIdOf = (prefix: string, i: number) => `${prefix}-${String(i).padStart(5, "0")}`;
+
 function bundlesFor(prefix: string, count: number): Uint8Array[] {
 	return Array.from({ length: count }, (_, i) => {
 		const at = new Date(Date.UTC(2032, 0, 1) + i * 1000).toISOString();
 		return makeBundle({
-			manifest: makeManifest({
-				id: `${prefix}-${String(i).padStart(5, "0")}`,
-				firstCreated: at,
-				versionCreated: at,
-			}),
+			manifest: makeManifest({ id: articleIdOf(prefix, i), firstCreated: at, versionCreated: at }),
 		});
 	});
 }
@@ -91,7 +89,7 @@ async function benchPutBurst(stack: LocalStack, count: number): Promise<void> {
 	await stack.idle();
 	const doneMs = performance.now() - start;
 	const reports = await publishedReports(stack, keys);
-	const ids = bodies.map((_, i) => `burst-${String(i).padStart(5, "0")}`);
+	const ids = bodies.map((_, i) => articleIdOf("burst", i));
 	const missing = await missingPages(stack, ids);
 	const lost = count - reports.published;
 	console.log(

@@ -9,6 +9,27 @@ import { EXAMPLES } from "../tests/helpers/bundles.ts";
 
 export type Services = ReturnType<typeof wireServices>;
 
+/**
+ * Ingests an upload the bench has PUT at `key` (its S3 ETag as returned), as the stack's queue
+ * would deliver it, and fails unless it was published: the benches time published articles only.
+ */
+export async function ingestPublished(
+	services: Services,
+	upload: { key: string; body: Uint8Array; eTag: string | undefined },
+): Promise<void> {
+	const result = await services.ingestUpload({
+		key: upload.key,
+		size: upload.body.byteLength,
+		eTag: upload.eTag?.replaceAll('"', "") ?? "",
+		// Every article its own key: the sequencer orders uploads at one key only.
+		sequencer: "1000",
+		eventTime: new Date().toISOString(),
+	});
+	if (result?.report.status !== "published") {
+		throw new Error(`${upload.key} was not published: ${JSON.stringify(result?.report)}`);
+	}
+}
+
 /** What storing a first upload's plan commits, without the upload record a seed has no use for. */
 export function firstUploadCommit(plan: ArticlePlan): ArticleCommit {
 	return {

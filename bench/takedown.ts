@@ -12,6 +12,7 @@ import {
 	startEphemeralStack,
 } from "../local/stack.ts";
 import { makeBundle, makeManifest } from "../tests/helpers/bundles.ts";
+import { ingestPublished, type Services } from "./fresh-table.ts";
 import type { RevokeReply, RevokeRequest, RevokeWorkerData } from "./revoke-worker.ts";
 import { forEachLimited, formatMs, percentile, range } from "./stats.ts";
 
@@ -37,7 +38,6 @@ interface EdgeCheck {
 	holds: (status: number, body: string) => boolean;
 }
 
-type Services = ReturnType<typeof wireServices>;
 type Manage = ReturnType<typeof makeManageAgreements<ChangeSummary>>;
 
 /** What must stop showing articles whose ids start with `prefix`: every listing, page and photo. */
@@ -152,17 +152,7 @@ async function ingestArticles(
 		const { ETag } = await stack.s3.send(
 			new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }),
 		);
-		const result = await services.ingestUpload({
-			key,
-			size: body.byteLength,
-			eTag: ETag?.replaceAll('"', "") ?? "",
-			// Every article its own key: the sequencer orders uploads at one key only.
-			sequencer: "1000",
-			eventTime: new Date().toISOString(),
-		});
-		if (result?.report.status !== "published") {
-			throw new Error(`${id} was not published: ${JSON.stringify(result?.report)}`);
-		}
+		await ingestPublished(services, { key, body, eTag: ETag });
 	});
 }
 

@@ -6,7 +6,7 @@ import type { ArticleCommit, ArticleStore } from "#shared/ports.ts";
 import { type LocalStack, startEphemeralStack } from "../local/stack.ts";
 import { makeArticle } from "../tests/helpers/articles.ts";
 import { bulkLoadingClient } from "./bulk-load-client.ts";
-import { firstUploadCommit, freshTable, type Services } from "./fresh-table.ts";
+import { firstUploadCommit, freshTable, ingestPublished, type Services } from "./fresh-table.ts";
 import { forEachLimited, formatMs, percentile, range, row } from "./stats.ts";
 import { benchUpload, timeUploadToPublic } from "./upload-to-public.ts";
 
@@ -110,18 +110,7 @@ function uploadInto(stack: LocalStack, table: Table, deadlineMs?: number): Promi
 		() => stack.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body })),
 		{
 			...(deadlineMs ? { deadlineMs } : {}),
-			deliver: async ({ ETag }) => {
-				const result = await table.services.ingestUpload({
-					key,
-					size: body.byteLength,
-					eTag: ETag?.replaceAll('"', "") ?? "",
-					sequencer: "1000",
-					eventTime: new Date().toISOString(),
-				});
-				if (result?.report.status !== "published") {
-					throw new Error(`${id} was not published: ${JSON.stringify(result?.report)}`);
-				}
-			},
+			deliver: ({ ETag }) => ingestPublished(table.services, { key, body, eTag: ETag }),
 		},
 	);
 }

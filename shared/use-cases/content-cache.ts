@@ -24,6 +24,7 @@ export function cachingContent(store: ObjectStore, maxBytes = DEFAULT_MAX_BYTES)
 	};
 	const keep = (key: string, body: Uint8Array) => {
 		forget(key);
+		// None larger than a quarter of the budget: one big photo must not push out all the rest.
 		if (body.byteLength > maxBytes / 4) return;
 		// A photo read from a bundle is a view into the whole zip: kept alone, not the zip with it.
 		const own =
