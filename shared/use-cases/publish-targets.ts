@@ -9,6 +9,7 @@ import {
 	buildFeedDocument,
 	FEED_FORMATS,
 	type FeedDocument,
+	feedPath,
 	OPML_CONTENT_TYPE,
 	OPML_PATH,
 } from "../domain/render/feed-document.ts";
@@ -127,12 +128,36 @@ function siteKey(path: string): string {
 }
 
 /** Where the publisher writes: the site bucket, remembering what it changed. */
-type SiteWriter = Pick<FullSiteWriter, "put" | "delete" | "deleteMany">;
+type SiteWriter = Pick<FullSiteWriter, "put" | "delete" | "deleteMany" | "expect">;
 
 type PageTarget = Extract<Target, { kind: "page" }>;
 
+/**
+ * The site keys a render of `target` is sure to write, known before it reads anything: their
+ * digests are read together as the targets are claimed. (Archive pages and photos depend on
+ * what the render reads, and are compared as they are written.)
+ */
+function keysWrittenBy(target: Target): string[] {
+	switch (target.kind) {
+		case "feed":
+			return FEED_FORMATS.map(({ format }) =>
+				siteKey(feedPath(target.language, target.feed, format)),
+			);
+		case "front":
+			return [`${target.language}/index.html`];
+		case "page":
+			return [siteKey(articlePath(target))];
+		case "home":
+			return ["index.html", "404.html", siteStylesheet().key, siteIcon().key];
+		case "opml":
+			return [siteKey(OPML_PATH)];
+	}
+}
+
 /** What renders read of the feeds' rows (see `makeRoundReads`). */
 interface RoundReads {
+	/** An agreement as it stands, read once per round. */
+	agreement(id: string): Promise<Agreement | undefined>;
 	listFeed(feedKey: string, limit: number): Promise<FeedItem[]>;
 	getFeedState(feedKey: string): Promise<FeedState>;
 	/** Most Viewed as feed items, already checked against their agreements. */
@@ -182,11 +207,13 @@ export function makePublishTargets(deps: PublishDeps) {
 			),
 	);
 
-	async function agreementsOf(ids: Iterable<string>): Promise<Map<string, Agreement | undefined>> {
+	async function agreementsOf(
+		ids: Iterable<string>,
+		reads?: RoundReads,
+	): Promise<Map<string, Agreement | undefined>> {
 		const unique = [...new Set(ids)];
-		return new Map(
-			await Promise.all(unique.map(async (id) => [id, await readAgreement(id)] as const)),
-		);
+		const read = reads ? reads.agreement : readAgreement;
+		return new Map(await Promise.all(unique.map(async (id) => [id, await read(id)] as const)));
 	}
 
 	/**
@@ -194,8 +221,11 @@ export function makePublishTargets(deps: PublishDeps) {
 	 * agreement's articles leave every listing at its first render, before each article is
 	 * decided again.
 	 */
-	async function permitted(items: FeedItem[]): Promise<FeedItem[]> {
-		const agreements = await agreementsOf(items.map((item) => item.agreementId));
+	async function permitted(items: FeedItem[], reads: RoundReads): Promise<FeedItem[]> {
+		const agreements = await agreementsOf(
+			items.map((item) => item.agreementId),
+			reads,
+		);
 		return stillPermitted(items, agreements, deps.clock());
 	}
 
@@ -214,21 +244,28 @@ export function makePublishTargets(deps: PublishDeps) {
 		const rows = new Map<string, Promise<FeedItem[]>>();
 		const states = new Map<string, Promise<FeedState>>();
 		const rankings = new Map<string, Promise<FeedItem[]>>();
-		return {
+		const agreements = new Map<string, Promise<Agreement | undefined>>();
+		const reads: RoundReads = {
+			agreement: (id) => memo(agreements, id, () => readAgreement(id)),
 			// The longest list any render shows, cut to each: the head of a list is its head.
 			listFeed: async (key, limit) =>
 				(await memo(rows, key, () => feeds.listFeed(key, FEED_SIZE))).slice(0, limit),
 			getFeedState: (key) => memo(states, key, () => feeds.getFeedState(key)),
 			mostViewed: async (language, limit) =>
-				(await memo(rankings, language, () => mostViewedItems(language, FEED_SIZE))).slice(
+				(await memo(rankings, language, () => mostViewedItems(reads, language, FEED_SIZE))).slice(
 					0,
 					limit,
 				),
 		};
+		return reads;
 	}
 
 	/** A language's Most Viewed, as feed items of the articles still public, in rank order. */
-	async function mostViewedItems(language: string, limit: number): Promise<FeedItem[]> {
+	async function mostViewedItems(
+		reads: RoundReads,
+		language: string,
+		limit: number,
+	): Promise<FeedItem[]> {
 		const ranking = deps.mostViewed ? await deps.mostViewed.mostViewed(language, limit) : [];
 		if (ranking.length === 0) return [];
 		const stored = new Map(
@@ -240,6 +277,7 @@ export function makePublishTargets(deps: PublishDeps) {
 				const [row] = article ? feedEntriesFor(article) : [];
 				return row ? [row.item] : [];
 			}),
+			reads,
 		);
 	}
 
@@ -252,7 +290,7 @@ export function makePublishTargets(deps: PublishDeps) {
 	): Promise<FeedItem[]> {
 		return feed === "most-viewed"
 			? reads.mostViewed(language, limit)
-			: permitted(await reads.listFeed(feedKey(language, feed), limit));
+			: permitted(await reads.listFeed(feedKey(language, feed), limit), reads);
 	}
 
 	/** Writes one document in every format (and, for Latest News archives, as an HTML page). */
@@ -305,7 +343,7 @@ export function makePublishTargets(deps: PublishDeps) {
 			[...stale].filter((page) => page < pages),
 			ARCHIVE_CONCURRENCY,
 			async (page) => {
-				const archived = await permitted(await feeds.listArchivePage(key, page));
+				const archived = await permitted(await feeds.listArchivePage(key, page), reads);
 				const pageDoc = buildFeedDocument({
 					siteUrl,
 					language,
@@ -569,6 +607,7 @@ export function makePublishTargets(deps: PublishDeps) {
 	/** Renders a claimed target again and again until the revision it rendered is the newest. */
 	async function renderUntilNewest(id: string, claimed: number, out: SiteWriter): Promise<void> {
 		const target = parseTargetId(id);
+		out.expect(keysWrittenBy(target));
 		let rev: number | null = claimed;
 		while (rev !== null) {
 			await holdingLeases([id], () => render(target, out, makeRoundReads()));
@@ -591,6 +630,7 @@ export function makePublishTargets(deps: PublishDeps) {
 			if (rev !== null) claims.set(id, rev);
 		});
 		if (claims.size === 0) return;
+		out.expect([...claims.keys()].flatMap((id) => keysWrittenBy(parseTargetId(id))));
 		const reads = makeRoundReads();
 		await holdingLeases([...claims.keys()], () =>
 			forEachLimited([...claims.keys()], PUBLISH_CONCURRENCY, (id) =>
@@ -603,6 +643,17 @@ export function makePublishTargets(deps: PublishDeps) {
 		});
 	}
 
+	/** Bumps and claims page targets: one update for one page, transactions for more. */
+	async function claimPages(ids: readonly string[]): Promise<Map<string, number>> {
+		const [only] = ids;
+		if (ids.length === 1 && only !== undefined) {
+			const rev = await ledger.requestAndClaim(only, deps.owner, deps.clock(), deps.leaseMs);
+			return new Map(rev === null ? [] : [[only, rev]]);
+		}
+		await ledger.requestMany(ids);
+		return ledger.claimMany(ids, deps.owner, deps.clock(), deps.leaseMs);
+	}
+
 	/**
 	 * The same protocol for a batch of page targets (a takedown of a whole agreement): one
 	 * transaction bumps, claims and releases up to a hundred, one batch read gets their
@@ -610,11 +661,11 @@ export function makePublishTargets(deps: PublishDeps) {
 	 * at a time.
 	 */
 	async function publishPages(ids: readonly string[], out: SiteWriter): Promise<void> {
-		await ledger.requestMany(ids);
-		const claims = await ledger.claimMany(ids, deps.owner, deps.clock(), deps.leaseMs);
+		const claims = await claimPages(ids);
 		if (claims.size === 0) return;
 		await holdingLeases([...claims.keys()], async () => {
 			const targets = [...claims.keys()].map((id) => parseTargetId(id) as PageTarget);
+			out.expect(targets.flatMap(keysWrittenBy));
 			const stored = new Map(
 				(await articles.getArticles(targets)).map((article) => [pageId(article), article]),
 			);

@@ -12,6 +12,12 @@ export interface SiteWriter {
 	delete(key: string): Promise<void>;
 	/** Deletes those of `keys` not known to be absent, in as few requests as the store allows. */
 	deleteMany(keys: readonly string[]): Promise<void>;
+	/**
+	 * Starts reading what the site holds at `keys`, which renders about to start will write:
+	 * read together now rather than each after its render. Call it only once nobody else
+	 * can write them (the caller holds their leases), or a write in between goes unseen.
+	 */
+	expect(keys: Iterable<string>): void;
 	/** Keys this writer wrote or deleted: what the CDN must fetch again. */
 	readonly changed: Set<string>;
 	/** Requests made to the site bucket, by kind: how much a publish cost. */
@@ -50,6 +56,8 @@ export function makeSiteWriter(site: ObjectStore, digests?: SiteDigestStore): Si
 	const requests = { get: 0, put: 0, delete: 0 };
 	// What this writer saw or wrote: a key rendered twice in one publish is compared once.
 	const known = new Map<string, string | null>();
+	// Digests read ahead by `expect`, used by the first write to each key.
+	const expected = new Map<string, Promise<string | null | undefined>>();
 
 	const readDigest = digests
 		? batchPerTick<string, string | null>((keys) => digests.getDigests(keys))
@@ -64,6 +72,8 @@ export function makeSiteWriter(site: ObjectStore, digests?: SiteDigestStore): Si
 
 	async function storedDigest(key: string, bytes?: Uint8Array): Promise<string | null | undefined> {
 		if (known.has(key)) return known.get(key);
+		const ahead = expected.get(key);
+		if (ahead) return ahead;
 		if (readDigest) return readDigest(key);
 		// No digest store: read the object itself, no further than the new body's length.
 		requests.get += 1;
@@ -112,5 +122,16 @@ export function makeSiteWriter(site: ObjectStore, digests?: SiteDigestStore): Si
 		await Promise.all(present.map((key) => recordDigest?.([key, null])));
 	}
 
-	return { put, delete: remove, deleteMany: removeMany, changed, requests };
+	function expect(keys: Iterable<string>): void {
+		if (!readDigest) return;
+		for (const key of keys) {
+			if (known.has(key) || expected.has(key)) continue;
+			const read = readDigest(key);
+			// A render that fails before its write never asks: its read must not fail unheard.
+			read.catch(() => undefined);
+			expected.set(key, read);
+		}
+	}
+
+	return { put, delete: remove, deleteMany: removeMany, expect, changed, requests };
 }

@@ -147,6 +147,52 @@ describe("site writer with digests: headers count", () => {
 	});
 });
 
+describe("site writer with digests: read ahead", () => {
+	/** Digests in memory whose every read is recorded, by the keys it asked for. */
+	function recordedDigests(tables: InMemoryTables) {
+		const reads: string[][] = [];
+		const store = new InMemorySiteDigests(tables);
+		const digests: SiteDigestStore = {
+			getDigests: (keys) => {
+				reads.push([...keys].sort());
+				return store.getDigests(keys);
+			},
+			putDigests: (entries) => store.putDigests(entries),
+		};
+		return { digests, reads };
+	}
+
+	it("reads the digests of expected keys in one request, and compares each write with them", async () => {
+		const tables = new InMemoryTables();
+		const site = new InMemoryObjectStore();
+		await makeSiteWriter(site, new InMemorySiteDigests(tables)).put("a.html", "same");
+		const { digests, reads } = recordedDigests(tables);
+		const out = makeSiteWriter(site, digests);
+		out.expect(["a.html", "b.html"]);
+		// Written one after the other, as renders that end at different times write.
+		await out.put("a.html", "same");
+		await out.put("b.html", "new");
+		await out.put("c.html", "not expected");
+		expect(reads).toEqual([["a.html", "b.html"], ["c.html"]]);
+		expect([...out.changed].sort()).toEqual(["b.html", "c.html"]);
+	});
+
+	it("a failed read ahead fails only the write that uses it", async () => {
+		const failing: SiteDigestStore = {
+			getDigests: async () => {
+				throw new Error("digests unreachable");
+			},
+			putDigests: async () => undefined,
+		};
+		const out = makeSiteWriter(new InMemoryObjectStore(), failing);
+		// Never written: its failed read must not surface as an unhandled rejection.
+		out.expect(["never.html"]);
+		out.expect(["used.html"]);
+		await expect(out.put("used.html", "x")).rejects.toThrow("digests unreachable");
+		await new Promise((resolve) => setImmediate(resolve));
+	});
+});
+
 let s3rver: S3rver;
 let s3: S3Client;
 let s3Dir: string;
