@@ -342,10 +342,14 @@ export function makeIngestUpload(deps: IngestDeps) {
 			// another upload of the article did: decide again.
 			if (result === "lost-race") continue;
 			const agreementName = evaluation.commit.article?.next.rights.agreement;
-			if (evaluation.decided && agreementName && result.article) {
-				await recheck(evaluation.decided, agreementName);
-			}
-			return finish(location, result.upload);
+			// Beside the publish, not before it: a decision taken again publishes on its own.
+			const [finished] = await Promise.all([
+				finish(location, result.upload),
+				evaluation.decided && agreementName && result.article
+					? recheck(evaluation.decided, agreementName)
+					: undefined,
+			]);
+			return finished;
 		}
 		throw new Error(`ingest of ${event.key} lost ${MAX_ATTEMPTS} races in a row`);
 	};
