@@ -4,13 +4,14 @@ import {
 	DynamoDbArticleStore,
 	DynamoDbFeedStore,
 } from "#shared/adapters/dynamodb/dynamodb-article-store.ts";
+import { feedRowKey } from "#shared/adapters/dynamodb/dynamodb-feed-store.ts";
 import { DynamoDbPublishLedger } from "#shared/adapters/dynamodb/dynamodb-publish-ledger.ts";
 import { DynamoDbUploadStore } from "#shared/adapters/dynamodb/dynamodb-upload-store.ts";
 import { UnstorableError } from "#shared/domain/store-errors.ts";
 import { feedEntriesFor } from "#shared/domain/targets.ts";
 import { uploadOrder } from "#shared/domain/upload.ts";
 import type { ArticleCommit } from "#shared/ports.ts";
-import { articleChange, makeUpload, NOW } from "../contracts/fixtures.ts";
+import { articleChange, commitNew, makeUpload, NOW } from "../contracts/fixtures.ts";
 import { makeArticle } from "../helpers/articles.ts";
 import { startTestDynamoDb, type TestTable } from "../helpers/dynamodb.ts";
 
@@ -149,6 +150,59 @@ describe("DynamoDbArticleStore", () => {
 			"a4",
 			"a3",
 		]);
+	});
+});
+
+describe("DynamoDbFeedStore", () => {
+	/** Article `i`, `i` hours into 2024: the higher `i`, the newer. */
+	function hourly(i: number, articleId: string) {
+		const at = new Date(Date.UTC(2024, 0, 1) + i * 3_600_000).toISOString();
+		return makeArticle({ articleId, firstCreated: at, versionCreated: at });
+	}
+	/** The partition of Latest News that article `articleId` (published as `hourly`) is in. */
+	function latestPartitionOf(articleId: string): string {
+		const entry = feedEntriesFor(hourly(0, articleId)).find((e) => e.feedKey === "en/latest");
+		if (!entry) throw new Error("no Latest News entry");
+		return feedRowKey(entry.feedKey, entry.sortKey).pk;
+	}
+	/** `count` article ids whose Latest News rows share one partition, and `count` that avoid it. */
+	function idsBy(count: number) {
+		const candidates = Array.from({ length: 20 * count }, (_, i) => `skew-${i}`);
+		const first = latestPartitionOf(candidates[0] ?? "");
+		const same = candidates.filter((id) => latestPartitionOf(id) === first).slice(0, count);
+		const other = candidates.filter((id) => latestPartitionOf(id) !== first).slice(0, count);
+		return { same, other };
+	}
+
+	it("lists the newest of a busy feed even when they all sit in one of its partitions", async () => {
+		const table = await db.createTable();
+		const articles = new DynamoDbArticleStore(db.client, table);
+		const feeds = new DynamoDbFeedStore(db.client, table);
+		// Twelve read of fourteen: each partition's first read is a share of seven.
+		const { same, other } = idsBy(14);
+		// 14 older articles spread over the other partitions, then the 14 newest in one.
+		const all = [
+			...other.map((id, i) => hourly(i, id)),
+			...same.map((id, i) => hourly(100 + i, id)),
+		];
+		await Promise.all(all.map((article) => commitNew(articles, article)));
+		const newestFirst = [...same].reverse();
+		expect((await feeds.listFeed("en/latest", 12)).map((item) => item.articleId)).toEqual(
+			newestFirst.slice(0, 12),
+		);
+		// Interleaved the other way: the newest spread, one partition holding only older rows.
+		const table2 = await db.createTable();
+		const articles2 = new DynamoDbArticleStore(db.client, table2);
+		const mixed = [
+			...same.map((id, i) => hourly(i, id)),
+			...other.map((id, i) => hourly(100 + i, id)),
+		];
+		await Promise.all(mixed.map((article) => commitNew(articles2, article)));
+		expect(
+			(await new DynamoDbFeedStore(db.client, table2).listFeed("en/latest", 12)).map(
+				(item) => item.articleId,
+			),
+		).toEqual([...other].reverse().slice(0, 12));
 	});
 });
 

@@ -28,6 +28,9 @@ const FEED_LIST = "FEEDS";
  * per partition, merged. Any other feed (a partner's, a subject's) is one partition.
  */
 export const LANGUAGE_FEED_SHARDS = 4;
+// Rows read from each partition beyond its even share of a feed's head: an uneven spread of
+// the newest articles rarely needs a second read.
+const SHARE_MARGIN = 4;
 
 // Key shapes stay in the adapters: the domain names a feed by its key, a row by its sort key.
 function shardsOf(feedKey: string): number {
@@ -221,28 +224,56 @@ export class DynamoDbFeedStore implements FeedStore {
 		private readonly tableName: string,
 	) {}
 
-	async listFeed(feedKey: string, limit: number): Promise<FeedItem[]> {
-		const shards = await Promise.all(
-			feedPartitions(feedKey).map(async (pk) => {
-				const { Items = [] } = await this.client.send(
-					new QueryCommand({
-						TableName: this.tableName,
-						KeyConditionExpression: "pk = :pk",
-						ExpressionAttributeValues: { ":pk": pk },
-						ScanIndexForward: false,
-						Limit: limit,
-						// Base-table reads are strongly consistent: a publisher sees every commit before it.
-						ConsistentRead: true,
-					}),
-				);
-				return Items;
+	/** Up to `limit` rows of one partition, newest first, from `start` on. */
+	private async newestRows(pk: string, limit: number, start?: Record<string, unknown>) {
+		const { Items = [], LastEvaluatedKey } = await this.client.send(
+			new QueryCommand({
+				TableName: this.tableName,
+				KeyConditionExpression: "pk = :pk",
+				ExpressionAttributeValues: { ":pk": pk },
+				ScanIndexForward: false,
+				Limit: limit,
+				// Base-table reads are strongly consistent: a publisher sees every commit before it.
+				ConsistentRead: true,
+				...(start ? { ExclusiveStartKey: start } : {}),
 			}),
 		);
-		return shards
-			.flat()
-			.sort((a, b) => (String(a.sk) < String(b.sk) ? 1 : String(a.sk) > String(b.sk) ? -1 : 0))
-			.slice(0, limit)
-			.map((row) => row.item as FeedItem);
+		return { rows: Items, next: LastEvaluatedKey };
+	}
+
+	/**
+	 * The newest `limit` rows over every partition of the feed. Rows are spread over the
+	 * partitions by article, so each holds about its share of the newest: that share (and a
+	 * margin) is read from each, then the rest of `limit` only from a partition whose share
+	 * ends above the newest rows' oldest, where more of them may hide. Two rounds at most:
+	 * once `limit` rows of a partition are read, none of its others can be among the newest.
+	 */
+	async listFeed(feedKey: string, limit: number): Promise<FeedItem[]> {
+		const partitions = feedPartitions(feedKey);
+		const share =
+			partitions.length === 1 ? limit : Math.ceil(limit / partitions.length) + SHARE_MARGIN;
+		const shards = await Promise.all(
+			partitions.map(async (pk) => ({
+				pk,
+				...(await this.newestRows(pk, Math.min(share, limit))),
+			})),
+		);
+		const newest = () =>
+			shards
+				.flatMap((shard) => shard.rows)
+				.sort((a, b) => (String(a.sk) < String(b.sk) ? 1 : String(a.sk) > String(b.sk) ? -1 : 0))
+				.slice(0, limit);
+		const cut = newest().at(limit - 1);
+		await Promise.all(
+			shards.map(async (shard) => {
+				const oldestRead = shard.rows.at(-1);
+				if (!shard.next || !oldestRead || shard.rows.length >= limit) return;
+				if (cut && String(oldestRead.sk) <= String(cut.sk)) return;
+				const more = await this.newestRows(shard.pk, limit - shard.rows.length, shard.next);
+				shard.rows.push(...more.rows);
+			}),
+		);
+		return newest().map((row) => row.item as FeedItem);
 	}
 
 	async listLanguages(): Promise<string[]> {
