@@ -71,6 +71,10 @@ export async function startDynamoDbLocal(options: {
 	const child = spawn(
 		"java",
 		[
+			// The quick JIT only. On two cores the optimizing compiler's threads cost DynamoDB
+			// Local more CPU than they save within a session: measured, C1 alone spends 30-50 %
+			// less Java CPU per call and a 300-upload burst ends about 15 % sooner.
+			"-XX:TieredStopAtLevel=1",
 			`-Djava.library.path=${join(folder, "DynamoDBLocal_lib")}`,
 			"-jar",
 			join(folder, "DynamoDBLocal.jar"),
