@@ -403,7 +403,10 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
 			maxReceiveCount: 3,
 			retryDelayMs: 200,
 			queueArn: INGEST_QUEUE_ARN,
-			concurrency: 8,
+			// Lambda takes up to 100 at once here (batches of 5, 20 concurrent invocations); a
+			// laptop holds a third of that in memory. More at once share more of each publish:
+			// a 300-upload burst measured 28 s at 8, 21 s at 32.
+			concurrency: 32,
 			probe: () => health?.check() ?? Promise.resolve(undefined),
 		});
 		queue = localQueue;
