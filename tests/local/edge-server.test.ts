@@ -478,8 +478,10 @@ describe("the local edge: torn reads", () => {
 		expect(aborted).toBe(0);
 		expect(served.length).toBeGreaterThan(100);
 		expect(served.filter((s) => s.status !== 200 || !s.whole)).toEqual([]);
-		// A read left waiting for bytes a rewrite cut off would take until a timeout.
-		expect(Math.max(...served.map((s) => s.ms))).toBeLessThan(1000);
+		// A read left waiting for bytes a rewrite cut off would take until the origin timeout
+		// (30 s); a read through every retry of torn copies takes under a second, more on a
+		// loaded machine (1,030 ms seen): the bound tells the two apart, it times nothing.
+		expect(Math.max(...served.map((s) => s.ms))).toBeLessThan(10_000);
 	});
 
 	it("never lets a streamed large body arrive complete when it was torn", async () => {
