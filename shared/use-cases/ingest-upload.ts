@@ -93,6 +93,15 @@ function canonicalLanguage(tag: string): string {
  */
 export function makeIngestUpload(deps: IngestDeps) {
 	const { uploads, articles, uploadRecords, agreements, clock } = deps;
+	// Partners are registered and renamed, never removed: one found once is asked for no more.
+	const registered = new Set<string>();
+
+	async function isRegistered(partnerId: string): Promise<boolean> {
+		if (registered.has(partnerId)) return true;
+		if (!(await agreements.getPartner(partnerId))) return false;
+		registered.add(partnerId);
+		return true;
+	}
 
 	/**
 	 * The report at a key describes the newest upload there (S3 sequencer order), whatever
@@ -170,11 +179,11 @@ export function makeIngestUpload(deps: IngestDeps) {
 		const sha256 = sha256Hex(object.bytes);
 		// Kept before any decision: whatever happens next, the upload can be re-ingested.
 		const archiveKey = `archive/${location.partnerId}/${sha256}.zip`;
-		const [partner] = await Promise.all([
-			agreements.getPartner(location.partnerId),
+		const [known] = await Promise.all([
+			isRegistered(location.partnerId),
 			uploads.put(archiveKey, object.bytes, { contentType: "application/zip" }),
 		]);
-		if (!partner) {
+		if (!known) {
 			return rejected(sha256, [
 				{ code: "UNKNOWN_PARTNER", message: `partner ${location.partnerId} is not registered` },
 			]);
