@@ -3,13 +3,30 @@ import { type LocalStack, startEphemeralStack } from "../local/stack.ts";
 import { makeBundle, makeManifest } from "../tests/helpers/bundles.ts";
 import { row } from "./stats.ts";
 
-async function inAllLatestFeeds(stack: LocalStack, itemId: string): Promise<boolean> {
-	const texts = await Promise.all(
-		["rss", "atom", "json"].map(async (format) =>
-			(await fetch(`${stack.endpoints.edgeUrl}/feeds/en/latest.${format}`)).text(),
-		),
-	);
-	return texts.every((text) => text.includes(itemId));
+/**
+ * Polls the three latest feeds as a feed reader does, with `If-None-Match`: a feed is
+ * downloaded only when it changed, so the poll every few milliseconds does not load the
+ * one thread that also runs the pipeline it times.
+ */
+function latestFeedsReader(stack: LocalStack): (itemId: string) => Promise<boolean> {
+	const seen = new Map<string, { etag: string; text: string }>();
+	const read = async (url: string) => {
+		const known = seen.get(url);
+		const response = await fetch(url, known ? { headers: { "if-none-match": known.etag } } : {});
+		if (response.status === 304 && known) return known.text;
+		const text = await response.text();
+		const etag = response.headers.get("etag");
+		if (response.ok && etag) seen.set(url, { etag, text });
+		return text;
+	};
+	return async (itemId) => {
+		const texts = await Promise.all(
+			["rss", "atom", "json"].map((format) =>
+				read(`${stack.endpoints.edgeUrl}/feeds/en/latest.${format}`),
+			),
+		);
+		return texts.every((text) => text.includes(itemId));
+	};
 }
 
 /** A bundle of `science-news` article `id` in English, and the item id its feeds list it by. */
@@ -37,8 +54,9 @@ export async function timeUploadToPublic<Put>(
 	const done = await put();
 	const putDone = performance.now();
 	const delivering = options.deliver?.(done);
+	const inAllLatestFeeds = latestFeedsReader(stack);
 	const visible = (async () => {
-		while (!(await inAllLatestFeeds(stack, itemId))) {
+		while (!(await inAllLatestFeeds(itemId))) {
 			if (performance.now() - putDone > deadlineMs)
 				throw new Error(`${itemId} not public after ${deadlineMs} ms`);
 			await new Promise((resolve) => setTimeout(resolve, 5));
