@@ -191,14 +191,20 @@ export class EdgeOrigin {
 		return `${this.#allGeneration}:${this.#generations.get(key) ?? 0}`;
 	}
 
-	/** The object's metadata: from the index while it is fresh, else from one HEAD shared by concurrent requests. */
-	lookup(key: string): Lookup | Promise<Lookup> {
+	/**
+	 * The object's metadata: from the index while it is fresh, else from one request to S3
+	 * shared by concurrent requests. That is a HEAD, unless the caller will want the body
+	 * anyway (`withBody`, a full GET): then a GET, which also keeps the body, so the answer
+	 * costs one round trip to S3 and not two.
+	 */
+	lookup(key: string, withBody = false): Lookup | Promise<Lookup> {
 		const entry = this.#index.get(key);
 		if (entry && this.#now() - entry.checkedAt < this.#ttlMs)
 			return { meta: entry.meta, result: "Hit" };
 		let head = this.#heads.get(key);
 		if (!head) {
-			const started: Promise<Lookup> = this.#head(key, entry).finally(() => {
+			const asked = withBody ? this.#headByGet(key, entry) : this.#head(key, entry);
+			const started: Promise<Lookup> = asked.finally(() => {
 				if (this.#heads.get(key) === started) this.#heads.delete(key);
 			});
 			head = started;
@@ -231,6 +237,57 @@ export class EdgeOrigin {
 			if (previous) return { meta: previous.meta, result: "RefreshHit" };
 			throw error;
 		}
+		this.#remember(key, meta, generation, startedAt);
+		const same = previous !== undefined && previous.meta?.etag === meta?.etag;
+		return { meta, result: same ? "RefreshHit" : "Miss" };
+	}
+
+	/**
+	 * {@link #head} by a GET: the metadata, with the whole body kept as a read would keep it.
+	 * A body too large to keep is left unread (the metadata is all a HEAD gives). An object
+	 * that stays mid-rewrite through every retry gets the last whole version kept, as
+	 * {@link body} serves it, or without one is looked up by HEAD after all.
+	 */
+	async #headByGet(key: string, previous: IndexEntry | undefined): Promise<Lookup> {
+		const generation = this.#generation(key);
+		const startedAt = this.#now();
+		let meta: ObjectMeta | undefined;
+		try {
+			meta = await this.#retrying(async () => {
+				let output: GetObjectCommandOutput;
+				try {
+					output = await this.#s3.send(this.#getCommand(key), {
+						abortSignal: AbortSignal.timeout(this.#timeoutMs),
+					});
+				} catch (error) {
+					if (isMissing(error)) return undefined;
+					throw error;
+				}
+				const found = metaOf(key, output);
+				if ((output.ContentLength ?? 0) > this.#maxObjectBytes) {
+					(output.Body as Readable | undefined)?.destroy();
+					if (found.etag === "" || found.etag === '""') throw new Unsettled();
+					return found;
+				}
+				const bytes = Buffer.from((await output.Body?.transformToByteArray()) ?? new Uint8Array());
+				const got = { ...found, size: bytes.byteLength };
+				if (!isWhole(bytes, got.etag)) throw new Unsettled(`torn read of ${key}`);
+				this.#store(got.etag, bytes);
+				this.#lastWhole.set(key, got);
+				return got;
+			});
+		} catch (error) {
+			if (error instanceof Unsettled) {
+				// Mid-rewrite all along: the last whole version, as a read serves it, unremembered.
+				const last = this.#lastWhole.get(key);
+				if (last && this.#cachedBody(last.etag)) return { meta: last, result: "Hit" };
+				return this.#head(key, previous);
+			}
+			// The origin is failing: serve what was known, as CloudFront serves stale on error.
+			if (previous) return { meta: previous.meta, result: "RefreshHit" };
+			throw error;
+		}
+		if (meta === undefined) this.#lastWhole.delete(key);
 		this.#remember(key, meta, generation, startedAt);
 		const same = previous !== undefined && previous.meta?.etag === meta?.etag;
 		return { meta, result: same ? "RefreshHit" : "Miss" };

@@ -425,7 +425,12 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
 			sendBuiltIn(req, res, exchange, site.status);
 			return;
 		}
-		const lookup = origin.lookup(site.key);
+		// A full GET needs the body whatever the metadata says: one GET brings both.
+		const wantsBody =
+			req.method === "GET" &&
+			req.headers["if-none-match"] === undefined &&
+			req.headers["if-modified-since"] === undefined;
+		const lookup = origin.lookup(site.key, wantsBody);
 		if (lookup instanceof Promise)
 			return lookup.then((found) => serveVersion(req, res, exchange, found));
 		return serveVersion(req, res, exchange, lookup);

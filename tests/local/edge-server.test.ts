@@ -299,6 +299,27 @@ describe("the local edge: validators and 304s", () => {
 		expect(count("HeadObjectCommand")).toBe(heads);
 	});
 
+	it("reads a changed object with one request to S3: a GET for a full GET, a HEAD for a conditional one", async () => {
+		await put("feeds/en/trips.rss", "<rss>1</rss>");
+		const first = await send("/feeds/en/trips.rss");
+		expect(first.body.toString()).toBe("<rss>1</rss>");
+		// A new version: S3's event drops what the edge knew of the key.
+		await put("feeds/en/trips.rss", "<rss>2</rss>");
+		const before = { get: count("GetObjectCommand"), head: count("HeadObjectCommand") };
+		expect((await send("/feeds/en/trips.rss")).body.toString()).toBe("<rss>2</rss>");
+		expect(count("GetObjectCommand") - before.get).toBe(1);
+		expect(count("HeadObjectCommand") - before.head).toBe(0);
+
+		await put("feeds/en/trips.rss", "<rss>3</rss>");
+		const middle = { get: count("GetObjectCommand"), head: count("HeadObjectCommand") };
+		const unchanged = await send("/feeds/en/trips.rss", {
+			headers: { "If-None-Match": md5(Buffer.from("<rss>3</rss>")) },
+		});
+		expect(unchanged.status).toBe(304);
+		expect(count("HeadObjectCommand") - middle.head).toBe(1);
+		expect(count("GetObjectCommand") - middle.get).toBe(0);
+	});
+
 	it("sends the whole body when the validators do not match", async () => {
 		await put("feeds/en/changed.atom", "<feed/>");
 		const { headers } = await send("/feeds/en/changed.atom");
