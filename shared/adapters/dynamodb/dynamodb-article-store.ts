@@ -13,7 +13,7 @@ import type { ArticleEvent } from "../../domain/plan-article-change.ts";
 import { UnstorableError } from "../../domain/store-errors.ts";
 import type { ArticleCommit, ArticleStore, ArticleSummary, CommitResult } from "../../ports.ts";
 import { batchGetAll } from "./batch.ts";
-import { feedOrdinals, feedTransactItems } from "./dynamodb-feed-store.ts";
+import { feedOrdinalReserver, feedOrdinals, feedTransactItems } from "./dynamodb-feed-store.ts";
 import { pendingItem } from "./dynamodb-publish-ledger.ts";
 import { toUploadAttributes, uploadItemKey } from "./dynamodb-upload-store.ts";
 import { tableKeys } from "./table.ts";
@@ -110,11 +110,15 @@ async function* queryAll(
 /** Articles in DynamoDB: current state, versions, history, and the agreement and due indexes. */
 export class DynamoDbArticleStore implements ArticleStore {
 	private readonly listedLanguages = new Set<string>();
+	// Shared by every commit through this store: concurrent commits share counter updates.
+	private readonly reserveOrdinals: (feedKey: string, n: number) => Promise<number>;
 
 	constructor(
 		private readonly client: DynamoDBDocumentClient,
 		private readonly tableName: string,
-	) {}
+	) {
+		this.reserveOrdinals = feedOrdinalReserver(client, tableName);
+	}
 
 	async getArticle(ref: ArticleRef): Promise<Article | undefined> {
 		const { Item } = await this.client.send(
@@ -401,6 +405,7 @@ export class DynamoDbArticleStore implements ArticleStore {
 		return feedTransactItems(
 			this.client,
 			this.tableName,
+			this.reserveOrdinals,
 			{
 				feedPuts: change.feedPuts,
 				feedDeletes: change.feedDeletes,

@@ -15,6 +15,7 @@ import type { FeedPosition } from "../../domain/plan-article-change.ts";
 import { archivePageOf, type FeedEntry, type FeedItem } from "../../domain/targets.ts";
 import type { FeedState, FeedStore, StalePage } from "../../ports.ts";
 import { batchGetAll, chunksOf } from "./batch.ts";
+import { coalescingCounter } from "./coalescing-counter.ts";
 
 type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
 
@@ -100,6 +101,29 @@ export async function feedOrdinals(
 }
 
 /**
+ * Reserves ordinals of feeds' counters: one `ADD` per feed for every commit of this process
+ * that asks while the one before is in flight (a burst's commits all take Latest News rows).
+ */
+export function feedOrdinalReserver(
+	client: DynamoDBDocumentClient,
+	tableName: string,
+): (feedKey: string, n: number) => Promise<number> {
+	return coalescingCounter(async (feedKey, n) => {
+		const { Attributes } = await client.send(
+			new UpdateCommand({
+				TableName: tableName,
+				Key: { pk: metaPk(feedKey), sk: "META" },
+				UpdateExpression: "ADD #count :n",
+				ExpressionAttributeNames: { "#count": "count" },
+				ExpressionAttributeValues: { ":n": n },
+				ReturnValues: "UPDATED_NEW",
+			}),
+		);
+		return Number(Attributes?.count);
+	});
+}
+
+/**
  * The transaction items that write a commit's feed rows, with what archives need: each new
  * row takes the feed's next ordinal (a counter incremented before the transaction, outside
  * it, where every commit to the feed would conflict; a commit that fails leaves a gap), and
@@ -108,6 +132,8 @@ export async function feedOrdinals(
 export async function feedTransactItems(
 	client: DynamoDBDocumentClient,
 	tableName: string,
+	/** Reserves `n` ordinals of a feed, resolving with the first: {@link feedOrdinalReserver}. */
+	reserve: (feedKey: string, n: number) => Promise<number>,
 	change: {
 		feedPuts: readonly FeedEntry[];
 		feedDeletes: readonly FeedPosition[];
@@ -131,19 +157,7 @@ export async function feedTransactItems(
 	for (const row of inserts) counts.set(row.feedKey, (counts.get(row.feedKey) ?? 0) + 1);
 	const next = new Map<string, number>();
 	await Promise.all(
-		[...counts].map(async ([feedKey, n]) => {
-			const { Attributes } = await client.send(
-				new UpdateCommand({
-					TableName: tableName,
-					Key: { pk: metaPk(feedKey), sk: "META" },
-					UpdateExpression: "ADD #count :n",
-					ExpressionAttributeNames: { "#count": "count" },
-					ExpressionAttributeValues: { ":n": n },
-					ReturnValues: "UPDATED_NEW",
-				}),
-			);
-			next.set(feedKey, Number(Attributes?.count) - n + 1);
-		}),
+		[...counts].map(async ([feedKey, n]) => next.set(feedKey, await reserve(feedKey, n))),
 	);
 
 	const items: TransactItem[] = [];
