@@ -19,6 +19,7 @@ import type {
 	UploadRecord,
 	UploadStore,
 } from "../ports.ts";
+import { sharedFreshReads } from "./shared-fresh-reads.ts";
 
 /** One object-created event, as the handler hands it over (key already URL-decoded). */
 export interface UploadEvent {
@@ -93,6 +94,8 @@ function canonicalLanguage(tag: string): string {
  */
 export function makeIngestUpload(deps: IngestDeps) {
 	const { uploads, articles, uploadRecords, agreements, clock } = deps;
+	// Concurrent ingests (a burst, all under one agreement) share reads, each made after it asked.
+	const readAgreement = sharedFreshReads((name) => agreements.getAgreement(name));
 	// Partners are registered and renamed, never removed: one found once is asked for no more.
 	const registered = new Set<string>();
 
@@ -209,7 +212,7 @@ export function makeIngestUpload(deps: IngestDeps) {
 		};
 		const [current, agreement] = await Promise.all([
 			articles.getArticle(ref),
-			agreements.getAgreement(manifest.rights.agreement),
+			readAgreement(manifest.rights.agreement),
 		]);
 		const versioning = decideVersion(current, manifest.version, sha256);
 		if (versioning.kind === "reject") return rejected(sha256, [versioning.issue], about);
@@ -327,7 +330,7 @@ export function makeIngestUpload(deps: IngestDeps) {
 	 * article before it existed: if the agreement is not what the decision read, decide again.
 	 */
 	async function recheck(decided: NonNullable<Evaluation["decided"]>, name: string) {
-		const now = await agreements.getAgreement(name);
+		const now = await readAgreement(name);
 		if (JSON.stringify(now) !== JSON.stringify(decided.agreement)) {
 			await deps.reevaluate(decided.ref, `agreement ${name} changed while the upload was decided`);
 		}
