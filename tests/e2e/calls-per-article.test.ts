@@ -23,8 +23,7 @@ const S3_BUDGET = 18;
 
 // A burst as the local queue delivers it (and as a Lambda takes a batch): many at once in one
 // process (32, as the local queue runs them), their publishes, feed counters and agreement
-// reads shared.
-// Budgets per article; measured 12.4-13.7 DynamoDB, 8.1-8.4 S3.
+// reads shared. Budgets per article; measured 12.4-13.7 DynamoDB, 8.1-8.4 S3.
 const BURST = 40;
 const BURST_CONCURRENCY = 32;
 const BURST_DYNAMODB_BUDGET = 17;
