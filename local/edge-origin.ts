@@ -244,9 +244,9 @@ export class EdgeOrigin {
 
 	/**
 	 * {@link #head} by a GET: the metadata, with the whole body kept as a read would keep it.
-	 * A body too large to keep is left unread (the metadata is all a HEAD gives). An object
-	 * that stays mid-rewrite through every retry gets the last whole version kept, as
-	 * {@link body} serves it, or without one is looked up by HEAD after all.
+	 * A body too large to keep is left unread (the metadata is all a HEAD gives). When no GET
+	 * succeeds through every retry (mid-rewrite all along, or S3 failing), the last whole
+	 * version kept is the answer, as {@link body} gives it; without one, a HEAD's.
 	 */
 	async #headByGet(key: string, previous: IndexEntry | undefined): Promise<Lookup> {
 		const generation = this.#generation(key);
@@ -276,16 +276,12 @@ export class EdgeOrigin {
 				this.#lastWhole.set(key, got);
 				return got;
 			});
-		} catch (error) {
-			if (error instanceof Unsettled) {
-				// Mid-rewrite all along: the last whole version, as a read serves it, unremembered.
-				const last = this.#lastWhole.get(key);
-				if (last && this.#cachedBody(last.etag)) return { meta: last, result: "Hit" };
-				return this.#head(key, previous);
-			}
-			// The origin is failing: serve what was known, as CloudFront serves stale on error.
-			if (previous) return { meta: previous.meta, result: "RefreshHit" };
-			throw error;
+		} catch {
+			// Mid-rewrite all along (a read cut short fails like a torn one): the last whole
+			// version, as a read serves it, unremembered; without one, the HEAD's answer.
+			const last = this.#lastWhole.get(key);
+			if (last && this.#cachedBody(last.etag)) return { meta: last, result: "Hit" };
+			return this.#head(key, previous);
 		}
 		if (meta === undefined) this.#lastWhole.delete(key);
 		this.#remember(key, meta, generation, startedAt);
