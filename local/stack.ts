@@ -1,5 +1,6 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import {
@@ -413,7 +414,10 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
 
 		s3rver = new S3rver({
 			address: "127.0.0.1",
-			port: ports.s3,
+			// Asked for any free port, s3rver binds port 0 itself: a port found free a moment
+			// before can be taken meanwhile, and s3rver's listen error is uncatchable (it has no
+			// 'error' listener), so it would crash the process instead of failing the start.
+			port: wanted.s3 === 0 ? 0 : ports.s3,
 			directory: paths.s3,
 			silent: true,
 		});
@@ -426,7 +430,8 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
 		});
 		announceMultiDeletes(s3rver);
 		deleteWithoutBlocking(s3rver);
-		await s3rver.run();
+		const listening = (await s3rver.run()) as AddressInfo;
+		endpoints.s3Endpoint = `http://127.0.0.1:${listening.port}`;
 		checkNotStopped();
 
 		const s3 = localS3Client(endpoints.s3Endpoint);
@@ -541,7 +546,9 @@ export async function startEphemeralStack(): Promise<LocalStack> {
 		try {
 			return await startEphemeralStackOnce();
 		} catch (error) {
-			if (attempt >= 3 || !/EADDRINUSE/.test(String((error as Error)?.message))) throw error;
+			// Node says EADDRINUSE; DynamoDB Local's Java, on its stderr, "Address already in use".
+			const taken = /EADDRINUSE|Address already in use/.test(String((error as Error)?.message));
+			if (attempt >= 3 || !taken) throw error;
 		}
 	}
 }
