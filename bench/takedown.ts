@@ -1,10 +1,8 @@
-import { randomUUID } from "node:crypto";
 import { Worker } from "node:worker_threads";
 import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { articlePath, imagePath } from "#shared/domain/article.ts";
 import type { ChangeSummary } from "#shared/use-cases/change-articles.ts";
 import { makeManageAgreements } from "#shared/use-cases/manage-agreements.ts";
-import { wireServices } from "../functions/lib/wire.ts";
 import {
 	type LocalStack,
 	localDynamoDbClient,
@@ -12,6 +10,7 @@ import {
 	startEphemeralStack,
 } from "../local/stack.ts";
 import { makeBundle, makeManifest } from "../tests/helpers/bundles.ts";
+import { makeServices } from "../tests/helpers/services.ts";
 import { ingestPublished, type Services } from "./fresh-table.ts";
 import type { RevokeReply, RevokeRequest, RevokeWorkerData } from "./revoke-worker.ts";
 import { forEachLimited, formatMs, percentile, range } from "./stats.ts";
@@ -261,15 +260,7 @@ export async function benchTakedown(count: number, singles: number): Promise<voi
 	const worker = startRevokeWorker({ endpoints: stack.endpoints, ingestBucket: BUCKET });
 	try {
 		await stack.s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-		const services = wireServices({
-			s3,
-			dynamodb,
-			tableName: stack.endpoints.table,
-			ingestBucket: BUCKET,
-			siteBucket: stack.endpoints.siteBucket,
-			siteUrl: stack.endpoints.edgeUrl,
-			owner: `bench-${randomUUID()}`,
-		});
+		const services = makeServices(stack, { ingestBucket: BUCKET, clients: { s3, dynamodb } });
 		const manage = makeManageAgreements({
 			agreements: services.agreements,
 			reevaluate: services.reevaluateAgreement,

@@ -66,6 +66,9 @@ interface IndexEntry {
 	checkedAt: number;
 }
 
+/** A GET of a whole object: without `bytes` when too large to keep; undefined when gone. */
+type WholeRead = { meta: ObjectMeta; bytes?: Buffer } | undefined;
+
 interface CachedBody {
 	bytes: Buffer;
 	br?: Buffer;
@@ -244,38 +247,16 @@ export class EdgeOrigin {
 
 	/**
 	 * {@link #head} by a GET: the metadata, with the whole body kept as a read would keep it.
-	 * A body too large to keep is left unread (the metadata is all a HEAD gives). When no GET
-	 * succeeds through every retry (mid-rewrite all along, or S3 failing), the last whole
-	 * version kept is the answer, as {@link body} gives it; without one, a HEAD's.
+	 * A body too large to keep is looked up by HEAD as before (it is streamed, never kept).
+	 * When no GET succeeds through every retry (mid-rewrite all along, or S3 failing), the
+	 * last whole version kept is the answer, as {@link body} gives it; without one, a HEAD's.
 	 */
 	async #headByGet(key: string, previous: IndexEntry | undefined): Promise<Lookup> {
 		const generation = this.#generation(key);
 		const startedAt = this.#now();
-		let meta: ObjectMeta | undefined;
+		let got: WholeRead;
 		try {
-			meta = await this.#retrying(async () => {
-				let output: GetObjectCommandOutput;
-				try {
-					output = await this.#s3.send(this.#getCommand(key), {
-						abortSignal: AbortSignal.timeout(this.#timeoutMs),
-					});
-				} catch (error) {
-					if (isMissing(error)) return undefined;
-					throw error;
-				}
-				const found = metaOf(key, output);
-				if ((output.ContentLength ?? 0) > this.#maxObjectBytes) {
-					(output.Body as Readable | undefined)?.destroy();
-					if (found.etag === "" || found.etag === '""') throw new Unsettled();
-					return found;
-				}
-				const bytes = Buffer.from((await output.Body?.transformToByteArray()) ?? new Uint8Array());
-				const got = { ...found, size: bytes.byteLength };
-				if (!isWhole(bytes, got.etag)) throw new Unsettled(`torn read of ${key}`);
-				this.#store(got.etag, bytes);
-				this.#lastWhole.set(key, got);
-				return got;
-			});
+			got = await this.#getWhole(key);
 		} catch {
 			// Mid-rewrite all along (a read cut short fails like a torn one): the last whole
 			// version, as a read serves it, unremembered; without one, the HEAD's answer.
@@ -283,7 +264,12 @@ export class EdgeOrigin {
 			if (last && this.#cachedBody(last.etag)) return { meta: last, result: "Hit" };
 			return this.#head(key, previous);
 		}
-		if (meta === undefined) this.#lastWhole.delete(key);
+		if (got && !got.bytes) return this.#head(key, previous);
+		if (got?.bytes) {
+			this.#store(got.meta.etag, got.bytes);
+			this.#lastWhole.set(key, got.meta);
+		} else this.#lastWhole.delete(key);
+		const meta = got?.meta;
 		this.#remember(key, meta, generation, startedAt);
 		const same = previous !== undefined && previous.meta?.etag === meta?.etag;
 		return { meta, result: same ? "RefreshHit" : "Miss" };
@@ -351,44 +337,53 @@ export class EdgeOrigin {
 		const { key } = meta;
 		const generation = this.#generation(key);
 		const startedAt = this.#now();
-		let read: { meta: ObjectMeta; bytes: Buffer } | typeof LARGE | undefined;
+		let read: WholeRead;
 		try {
-			read = await this.#retrying(async () => {
-				let output: GetObjectCommandOutput;
-				try {
-					output = await this.#s3.send(this.#getCommand(key), {
-						abortSignal: AbortSignal.timeout(this.#timeoutMs),
-					});
-				} catch (error) {
-					if (isMissing(error)) return undefined;
-					throw error;
-				}
-				if ((output.ContentLength ?? 0) > this.#maxObjectBytes) {
-					(output.Body as Readable | undefined)?.destroy();
-					return LARGE;
-				}
-				const bytes = Buffer.from((await output.Body?.transformToByteArray()) ?? new Uint8Array());
-				const got = { ...metaOf(key, output), size: bytes.byteLength };
-				if (!isWhole(bytes, got.etag)) throw new Unsettled(`torn read of ${key}`);
-				return { meta: got, bytes };
-			});
+			read = await this.#getWhole(key);
 		} catch (error) {
 			const last = this.#lastWhole.get(key);
 			const cached = last && this.#cachedBody(last.etag);
 			if (last && cached) return { kind: "bytes", meta: last, bytes: cached.bytes, result: "Hit" };
 			throw error;
 		}
-		if (read === LARGE) return LARGE;
 		if (!read) {
 			this.#lastWhole.delete(key);
 			this.#remember(key, undefined, generation, startedAt);
 			return undefined;
 		}
+		if (!read.bytes) return LARGE;
 		this.#store(read.meta.etag, read.bytes);
 		this.#lastWhole.set(key, read.meta);
 		// A newer version than the index knew: what the GET saw is now the freshest answer.
 		if (read.meta.etag !== meta.etag) this.#remember(key, read.meta, generation, startedAt);
 		return { kind: "bytes", meta: read.meta, bytes: read.bytes, result: "Miss" };
+	}
+
+	/**
+	 * The whole object by GET, retried while S3 is mid-rewrite or fails: its metadata and
+	 * bytes; its metadata alone when it is too large to keep (the body left unread); undefined
+	 * when it is gone. Never bytes that do not match the ETag they come with.
+	 */
+	#getWhole(key: string): Promise<WholeRead> {
+		return this.#retrying(async () => {
+			let output: GetObjectCommandOutput;
+			try {
+				output = await this.#s3.send(this.#getCommand(key), {
+					abortSignal: AbortSignal.timeout(this.#timeoutMs),
+				});
+			} catch (error) {
+				if (isMissing(error)) return undefined;
+				throw error;
+			}
+			if ((output.ContentLength ?? 0) > this.#maxObjectBytes) {
+				(output.Body as Readable | undefined)?.destroy();
+				return { meta: metaOf(key, output) };
+			}
+			const bytes = Buffer.from((await output.Body?.transformToByteArray()) ?? new Uint8Array());
+			const got = { ...metaOf(key, output), size: bytes.byteLength };
+			if (!isWhole(bytes, got.etag)) throw new Unsettled(`torn read of ${key}`);
+			return { meta: got, bytes };
+		});
 	}
 
 	#getCommand(key: string): GetObjectCommand {

@@ -1,9 +1,7 @@
-import { randomUUID } from "node:crypto";
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { forEachLimited } from "#shared/use-cases/for-each-limited.ts";
-import { wireServices } from "../../functions/lib/wire.ts";
 import {
 	type LocalStack,
 	localDynamoDbClient,
@@ -11,6 +9,7 @@ import {
 	startEphemeralStack,
 } from "../../local/stack.ts";
 import { makeBundle, makeManifest } from "../helpers/bundles.ts";
+import { makeServices } from "../helpers/services.ts";
 
 // Ceilings on the SDK calls one new article costs, from the upload's event until its page
 // and every affected feed are written: a change that adds round trips to the critical path
@@ -55,22 +54,14 @@ function countCalls(client: S3Client | DynamoDBDocumentClient, into: Map<string,
 }
 
 /** The use cases on clients of their own, every call they send counted by command. */
-function countedServices(owner: string) {
+function countedServices() {
 	const s3 = localS3Client(stack.endpoints.s3Endpoint);
 	const dynamodb = localDynamoDbClient(stack.endpoints.dynamodbEndpoint);
 	const s3Calls = new Map<string, number>();
 	const dynamodbCalls = new Map<string, number>();
 	countCalls(s3, s3Calls);
 	countCalls(dynamodb, dynamodbCalls);
-	const services = wireServices({
-		s3,
-		dynamodb,
-		tableName: stack.endpoints.table,
-		ingestBucket: BUCKET,
-		siteBucket: stack.endpoints.siteBucket,
-		siteUrl: stack.endpoints.edgeUrl,
-		owner: `${owner}-${randomUUID()}`,
-	});
+	const services = makeServices(stack, { ingestBucket: BUCKET, clients: { s3, dynamodb } });
 	const stop = () => {
 		s3.destroy();
 		dynamodb.destroy();
@@ -82,7 +73,7 @@ const total = (counts: Map<string, number>) => [...counts.values()].reduce((a, b
 
 describe("round trips per new article", () => {
 	it("ingests and publishes a new article within the call budget", async () => {
-		const { services, s3Calls, dynamodbCalls, stop } = countedServices("calls");
+		const { services, s3Calls, dynamodbCalls, stop } = countedServices();
 		try {
 			const counted: { dynamodb: number; s3: number }[] = [];
 			// The first upload of a process lists its language; the ones after it are the steady state.
@@ -116,7 +107,7 @@ describe("round trips per new article", () => {
 	});
 
 	it("a burst of uploads shares its publishes: fewer calls per article than one alone", async () => {
-		const { services, s3Calls, dynamodbCalls, stop } = countedServices("burst");
+		const { services, s3Calls, dynamodbCalls, stop } = countedServices();
 		try {
 			const uploads = await Promise.all(
 				Array.from({ length: BURST }, async (_, i) => {

@@ -1,4 +1,6 @@
 import { randomUUID } from "node:crypto";
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { IngestDeps } from "#shared/use-cases/ingest-upload.ts";
 import type { PublishDeps } from "#shared/use-cases/publish-targets.ts";
 import { wireServices } from "../../functions/lib/wire.ts";
@@ -13,12 +15,15 @@ export function makeServices(
 	overrides: {
 		/** An ingest bucket other than the stack's, whose uploads the stack does not ingest. */
 		ingestBucket?: string;
+		/** Clients of the caller's own (e.g. counting their calls) instead of the stack's. */
+		clients?: { s3: S3Client; dynamodb: DynamoDBDocumentClient };
 		clock?: () => Date;
 		ingest?: Partial<IngestDeps>;
 		publish?: Partial<PublishDeps>;
 	} = {},
 ) {
-	const { endpoints, s3, dynamodb } = stack;
+	const { endpoints } = stack;
+	const { s3, dynamodb } = overrides.clients ?? stack;
 	return wireServices(
 		{
 			s3,
