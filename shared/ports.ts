@@ -55,6 +55,8 @@ export interface UploadStore {
 	 * and returns whichever is newest: the one whose report belongs at the key.
 	 */
 	markNewest(record: UploadRecord): Promise<UploadRecord>;
+	/** The newest upload at `key` as last marked, if any was. */
+	getNewest(key: string): Promise<UploadRecord | undefined>;
 }
 
 /** One stored version of an object under `incoming/`, as a bucket listing shows it. */

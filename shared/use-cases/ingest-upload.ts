@@ -109,7 +109,8 @@ export function makeIngestUpload(deps: IngestDeps) {
 	/**
 	 * The report at a key describes the newest upload there (S3 sequencer order), whatever
 	 * order the uploads are processed in: an upload writes it only while it is the newest,
-	 * and checks again afterwards in case a newer one claimed the key while it wrote.
+	 * and reads again afterwards in case a newer one claimed the key while it wrote (whose
+	 * report it then writes back over its own).
 	 */
 	async function writeReport(location: UploadLocation, record: UploadRecord): Promise<void> {
 		const key = reportKey(location);
@@ -119,8 +120,8 @@ export function makeIngestUpload(deps: IngestDeps) {
 			});
 		if ((await uploadRecords.markNewest(record)).uploadId !== record.uploadId) return;
 		await put(record.report);
-		const newest = await uploadRecords.markNewest(record);
-		if (newest.uploadId !== record.uploadId) await put(newest.report);
+		const newest = await uploadRecords.getNewest(record.key);
+		if (newest && newest.uploadId !== record.uploadId) await put(newest.report);
 	}
 
 	async function finish(location: UploadLocation, record: UploadRecord): Promise<IngestResult> {

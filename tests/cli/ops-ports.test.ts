@@ -179,6 +179,7 @@ describe("dead letters and failure notes", () => {
 				getUpload: async () => undefined,
 				listUploads: async () => [],
 				markNewest: async (record) => record,
+				getNewest: async () => undefined,
 			},
 		});
 		expect(await list()).toEqual([

@@ -62,6 +62,8 @@ export function describeUploadStoreContract(name: string, makeStores: MakeUpload
 			expect(await uploads.markNewest(newer)).toEqual(newer);
 			// An upload found later without its event (no sequencer) never displaces one with it.
 			expect(await uploads.markNewest(makeUpload("v0"))).toEqual(newer);
+			expect(await uploads.getNewest(newer.key)).toEqual(newer);
+			expect(await uploads.getNewest("incoming/science-news/none.zip")).toBeUndefined();
 		});
 
 		it("keeps the newest upload once marked, even when the older one is marked after it", async () => {

@@ -27,6 +27,9 @@ function makeUploadStore(recorded: { key: string; uploadId: string }[]): UploadS
 		async markNewest(record) {
 			return record;
 		},
+		async getNewest() {
+			return undefined;
+		},
 	};
 }
 

@@ -1,7 +1,6 @@
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import {
 	type DynamoDBDocumentClient,
-	GetCommand,
 	QueryCommand,
 	type QueryCommandInput,
 	TransactWriteCommand,
@@ -13,6 +12,7 @@ import type {
 	Partner,
 } from "../../domain/agreement.ts";
 import type { AgreementStore } from "../../ports.ts";
+import { itemReadsOf } from "./item-reads.ts";
 
 // Each list is a partition of its own, one row per id, written in the same transaction as
 // the record: listing is one paginated Query, never a Scan of the whole table.
@@ -81,14 +81,8 @@ export class DynamoDbAgreementStore implements AgreementStore {
 	) {}
 
 	async getPartner(partnerId: string): Promise<Partner | undefined> {
-		const { Item } = await this.client.send(
-			new GetCommand({
-				TableName: this.tableName,
-				Key: keys.partner(partnerId),
-				ConsistentRead: true,
-			}),
-		);
-		return Item ? toPartner(Item) : undefined;
+		const item = await itemReadsOf(this.client, this.tableName).get(keys.partner(partnerId));
+		return item ? toPartner(item) : undefined;
 	}
 
 	async putPartner(partner: Partner): Promise<void> {
@@ -206,14 +200,7 @@ export class DynamoDbAgreementStore implements AgreementStore {
 	private async getAgreementItem(
 		agreementId: string,
 	): Promise<Record<string, unknown> | undefined> {
-		const { Item } = await this.client.send(
-			new GetCommand({
-				TableName: this.tableName,
-				Key: keys.agreement(agreementId),
-				ConsistentRead: true,
-			}),
-		);
-		return Item;
+		return itemReadsOf(this.client, this.tableName).get(keys.agreement(agreementId));
 	}
 
 	/** Every item of a partition (with a sort key prefix), in sort key order, page by page. */

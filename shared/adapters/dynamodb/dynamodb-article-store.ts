@@ -1,7 +1,6 @@
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import {
 	type DynamoDBDocumentClient,
-	GetCommand,
 	QueryCommand,
 	type QueryCommandInput,
 	TransactWriteCommand,
@@ -16,6 +15,7 @@ import { batchGetAll } from "./batch.ts";
 import { feedOrdinalReserver, feedOrdinals, feedTransactItems } from "./dynamodb-feed-store.ts";
 import { pendingItem } from "./dynamodb-publish-ledger.ts";
 import { toUploadAttributes, uploadItemKey } from "./dynamodb-upload-store.ts";
+import { itemReadsOf } from "./item-reads.ts";
 import { tableKeys } from "./table.ts";
 
 type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
@@ -121,14 +121,11 @@ export class DynamoDbArticleStore implements ArticleStore {
 	}
 
 	async getArticle(ref: ArticleRef): Promise<Article | undefined> {
-		const { Item } = await this.client.send(
-			new GetCommand({
-				TableName: this.tableName,
-				Key: { pk: articlePk(ref), sk: "CURRENT" },
-				ConsistentRead: true,
-			}),
-		);
-		return Item?.article as Article | undefined;
+		const item = await itemReadsOf(this.client, this.tableName).get({
+			pk: articlePk(ref),
+			sk: "CURRENT",
+		});
+		return item?.article as Article | undefined;
 	}
 
 	async getArticles(refs: readonly ArticleRef[]): Promise<Article[]> {

@@ -3,7 +3,6 @@ import {
 	DeleteCommand,
 	type DeleteCommandInput,
 	type DynamoDBDocumentClient,
-	GetCommand,
 	PutCommand,
 	QueryCommand,
 	type QueryCommandInput,
@@ -16,6 +15,7 @@ import { archivePageOf, type FeedEntry, type FeedItem } from "../../domain/targe
 import type { FeedState, FeedStore, StalePage } from "../../ports.ts";
 import { batchGetAll, chunksOf } from "./batch.ts";
 import { coalescingCounter } from "./coalescing-counter.ts";
+import { itemReadsOf } from "./item-reads.ts";
 
 type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
 
@@ -291,10 +291,8 @@ export class DynamoDbFeedStore implements FeedStore {
 	}
 
 	async listLanguages(): Promise<string[]> {
-		const { Item } = await this.client.send(
-			new GetCommand({ TableName: this.tableName, Key: LANGUAGES_KEY, ConsistentRead: true }),
-		);
-		return [...((Item?.languages as Set<string> | undefined) ?? [])].sort();
+		const item = await itemReadsOf(this.client, this.tableName).get(LANGUAGES_KEY);
+		return [...((item?.languages as Set<string> | undefined) ?? [])].sort();
 	}
 
 	async getFeedState(feedKey: string): Promise<FeedState> {

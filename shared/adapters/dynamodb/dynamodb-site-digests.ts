@@ -1,6 +1,7 @@
 import { BatchWriteCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { SiteDigestStore } from "../../ports.ts";
 import { batchGetAll, chunksOf } from "./batch.ts";
+import { batchWhileBusy } from "./batch-while-busy.ts";
 
 const MAX_ROUNDS = 8;
 const pause = (round: number) => new Promise((resolve) => setTimeout(resolve, 10 * 2 ** round));
@@ -8,12 +9,24 @@ const pause = (round: number) => new Promise((resolve) => setTimeout(resolve, 10
 // One item per site key, apart from everything else in the table.
 const keyOf = (key: string) => ({ pk: `SITEKEY#${key}`, sk: "DIGEST" });
 
-/** Site digests in DynamoDB: read 100 keys a request, written 25 a request. */
+/**
+ * Site digests in DynamoDB: read 100 keys a request, written 25 a request. Writes made while
+ * one is in flight go together when it ends ({@link batchWhileBusy}): the pages of a burst's
+ * publishes, each written as its own render ends, share requests.
+ */
 export class DynamoDbSiteDigests implements SiteDigestStore {
+	private readonly write: (entry: [string, string | null]) => Promise<true | undefined>;
+
 	constructor(
 		private readonly client: DynamoDBDocumentClient,
 		private readonly tableName: string,
-	) {}
+	) {
+		this.write = batchWhileBusy(async (entries: [string, string | null][]) => {
+			// In the order they were made: the newest digest of a key wins.
+			await this.writeAll(new Map(entries));
+			return new Map(entries.map((entry) => [entry, true] as const));
+		});
+	}
 
 	async getDigests(keys: readonly string[]): Promise<Map<string, string | null>> {
 		const unique = [...new Set(keys)];
@@ -26,6 +39,10 @@ export class DynamoDbSiteDigests implements SiteDigestStore {
 	}
 
 	async putDigests(digests: ReadonlyMap<string, string | null>): Promise<void> {
+		await Promise.all([...digests].map((entry) => this.write(entry)));
+	}
+
+	private async writeAll(digests: ReadonlyMap<string, string | null>): Promise<void> {
 		const requests = [...digests].map(([key, digest]) => ({
 			PutRequest: { Item: { ...keyOf(key), digest } },
 		}));

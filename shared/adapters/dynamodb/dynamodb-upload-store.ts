@@ -1,12 +1,8 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import {
-	type DynamoDBDocumentClient,
-	GetCommand,
-	QueryCommand,
-	UpdateCommand,
-} from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { Report } from "../../domain/report.ts";
 import type { UploadRecord, UploadStore } from "../../ports.ts";
+import { itemReadsOf } from "./item-reads.ts";
 
 /** The item of one processed upload: in the upload's own partition, one sort key per version. */
 export function uploadItemKey(key: string, uploadId: string) {
@@ -47,14 +43,8 @@ export class DynamoDbUploadStore implements UploadStore {
 	) {}
 
 	async getUpload(key: string, uploadId: string): Promise<UploadRecord | undefined> {
-		const { Item } = await this.client.send(
-			new GetCommand({
-				TableName: this.tableName,
-				Key: uploadItemKey(key, uploadId),
-				ConsistentRead: true,
-			}),
-		);
-		return Item ? toUploadRecord(Item) : undefined;
+		const item = await itemReadsOf(this.client, this.tableName).get(uploadItemKey(key, uploadId));
+		return item ? toUploadRecord(item) : undefined;
 	}
 
 	async listUploads(key: string): Promise<UploadRecord[]> {
@@ -104,15 +94,14 @@ export class DynamoDbUploadStore implements UploadStore {
 			return record;
 		} catch (error) {
 			if (!(error instanceof ConditionalCheckFailedException)) throw error;
-			const { Item } = await this.client.send(
-				new GetCommand({
-					TableName: this.tableName,
-					Key: newestItemKey(record.key),
-					ConsistentRead: true,
-				}),
-			);
-			if (!Item) throw new Error(`newest upload at ${record.key} vanished`);
-			return toUploadRecord(Item);
+			const newest = await this.getNewest(record.key);
+			if (!newest) throw new Error(`newest upload at ${record.key} vanished`);
+			return newest;
 		}
+	}
+
+	async getNewest(key: string): Promise<UploadRecord | undefined> {
+		const item = await itemReadsOf(this.client, this.tableName).get(newestItemKey(key));
+		return item ? toUploadRecord(item) : undefined;
 	}
 }

@@ -38,4 +38,9 @@ export class InMemoryUploadStore implements UploadStore {
 		}
 		return copyOut(newest);
 	}
+
+	async getNewest(key: string): Promise<UploadRecord | undefined> {
+		const newest = this.tables.newestUploads.get(key);
+		return newest && copyOut(newest);
+	}
 }
