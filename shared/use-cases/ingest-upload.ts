@@ -134,10 +134,19 @@ export function makeIngestUpload(deps: IngestDeps) {
 		return { report: record.report, reportKey: reportKey(location) };
 	}
 
+	/** The version of the upload the event is about: a quick re-upload must not be read. */
+	function readUpload(event: UploadEvent) {
+		return uploads.get(event.key, {
+			maxBytes: bundleLimits.maxCompressedBytes,
+			...(event.versionId ? { versionId: event.versionId } : {}),
+		});
+	}
+
 	async function evaluate(
 		event: UploadEvent,
 		location: UploadLocation,
 		identity: Pick<UploadRecord, "key" | "uploadId" | "order">,
+		read: ReturnType<typeof readUpload>,
 	): Promise<Evaluation> {
 		const report = (
 			status: Report["status"],
@@ -166,11 +175,7 @@ export function makeIngestUpload(deps: IngestDeps) {
 			},
 		});
 
-		// The version the event is about: a quick re-upload to the same key must not be read twice.
-		const object = await uploads.get(event.key, {
-			maxBytes: bundleLimits.maxCompressedBytes,
-			...(event.versionId ? { versionId: event.versionId } : {}),
-		});
+		const object = await read;
 		if (!object) throw new Error(`upload ${event.key} is gone from the bucket`);
 		if ("tooLarge" in object) {
 			return rejected(null, [
@@ -181,121 +186,133 @@ export function makeIngestUpload(deps: IngestDeps) {
 			]);
 		}
 		const sha256 = sha256Hex(object.bytes);
-		// Kept before any decision: whatever happens next, the upload can be re-ingested.
+		// Kept before any decision is committed: whatever happens next, the upload can be
+		// ingested again. Stored while the bundle is read and decided, awaited before the end.
 		const archiveKey = `archive/${location.partnerId}/${sha256}.zip`;
-		const [known] = await Promise.all([
-			isRegistered(location.partnerId),
-			uploads.put(archiveKey, object.bytes, { contentType: "application/zip" }),
-		]);
-		if (!known) {
-			return rejected(sha256, [
-				{ code: "UNKNOWN_PARTNER", message: `partner ${location.partnerId} is not registered` },
+		const archived = uploads.put(archiveKey, object.bytes, { contentType: "application/zip" });
+		const decide = async (): Promise<Evaluation> => {
+			// Read while the partner is looked up; an unknown partner's bundle is not judged.
+			const reading = openBundle(object.bytes).then(readBundleContent);
+			reading.catch(() => undefined);
+			if (!(await isRegistered(location.partnerId))) {
+				return rejected(sha256, [
+					{ code: "UNKNOWN_PARTNER", message: `partner ${location.partnerId} is not registered` },
+				]);
+			}
+			let content: Awaited<ReturnType<typeof readBundleContent>>;
+			try {
+				content = await reading;
+			} catch (error) {
+				if (error instanceof BundleRejectedError) return rejected(sha256, [...error.issues]);
+				throw error;
+			}
+			const { manifest } = content;
+			const ref: ArticleRef = {
+				partnerId: location.partnerId,
+				articleId: manifest.id,
+				language: canonicalLanguage(manifest.language),
+			};
+			const about = {
+				articleId: ref.articleId,
+				version: manifest.version,
+				language: ref.language,
+				...(content.warnings.length > 0 ? { warnings: content.warnings } : {}),
+			};
+			// The content is stored (by its digest) while the article and agreement are read: a
+			// version refused or a duplicate stores nothing new that anything points at.
+			const contentPrefix = `content/${sha256}`;
+			const bodyKey = `${contentPrefix}/body.html`;
+			const storing = Promise.all([
+				uploads.put(bodyKey, content.bodyHtml, { contentType: "text/html; charset=utf-8" }),
+				Promise.all(
+					content.images.map(async ({ bytes, ...image }) => {
+						const contentKey = `${contentPrefix}/${image.file}`;
+						await uploads.put(contentKey, bytes, { contentType: image.contentType });
+						return { ...image, contentKey, bytes: bytes.byteLength };
+					}),
+				),
 			]);
-		}
-		let content: Awaited<ReturnType<typeof readBundleContent>>;
-		try {
-			content = await readBundleContent(await openBundle(object.bytes));
-		} catch (error) {
-			if (error instanceof BundleRejectedError) return rejected(sha256, [...error.issues]);
-			throw error;
-		}
-		const { manifest } = content;
-		const ref: ArticleRef = {
-			partnerId: location.partnerId,
-			articleId: manifest.id,
-			language: canonicalLanguage(manifest.language),
-		};
-		const about = {
-			articleId: ref.articleId,
-			version: manifest.version,
-			language: ref.language,
-			...(content.warnings.length > 0 ? { warnings: content.warnings } : {}),
-		};
-		const [current, agreement] = await Promise.all([
-			articles.getArticle(ref),
-			readAgreement(manifest.rights.agreement),
-		]);
-		const versioning = decideVersion(current, manifest.version, sha256);
-		if (versioning.kind === "reject") return rejected(sha256, [versioning.issue], about);
-		if (versioning.kind === "duplicate") {
+			storing.catch(() => undefined);
+			const [current, agreement] = await Promise.all([
+				articles.getArticle(ref),
+				readAgreement(manifest.rights.agreement),
+			]);
+			const versioning = decideVersion(current, manifest.version, sha256);
+			if (versioning.kind !== "store") {
+				await storing;
+				if (versioning.kind === "reject") return rejected(sha256, [versioning.issue], about);
+				return {
+					commit: {
+						upload: { ...identity, report: report("duplicate", sha256, about), targets: [] },
+					},
+				};
+			}
+			const [, images] = await storing;
+			const now = clock();
+			const plan = planArticleChange({
+				current,
+				change: {
+					kind: "upload",
+					next: {
+						...ref,
+						version: manifest.version,
+						sha256,
+						pubStatus: manifest.pubStatus,
+						headline: manifest.headline,
+						...(manifest.summary ? { summary: manifest.summary } : {}),
+						...(manifest.byline ? { byline: manifest.byline } : {}),
+						firstCreated: manifest.firstCreated,
+						versionCreated: manifest.versionCreated,
+						...(manifest.embargoUntil ? { embargoUntil: manifest.embargoUntil } : {}),
+						subjects: manifest.subjects,
+						images,
+						...(manifest.original ? { original: manifest.original } : {}),
+						rights: manifest.rights,
+						bodyKey,
+						bundleKey: event.key,
+						archiveKey,
+						ingestedAt: now.toISOString(),
+					},
+					by: `partner ${location.partnerId}`,
+					reason: `upload ${event.key}`,
+				},
+				agreement,
+				now,
+			});
+			const { next } = plan;
+			const targets = plan.targets.map(targetId);
+			const upload = {
+				...identity,
+				report: report(next.status, sha256, {
+					...about,
+					...(next.status === "published" || next.status === "withdrawn"
+						? {}
+						: { permission: explainPermission(next) }),
+				}),
+				targets,
+			};
 			return {
 				commit: {
-					upload: { ...identity, report: report("duplicate", sha256, about), targets: [] },
+					upload,
+					article: {
+						next,
+						expectedRevision: current?.revision ?? null,
+						newVersion: true,
+						...(plan.event ? { event: plan.event } : {}),
+						...(current?.dueAt ? { previousDueAt: current.dueAt } : {}),
+						feedPuts: plan.feedPuts,
+						feedDeletes: plan.feedDeletes,
+					},
+					...(targets.length > 0 ? { pending: { changeId: changeIdOf(upload), targets } } : {}),
 				},
+				decided: { ref, agreement },
 			};
+		};
+		try {
+			return await decide();
+		} finally {
+			await archived;
 		}
-
-		const now = clock();
-		const contentPrefix = `content/${sha256}`;
-		const bodyKey = `${contentPrefix}/body.html`;
-		const [, images] = await Promise.all([
-			uploads.put(bodyKey, content.bodyHtml, { contentType: "text/html; charset=utf-8" }),
-			Promise.all(
-				content.images.map(async ({ bytes, ...image }) => {
-					const contentKey = `${contentPrefix}/${image.file}`;
-					await uploads.put(contentKey, bytes, { contentType: image.contentType });
-					return { ...image, contentKey, bytes: bytes.byteLength };
-				}),
-			),
-		]);
-		const plan = planArticleChange({
-			current,
-			change: {
-				kind: "upload",
-				next: {
-					...ref,
-					version: manifest.version,
-					sha256,
-					pubStatus: manifest.pubStatus,
-					headline: manifest.headline,
-					...(manifest.summary ? { summary: manifest.summary } : {}),
-					...(manifest.byline ? { byline: manifest.byline } : {}),
-					firstCreated: manifest.firstCreated,
-					versionCreated: manifest.versionCreated,
-					...(manifest.embargoUntil ? { embargoUntil: manifest.embargoUntil } : {}),
-					subjects: manifest.subjects,
-					images,
-					...(manifest.original ? { original: manifest.original } : {}),
-					rights: manifest.rights,
-					bodyKey,
-					bundleKey: event.key,
-					archiveKey,
-					ingestedAt: now.toISOString(),
-				},
-				by: `partner ${location.partnerId}`,
-				reason: `upload ${event.key}`,
-			},
-			agreement,
-			now,
-		});
-		const { next } = plan;
-		const targets = plan.targets.map(targetId);
-		const upload = {
-			...identity,
-			report: report(next.status, sha256, {
-				...about,
-				...(next.status === "published" || next.status === "withdrawn"
-					? {}
-					: { permission: explainPermission(next) }),
-			}),
-			targets,
-		};
-		return {
-			commit: {
-				upload,
-				article: {
-					next,
-					expectedRevision: current?.revision ?? null,
-					newVersion: true,
-					...(plan.event ? { event: plan.event } : {}),
-					...(current?.dueAt ? { previousDueAt: current.dueAt } : {}),
-					feedPuts: plan.feedPuts,
-					feedDeletes: plan.feedDeletes,
-				},
-				...(targets.length > 0 ? { pending: { changeId: changeIdOf(upload), targets } } : {}),
-			},
-			decided: { ref, agreement },
-		};
 	}
 
 	/** Stores the commit; data the store refuses for good becomes a rejected report instead. */
@@ -346,10 +363,13 @@ export function makeIngestUpload(deps: IngestDeps) {
 			uploadId: uploadIdOf(event),
 			order: uploadOrder(event.sequencer),
 		};
+		// Read beside the first look for its record: only a redelivery reads it for nothing.
+		const read = readUpload(event);
+		read.catch(() => undefined);
 		for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
 			const seen = await uploadRecords.getUpload(identity.key, identity.uploadId);
 			if (seen) return finish(location, seen);
-			const evaluation = await evaluate(event, location, identity);
+			const evaluation = await evaluate(event, location, identity, read);
 			const result = await commit(evaluation.commit);
 			// A concurrent delivery of this upload committed first (found above next time), or
 			// another upload of the article did: decide again.
