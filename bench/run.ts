@@ -25,8 +25,8 @@ const benchmarks: [string, () => Promise<void>][] = [
 		() => benchColdStart(),
 	],
 	[
-		"upload → public latency: 20 uploads, one at a time, fresh local stack",
-		() => benchUploadToPublic(20),
+		"upload → public latency: 100 uploads, one at a time, after 30 to warm up a fresh local stack",
+		() => benchUploadToPublic(100, 30),
 	],
 	[
 		"upload → public at scale: 20 uploads, one at a time, with 100 vs 100,000 stored published articles",

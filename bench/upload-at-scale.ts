@@ -8,7 +8,12 @@ import { makeArticle } from "../tests/helpers/articles.ts";
 import { bulkLoadingClient } from "./bulk-load-client.ts";
 import { firstUploadCommit, freshTable, ingestPublished, type Services } from "./fresh-table.ts";
 import { forEachLimited, formatMs, percentile, range, row } from "./stats.ts";
-import { benchUpload, timeUploadToPublic } from "./upload-to-public.ts";
+import {
+	benchUpload,
+	type PublicWatcher,
+	timeUploadToPublic,
+	watchPublic,
+} from "./upload-to-public.ts";
 
 // A bucket the stack's notifications ignore: the stack's queue feeds its ingest handler, which
 // is bound to the stack's own table, so the benchmark ingests into the seeded tables itself.
@@ -99,14 +104,20 @@ async function seedPublished(
 }
 
 /** The next upload into `table`, timed from the end of its PUT until the edge shows it. */
-function uploadInto(stack: LocalStack, table: Table, deadlineMs?: number): Promise<number> {
+function uploadInto(
+	stack: LocalStack,
+	watcher: PublicWatcher,
+	table: Table,
+	deadlineMs?: number,
+): Promise<number> {
 	const n = table.uploads++;
 	const id = `scale-${table.label}-${n}`;
-	const { body, itemId } = benchUpload(id, new Date(UPLOADED_FROM + n * 1000).toISOString());
+	const upload = benchUpload(id, new Date(UPLOADED_FROM + n * 1000).toISOString());
+	const { body } = upload;
 	const key = `incoming/science-news/scale/${id}.zip`;
 	return timeUploadToPublic(
-		stack,
-		itemId,
+		watcher,
+		upload,
 		() => stack.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body })),
 		{
 			...(deadlineMs ? { deadlineMs } : {}),
@@ -130,6 +141,7 @@ export async function benchUploadAtScale(options: {
 	seedBudgetMs: number;
 }): Promise<void> {
 	const stack = await startEphemeralStack();
+	const watcher = watchPublic(stack);
 	try {
 		await stack.s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
 		const tables: Table[] = [];
@@ -156,7 +168,7 @@ export async function benchUploadAtScale(options: {
 		// ingests that built the table would have rendered as they went: not an upload's cost.
 		for (const table of tables) {
 			const start = performance.now();
-			const ms = await uploadInto(stack, table, CATCH_UP_DEADLINE_MS);
+			const ms = await uploadInto(stack, watcher, table, CATCH_UP_DEADLINE_MS);
 			const ingested = performance.now() - start;
 			const { renderedPages } = await table.services.feeds.getFeedState(feedKey("en", "latest"));
 			console.log(
@@ -164,27 +176,28 @@ export async function benchUploadAtScale(options: {
 			);
 		}
 		for (let i = 0; i < options.warmup; i++) {
-			await uploadInto(stack, small);
-			await uploadInto(stack, large);
+			await uploadInto(stack, watcher, small);
+			await uploadInto(stack, watcher, large);
 		}
 		const samples = { small: [] as number[], large: [] as number[] };
 		for (let i = 0; i < options.uploads; i++) {
 			// Alternating which goes first, so neither always runs right after the other.
 			if (i % 2 === 0) {
-				samples.small.push(await uploadInto(stack, small));
-				samples.large.push(await uploadInto(stack, large));
+				samples.small.push(await uploadInto(stack, watcher, small));
+				samples.large.push(await uploadInto(stack, watcher, large));
 			} else {
-				samples.large.push(await uploadInto(stack, large));
-				samples.small.push(await uploadInto(stack, small));
+				samples.large.push(await uploadInto(stack, watcher, large));
+				samples.small.push(await uploadInto(stack, watcher, small));
 			}
 		}
 		const ratio = percentile(samples.large, 50) / percentile(samples.small, 50);
 		console.log(row(`upload → public, ${small.stored} stored (baseline)`, samples.small));
 		console.log(row(`upload → public, ${large.stored} stored`, samples.large, samples.small));
 		console.log(
-			`  goal: ratio ≤ ${GOAL_RATIO} (p50): ${ratio <= GOAL_RATIO ? "met" : "MISSED"} (×${ratio.toFixed(2)}; ${options.uploads} uploads each, one at a time, after ${options.warmup} warm-up, alternating; PUT to a bucket of its own, then ingestUpload() on the seeded table called directly, not by the stack's queue, which feeds only the stack's table; timed until the edge serves latest.{rss,atom,json} with it)`,
+			`  goal: ratio ≤ ${GOAL_RATIO} (p50): ${ratio <= GOAL_RATIO ? "met" : "MISSED"} (×${ratio.toFixed(2)}; ${options.uploads} uploads each, one at a time, after ${options.warmup} warm-up, alternating; PUT to a bucket of its own, then ingestUpload() on the seeded table called directly, not by the stack's queue, which feeds only the stack's table; timed until the edge serves its page and every feed it enters)`,
 		);
 	} finally {
+		await watcher.stop();
 		await stack.stop();
 	}
 }
