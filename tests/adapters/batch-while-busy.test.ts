@@ -54,6 +54,25 @@ describe("batchWhileBusy", () => {
 		expect(await two).toBe("value of b");
 	});
 
+	it("sends a failed request again key by key: a key refused fails its own calls only", async () => {
+		const refused = new Error("ValidationException: key too large");
+		const asked: string[][] = [];
+		const get = batchWhileBusy(async (keys: string[]) => {
+			asked.push(keys);
+			if (keys.includes("bad")) throw refused;
+			return new Map(keys.map((key) => [key, `value of ${key}`]));
+		});
+		const calls = [get("a"), get("bad"), get("b"), get("bad")];
+		const settled = await Promise.allSettled(calls);
+		expect(settled.map((s) => (s.status === "fulfilled" ? s.value : "refused"))).toEqual([
+			"value of a",
+			"refused",
+			"value of b",
+			"refused",
+		]);
+		expect(asked).toEqual([["a", "bad", "b"], ["a"], ["bad"], ["b"]]);
+	});
+
 	it("fails only the calls of a request that failed", async () => {
 		const { run, runs } = heldRuns();
 		const get = batchWhileBusy(run);
