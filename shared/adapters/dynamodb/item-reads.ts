@@ -3,7 +3,7 @@ import { batchGetAll } from "./batch.ts";
 import { batchWhileBusy } from "./batch-while-busy.ts";
 
 // A type, not an interface: BatchGetItem takes it as a plain record of attributes.
-export type ItemKey = {
+type ItemKey = {
 	pk: string;
 	sk: string;
 };
