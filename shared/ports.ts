@@ -151,7 +151,11 @@ export interface PendingChange {
 
 /** Everything one change writes, applied all or nothing. */
 export interface ArticleCommit {
-	/** The upload that caused it; written only if no record of this upload exists yet. */
+	/**
+	 * The upload that caused it; written only if no record of this upload exists yet. It also
+	 * becomes the newest upload at its key, as {@link UploadStore.markNewest} makes it, unless a
+	 * later one already is: then the commit answers `committed-not-newest`.
+	 */
 	upload?: UploadRecord;
 	article?: {
 		next: Article;
@@ -173,7 +177,11 @@ export interface ArticleCommit {
 	pending?: PendingChange;
 }
 
-export type CommitResult = "committed" | "upload-exists" | "article-changed";
+export type CommitResult =
+	| "committed"
+	| "committed-not-newest"
+	| "upload-exists"
+	| "article-changed";
 
 /** One row of the article listing (`articles list`). */
 export interface ArticleSummary extends ArticleRef {

@@ -14,6 +14,7 @@ import type {
 	AgreementStore,
 	ArticleCommit,
 	ArticleStore,
+	CommitResult,
 	ObjectStore,
 	PendingChange,
 	UploadRecord,
@@ -112,21 +113,32 @@ export function makeIngestUpload(deps: IngestDeps) {
 	 * and reads again afterwards in case a newer one claimed the key while it wrote (whose
 	 * report it then writes back over its own).
 	 */
-	async function writeReport(location: UploadLocation, record: UploadRecord): Promise<void> {
+	async function writeReport(
+		location: UploadLocation,
+		record: UploadRecord,
+		newest: boolean | undefined,
+	): Promise<void> {
 		const key = reportKey(location);
 		const put = (report: UploadRecord["report"]) =>
 			uploads.put(key, `${JSON.stringify(report, null, 2)}\n`, {
 				contentType: "application/json; charset=utf-8",
 			});
-		if ((await uploadRecords.markNewest(record)).uploadId !== record.uploadId) return;
+		// The commit marked it the newest if it is; a redelivery finds out by marking it again.
+		const isNewest =
+			newest ?? (await uploadRecords.markNewest(record)).uploadId === record.uploadId;
+		if (!isNewest) return;
 		await put(record.report);
-		const newest = await uploadRecords.getNewest(record.key);
-		if (newest && newest.uploadId !== record.uploadId) await put(newest.report);
+		const latest = await uploadRecords.getNewest(record.key);
+		if (latest && latest.uploadId !== record.uploadId) await put(latest.report);
 	}
 
-	async function finish(location: UploadLocation, record: UploadRecord): Promise<IngestResult> {
+	async function finish(
+		location: UploadLocation,
+		record: UploadRecord,
+		newest?: boolean,
+	): Promise<IngestResult> {
 		await Promise.all([
-			writeReport(location, record),
+			writeReport(location, record, newest),
 			record.targets.length > 0
 				? deps.publish({ changeId: changeIdOf(record), targets: record.targets })
 				: undefined,
@@ -316,10 +328,15 @@ export function makeIngestUpload(deps: IngestDeps) {
 	}
 
 	/** Stores the commit; data the store refuses for good becomes a rejected report instead. */
-	async function commit(change: Evaluation["commit"]): Promise<Evaluation["commit"] | "lost-race"> {
+	async function commit(
+		change: Evaluation["commit"],
+	): Promise<{ committed: Evaluation["commit"]; newest: boolean } | "lost-race"> {
+		const outcome = (committed: Evaluation["commit"], result: CommitResult) =>
+			result === "committed" || result === "committed-not-newest"
+				? { committed, newest: result === "committed" }
+				: "lost-race";
 		try {
-			const result = await articles.commitArticleChange(change);
-			return result === "committed" ? change : "lost-race";
+			return outcome(change, await articles.commitArticleChange(change));
 		} catch (error) {
 			if (!(error instanceof UnstorableError)) throw error;
 			const { report } = change.upload;
@@ -339,7 +356,7 @@ export function makeIngestUpload(deps: IngestDeps) {
 					targets: [],
 				},
 			};
-			return (await articles.commitArticleChange(refused)) === "committed" ? refused : "lost-race";
+			return outcome(refused, await articles.commitArticleChange(refused));
 		}
 	}
 
@@ -374,11 +391,12 @@ export function makeIngestUpload(deps: IngestDeps) {
 			// A concurrent delivery of this upload committed first (found above next time), or
 			// another upload of the article did: decide again.
 			if (result === "lost-race") continue;
+			const { committed, newest } = result;
 			const agreementName = evaluation.commit.article?.next.rights.agreement;
 			// Beside the publish, not before it: a decision taken again publishes on its own.
 			const [finished] = await Promise.all([
-				finish(location, result.upload),
-				evaluation.decided && agreementName && result.article
+				finish(location, committed.upload, newest),
+				evaluation.decided && agreementName && committed.article
 					? recheck(evaluation.decided, agreementName)
 					: undefined,
 			]);

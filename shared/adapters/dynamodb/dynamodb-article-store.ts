@@ -14,7 +14,7 @@ import type { ArticleCommit, ArticleStore, ArticleSummary, CommitResult } from "
 import { batchGetAll } from "./batch.ts";
 import { feedOrdinalReserver, feedOrdinals, feedTransactItems } from "./dynamodb-feed-store.ts";
 import { pendingItem } from "./dynamodb-publish-ledger.ts";
-import { toUploadAttributes, uploadItemKey } from "./dynamodb-upload-store.ts";
+import { newestUpdate, toUploadAttributes, uploadItemKey } from "./dynamodb-upload-store.ts";
 import { itemReadsOf } from "./item-reads.ts";
 import { tableKeys } from "./table.ts";
 
@@ -63,6 +63,8 @@ interface PlannedTransaction {
 	items: TransactItem[];
 	/** Index of the upload record's put, or -1. */
 	uploadIndex: number;
+	/** Index of the write making the upload the newest at its key, or -1. */
+	newestIndex: number;
 	/** Index of the article's put, or -1. */
 	articleIndex: number;
 	/** Languages the commit's feed rows are in. */
@@ -194,12 +196,25 @@ export class DynamoDbArticleStore implements ArticleStore {
 		return Items.map((item) => item.ref as ArticleRef);
 	}
 
-	/** The transaction items of one commit, and where its two conditions are among them. */
-	private transactionOf(commit: ArticleCommit, feedItems: TransactItem[]): PlannedTransaction {
+	/**
+	 * The transaction items of one commit, and where its conditions are among them; with the
+	 * upload's mark as the newest at its key unless `markNewest` is false (a later one is).
+	 */
+	private transactionOf(
+		commit: ArticleCommit,
+		feedItems: TransactItem[],
+		markNewest = true,
+	): PlannedTransaction {
 		const { tableName } = this;
 		const items: TransactItem[] = [];
 		let uploadIndex = -1;
+		let newestIndex = -1;
 		let articleIndex = -1;
+		if (commit.upload && markNewest) {
+			// In the commit, not after it: one write less for every upload.
+			newestIndex = items.length;
+			items.push({ Update: newestUpdate(tableName, commit.upload) });
+		}
 		if (commit.upload) {
 			uploadIndex = items.length;
 			items.push({
@@ -284,19 +299,19 @@ export class DynamoDbArticleStore implements ArticleStore {
 			items.push({ Put: { TableName: tableName, Item: pendingItem(commit.pending) } });
 		}
 		const languages = [...new Set(change?.feedPuts.map((entry) => entry.item.language))];
-		return { items, uploadIndex, articleIndex, languages };
+		return { items, uploadIndex, newestIndex, articleIndex, languages };
 	}
 
 	async commitArticleChange(commit: ArticleCommit): Promise<CommitResult> {
-		const { items, uploadIndex, articleIndex, languages } = this.transactionOf(
-			commit,
-			await this.feedItemsOf(commit),
-		);
-		if (languages.length > 0) await this.addLanguages(languages);
-		for (let attempt = 0; ; attempt++) {
+		const feedItems = await this.feedItemsOf(commit);
+		let planned = this.transactionOf(commit, feedItems);
+		if (planned.languages.length > 0) await this.addLanguages(planned.languages);
+		let conflicts = 0;
+		for (;;) {
+			const { items, uploadIndex, newestIndex, articleIndex } = planned;
 			try {
 				await this.client.send(new TransactWriteCommand({ TransactItems: items }));
-				return "committed";
+				return commit.upload && newestIndex === -1 ? "committed-not-newest" : "committed";
 			} catch (error) {
 				const unstorable = whyUnstorable(error);
 				if (unstorable) throw new UnstorableError(unstorable, { cause: error });
@@ -304,9 +319,15 @@ export class DynamoDbArticleStore implements ArticleStore {
 				const reasons = error.CancellationReasons ?? [];
 				if (reasons[uploadIndex]?.Code === "ConditionalCheckFailed") return "upload-exists";
 				if (reasons[articleIndex]?.Code === "ConditionalCheckFailed") return "article-changed";
+				// A later upload at the key is the newest: the commit goes again without the mark.
+				if (reasons[newestIndex]?.Code === "ConditionalCheckFailed") {
+					planned = this.transactionOf(commit, feedItems, false);
+					continue;
+				}
 				const conflict = reasons.some((r) => r.Code === "TransactionConflict");
-				if (!conflict || attempt >= CONFLICT_RETRIES) throw error;
-				await sleep(10 * 2 ** attempt * Math.random());
+				if (!conflict || conflicts >= CONFLICT_RETRIES) throw error;
+				await sleep(10 * 2 ** conflicts * Math.random());
+				conflicts++;
 			}
 		}
 	}

@@ -14,6 +14,32 @@ function newestItemKey(key: string) {
 	return { pk: `UPLOAD#${key}`, sk: "NEWEST" };
 }
 
+/**
+ * The write that makes `record` the newest upload at its key, failing its condition when a
+ * later one already is: alone in {@link DynamoDbUploadStore.markNewest}, or in the commit
+ * that records the upload (dynamodb-article-store.ts).
+ */
+export function newestUpdate(tableName: string, record: UploadRecord) {
+	return {
+		TableName: tableName,
+		Key: newestItemKey(record.key),
+		UpdateExpression:
+			"SET #key = :key, uploadId = :id, #order = :order, report = :report, targets = :targets",
+		// Only a later upload (S3 sequencer order) takes the key over; the same one may mark
+		// itself again, so a redelivered event converges to the same answer.
+		ConditionExpression:
+			"attribute_not_exists(pk) OR #order < :order OR (#order = :order AND uploadId = :id)",
+		ExpressionAttributeNames: { "#key": "key", "#order": "order" },
+		ExpressionAttributeValues: {
+			":key": record.key,
+			":id": record.uploadId,
+			":order": record.order,
+			":report": record.report,
+			":targets": record.targets,
+		},
+	};
+}
+
 /** The attributes an upload record is stored with, beside its keys. */
 export function toUploadAttributes(record: UploadRecord) {
 	return {
@@ -71,26 +97,7 @@ export class DynamoDbUploadStore implements UploadStore {
 
 	async markNewest(record: UploadRecord): Promise<UploadRecord> {
 		try {
-			await this.client.send(
-				new UpdateCommand({
-					TableName: this.tableName,
-					Key: newestItemKey(record.key),
-					UpdateExpression:
-						"SET #key = :key, uploadId = :id, #order = :order, report = :report, targets = :targets",
-					// Only a later upload (S3 sequencer order) takes the key over; the same one may
-					// mark itself again, so a redelivered event converges to the same answer.
-					ConditionExpression:
-						"attribute_not_exists(pk) OR #order < :order OR (#order = :order AND uploadId = :id)",
-					ExpressionAttributeNames: { "#key": "key", "#order": "order" },
-					ExpressionAttributeValues: {
-						":key": record.key,
-						":id": record.uploadId,
-						":order": record.order,
-						":report": record.report,
-						":targets": record.targets,
-					},
-				}),
-			);
+			await this.client.send(new UpdateCommand(newestUpdate(this.tableName, record)));
 			return record;
 		} catch (error) {
 			if (!(error instanceof ConditionalCheckFailedException)) throw error;

@@ -17,6 +17,7 @@ import {
 	dueKey,
 	type FeedMetaRow,
 	type InMemoryTables,
+	markNewestIn,
 	refKey,
 	refOf,
 } from "./in-memory-tables.ts";
@@ -170,8 +171,10 @@ export class InMemoryArticleStore implements ArticleStore {
 		}
 
 		// Nothing below awaits: the commit is applied in one turn of the event loop, all or nothing.
+		let newest = true;
 		if (upload) {
 			getOrCreate(tables.uploads, upload.key, () => new Map()).set(upload.uploadId, upload);
+			newest = markNewestIn(tables, upload);
 		}
 		if (change) {
 			const { next } = change;
@@ -195,7 +198,7 @@ export class InMemoryArticleStore implements ArticleStore {
 			for (const entry of change.feedDeletes) deleteFeedRow(tables, entry, at);
 		}
 		if (pending) tables.pending.set(pending.changeId, pending);
-		return "committed";
+		return newest ? "committed" : "committed-not-newest";
 	}
 }
 

@@ -94,6 +94,24 @@ export function copyIn<T>(value: T): T {
 	}
 }
 
+/**
+ * Makes `record` the newest upload at its key unless a later one already is (by S3 order);
+ * the same upload may mark itself again, so a redelivered event converges to the same answer.
+ * Whether it is the newest now.
+ */
+export function markNewestIn(tables: InMemoryTables, record: UploadRecord): boolean {
+	const newest = tables.newestUploads.get(record.key);
+	if (
+		newest &&
+		newest.order >= record.order &&
+		!(newest.order === record.order && newest.uploadId === record.uploadId)
+	) {
+		return false;
+	}
+	tables.newestUploads.set(record.key, copyIn(record));
+	return true;
+}
+
 /** A copy of a stored value, so the caller's changes do not reach the store. */
 export function copyOut<T>(value: T): T {
 	return structuredClone(value);

@@ -1,5 +1,5 @@
 import type { UploadRecord, UploadStore } from "../../ports.ts";
-import { compareKeys, copyIn, copyOut, type InMemoryTables } from "./in-memory-tables.ts";
+import { compareKeys, copyOut, type InMemoryTables, markNewestIn } from "./in-memory-tables.ts";
 
 /**
  * Upload records in memory: the records commits wrote on the same {@link InMemoryTables},
@@ -24,18 +24,9 @@ export class InMemoryUploadStore implements UploadStore {
 	}
 
 	async markNewest(record: UploadRecord): Promise<UploadRecord> {
-		const { newestUploads } = this.tables;
-		const newest = newestUploads.get(record.key);
-		// Only a later upload takes the key over; the same one may mark itself again, so a
-		// redelivered event converges to the same answer.
-		if (
-			!newest ||
-			newest.order < record.order ||
-			(newest.order === record.order && newest.uploadId === record.uploadId)
-		) {
-			newestUploads.set(record.key, copyIn(record));
-			return copyOut(record);
-		}
+		if (markNewestIn(this.tables, record)) return copyOut(record);
+		const newest = this.tables.newestUploads.get(record.key);
+		if (!newest) throw new Error(`newest upload at ${record.key} vanished`);
 		return copyOut(newest);
 	}
 
