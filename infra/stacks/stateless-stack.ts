@@ -135,7 +135,8 @@ export class StatelessStack extends Stack {
 		);
 		acknowledgeWildcardResources(
 			ingest.executionRole,
-			[...uploads, ...ingestWrites.filter((arn) => !arn.endsWith("content/*"))],
+			// archive/* and content/* are acknowledged with the publishing grant's reads.
+			[...uploads, ...ingestWrites.filter((arn) => arn.endsWith("reports/*"))],
 			"Object-level S3 actions scoped to the key prefixes the function owns; no wildcard actions.",
 		);
 		this.grantSitePublishing(ingest);
@@ -262,11 +263,14 @@ export class StatelessStack extends Stack {
 	}
 
 	/**
-	 * Lets a function publish: read stored article content, write and delete site objects and
-	 * invalidate exactly the paths it changed on this stage's distribution.
+	 * Lets a function publish: read stored article content (bodies, and the archived bundles
+	 * photos are read from), write and delete site objects and invalidate exactly the paths it
+	 * changed on this stage's distribution.
 	 */
 	grantSitePublishing(fn: SyndicateFunction): void {
-		const contentReads = [this.ingestBucket.arnForObjects("content/*")];
+		const contentReads = ["content/*", "archive/*"].map((prefix) =>
+			this.ingestBucket.arnForObjects(prefix),
+		);
 		const siteObjects = [this.siteBucket.arnForObjects("*")];
 		fn.addToRolePolicy(new PolicyStatement({ actions: ["s3:GetObject"], resources: contentReads }));
 		fn.addToRolePolicy(

@@ -5,10 +5,8 @@ import type { ImageType } from "./media.ts";
 export type ArticleStatus = "published" | "pending-permission" | "embargoed" | "withdrawn";
 
 export interface StoredImage {
-	/** Path inside the bundle. */
+	/** Path inside the bundle; its bytes are read from the article's archived bundle. */
 	file: string;
-	/** Private copy in the content store, addressed by the bundle's hash. */
-	contentKey: string;
 	contentType: ImageType;
 	bytes: number;
 	caption?: string;

@@ -1,16 +1,20 @@
 import type { ObjectStore } from "../ports.ts";
 
-/** Keys named by the bundle's SHA-256 (`content/<sha256>/…`): the same key, the same bytes. */
-const CONTENT_KEY = /^content\/[0-9a-f]{64}\//;
+/**
+ * Keys named by the bundle's SHA-256 (`content/<sha256>/…`, and the bundle itself as
+ * `archive/<partner>/<sha256>.zip`): the same key, the same bytes.
+ */
+const CONTENT_KEY = /^(content\/[0-9a-f]{64}\/|archive\/[^/]+\/[0-9a-f]{64}\.zip$)/;
 const DEFAULT_MAX_BYTES = 32 * 1024 * 1024;
 
 /**
- * The ingest bucket with its article content (body and photos) kept in memory as this process
- * writes or reads it: the page an upload's ingest publishes at once renders from the bytes the
- * ingest just stored, instead of reading them back from S3 (two GETs on every new article's
- * critical path). Sound because content keys are named by the bundle's hash: a key always
- * holds the bytes derived from that bundle, and a put replaces what is kept. Least recently
- * used goes first past `maxBytes`; everything else passes through.
+ * The ingest bucket with its article content (the body, and the archived bundle its photos are
+ * read from) kept in memory as this process writes or reads it: the page an upload's ingest
+ * publishes at once renders from the bytes the ingest just stored, instead of reading them
+ * back from S3 (two GETs on every new article's critical path). Sound because content keys
+ * are named by the bundle's hash: a key always holds the bytes derived from that bundle, and
+ * a put replaces what is kept. Least recently used goes first past `maxBytes`; everything
+ * else passes through.
  */
 export function cachingContent(store: ObjectStore, maxBytes = DEFAULT_MAX_BYTES): ObjectStore {
 	const kept = new Map<string, Uint8Array>();

@@ -230,20 +230,13 @@ export function makeIngestUpload(deps: IngestDeps) {
 				language: ref.language,
 				...(content.warnings.length > 0 ? { warnings: content.warnings } : {}),
 			};
-			// The content is stored (by its digest) while the article and agreement are read: a
-			// version refused or a duplicate stores nothing new that anything points at.
-			const contentPrefix = `content/${sha256}`;
-			const bodyKey = `${contentPrefix}/body.html`;
-			const storing = Promise.all([
-				uploads.put(bodyKey, content.bodyHtml, { contentType: "text/html; charset=utf-8" }),
-				Promise.all(
-					content.images.map(async ({ bytes, ...image }) => {
-						const contentKey = `${contentPrefix}/${image.file}`;
-						await uploads.put(contentKey, bytes, { contentType: image.contentType });
-						return { ...image, contentKey, bytes: bytes.byteLength };
-					}),
-				),
-			]);
+			// The sanitised body is stored (by the bundle's digest) while the article and agreement
+			// are read: a version refused or a duplicate stores nothing that anything points at.
+			// Photos are not copied: the publisher reads them from the archived bundle.
+			const bodyKey = `content/${sha256}/body.html`;
+			const storing = uploads.put(bodyKey, content.bodyHtml, {
+				contentType: "text/html; charset=utf-8",
+			});
 			storing.catch(() => undefined);
 			const [current, agreement] = await Promise.all([
 				articles.getArticle(ref),
@@ -259,7 +252,11 @@ export function makeIngestUpload(deps: IngestDeps) {
 					},
 				};
 			}
-			const [, images] = await storing;
+			await storing;
+			const images = content.images.map(({ bytes, ...image }) => ({
+				...image,
+				bytes: bytes.byteLength,
+			}));
 			const now = clock();
 			const plan = planArticleChange({
 				current,

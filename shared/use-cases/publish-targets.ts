@@ -5,6 +5,7 @@ import {
 } from "../domain/agreement.ts";
 import { type Article, type ArticleRef, articlePath, imageKey } from "../domain/article.ts";
 import { compressedVariantsOf } from "../domain/compressed-variants.ts";
+import type { Bundle } from "../domain/read-bundle.ts";
 import {
 	buildFeedDocument,
 	FEED_FORMATS,
@@ -417,6 +418,17 @@ export function makePublishTargets(deps: PublishDeps) {
 		return [...new Set(keys)].filter((key) => !shownKeys.has(key));
 	}
 
+	/** The bundle an article was ingested from, as archived: where its photos are kept. */
+	async function archivedBundle(archiveKey: string): Promise<Bundle> {
+		// Loaded on first use: a cold start that renders no photo does not evaluate the zip reader.
+		const [archive, { openBundle }] = await Promise.all([
+			content.get(archiveKey),
+			import("../domain/read-bundle.ts"),
+		]);
+		if (!archive || "tooLarge" in archive) throw new Error(`bundle ${archiveKey} is missing`);
+		return openBundle(archive.bytes);
+	}
+
 	/**
 	 * Writes the page and photos of a published article; returns the keys that must go (the
 	 * page itself when the article is not public, and every photo it no longer shows), so a
@@ -443,13 +455,16 @@ export function makePublishTargets(deps: PublishDeps) {
 			new Set(shown.map((image) => imageKey(target, image))),
 		);
 		if (!published) return [pageKey, ...stale];
-		const body = await content.get(published.bodyKey);
+		const [body, bundle] = await Promise.all([
+			content.get(published.bodyKey),
+			shown.length > 0 ? archivedBundle(published.archiveKey) : undefined,
+		]);
 		if (!body || "tooLarge" in body) throw new Error(`body ${published.bodyKey} is missing`);
 		await Promise.all(
 			shown.map(async (image) => {
-				const bytes = await content.get(image.contentKey);
-				if (!bytes || "tooLarge" in bytes) throw new Error(`image ${image.contentKey} is missing`);
-				await out.put(imageKey(target, image), bytes.bytes, {
+				const bytes = await bundle?.read(image.file);
+				if (!bytes) throw new Error(`image ${image.file} is missing from ${published.archiveKey}`);
+				await out.put(imageKey(target, image), bytes, {
 					contentType: image.contentType,
 					cacheControl: SITE_CACHE,
 				});

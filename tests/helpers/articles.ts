@@ -18,7 +18,6 @@ export function makeArticle(overrides: Partial<Article> = {}): Article {
 		images: [
 			{
 				file: "images/photo.png",
-				contentKey: "content/x/images/photo.png",
 				contentType: "image/png",
 				bytes: 68,
 				caption: "A photo",

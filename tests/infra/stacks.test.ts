@@ -155,6 +155,17 @@ describe("stateless stack", () => {
 		expect(JSON.stringify(versioned.map((s) => s.Resource))).not.toContain("/content/*");
 	});
 
+	it("lets publishers read stored bodies and archived bundles (where photos are), not uploads", () => {
+		const gets = statements(stateless).filter(
+			(s) =>
+				[s.Action].flat().includes("s3:GetObject") &&
+				!JSON.stringify(s.Resource).includes("/incoming/*"),
+		);
+		const resources = JSON.stringify(gets.map((s) => s.Resource));
+		for (const prefix of ["/archive/*", "/content/*"]) expect(resources).toContain(prefix);
+		expect(resources).not.toContain("/reports/*");
+	});
+
 	it("scopes S3 writes to the prefixes each function owns", () => {
 		const puts = statements(stateless).filter((s) => [s.Action].flat().includes("s3:PutObject"));
 		const resources = JSON.stringify(puts.map((s) => s.Resource));

@@ -6,6 +6,8 @@ import { cachingContent } from "#shared/use-cases/content-cache.ts";
 const SHA = "a".repeat(64);
 const BODY = `content/${SHA}/body.html`;
 const PHOTO = `content/${SHA}/images/photo.png`;
+// The archived bundle, named by the same hash: the publisher reads photos from it.
+const ARCHIVE = `archive/science-news/${SHA}.zip`;
 
 /** The store beneath, counting the reads that reach it. */
 function countingStore() {
@@ -32,8 +34,10 @@ describe("article content kept in memory by the process that wrote it", () => {
 		const cache = cachingContent(counted);
 		await cache.put(BODY, "<p>Body</p>", { contentType: "text/html" });
 		await cache.put(PHOTO, new Uint8Array([1, 2, 3]), { contentType: "image/png" });
+		await cache.put(ARCHIVE, new Uint8Array([4, 5]), { contentType: "application/zip" });
 		expect(text(await cache.get(BODY))).toBe("<p>Body</p>");
 		expect(await cache.get(PHOTO)).toEqual({ bytes: new Uint8Array([1, 2, 3]) });
+		expect(await cache.get(ARCHIVE)).toEqual({ bytes: new Uint8Array([4, 5]) });
 		expect(reads).toEqual([]);
 		expect(text(await store.get(BODY))).toBe("<p>Body</p>");
 	});
@@ -54,9 +58,12 @@ describe("article content kept in memory by the process that wrote it", () => {
 		const cache = cachingContent(counted);
 		await cache.put("reports/science-news/a.zip.json", "{}");
 		await cache.get("reports/science-news/a.zip.json");
+		// An upload's own key is not named by its hash: a re-upload changes its bytes.
+		await cache.put("incoming/science-news/a.zip", "zip");
+		await cache.get("incoming/science-news/a.zip");
 		await cache.put(BODY, "0123456789");
 		expect(await cache.get(BODY, { maxBytes: 4 })).toEqual({ tooLarge: 10 });
-		expect(reads).toEqual(["reports/science-news/a.zip.json", BODY]);
+		expect(reads).toEqual(["reports/science-news/a.zip.json", "incoming/science-news/a.zip", BODY]);
 	});
 
 	it("forgets the least recently used past its budget, and reads it again from the store", async () => {
