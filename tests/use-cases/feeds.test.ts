@@ -2,22 +2,15 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { InMemoryAgreementStore } from "#shared/adapters/memory/in-memory-agreement-store.ts";
-import {
-	InMemoryArticleStore,
-	InMemoryFeedStore,
-} from "#shared/adapters/memory/in-memory-article-store.ts";
 import { InMemoryMostViewed } from "#shared/adapters/memory/in-memory-most-viewed.ts";
 import { InMemoryObjectStore } from "#shared/adapters/memory/in-memory-object-store.ts";
-import { InMemoryPublishLedger } from "#shared/adapters/memory/in-memory-publish-ledger.ts";
 import { InMemorySiteDigests } from "#shared/adapters/memory/in-memory-site-digests.ts";
 import { InMemoryTables } from "#shared/adapters/memory/in-memory-tables.ts";
-import { InMemoryUploadStore } from "#shared/adapters/memory/in-memory-upload-store.ts";
 import type { ObjectStore } from "#shared/ports.ts";
 import { makeSiteWriter } from "#shared/use-cases/site-writer.ts";
 import { wireUseCases } from "#shared/use-cases/wire-use-cases.ts";
-import { makeAgreement } from "../helpers/agreements.ts";
 import { makeBundle, makeManifest } from "../helpers/bundles.ts";
+import { inMemoryStores } from "../helpers/memory-stores.ts";
 
 const SITE = "https://news.example.org";
 const START = Date.parse("2026-01-01T00:00:00Z");
@@ -89,24 +82,8 @@ async function makeSystem() {
 	};
 	const mostViewed = new InMemoryMostViewed();
 	const uploads = new InMemoryObjectStore();
-	const agreements = new InMemoryAgreementStore(tables);
-	await agreements.putPartner({ partnerId: "science-news", name: "The Science News" });
-	await agreements.putAgreement(makeAgreement(), {
-		at: new Date(START),
-		action: "grant",
-		by: "test",
-		reason: "test",
-	});
 	const wired = wireUseCases(
-		{
-			uploads,
-			site,
-			articles: new InMemoryArticleStore(tables),
-			feeds: new InMemoryFeedStore(tables),
-			uploadRecords: new InMemoryUploadStore(tables),
-			agreements,
-			ledger: new InMemoryPublishLedger(tables),
-		},
+		{ uploads, site, ...(await inMemoryStores(tables, new Date(START))) },
 		{ siteUrl: SITE, owner: "feeds-test", clock, hubUrl },
 		{ publish: { mostViewed } },
 	);

@@ -1,16 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { InMemoryAgreementStore } from "#shared/adapters/memory/in-memory-agreement-store.ts";
-import {
-	InMemoryArticleStore,
-	InMemoryFeedStore,
-} from "#shared/adapters/memory/in-memory-article-store.ts";
 import { InMemoryObjectStore } from "#shared/adapters/memory/in-memory-object-store.ts";
-import { InMemoryPublishLedger } from "#shared/adapters/memory/in-memory-publish-ledger.ts";
 import { InMemoryTables } from "#shared/adapters/memory/in-memory-tables.ts";
-import { InMemoryUploadStore } from "#shared/adapters/memory/in-memory-upload-store.ts";
 import { wireUseCases } from "#shared/use-cases/wire-use-cases.ts";
-import { makeAgreement } from "../helpers/agreements.ts";
 import { makeBundle, makeManifest, PNG } from "../helpers/bundles.ts";
+import { inMemoryStores } from "../helpers/memory-stores.ts";
 
 const START = Date.parse("2026-03-01T00:00:00Z");
 const HOUR = 3_600_000;
@@ -23,23 +16,7 @@ describe("photos are kept in the archived bundle", () => {
 		const tables = new InMemoryTables();
 		const uploads = new InMemoryObjectStore();
 		const site = new InMemoryObjectStore();
-		const agreements = new InMemoryAgreementStore(tables);
-		await agreements.putPartner({ partnerId: "science-news", name: "The Science News" });
-		await agreements.putAgreement(makeAgreement(), {
-			at: new Date(START),
-			action: "grant",
-			by: "test",
-			reason: "test",
-		});
-		const stores = {
-			uploads,
-			site,
-			articles: new InMemoryArticleStore(tables),
-			feeds: new InMemoryFeedStore(tables),
-			uploadRecords: new InMemoryUploadStore(tables),
-			agreements,
-			ledger: new InMemoryPublishLedger(tables),
-		};
+		const stores = { uploads, site, ...(await inMemoryStores(tables, new Date(START))) };
 		const options = { siteUrl: "https://news.example.org", owner: "photos-test", clock };
 
 		const bytes = makeBundle({

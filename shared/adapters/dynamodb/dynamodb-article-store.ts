@@ -210,12 +210,12 @@ export class DynamoDbArticleStore implements ArticleStore {
 		let uploadIndex = -1;
 		let newestIndex = -1;
 		let articleIndex = -1;
-		if (commit.upload && markNewest) {
-			// In the commit, not after it: one write less for every upload.
-			newestIndex = items.length;
-			items.push({ Update: newestUpdate(tableName, commit.upload) });
-		}
 		if (commit.upload) {
+			if (markNewest) {
+				// In the commit, not after it: one write less for every upload.
+				newestIndex = items.length;
+				items.push({ Update: newestUpdate(tableName, commit.upload) });
+			}
 			uploadIndex = items.length;
 			items.push({
 				Put: {

@@ -24,10 +24,9 @@ export class InMemoryUploadStore implements UploadStore {
 	}
 
 	async markNewest(record: UploadRecord): Promise<UploadRecord> {
-		if (markNewestIn(this.tables, record)) return copyOut(record);
-		const newest = this.tables.newestUploads.get(record.key);
-		if (!newest) throw new Error(`newest upload at ${record.key} vanished`);
-		return copyOut(newest);
+		markNewestIn(this.tables, record);
+		// `record` itself, or the later upload that kept the key.
+		return copyOut(this.tables.newestUploads.get(record.key) ?? record);
 	}
 
 	async getNewest(key: string): Promise<UploadRecord | undefined> {

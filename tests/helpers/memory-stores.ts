@@ -1,0 +1,31 @@
+import { InMemoryAgreementStore } from "#shared/adapters/memory/in-memory-agreement-store.ts";
+import {
+	InMemoryArticleStore,
+	InMemoryFeedStore,
+} from "#shared/adapters/memory/in-memory-article-store.ts";
+import { InMemoryPublishLedger } from "#shared/adapters/memory/in-memory-publish-ledger.ts";
+import type { InMemoryTables } from "#shared/adapters/memory/in-memory-tables.ts";
+import { InMemoryUploadStore } from "#shared/adapters/memory/in-memory-upload-store.ts";
+import { makeAgreement } from "./agreements.ts";
+
+/**
+ * The table-backed stores of the pipeline in memory, all on `tables`, with the demo partner
+ * registered and its agreement granted at `grantedAt`.
+ */
+export async function inMemoryStores(tables: InMemoryTables, grantedAt: Date) {
+	const agreements = new InMemoryAgreementStore(tables);
+	await agreements.putPartner({ partnerId: "science-news", name: "The Science News" });
+	await agreements.putAgreement(makeAgreement(), {
+		at: grantedAt,
+		action: "grant",
+		by: "test",
+		reason: "test",
+	});
+	return {
+		articles: new InMemoryArticleStore(tables),
+		feeds: new InMemoryFeedStore(tables),
+		uploadRecords: new InMemoryUploadStore(tables),
+		agreements,
+		ledger: new InMemoryPublishLedger(tables),
+	};
+}
