@@ -196,9 +196,11 @@ export class EdgeOrigin {
 
 	/**
 	 * The object's metadata: from the index while it is fresh, else from one request to S3
-	 * shared by concurrent requests. That is a HEAD, unless the caller will want the body
-	 * anyway (`withBody`, a full GET): then a GET, which also keeps the body, so the answer
-	 * costs one round trip to S3 and not two.
+	 * shared by concurrent requests. That is a GET, which also keeps the body, when the caller
+	 * will want the body anyway (`withBody`, a full GET) or when the edge knows nothing of the
+	 * key (never asked, or invalidated because it changed: a conditional request then mostly
+	 * holds the old version and needs the new body), so the answer costs one round trip to S3
+	 * and not two. Only a known entry past its TTL, most likely unchanged, is checked with a HEAD.
 	 */
 	lookup(key: string, withBody = false): Lookup | Promise<Lookup> {
 		const entry = this.#index.get(key);
@@ -206,7 +208,8 @@ export class EdgeOrigin {
 			return { meta: entry.meta, result: "Hit" };
 		let head = this.#heads.get(key);
 		if (!head) {
-			const asked = withBody ? this.#headByGet(key, entry) : this.#head(key, entry);
+			const asked =
+				withBody || entry === undefined ? this.#headByGet(key, entry) : this.#head(key, entry);
 			const started: Promise<Lookup> = asked.finally(() => {
 				if (this.#heads.get(key) === started) this.#heads.delete(key);
 			});

@@ -129,7 +129,10 @@ function siteKey(path: string): string {
 }
 
 /** Where the publisher writes: the site bucket, remembering what it changed. */
-type SiteWriter = Pick<FullSiteWriter, "put" | "delete" | "deleteMany" | "expect">;
+type SiteWriter = Pick<
+	FullSiteWriter,
+	"put" | "store" | "delete" | "deleteMany" | "expect" | "settled"
+>;
 
 type PageTarget = Extract<Target, { kind: "page" }>;
 
@@ -464,7 +467,8 @@ export function makePublishTargets(deps: PublishDeps) {
 			shown.map(async (image) => {
 				const bytes = await bundle?.read(image.file);
 				if (!bytes) throw new Error(`image ${image.file} is missing from ${published.archiveKey}`);
-				await out.put(imageKey(target, image), bytes, {
+				// The page waits for its photos to be served, not for their digests to be recorded.
+				await out.store(imageKey(target, image), bytes, {
 					contentType: image.contentType,
 					cacheControl: SITE_CACHE,
 				});
@@ -626,6 +630,8 @@ export function makePublishTargets(deps: PublishDeps) {
 		let rev: number | null = claimed;
 		while (rev !== null) {
 			await holdingLeases([id], () => render(target, out, makeRoundReads()));
+			// Released only once its writes are recorded: the next holder compares with them.
+			await out.settled();
 			const result = await ledger.release(id, deps.owner, rev);
 			rev = result.state === "stale" ? result.rev : null;
 		}
@@ -652,6 +658,7 @@ export function makePublishTargets(deps: PublishDeps) {
 				render(parseTargetId(id), out, reads),
 			),
 		);
+		await out.settled();
 		await forEachLimited([...claims], PUBLISH_CONCURRENCY, async ([id, rev]) => {
 			const result = await ledger.release(id, deps.owner, rev);
 			if (result.state === "stale") await renderUntilNewest(id, result.rev, out);
@@ -689,6 +696,7 @@ export function makePublishTargets(deps: PublishDeps) {
 				deletions.push(...(await renderPageOf(target, stored.get(pageId(target)), out)));
 			});
 			await out.deleteMany(deletions);
+			await out.settled();
 		});
 		const results = await ledger.releaseMany(claims, deps.owner);
 		const stale = [...results].flatMap(([id, result]) =>

@@ -8,6 +8,14 @@ type PutOptions = NonNullable<Parameters<ObjectStore["put"]>[2]>;
 export interface SiteWriter {
 	/** Writes the object unless the site already holds these bytes with these headers. */
 	put(key: string, body: string | Uint8Array, options?: PutOptions): Promise<void>;
+	/**
+	 * The same, resolved once the object is in the site bucket, before its digest is
+	 * recorded: for what another write waits on (a page waits for its photos to be served,
+	 * not recorded). `settled()` waits for the record.
+	 */
+	store(key: string, body: string | Uint8Array, options?: PutOptions): Promise<void>;
+	/** Resolves when every digest of a `store` so far is recorded; rejects if one failed. */
+	settled(): Promise<void>;
 	/** Deletes the object unless it is known to be absent. */
 	delete(key: string): Promise<void>;
 	/** Deletes those of `keys` not known to be absent, in as few requests as the store allows. */
@@ -79,7 +87,19 @@ export function makeSiteWriter(site: ObjectStore, digests?: SiteDigestStore): Si
 		return "bytes" in stored ? siteDigest(stored.bytes) : "";
 	}
 
-	async function put(key: string, body: string | Uint8Array, options: PutOptions = {}) {
+	// Digest records of `store` still under way, and the first that failed.
+	const recording = new Set<Promise<void>>();
+	let recordFailure: { error: unknown } | undefined;
+
+	/**
+	 * Writes the object if it changed; resolves once it is in the bucket, with its digest
+	 * record under way (wrapped: an async function would wait for a promise it returns).
+	 */
+	async function write(
+		key: string,
+		body: string | Uint8Array,
+		options: PutOptions,
+	): Promise<{ record: Promise<void> | undefined }> {
 		const bytes = typeof body === "string" ? encoder.encode(body) : body;
 		// Read back, a stored object shows its bytes only: compare those alone then.
 		const digest = readDigest
@@ -87,13 +107,33 @@ export function makeSiteWriter(site: ObjectStore, digests?: SiteDigestStore): Si
 			: siteDigest(bytes);
 		if ((await storedDigest(key, bytes)) === digest) {
 			known.set(key, digest);
-			return;
+			return { record: undefined };
 		}
 		requests.put += 1;
 		await site.put(key, body, options);
 		known.set(key, digest);
 		changed.add(key);
-		await recordDigest?.([key, digest]);
+		return { record: recordDigest?.([key, digest]) };
+	}
+
+	async function put(key: string, body: string | Uint8Array, options: PutOptions = {}) {
+		await (await write(key, body, options)).record;
+	}
+
+	async function store(key: string, body: string | Uint8Array, options: PutOptions = {}) {
+		const { record } = await write(key, body, options);
+		if (!record) return;
+		const tracked: Promise<void> = record
+			.catch((error: unknown) => {
+				recordFailure ??= { error };
+			})
+			.finally(() => recording.delete(tracked));
+		recording.add(tracked);
+	}
+
+	async function settled(): Promise<void> {
+		while (recording.size > 0) await Promise.all(recording);
+		if (recordFailure) throw recordFailure.error;
 	}
 
 	async function remove(key: string) {
@@ -130,5 +170,14 @@ export function makeSiteWriter(site: ObjectStore, digests?: SiteDigestStore): Si
 		}
 	}
 
-	return { put, delete: remove, deleteMany: removeMany, expect, changed, requests };
+	return {
+		put,
+		store,
+		settled,
+		delete: remove,
+		deleteMany: removeMany,
+		expect,
+		changed,
+		requests,
+	};
 }

@@ -193,6 +193,62 @@ describe("site writer with digests: read ahead", () => {
 	});
 });
 
+describe("site writer with digests: store, then settle", () => {
+	/** Digests whose writes wait until `release()`, or fail with `fail()`. */
+	function heldDigests(tables: InMemoryTables) {
+		const store = new InMemorySiteDigests(tables);
+		let open: () => void = () => undefined;
+		let refuse: (error: Error) => void = () => undefined;
+		const gate = new Promise<void>((resolve, reject) => {
+			open = resolve;
+			refuse = reject;
+		});
+		gate.catch(() => undefined);
+		const digests: SiteDigestStore = {
+			getDigests: (keys) => store.getDigests(keys),
+			putDigests: async (entries) => {
+				await gate;
+				await store.putDigests(entries);
+			},
+		};
+		return { digests, release: () => open(), fail: (error: Error) => refuse(error) };
+	}
+
+	it("resolves a store once the object is written, and settled() once its digest is recorded", async () => {
+		const tables = new InMemoryTables();
+		const site = new InMemoryObjectStore();
+		const { digests, release } = heldDigests(tables);
+		const out = makeSiteWriter(site, digests);
+		// A photo, then the page that shows it: the page need not wait for the photo's record.
+		await out.store("media/en/p/a/x.png", new Uint8Array([1, 2, 3]));
+		expect(await site.get("media/en/p/a/x.png")).toBeDefined();
+		expect(tables.siteDigests.has("media/en/p/a/x.png")).toBe(false);
+
+		let settled = false;
+		const settling = out.settled().then(() => {
+			settled = true;
+		});
+		await new Promise((resolve) => setImmediate(resolve));
+		expect(settled).toBe(false);
+		release();
+		await settling;
+		expect(tables.siteDigests.has("media/en/p/a/x.png")).toBe(true);
+		// Unchanged the next time: nothing written, nothing left to settle.
+		await out.store("media/en/p/a/x.png", new Uint8Array([1, 2, 3]));
+		await out.settled();
+		expect(out.requests.put).toBe(1);
+	});
+
+	it("fails settled(), not the store nor the process, when a digest record fails", async () => {
+		const { digests, fail } = heldDigests(new InMemoryTables());
+		const out = makeSiteWriter(new InMemoryObjectStore(), digests);
+		await out.store("media/en/p/a/y.png", new Uint8Array([4]));
+		fail(new Error("digests unreachable"));
+		await new Promise((resolve) => setImmediate(resolve));
+		await expect(out.settled()).rejects.toThrow("digests unreachable");
+	});
+});
+
 let s3rver: S3rver;
 let s3: S3Client;
 let s3Dir: string;
