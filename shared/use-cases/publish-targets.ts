@@ -658,7 +658,6 @@ export function makePublishTargets(deps: PublishDeps) {
 				render(parseTargetId(id), out, reads),
 			),
 		);
-		await out.settled();
 		await forEachLimited([...claims], PUBLISH_CONCURRENCY, async ([id, rev]) => {
 			const result = await ledger.release(id, deps.owner, rev);
 			if (result.state === "stale") await renderUntilNewest(id, result.rev, out);
