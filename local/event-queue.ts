@@ -24,6 +24,16 @@ export interface LocalQueueOptions {
 	queueArn: string;
 	/** Messages handled at once, as Lambda's concurrency does for SQS. */
 	concurrency?: number;
+	/**
+	 * The bytes a message's handling holds in memory (an upload's size, from its
+	 * notification); with `maxBytesInFlight`, at most that many are handled at once.
+	 */
+	sizeOf?: (body: string) => number;
+	/**
+	 * Messages whose sizes add up to more wait, in order, for those in flight to end; one
+	 * larger than this alone is handled alone. Default: no limit but `concurrency`.
+	 */
+	maxBytesInFlight?: number;
 	/** How often the folder is read for messages written by other processes. */
 	pollMs?: number;
 	/**
@@ -67,6 +77,9 @@ export class LocalQueue {
 	private readonly waiters = new Set<() => void>();
 	/** Cuts the current wait between two probes short. */
 	private probeSoon: (() => void) | undefined;
+	private bytesInFlight = 0;
+	/** Deliveries waiting for bytes to be free, first come first served. */
+	private readonly waitingForBytes: { bytes: number; admit: () => void }[] = [];
 
 	constructor(
 		private readonly handler: SqsHandler,
@@ -153,6 +166,34 @@ export class LocalQueue {
 		this.probeSoon?.();
 	}
 
+	/** Waits, behind any delivery that waits already, until `bytes` fit the budget. */
+	private reserveBytes(bytes: number): Promise<void> {
+		const budget = this.options.maxBytesInFlight;
+		if (budget === undefined) return Promise.resolve();
+		return new Promise((resolve) => {
+			this.waitingForBytes.push({ bytes, admit: resolve });
+			this.admitWaiting(budget);
+		});
+	}
+
+	private releaseBytes(bytes: number): void {
+		const budget = this.options.maxBytesInFlight;
+		if (budget === undefined) return;
+		this.bytesInFlight -= bytes;
+		this.admitWaiting(budget);
+	}
+
+	private admitWaiting(budget: number): void {
+		for (;;) {
+			const [next] = this.waitingForBytes;
+			// One larger than the whole budget goes alone.
+			if (!next || (this.bytesInFlight > 0 && this.bytesInFlight + next.bytes > budget)) return;
+			this.waitingForBytes.shift();
+			this.bytesInFlight += next.bytes;
+			next.admit();
+		}
+	}
+
 	/** Resolves on the next delivery, send or resume, or after `ms`. */
 	private changed(ms: number): Promise<void> {
 		return new Promise((resolve) => {
@@ -234,6 +275,13 @@ export class LocalQueue {
 			eventSourceARN: this.options.queueArn,
 			awsRegion: "us-east-1",
 		};
+		const bytes = this.options.sizeOf?.(message.body) ?? 0;
+		await this.reserveBytes(bytes);
+		// Stopped while it waited: left on disk, unreceived, for the next start.
+		if (this.stopped) {
+			this.releaseBytes(bytes);
+			return;
+		}
 		let failed: boolean;
 		try {
 			const response = await this.handler({ Records: [record] });
@@ -243,6 +291,8 @@ export class LocalQueue {
 		} catch (error) {
 			console.error("ingest handler threw:", error);
 			failed = true;
+		} finally {
+			this.releaseBytes(bytes);
 		}
 		if (!failed) {
 			this.notBefore.delete(name);

@@ -21,7 +21,7 @@ const DYNAMODB_BUDGET = 47;
 const S3_BUDGET = 17;
 
 // A burst as the local queue delivers it (and as a Lambda takes a batch): many at once in one
-// process (32, as the local queue runs them), their publishes, feed counters, agreement reads,
+// process (32; the local queue runs up to 64), their publishes, feed counters, agreement reads,
 // item reads and digest writes shared. Budgets per article; measured 7.5-7.6 DynamoDB and
 // 7.1 S3. Both are the goal of at most 8: each upload is marked the newest at its key in its
 // commit, not in a write of its own, and its photos stay in its archived bundle, not copied.

@@ -5,6 +5,7 @@ import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { LocalQueue, type LocalQueueOptions } from "../../local/event-queue.ts";
 import { enqueueMessage } from "../../local/queue-folder.ts";
+import { uploadBytesOf } from "../../local/stack.ts";
 
 type Handler = (event: SQSEvent) => Promise<SQSBatchResponse | undefined>;
 
@@ -69,6 +70,49 @@ describe("the local queue", () => {
 		await Promise.all(Array.from({ length: 20 }, (_, i) => queue.send(`m${i}`)));
 		await queue.drain();
 		expect(most).toBe(4);
+	});
+
+	it("holds messages back while those in flight add up to maxBytesInFlight; one too large runs alone", async () => {
+		let bytes = 0;
+		const seen: { body: string; inFlight: number }[] = [];
+		const handler: Handler = async (event) => {
+			const body = event.Records[0]?.body ?? "";
+			bytes += body.length;
+			seen.push({ body, inFlight: bytes });
+			await sleep(15);
+			bytes -= body.length;
+			return { batchItemFailures: [] };
+		};
+		const limits = { concurrency: 8, sizeOf: (body: string) => body.length, maxBytesInFlight: 10 };
+		const queue = makeQueue(handler, limits);
+		await queue.start();
+		const large = "c".repeat(16);
+		await Promise.all(
+			["aaaa", "bbbb", large, "dddd", "ee", "ffff", "gggg"].map((body) => queue.send(body)),
+		);
+		await queue.drain();
+		expect(seen.map(({ body }) => body).sort()).toEqual(
+			["aaaa", "bbbb", large, "dddd", "ee", "ffff", "gggg"].sort(),
+		);
+		for (const { body, inFlight } of seen) {
+			if (body === large) expect(inFlight, "the large one, alone").toBe(16);
+			else expect(inFlight, body).toBeLessThanOrEqual(10);
+		}
+
+		// Eight at once are allowed, but only two of four bytes fit the budget.
+		seen.length = 0;
+		await Promise.all(Array.from({ length: 12 }, () => queue.send("xxxx")));
+		await queue.drain();
+		expect(Math.max(...seen.map(({ inFlight }) => inFlight))).toBe(8);
+	});
+
+	it("weighs an upload's notification by the object's size, anything else as nothing", () => {
+		const notification = (size: unknown) =>
+			JSON.stringify({ Records: [{ s3: { object: { key: "incoming/p/a.zip", size } } }] });
+		expect(uploadBytesOf(notification(52_428_800))).toBe(52_428_800);
+		expect(uploadBytesOf(notification("12"))).toBe(0);
+		expect(uploadBytesOf(JSON.stringify({ Event: "s3:TestEvent" }))).toBe(0);
+		expect(uploadBytesOf("not json")).toBe(0);
 	});
 
 	it("counts receives and dead-letters a message after maxReceiveCount, on disk", async () => {
