@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { benchBursts } from "./burst.ts";
 import { benchColdStart } from "./cold-start.ts";
 import { benchEdge } from "./edge.ts";
 import { benchIdleSchedule } from "./idle-schedule.ts";
@@ -10,9 +11,10 @@ import { benchUploadToPublic } from "./upload-to-public.ts";
 // One line per ingest would bury the figures.
 process.env.AWS_LAMBDA_LOG_LEVEL ??= "WARN";
 
-// Each starts and stops its own stack. upload → public goes first: it is the only one that
-// relies on the stack's own ingest, and the handlers build their clients once per process,
-// for the first stack started. The others drive the use cases with their own clients.
+// Each starts and stops its own stack, in a process of its own (below): the handlers build
+// their clients once per process, for the first stack started, so a second stack's start-up
+// sweep would reach the first one's stopped servers; and one benchmark's JIT and garbage do
+// not weigh on the next one's figures.
 const benchmarks: [string, () => Promise<void>][] = [
 	[
 		"feed rendering: RSS, Atom and JSON Feed of 50 and 1,000 items vs a hand-written escaping template",
@@ -45,18 +47,7 @@ const benchmarks: [string, () => Promise<void>][] = [
 	],
 	[
 		"burst: 1,000 uploads until all public, and aws s3 sync of 300 bundles until every report, vs the same PUTs into a prefix nothing ingests",
-		() =>
-			new Promise<void>((resolve, reject) => {
-				const child = spawn(
-					process.execPath,
-					["--import", "tsx", "bench/burst-process.ts", "1000", "300"],
-					{ stdio: "inherit" },
-				);
-				child.on("error", reject);
-				child.on("exit", (code) =>
-					code === 0 ? resolve() : reject(new Error(`the burst benchmark exited ${code}`)),
-				);
-			}),
+		() => benchBursts(1000, 300),
 	],
 	[
 		"schedule with nothing due: releaseDue() over 100 vs 100,000 embargoed articles",
@@ -77,10 +68,34 @@ const benchmarks: [string, () => Promise<void>][] = [
 	],
 ];
 
-// `npm run bench -- takedown edge` runs only the benchmarks whose title holds one of the words.
-const only = process.argv.slice(2).map((word) => word.toLowerCase());
-for (const [index, [title, run]] of benchmarks.entries()) {
-	if (only.length > 0 && !only.some((word) => title.toLowerCase().includes(word))) continue;
-	console.log(`\n[${index + 1}/${benchmarks.length}] ${title}`);
+const ONE = "--one";
+
+/** Runs benchmark `index` in a new process of this script, its output as this one's. */
+function runAlone(index: number): Promise<void> {
+	return new Promise((resolve, reject) => {
+		const child = spawn(
+			process.execPath,
+			[...process.execArgv, process.argv[1] ?? "bench/run.ts", ONE, String(index)],
+			{ stdio: "inherit" },
+		);
+		child.on("error", reject);
+		child.on("exit", (code) =>
+			code === 0 ? resolve() : reject(new Error(`benchmark ${index + 1} exited with ${code}`)),
+		);
+	});
+}
+
+const args = process.argv.slice(2);
+if (args[0] === ONE) {
+	const [, run] = benchmarks[Number(args[1])] ?? [];
+	if (!run) throw new Error(`no benchmark ${args[1]}`);
 	await run();
+} else {
+	// `npm run bench -- takedown edge` runs only the benchmarks whose title holds one of the words.
+	const only = args.map((word) => word.toLowerCase());
+	for (const [index, [title]] of benchmarks.entries()) {
+		if (only.length > 0 && !only.some((word) => title.toLowerCase().includes(word))) continue;
+		console.log(`\n[${index + 1}/${benchmarks.length}] ${title}`);
+		await runAlone(index);
+	}
 }
