@@ -75,7 +75,7 @@ function runAlone(index: number): Promise<void> {
 	return new Promise((resolve, reject) => {
 		const child = spawn(
 			process.execPath,
-			[...process.execArgv, process.argv[1] ?? "bench/run.ts", ONE, String(index)],
+			[...process.execArgv, import.meta.filename, ONE, String(index)],
 			{ stdio: "inherit" },
 		);
 		child.on("error", reject);

@@ -17,6 +17,7 @@ import { DynamoDbAgreementStore } from "#shared/adapters/dynamodb/dynamodb-agree
 import { DynamoDbUploadStore } from "#shared/adapters/dynamodb/dynamodb-upload-store.ts";
 import { tableDefinition } from "#shared/adapters/dynamodb/table.ts";
 import type { Agreement, Partner } from "#shared/domain/agreement.ts";
+import { notifiedObjectsOf } from "#shared/use-cases/ops-status.ts";
 import { makeReconcileUploads, type ReconcileResult } from "#shared/use-cases/reconcile-uploads.ts";
 import { dataPaths } from "./data-dir.ts";
 import {
@@ -203,16 +204,9 @@ export async function uploadBundles(
 	}
 }
 
-/** The upload's size from its S3 notification: about what its ingest holds in memory. */
+/** The uploads' size from their S3 notification: about what their ingest holds in memory. */
 export function uploadBytesOf(body: string): number {
-	try {
-		const records = (JSON.parse(body) as { Records?: { s3?: { object?: { size?: unknown } } }[] })
-			.Records;
-		const size = records?.[0]?.s3?.object?.size;
-		return typeof size === "number" && size > 0 ? size : 0;
-	} catch {
-		return 0;
-	}
+	return notifiedObjectsOf(body).reduce((sum, { size }) => sum + Math.max(size ?? 0, 0), 0);
 }
 
 /** Another `npm start` runs on the same data folder. */

@@ -72,6 +72,8 @@ export interface NotifiedObject {
 	eTag?: string;
 	sequencer?: string;
 	eventTime?: string;
+	/** Bytes, as S3 reports the object's size. */
+	size?: number;
 }
 
 /**
@@ -105,6 +107,7 @@ export function notifiedObjectsOf(body: string): NotifiedObject[] {
 		const eTag = text(s3?.object?.eTag);
 		const sequencer = s3?.object?.sequencer;
 		const eventTime = text((record as { eventTime?: unknown }).eventTime);
+		const size = s3?.object?.size;
 		objects.push({
 			bucket: text(s3?.bucket?.name) ?? "",
 			key,
@@ -112,6 +115,7 @@ export function notifiedObjectsOf(body: string): NotifiedObject[] {
 			...(eTag ? { eTag } : {}),
 			...(sequencer !== undefined ? { sequencer: String(sequencer) } : {}),
 			...(eventTime ? { eventTime } : {}),
+			...(typeof size === "number" ? { size } : {}),
 		});
 	}
 	return objects;

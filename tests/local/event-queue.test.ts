@@ -87,13 +87,10 @@ describe("the local queue", () => {
 		const queue = makeQueue(handler, limits);
 		await queue.start();
 		const large = "c".repeat(16);
-		await Promise.all(
-			["aaaa", "bbbb", large, "dddd", "ee", "ffff", "gggg"].map((body) => queue.send(body)),
-		);
+		const bodies = ["aaaa", "bbbb", large, "dddd", "ee", "ffff", "gggg"];
+		await Promise.all(bodies.map((body) => queue.send(body)));
 		await queue.drain();
-		expect(seen.map(({ body }) => body).sort()).toEqual(
-			["aaaa", "bbbb", large, "dddd", "ee", "ffff", "gggg"].sort(),
-		);
+		expect(seen.map(({ body }) => body).sort()).toEqual([...bodies].sort());
 		for (const { body, inFlight } of seen) {
 			if (body === large) expect(inFlight, "the large one, alone").toBe(16);
 			else expect(inFlight, body).toBeLessThanOrEqual(10);
