@@ -1,5 +1,12 @@
 import type { DailyViews } from "./domain/access-log.ts";
-import type { Agreement, AgreementAction, AgreementChange, Partner } from "./domain/agreement.ts";
+import type {
+	Agreement,
+	AgreementAction,
+	AgreementChange,
+	Partner,
+	StoredAgreement,
+	UnsettledAgreementChange,
+} from "./domain/agreement.ts";
 import type { Article, ArticleRef } from "./domain/article.ts";
 import type { ArticleEvent, FeedPosition } from "./domain/plan-article-change.ts";
 import type { Report } from "./domain/report.ts";
@@ -169,6 +176,12 @@ export interface ArticleCommit {
 		previousDueAt?: string;
 		feedPuts: FeedEntry[];
 		feedDeletes: FeedPosition[];
+		/**
+		 * The agreement the article names, at the revision the plan read (`null`: it did not
+		 * exist): the commit applies only while the agreement is still at that revision, so a
+		 * decision an agreement change overtook is made again, never applied.
+		 */
+		decidedUnder?: { agreementId: string; revision: number | null };
 	};
 	/**
 	 * Written in the same transaction, so a crash between the commit and the publish leaves
@@ -181,7 +194,8 @@ export type CommitResult =
 	| "committed"
 	| "committed-not-newest"
 	| "upload-exists"
-	| "article-changed";
+	| "article-changed"
+	| "agreement-changed";
 
 /** One row of the article listing (`articles list`). */
 export interface ArticleSummary extends ArticleRef {
@@ -285,18 +299,41 @@ export interface AgreementStore {
 	putPartner(partner: Partner): Promise<void>;
 	/** Every partner, by id. */
 	listPartners(): Promise<Partner[]>;
-	getAgreement(agreementId: string): Promise<Agreement | undefined>;
+	getAgreement(agreementId: string): Promise<StoredAgreement | undefined>;
 	/** Every agreement, by id, whatever its status. */
-	listAgreements(): Promise<Agreement[]>;
+	listAgreements(): Promise<StoredAgreement[]>;
 	/**
-	 * Writes the agreement and appends the change to its history, all or nothing; history is
-	 * never overwritten. Writes to one agreement are serialised, so its newest history entry
-	 * is always the agreement as stored.
+	 * Writes the agreement, appends the change to its history and records it as unsettled
+	 * (its articles are still to be decided again), all or nothing; history is never
+	 * overwritten. Writes to one agreement are serialised, so its newest history entry is
+	 * always the agreement as stored. `lease` gives the unsettled change to its writer, who
+	 * goes on to decide the articles, so the schedule leaves it alone while that lease holds.
+	 * Returns the agreement's new revision.
 	 */
 	putAgreement(
 		agreement: Agreement,
 		change: { at: Date; action: AgreementAction; by: string; reason: string },
-	): Promise<void>;
+		lease?: { owner: string; until: number },
+	): Promise<number>;
+	/** Agreement changes not settled yet, by agreement id, at most `limit`. */
+	listUnsettledChanges(limit: number): Promise<UnsettledAgreementChange[]>;
+	/**
+	 * Takes (or renews) the lease of the agreement's unsettled change for `leaseMs` when it is
+	 * free, ran out, or is already `owner`'s; the change as leased, or `undefined` when there
+	 * is none or another holds it.
+	 */
+	leaseUnsettledChange(
+		agreementId: string,
+		owner: string,
+		now: Date,
+		leaseMs: number,
+	): Promise<UnsettledAgreementChange | undefined>;
+	/**
+	 * Forgets the agreement's unsettled change if the agreement is still at `revision`: its
+	 * articles are decided. `false` when it is gone, or a later change replaced it (that one
+	 * stays).
+	 */
+	settleChange(agreementId: string, revision: number): Promise<boolean>;
 	/** Every change to the agreement, oldest first; empty for an unknown id. */
 	listAgreementHistory(agreementId: string): Promise<AgreementChange[]>;
 }
@@ -357,6 +394,11 @@ export interface PublishLedger {
 	): Promise<Map<string, ReleaseResult>>;
 	/** {@link settle} for many changes. */
 	settleMany(changeIds: readonly string[]): Promise<void>;
+	/**
+	 * Gives back leases this owner holds without publishing: the targets stay dirty, for the
+	 * next claim to render (what a takedown made ahead of its commit does).
+	 */
+	yieldMany(targetIds: readonly string[], owner: string): Promise<void>;
 }
 
 /** One article's place in a language's Most Viewed ranking. */

@@ -127,6 +127,9 @@ function formatAmendment(before: Agreement, after: Agreement): string {
 export function formatChangeResult(result: AgreementChangeResult<ReevaluateResult>): string {
 	const { agreement, previous, change } = result;
 	const id = agreement.agreementId;
+	if (result.repeated) {
+		return `${id} of ${agreement.partnerId} was already revoked (${change.at} by ${change.by}); ${formatReevaluated(result.reevaluated)}`;
+	}
 	const what =
 		change.action === "amend" && previous
 			? `amended ${id} of ${agreement.partnerId}: ${formatAmendment(previous, agreement)}`
@@ -142,6 +145,7 @@ function changeJson(result: AgreementChangeResult<ReevaluateResult>) {
 	const { at, action, by, reason } = change;
 	return {
 		change: { at, action, by, reason },
+		...(result.repeated ? { repeated: true } : {}),
 		agreement,
 		...(previous ? { previous } : {}),
 		reevaluated,

@@ -18,6 +18,18 @@ function listed(value: OpsStatus["dirtyTargets"]): string {
 	return value.count === 0 ? "0" : `${count}: ${shown}${value.ids.length > 5 ? ", …" : ""}`;
 }
 
+/** Unfinished agreement changes: `1: sn-jst-2023 (revoke by alice at …, left to the schedule)`. */
+function unsettled(value: OpsStatus["unsettledAgreementChanges"], at: string): string {
+	if (value.count === 0) return "0 unfinished";
+	const shown = value.changes.slice(0, 5).map((change) => {
+		const held = change.leaseUntil !== null && Date.parse(change.leaseUntil) >= Date.parse(at);
+		const who = held ? `being finished by ${change.leaseOwner}` : "left to the schedule";
+		return `${change.agreementId} (${change.action} by ${change.by} at ${change.at}, ${who})`;
+	});
+	const more = value.changes.length > 5 ? ", …" : "";
+	return `${value.count}${value.more ? "+" : ""} unfinished: ${shown.join(", ")}${more}`;
+}
+
 /** `status`: the first command ops run when something looks wrong. */
 export function registerStatusCommand(program: Command): void {
 	withStackOptions(
@@ -34,6 +46,7 @@ export function registerStatusCommand(program: Command): void {
 				queues: ctx.queues(),
 				ledger: ctx.ledger,
 				health: ctx.health,
+				agreements: ctx.agreements,
 				clock: ctx.clock,
 			})();
 			if (options.json) return printJson({ stack: ctx.name, ...status });
@@ -42,11 +55,12 @@ export function registerStatusCommand(program: Command): void {
 				["dead letters", depth(status.deadLetterQueue)],
 				["dirty targets", listed(status.dirtyTargets)],
 				["pending changes", listed(status.pendingChanges)],
+				["agreement changes", unsettled(status.unsettledAgreementChanges, status.at)],
 				["last sweep", run(status.lastSweep)],
 				["last publish", run(status.lastPublish)],
 			];
 			console.log(`${ctx.name} at ${status.at}`);
-			for (const [label, value] of lines) console.log(`  ${label.padEnd(16)} ${value}`);
+			for (const [label, value] of lines) console.log(`  ${label.padEnd(17)} ${value}`);
 			if (status.deadLetterQueue.waiting > 0)
 				console.log("uploads failed: npm run syndicate -- dlq list");
 		});

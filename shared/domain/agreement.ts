@@ -12,6 +12,43 @@ export interface Agreement {
 	status: "active" | "revoked";
 }
 
+/**
+ * An agreement as the store holds it: with the revision every change to it bumps, so a
+ * decision can be committed against the revision it read and redone if it moved on.
+ * Revision 0 is an agreement stored before revisions were kept.
+ */
+export interface StoredAgreement extends Agreement {
+	revision: number;
+}
+
+/** The agreement's terms alone, without what the store keeps beside them (its revision). */
+export function agreementTerms(agreement: Agreement): Agreement {
+	const {
+		agreementId,
+		partnerId,
+		holder,
+		translator,
+		languages,
+		scope,
+		validFrom,
+		validUntil,
+		notice,
+		status,
+	} = agreement;
+	return {
+		agreementId,
+		partnerId,
+		holder,
+		translator,
+		languages,
+		scope,
+		validFrom,
+		validUntil,
+		notice,
+		status,
+	};
+}
+
 export interface Partner {
 	partnerId: string;
 	name: string;
@@ -19,6 +56,26 @@ export interface Partner {
 
 /** What one audited change did to an agreement (permissions.md: grant, amend, revoke). */
 export type AgreementAction = "grant" | "amend" | "revoke";
+
+/**
+ * An agreement change whose articles have not all been decided again yet: recorded in the
+ * same write as the change itself, so a command that dies after storing the agreement
+ * leaves it for the schedule to finish instead of a site that no longer matches the table.
+ * One per agreement: a later change replaces it, since deciding again always reads the
+ * agreement as it stands.
+ */
+export interface UnsettledAgreementChange {
+	agreementId: string;
+	/** The agreement's revision this change left; settled only while it is still that one. */
+	revision: number;
+	/** ISO 8601, UTC: when the change was stored. */
+	at: string;
+	action: AgreementAction;
+	by: string;
+	reason: string;
+	/** Who is deciding the articles again now, and until when (epoch ms) unless renewed. */
+	lease?: { owner: string; until: number };
+}
 
 /** One entry of an agreement's append-only audit history: who changed it, when and why. */
 export interface AgreementChange {

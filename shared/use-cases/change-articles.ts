@@ -1,4 +1,4 @@
-import type { Agreement } from "../domain/agreement.ts";
+import type { StoredAgreement } from "../domain/agreement.ts";
 import type { Article, ArticleRef } from "../domain/article.ts";
 import {
 	type ArticleChange,
@@ -6,15 +6,18 @@ import {
 	type ArticlePlan,
 	planArticleChange,
 } from "../domain/plan-article-change.ts";
-import { targetId } from "../domain/targets.ts";
+import { feedEntriesFor, targetId, targetOfFeedKey } from "../domain/targets.ts";
 import type { AgreementStore, ArticleCommit, ArticleStore, PendingChange } from "../ports.ts";
 import { forEachLimited } from "./for-each-limited.ts";
 
 export interface ChangeArticlesDeps {
 	articles: ArticleStore;
 	agreements: AgreementStore;
-	/** Publishes the targets of committed changes once, then forgets the pending changes. */
-	publish: (changes: PendingChange[]) => Promise<void>;
+	/**
+	 * Publishes the targets of committed changes once, with `also`, then forgets the pending
+	 * changes.
+	 */
+	publish: (changes: PendingChange[], also?: readonly string[]) => Promise<void>;
 	/**
 	 * Publishes the takedown of targets now, nothing committed or settled: a takedown an
 	 * agreement caused shows before its articles are decided again, since every render
@@ -104,6 +107,22 @@ function timedTakedowns(
 	});
 }
 
+/**
+ * The targets that list a public article: each feed it is in, its language's Most Viewed
+ * and front page, and the home page. None for an article that is not public.
+ */
+function listingsOf(article: Article): string[] {
+	const rows = feedEntriesFor(article);
+	if (rows.length === 0) return [];
+	const { language } = article;
+	return [
+		...rows.map((row) => targetId(targetOfFeedKey(row.feedKey))),
+		targetId({ kind: "feed", language, feed: "most-viewed" }),
+		targetId({ kind: "front", language }),
+		targetId({ kind: "home" }),
+	];
+}
+
 /** The pending change a committed plan leaves for the publisher: one per article revision. */
 export function pendingOf(plan: ArticlePlan): PendingChange | undefined {
 	const targets = plan.targets.map(targetId);
@@ -121,8 +140,15 @@ export function pendingOf(plan: ArticlePlan): PendingChange | undefined {
 export function makeChangeArticles(deps: ChangeArticlesDeps) {
 	const { articles, agreements, clock } = deps;
 
-	/** What committing `plan`, made against `current`, writes. */
-	function commitOf(current: Article, plan: ArticlePlan): ArticleCommit {
+	/**
+	 * What committing `plan`, made against `current` and the agreement it names as read,
+	 * writes: applied only while neither moved on.
+	 */
+	function commitOf(
+		current: Article,
+		plan: ArticlePlan,
+		agreement: StoredAgreement | undefined,
+	): ArticleCommit {
 		const pending = pendingOf(plan);
 		return {
 			article: {
@@ -133,6 +159,10 @@ export function makeChangeArticles(deps: ChangeArticlesDeps) {
 				...(current.dueAt ? { previousDueAt: current.dueAt } : {}),
 				feedPuts: plan.feedPuts,
 				feedDeletes: plan.feedDeletes,
+				decidedUnder: {
+					agreementId: current.rights.agreement,
+					revision: agreement?.revision ?? null,
+				},
 			},
 			...(pending ? { pending } : {}),
 		};
@@ -140,17 +170,18 @@ export function makeChangeArticles(deps: ChangeArticlesDeps) {
 
 	/**
 	 * Applies one change to one article; the pending change to publish, if anything changed.
-	 * `agreementOf` lets a batch read each agreement once: they change only through agreement
-	 * commands, which run their batch after the agreement is stored. `onPlanned` sees each plan
-	 * before it is committed.
+	 * `agreementOf` lets a batch read each agreement once: a decision is committed only while
+	 * the agreement is still at the revision read, and made again on a fresh read otherwise.
+	 * `onPlanned` sees each plan before it is committed.
 	 */
 	async function applyChange(
 		ref: ArticleRef,
 		change: ArticleChange,
-		agreementOf: (id: string) => Promise<Agreement | undefined> = (id) =>
+		agreementOf: (id: string) => Promise<StoredAgreement | undefined> = (id) =>
 			agreements.getAgreement(id),
 		onPlanned?: (current: Article, plan: ArticlePlan) => void,
 	): Promise<PendingChange | undefined> {
+		let readAgreement = agreementOf;
 		for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
 			const current = await articles.getArticle(ref);
 			if (!current) {
@@ -158,13 +189,16 @@ export function makeChangeArticles(deps: ChangeArticlesDeps) {
 					`no article ${ref.partnerId}/${ref.articleId} in language ${ref.language}`,
 				);
 			}
-			const agreement = await agreementOf(current.rights.agreement);
+			const agreement = await readAgreement(current.rights.agreement);
 			const plan = planArticleChange({ current, change, agreement, now: clock() });
 			if (!plan.changed) return undefined;
 			onPlanned?.(current, plan);
-			const commit = commitOf(current, plan);
-			if ((await articles.commitArticleChange(commit)) === "committed") return commit.pending;
-			// Another change to the article committed first: decide again on what it left.
+			const commit = commitOf(current, plan, agreement);
+			const result = await articles.commitArticleChange(commit);
+			if (result === "committed") return commit.pending;
+			// Another change to the article, or to its agreement, committed first: decide again
+			// on what it left, the agreement read afresh (a batch's shared read is the old one).
+			if (result === "agreement-changed") readAgreement = (id) => agreements.getAgreement(id);
 		}
 		throw new Error(
 			`${ref.partnerId}/${ref.articleId} (${ref.language}) changed ${MAX_ATTEMPTS} times while deciding`,
@@ -180,12 +214,17 @@ export function makeChangeArticles(deps: ChangeArticlesDeps) {
 
 	/**
 	 * `sinceOf` says when an article it takes down should have gone (the schedule's due instant);
-	 * when it says nothing, the instant the batch began.
+	 * when it says nothing, the instant the batch began. With `refreshListings`, every feed
+	 * and front page that listed one of the articles is published again at the end, changed
+	 * or not: renders apply the agreement as it stands, so after an agreement change each
+	 * listing must be rendered once more from the last state, even where a concurrent change
+	 * left every article's own decision as it was (a revoke overtaken by a grant).
 	 */
 	async function applyAll(
 		refs: AsyncIterable<ArticleRef> | Iterable<ArticleRef>,
 		change: ArticleChange,
 		sinceOf: (current: Article) => string | undefined = () => undefined,
+		refreshListings = false,
 	): Promise<ChangeSummary> {
 		// Takedowns are noted as planned, by change id: only those `pending` holds were committed.
 		const began = clock().toISOString();
@@ -198,7 +237,10 @@ export function makeChangeArticles(deps: ChangeArticlesDeps) {
 		};
 		const pending: PendingChange[] = [];
 		const publishedEarly = new Map<string, Date>();
-		const read = new Map<string, Promise<Agreement | undefined>>();
+		const read = new Map<string, Promise<StoredAgreement | undefined>>();
+		// Targets published besides the committed changes': pages an early takedown left dirty
+		// (rendered again from whatever was committed), and the listings to refresh.
+		const also = new Set<string>();
 		const agreementOf = (id: string) => {
 			const known = read.get(id) ?? agreements.getAgreement(id);
 			read.set(id, known);
@@ -226,7 +268,10 @@ export function makeChangeArticles(deps: ChangeArticlesDeps) {
 					(id) => !startedEarly.has(id),
 				);
 				if (ids.length === 0 || !deps.takeDownNow) return;
-				for (const id of ids) startedEarly.add(id);
+				for (const id of ids) {
+					startedEarly.add(id);
+					also.add(id);
+				}
 				// Settled at once: a failure waiting for the end of planning would be unhandled.
 				earlyRuns.push(
 					deps
@@ -251,6 +296,7 @@ export function makeChangeArticles(deps: ChangeArticlesDeps) {
 						alone.push(ref);
 						continue;
 					}
+					if (refreshListings) for (const id of listingsOf(current)) also.add(id);
 					const agreement = await agreementOf(current.rights.agreement);
 					const plan = planArticleChange({ current, change, agreement, now: clock() });
 					noteTakedown(current, plan);
@@ -260,7 +306,7 @@ export function makeChangeArticles(deps: ChangeArticlesDeps) {
 					decided.push({
 						ref,
 						current,
-						commit: commitOf(current, plan),
+						commit: commitOf(current, plan, agreement),
 						takedown: downFirst ? plan.targets.map(targetId) : [],
 					});
 				}
@@ -284,7 +330,11 @@ export function makeChangeArticles(deps: ChangeArticlesDeps) {
 			await forEachLimited(planned, BATCHES_AT_ONCE, async (decided) => {
 				const results = await articles.commitArticleChanges(decided.map((p) => p.commit));
 				for (const [index, { ref, commit }] of decided.entries()) {
-					if (results[index] !== "committed") alone.push(ref);
+					const result = results[index];
+					// Its agreement moved on since the batch read it: later reads see the new one.
+					const under = commit.article?.decidedUnder;
+					if (result === "agreement-changed" && under) read.delete(under.agreementId);
+					if (result !== "committed") alone.push(ref);
 					else if (commit.pending) pending.push(commit.pending);
 				}
 			});
@@ -293,7 +343,7 @@ export function makeChangeArticles(deps: ChangeArticlesDeps) {
 				if (done) pending.push(done);
 			});
 		}
-		await deps.publish(pending);
+		await deps.publish(pending, [...also]);
 		return {
 			articles: count,
 			changed: pending.length,
@@ -308,7 +358,12 @@ export function makeChangeArticles(deps: ChangeArticlesDeps) {
 		by: string,
 		reason: string,
 	): Promise<ChangeSummary> {
-		return applyAll(articles.listByAgreement(agreementId), { kind: "reevaluate", by, reason });
+		return applyAll(
+			articles.listByAgreement(agreementId),
+			{ kind: "reevaluate", by, reason },
+			undefined,
+			true,
+		);
 	}
 
 	/** The schedule's part: every article whose window or embargo instant has come. */

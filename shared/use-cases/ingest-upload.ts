@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { Agreement } from "../domain/agreement.ts";
+import type { StoredAgreement } from "../domain/agreement.ts";
 import type { Article, ArticleRef } from "../domain/article.ts";
 import { readBundleContent } from "../domain/bundle-content.ts";
 import { type BundleIssue, BundleRejectedError } from "../domain/errors.ts";
@@ -52,7 +52,7 @@ export interface IngestDeps {
 interface Evaluation {
 	commit: ArticleCommit & { upload: UploadRecord };
 	/** The article and the agreement as read when deciding; absent when nothing was stored. */
-	decided?: { ref: ArticleRef; agreement: Agreement | undefined };
+	decided?: { ref: ArticleRef; agreement: StoredAgreement | undefined };
 }
 
 export interface IngestResult {
@@ -311,6 +311,11 @@ export function makeIngestUpload(deps: IngestDeps) {
 						...(current?.dueAt ? { previousDueAt: current.dueAt } : {}),
 						feedPuts: plan.feedPuts,
 						feedDeletes: plan.feedDeletes,
+						// An agreement change that lands before the commit makes it decide again.
+						decidedUnder: {
+							agreementId: manifest.rights.agreement,
+							revision: agreement?.revision ?? null,
+						},
 					},
 					...(targets.length > 0 ? { pending: { changeId: changeIdOf(upload), targets } } : {}),
 				},
@@ -358,12 +363,13 @@ export function makeIngestUpload(deps: IngestDeps) {
 	}
 
 	/**
-	 * An agreement change that landed while the upload was decided may have looked for the
-	 * article before it existed: if the agreement is not what the decision read, decide again.
+	 * The commit applied only under the agreement as the decision read it, but an agreement
+	 * change stored right after may have listed the agreement's articles before this one was
+	 * there (the listing index lags): if the agreement moved on, decide again.
 	 */
 	async function recheck(decided: NonNullable<Evaluation["decided"]>, name: string) {
 		const now = await readAgreement(name);
-		if (JSON.stringify(now) !== JSON.stringify(decided.agreement)) {
+		if (now?.revision !== decided.agreement?.revision) {
 			await deps.reevaluate(decided.ref, `agreement ${name} changed while the upload was decided`);
 		}
 	}

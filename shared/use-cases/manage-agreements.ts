@@ -1,5 +1,14 @@
-import type { Agreement, AgreementAction, AgreementChange, Partner } from "../domain/agreement.ts";
+import { randomUUID } from "node:crypto";
+import {
+	type Agreement,
+	type AgreementAction,
+	type AgreementChange,
+	agreementTerms,
+	type Partner,
+	type StoredAgreement,
+} from "../domain/agreement.ts";
 import type { AgreementStore } from "../ports.ts";
+import { makeSettleAgreementChanges } from "./settle-agreement-changes.ts";
 
 /** Stable codes of `AgreementCommandError`: scripts match on them, so never rename one. */
 export const agreementCommandCodes = [
@@ -21,7 +30,9 @@ export type AgreementCommandCode = (typeof agreementCommandCodes)[number];
 /**
  * A partner or agreement command that cannot be carried out as given. The message is one
  * line naming the field and the value. Nothing was stored, except with `REEVALUATION_FAILED`:
- * then the change is stored and only re-evaluating the articles it covers failed.
+ * then the change is stored, and recorded as unsettled, and only re-evaluating the articles
+ * it covers failed: the schedule finishes it. (`ALREADY_REVOKED` is no longer raised: a
+ * revoke of a revoked agreement finishes whatever is left of it instead.)
  */
 export class AgreementCommandError extends Error {
 	readonly code: AgreementCommandCode;
@@ -99,6 +110,11 @@ export interface AgreementChangeResult<R> {
 	change: AgreementChange;
 	/** What `reevaluate` returned. */
 	reevaluated: R;
+	/**
+	 * A revoke of an agreement already revoked: nothing was stored, `change` is the revoke on
+	 * record, and its articles were decided again in case an earlier run did not finish.
+	 */
+	repeated?: boolean;
 }
 
 export interface PartnerResult {
@@ -113,6 +129,10 @@ export interface ManageAgreementsDeps<R extends { articles: number }> {
 	/** Applies a stored change to the articles the agreement covers (pages, feeds). */
 	reevaluate: (agreementId: string, by: string, reason: string) => Promise<R>;
 	clock: () => Date;
+	/** Who holds the lease of a change while its articles are decided; unique per process. */
+	owner?: string;
+	/** How long that lease lasts unless renewed (`AGREEMENT_LEASE_MS` by default). */
+	leaseMs?: number;
 }
 
 /** A value as an error message shows it: quoted, and cut short when long. */
@@ -254,29 +274,63 @@ export function makeManageAgreements<R extends { articles: number }>(
 	deps: ManageAgreementsDeps<R>,
 ) {
 	const { agreements, reevaluate, clock } = deps;
+	const owner = deps.owner ?? `agreements/${randomUUID()}`;
+	const settle = makeSettleAgreementChanges({
+		agreements,
+		reevaluate,
+		clock,
+		owner,
+		...(deps.leaseMs === undefined ? {} : { leaseMs: deps.leaseMs }),
+	});
 
+	/** Runs `work` (deciding an agreement's articles); its failure says the change is stored. */
+	async function deciding(agreementId: string, done: string, work: () => Promise<R>): Promise<R> {
+		try {
+			return await work();
+		} catch (error) {
+			const why = (error instanceof Error ? error.message : String(error)).replace(/\s+/g, " ");
+			throw new AgreementCommandError(
+				"REEVALUATION_FAILED",
+				`agreement ${agreementId} was ${done}, but re-evaluating its articles failed: ${why} (the schedule finishes it; status shows it until then)`,
+				{ cause: error },
+			);
+		}
+	}
+
+	/**
+	 * Stores the change together with the record that its articles are still to be decided,
+	 * leased to this process, then decides them and settles the record: a command that dies
+	 * in between leaves the record for the schedule.
+	 */
 	async function commit(
-		agreement: Agreement,
+		stated: Agreement,
 		action: AgreementAction,
 		context: ChangeContext,
 		now: Date,
 		previous: Agreement | undefined,
 	): Promise<AgreementChangeResult<R>> {
+		const agreement = agreementTerms(stated);
 		const change: AgreementChange = { at: now.toISOString(), action, ...context, agreement };
-		await agreements.putAgreement(agreement, { at: now, action, ...context });
-		let reevaluated: R;
-		try {
-			reevaluated = await reevaluate(agreement.agreementId, context.by, context.reason);
-		} catch (error) {
-			const why = (error instanceof Error ? error.message : String(error)).replace(/\s+/g, " ");
-			const done = { grant: "granted", amend: "amended", revoke: "revoked" }[action];
-			throw new AgreementCommandError(
-				"REEVALUATION_FAILED",
-				`agreement ${agreement.agreementId} was ${done}, but re-evaluating its articles failed: ${why}`,
-				{ cause: error },
-			);
-		}
-		return { agreement, ...(previous ? { previous } : {}), change, reevaluated };
+		const lease = { owner, until: now.getTime() + settle.leaseMs };
+		const revision = await agreements.putAgreement(
+			agreement,
+			{ at: now, action, ...context },
+			lease,
+		);
+		const done = { grant: "granted", amend: "amended", revoke: "revoked" }[action];
+		const reevaluated = await deciding(agreement.agreementId, done, () =>
+			settle.finish(
+				{ agreementId: agreement.agreementId, revision, at: change.at, action, ...context, lease },
+				context.by,
+				context.reason,
+			),
+		);
+		return {
+			agreement,
+			...(previous ? { previous: agreementTerms(previous) } : {}),
+			change,
+			reevaluated,
+		};
 	}
 
 	/** Registers a partner; an existing id gets the new name. */
@@ -353,14 +407,37 @@ export function makeManageAgreements<R extends { articles: number }>(
 	): Promise<AgreementChangeResult<R>> {
 		const checked = checkChange(context);
 		const previous = await getExisting(agreementId);
-		if (previous.status === "revoked") {
-			fail("ALREADY_REVOKED", "agreementId", `agreement ${agreementId} is already revoked`);
-		}
+		if (previous.status === "revoked") return finishRevoke(previous, checked);
 		return commit({ ...previous, status: "revoked" }, "revoke", checked, clock(), previous);
 	}
 
+	/**
+	 * A revoke repeated (by an operator whose first one died, say): harmless, never an error
+	 * that leaves work undone. Nothing is stored; the articles are decided again, which changes
+	 * nothing that was decided already, and the change is settled if it is still the newest.
+	 */
+	async function finishRevoke(
+		stored: StoredAgreement,
+		context: ChangeContext,
+	): Promise<AgreementChangeResult<R>> {
+		const { agreementId } = stored;
+		const history = await agreements.listAgreementHistory(agreementId);
+		const agreement = agreementTerms(stored);
+		const change = history.findLast((entry) => entry.action === "revoke") ?? {
+			at: clock().toISOString(),
+			action: "revoke" as const,
+			...context,
+			agreement,
+		};
+		const reevaluated = await deciding(agreementId, "already revoked", () =>
+			reevaluate(agreementId, context.by, context.reason),
+		);
+		await agreements.settleChange(agreementId, stored.revision);
+		return { agreement, previous: agreement, change, reevaluated, repeated: true };
+	}
+
 	// Looked up as given, not checked against the id pattern: any stored id can be managed.
-	async function getExisting(agreementId: string): Promise<Agreement> {
+	async function getExisting(agreementId: string): Promise<StoredAgreement> {
 		const agreement = await agreements.getAgreement(agreementId);
 		if (!agreement) {
 			fail("UNKNOWN_AGREEMENT", "agreementId", `agreement ${show(agreementId)} does not exist`);
@@ -372,7 +449,7 @@ export function makeManageAgreements<R extends { articles: number }>(
 	async function showAgreement(
 		agreementId: string,
 	): Promise<{ agreement: Agreement; history: AgreementChange[] }> {
-		const agreement = await getExisting(agreementId);
+		const agreement = agreementTerms(await getExisting(agreementId));
 		return { agreement, history: await agreements.listAgreementHistory(agreementId) };
 	}
 
@@ -381,7 +458,7 @@ export function makeManageAgreements<R extends { articles: number }>(
 		listPartners: () => agreements.listPartners(),
 		grantAgreement,
 		revokeAgreement,
-		listAgreements: () => agreements.listAgreements(),
+		listAgreements: async () => (await agreements.listAgreements()).map(agreementTerms),
 		showAgreement,
 	};
 }

@@ -1,5 +1,7 @@
+import type { UnsettledAgreementChange } from "../domain/agreement.ts";
 import { uploadIdOf } from "../domain/upload.ts";
 import type {
+	AgreementStore,
 	HealthStore,
 	IngestQueues,
 	PublishLedger,
@@ -211,6 +213,19 @@ export interface OpsStatus {
 	dirtyTargets: { count: number; more: boolean; ids: string[] };
 	/** Committed changes whose targets are not all published yet (at most `limit`). */
 	pendingChanges: { count: number; more: boolean; ids: string[] };
+	/**
+	 * Agreement changes whose articles are not all decided again yet (at most `limit`): the
+	 * command that made one is still at work, or died and the schedule finishes it once its
+	 * lease (`leaseUntil`) runs out.
+	 */
+	unsettledAgreementChanges: {
+		count: number;
+		more: boolean;
+		changes: (Omit<UnsettledAgreementChange, "lease"> & {
+			leaseOwner: string | null;
+			leaseUntil: string | null;
+		})[];
+	};
 	lastSweep: { at: string; targets: number; ageSeconds: number } | null;
 	lastPublish: { at: string; targets: number; ageSeconds: number } | null;
 }
@@ -220,14 +235,16 @@ export function makeOpsStatus(deps: {
 	queues: IngestQueues;
 	ledger: PublishLedger;
 	health: HealthStore;
+	agreements: Pick<AgreementStore, "listUnsettledChanges">;
 	clock: () => Date;
 }) {
 	return async function opsStatus(limit = 100): Promise<OpsStatus> {
-		const [depths, dirty, pending, health] = await Promise.all([
+		const [depths, dirty, pending, health, unsettled] = await Promise.all([
 			deps.queues.depths(),
 			deps.ledger.listDirty(limit + 1),
 			deps.ledger.listPending(limit + 1),
 			deps.health.readHealth(),
+			deps.agreements.listUnsettledChanges(limit + 1),
 		]);
 		const now = deps.clock();
 		const aged = (run: { at: string; targets: number } | undefined) =>
@@ -250,6 +267,15 @@ export function makeOpsStatus(deps: {
 				count: Math.min(pending.length, limit),
 				more: pending.length > limit,
 				ids: pending.slice(0, limit).map((change) => change.changeId),
+			},
+			unsettledAgreementChanges: {
+				count: Math.min(unsettled.length, limit),
+				more: unsettled.length > limit,
+				changes: unsettled.slice(0, limit).map(({ lease, ...change }) => ({
+					...change,
+					leaseOwner: lease?.owner ?? null,
+					leaseUntil: lease ? new Date(lease.until).toISOString() : null,
+				})),
 			},
 			lastSweep: aged(health.lastSweep),
 			lastPublish: aged(health.lastPublish),

@@ -748,11 +748,14 @@ export function makePublishTargets(deps: PublishDeps) {
 
 	/**
 	 * Takes down at once the pages and photos of these page targets whose agreement no longer
-	 * allows the article. Deletes only, without leases and without recording digests, so it
-	 * can race nothing into a wrong state: the publish of the committed change comes after
-	 * it, renders the pages under their leases and deletes again whatever a render in flight
-	 * may have written meanwhile. Returns the pages that stay but lose their photos: those
-	 * are rendered again, not just deleted from.
+	 * allows the article, ahead of the commit that decides it. Each page is bumped and claimed
+	 * first, so no render in flight writes it back, and its deletion is recorded in the site's
+	 * digests, so a later render writes it again; then its lease is given back with the target
+	 * still dirty: whatever the commit turns out to decide (a grant may overtake the revoke),
+	 * the next publish of the page, or the sweep should this process die, renders that. A page
+	 * another publisher holds is left to it: bumped, it renders again under the agreement as
+	 * it stands. Returns the pages that stay but lose their photos: those are rendered again,
+	 * not just deleted from.
 	 */
 	async function removePagesNow(
 		ids: readonly string[],
@@ -764,23 +767,42 @@ export function makePublishTargets(deps: PublishDeps) {
 		for (const article of unread.length > 0 ? await articles.getArticles(unread) : []) {
 			stored.set(pageId(article), article);
 		}
-		const keys: string[] = [];
+		const gone: PageTarget[] = [];
 		const rerender: string[] = [];
 		await forEachLimited(targets, PUBLISH_CONCURRENCY, async (target) => {
 			const article = stored.get(pageId(target));
 			const standing = await standingOf(article);
 			if (!article || !standing || standing.images) return;
 			if (standing.shown) rerender.push(pageId(target));
-			else
+			else gone.push(target);
+		});
+		if (gone.length === 0) return rerender;
+		const claimed = new Set(
+			(
+				await Promise.all(slicesOf(gone.map(pageId), PAGE_BATCH).map((slice) => claimPages(slice)))
+			).flatMap((claims) => [...claims.keys()]),
+		);
+		const keys: string[] = [];
+		await forEachLimited(
+			gone.filter((target) => claimed.has(pageId(target))),
+			PUBLISH_CONCURRENCY,
+			async (target) => {
+				const article = stored.get(pageId(target));
 				keys.push(
 					siteKey(articlePath(target)),
 					...(await stalePhotoKeys(target, article, new Set())),
 				);
-		});
-		if (keys.length > 0) {
-			// In slices sent together: many small requests end sooner than two of a thousand.
-			await Promise.all(slicesOf(keys, DELETE_SLICE).map((slice) => site.deleteMany(slice)));
-			await deps.cache?.invalidate(sitePathsOf(keys));
+			},
+		);
+		try {
+			if (keys.length > 0) {
+				// In slices sent together: many small requests end sooner than two of a thousand.
+				await Promise.all(slicesOf(keys, DELETE_SLICE).map((slice) => site.deleteMany(slice)));
+				await deps.digests?.putDigests(new Map(keys.map((key) => [key, null])));
+				await deps.cache?.invalidate(sitePathsOf(keys));
+			}
+		} finally {
+			await ledger.yieldMany([...claimed], deps.owner);
 		}
 		return rerender;
 	}
@@ -821,12 +843,15 @@ export function makePublishChanges(deps: {
 	const { ledger, publish } = deps;
 
 	/**
-	 * Publishes the union of the changes' targets once, then forgets the changes: published,
+	 * Publishes the union of the changes' targets (and `also`) once, then forgets the changes: published,
 	 * or bumped under a live lease whose holder renders it, the targets' own revisions now
 	 * carry every change, so the pending records have done their job.
 	 */
-	async function publishChanges(changes: readonly PendingChange[]): Promise<void> {
-		await publish([...new Set(changes.flatMap((change) => change.targets))]);
+	async function publishChanges(
+		changes: readonly PendingChange[],
+		also: readonly string[] = [],
+	): Promise<void> {
+		await publish([...new Set([...changes.flatMap((change) => change.targets), ...also])]);
 		await ledger.settleMany(changes.map((change) => change.changeId));
 	}
 

@@ -11,6 +11,7 @@ import type {
 import { makeChangeArticles, type Takedown } from "./change-articles.ts";
 import { recordingPublishes } from "./ops-status.ts";
 import { makePublishChanges, makePublishTargets, type PublishDeps } from "./publish-targets.ts";
+import { makeSettleAgreementChanges } from "./settle-agreement-changes.ts";
 import type { UseCaseOptions } from "./wire-use-cases.ts";
 
 /** The stores publishing and every change but an upload read and write. */
@@ -36,6 +37,8 @@ export interface SweepResult {
 	targets: number;
 	/** Articles whose window ended, taken down by this run, with their takedown latency. */
 	takenDown: Takedown[];
+	/** Agreements whose change a command left unfinished, finished by this run. */
+	agreementsSettled: string[];
 }
 
 /**
@@ -83,13 +86,23 @@ export function wirePublishing(
 		takeDownNow,
 		clock,
 	});
-	/** The schedule's run: what came due, then whatever a failed publisher left behind. */
+	const agreementChanges = makeSettleAgreementChanges({
+		agreements,
+		reevaluate: changes.reevaluateAgreement,
+		clock,
+		owner: options.owner,
+	});
+	/**
+	 * The schedule's run: agreement changes a command left unfinished, what came due, then
+	 * whatever a failed publisher left behind.
+	 */
 	async function scheduledSweep(): Promise<SweepResult> {
+		const agreementsSettled = await agreementChanges.settleUnsettled();
 		const released = await changes.releaseDue();
 		const targets = released.targets + (await sweep());
 		// One cheap write per run: `status` shows when the schedule last ran, even idle.
 		await stores.health?.recordSweep(clock(), targets).catch(() => undefined);
-		return { targets, takenDown: released.takenDown };
+		return { targets, takenDown: released.takenDown, agreementsSettled };
 	}
 	return {
 		clock,

@@ -64,6 +64,7 @@ function storesOn(client: () => DynamoDBDocumentClient) {
 			feeds: new DynamoDbFeedStore(client(), table),
 			uploads: new DynamoDbUploadStore(client(), table),
 			ledger: new DynamoDbPublishLedger(client(), table),
+			agreements: new DynamoDbAgreementStore(client(), table),
 		};
 	};
 }

@@ -28,6 +28,7 @@ async function makeStores() {
 		feeds: new InMemoryFeedStore(tables),
 		uploads: new InMemoryUploadStore(tables),
 		ledger: new InMemoryPublishLedger(tables),
+		agreements: new InMemoryAgreementStore(tables),
 	};
 }
 

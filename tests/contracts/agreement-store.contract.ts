@@ -71,7 +71,7 @@ export function describeAgreementStoreContract(name: string, makeStore: MakeAgre
 				"d:active",
 				"e:active",
 			]);
-			expect(await store.getAgreement("b")).toEqual(revoked);
+			expect(await store.getAgreement("b")).toEqual({ ...revoked, revision: 2 });
 			expect(await store.getAgreement("z")).toBeUndefined();
 		});
 
@@ -92,7 +92,7 @@ export function describeAgreementStoreContract(name: string, makeStore: MakeAgre
 				{ at: iso, action: "amend", by: "test", reason: "zh added", agreement: amended },
 				{ at: iso, action: "revoke", by: "ops", reason: "ended", agreement: revoked },
 			]);
-			expect(await store.getAgreement("ag")).toEqual(revoked);
+			expect(await store.getAgreement("ag")).toEqual({ ...revoked, revision: 3 });
 			expect(await store.listAgreementHistory("other")).toEqual([]);
 		});
 
@@ -106,7 +106,7 @@ export function describeAgreementStoreContract(name: string, makeStore: MakeAgre
 				["grant", at(60_000).toISOString()],
 				["amend", NOW.toISOString()],
 			]);
-			expect(history.at(-1)?.agreement).toEqual(await store.getAgreement("ag"));
+			expect({ ...history.at(-1)?.agreement, revision: 2 }).toEqual(await store.getAgreement("ag"));
 		});
 
 		it("serialises concurrent writers: every change kept, the newest one the agreement", async () => {
@@ -120,7 +120,7 @@ export function describeAgreementStoreContract(name: string, makeStore: MakeAgre
 			const history = await store.listAgreementHistory("ag");
 			expect(history.map((c) => c.reason).sort()).toEqual(holders);
 			expect(history.map((c) => c.agreement.holder)).toEqual(history.map((c) => c.reason));
-			expect(await store.getAgreement("ag")).toEqual(history.at(-1)?.agreement);
+			expect(await store.getAgreement("ag")).toEqual({ ...history.at(-1)?.agreement, revision: 4 });
 		});
 
 		it("keeps what it stored apart from the objects it was given and returned", async () => {
@@ -132,8 +132,86 @@ export function describeAgreementStoreContract(name: string, makeStore: MakeAgre
 			read?.scope.push("images");
 			const [entry] = await store.listAgreementHistory("ag");
 			entry?.agreement.languages.push("de");
-			expect(await store.getAgreement("ag")).toEqual(makeAgreement());
+			expect(await store.getAgreement("ag")).toEqual({ ...makeAgreement(), revision: 1 });
 			expect((await store.listAgreementHistory("ag"))[0]?.agreement).toEqual(makeAgreement());
+		});
+
+		it("records each change as unsettled in the same write, the newest replacing older ones", async () => {
+			const store = await makeStore();
+			expect(await store.listUnsettledChanges(10)).toEqual([]);
+			expect(await store.putAgreement(makeAgreement(), makeChange())).toBe(1);
+			const lease = { owner: "cli", until: at(30_000).getTime() };
+			const revision = await store.putAgreement(
+				makeAgreement({ status: "revoked" }),
+				makeChange({ action: "revoke", by: "ops", reason: "ended", at: at(1) }),
+				lease,
+			);
+			expect(revision).toBe(2);
+			await store.putAgreement(makeAgreement({ agreementId: "other" }), makeChange());
+			expect(await store.listUnsettledChanges(10)).toEqual([
+				{
+					agreementId: "ag",
+					revision: 2,
+					at: at(1).toISOString(),
+					action: "revoke",
+					by: "ops",
+					reason: "ended",
+					lease,
+				},
+				{
+					agreementId: "other",
+					revision: 1,
+					at: NOW.toISOString(),
+					action: "grant",
+					by: "test",
+					reason: "signed",
+				},
+			]);
+			expect(await store.listUnsettledChanges(1)).toHaveLength(1);
+			// The agreement and its history carry nothing of it.
+			expect(await store.getAgreement("ag")).toEqual({
+				...makeAgreement({ status: "revoked" }),
+				revision: 2,
+			});
+		});
+
+		it("leases an unsettled change to one owner at a time until its lease runs out", async () => {
+			const store = await makeStore();
+			await store.putAgreement(makeAgreement(), makeChange(), {
+				owner: "cli",
+				until: at(30_000).getTime(),
+			});
+			expect(
+				await store.leaseUnsettledChange("ag", "schedule", at(29_999), 60_000),
+			).toBeUndefined();
+			// Its holder renews it.
+			expect(await store.leaseUnsettledChange("ag", "cli", at(10_000), 30_000)).toMatchObject({
+				lease: { owner: "cli", until: at(40_000).getTime() },
+			});
+			expect(
+				await store.leaseUnsettledChange("ag", "schedule", at(39_999), 60_000),
+			).toBeUndefined();
+			expect(await store.leaseUnsettledChange("ag", "schedule", at(40_001), 60_000)).toMatchObject({
+				agreementId: "ag",
+				revision: 1,
+				lease: { owner: "schedule" },
+			});
+			expect(await store.leaseUnsettledChange("none", "schedule", NOW, 60_000)).toBeUndefined();
+		});
+
+		it("settles a change only while it is the newest", async () => {
+			const store = await makeStore();
+			await store.putAgreement(makeAgreement(), makeChange());
+			await store.putAgreement(
+				makeAgreement({ status: "revoked" }),
+				makeChange({ action: "revoke" }),
+			);
+			// The grant's run ended after the revoke was stored: the revoke stays unsettled.
+			expect(await store.settleChange("ag", 1)).toBe(false);
+			expect((await store.listUnsettledChanges(10)).map((c) => c.revision)).toEqual([2]);
+			expect(await store.settleChange("ag", 2)).toBe(true);
+			expect(await store.listUnsettledChanges(10)).toEqual([]);
+			expect(await store.settleChange("ag", 2)).toBe(false);
 		});
 	});
 }

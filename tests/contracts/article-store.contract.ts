@@ -180,6 +180,58 @@ export function describeArticleStoreContract(name: string, makeStores: MakeTable
 			);
 		});
 
+		it("commits a decision only while the agreement it read is at that revision", async () => {
+			const { articles, agreements } = await makeStores();
+			const grant = { at: NOW, action: "grant" as const, by: "t", reason: "r" };
+			const agreement = {
+				agreementId: "sn-jst-2023",
+				partnerId: "science-news",
+				holder: "H",
+				translator: "",
+				languages: ["en"],
+				scope: ["text" as const],
+				validFrom: "2024-01-01T00:00:00Z",
+				validUntil: null,
+				notice: "",
+				status: "active" as const,
+			};
+			const under = (agreementId: string, revision: number | null) => ({
+				decidedUnder: { agreementId, revision },
+			});
+			const a = makeArticle({ articleId: "a" });
+			// Decided while the agreement did not exist: applies only while it still does not.
+			expect(
+				await articles.commitArticleChange({
+					article: articleChange(a, null, under("sn-jst-2023", null)),
+				}),
+			).toBe("committed");
+			const revision = await agreements.putAgreement(agreement, grant);
+			expect(revision).toBe(1);
+			expect((await agreements.getAgreement("sn-jst-2023"))?.revision).toBe(1);
+			const b = makeArticle({ articleId: "b" });
+			expect(
+				await articles.commitArticleChange({
+					article: articleChange(b, null, under("sn-jst-2023", null)),
+				}),
+			).toBe("agreement-changed");
+			expect(await articles.getArticle(b)).toBeUndefined();
+			expect(
+				await articles.commitArticleChange({
+					article: articleChange(b, null, under("sn-jst-2023", 1)),
+				}),
+			).toBe("committed");
+			await agreements.putAgreement({ ...agreement, status: "revoked" }, grant);
+			// A batch: the commits decided under revision 1 are refused, the others go through.
+			const batch = ["c", "d", "e"].map((id) => makeArticle({ articleId: id }));
+			const results = await articles.commitArticleChanges([
+				{ article: articleChange(batch[0], null, under("sn-jst-2023", 1)) },
+				{ article: articleChange(batch[1], null, under("sn-jst-2023", 2)) },
+				{ article: articleChange(batch[2], null, under("other", null)) },
+			]);
+			expect(results).toEqual(["agreement-changed", "committed", "committed"]);
+			expect(await articles.getArticle(batch[0] ?? a)).toBeUndefined();
+		});
+
 		it("refuses a commit that expects a revision of an article it does not have", async () => {
 			const { articles } = await makeStores();
 			const article = makeArticle({ revision: 4 });

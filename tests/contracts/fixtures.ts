@@ -3,6 +3,7 @@ import type { ArticleEvent } from "#shared/domain/plan-article-change.ts";
 import { feedEntriesFor } from "#shared/domain/targets.ts";
 import { uploadOrder } from "#shared/domain/upload.ts";
 import type {
+	AgreementStore,
 	ArticleCommit,
 	ArticleStore,
 	FeedStore,
@@ -18,6 +19,8 @@ export interface TableStores {
 	feeds: FeedStore;
 	uploads: UploadStore;
 	ledger: PublishLedger;
+	/** Agreements on the same table: a commit checks the revision its decision read. */
+	agreements: AgreementStore;
 }
 
 /** Makes a fresh, empty set of stores: every test gets its own. */

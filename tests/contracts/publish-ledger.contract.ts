@@ -65,6 +65,22 @@ export function describePublishLedgerContract(name: string, makeStores: MakeLedg
 			expect((await ledger.listDirty(200)).sort()).toEqual([held, rest[7]].sort());
 		});
 
+		it("gives leases back without publishing: the targets stay dirty for the next claim", async () => {
+			const { ledger } = await makeStores();
+			const ids = ["page|en|p|a", "page|en|p|b", "page|en|p|c"];
+			await ledger.requestMany(ids);
+			expect(
+				[...(await ledger.claimMany(ids.slice(0, 2), "a", NOW, 60_000)).keys()].sort(),
+			).toEqual(ids.slice(0, 2));
+			await ledger.yieldMany(ids, "a");
+			expect((await ledger.listDirty(10)).sort()).toEqual(ids);
+			// Free at once, not when the lease would have run out.
+			expect(await ledger.claim("page|en|p|a", "b", NOW, 60_000)).toBe(1);
+			// Another's lease is not given back.
+			await ledger.yieldMany(["page|en|p|a"], "a");
+			expect(await ledger.claim("page|en|p|a", "c", NOW, 60_000)).toBeNull();
+		});
+
 		it("settles many pending changes at once", async () => {
 			const { articles, ledger } = await makeStores();
 			const changes = Array.from({ length: 30 }, (_, i) => ({

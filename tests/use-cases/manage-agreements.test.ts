@@ -37,6 +37,22 @@ async function makeManage(options: { failReevaluate?: boolean } = {}) {
 	return { manage, store, calls };
 }
 
+/** The agreement {@link makeGrant} grants, as stored. */
+function makeGrantedAgreement() {
+	return {
+		agreementId: "sn-jst-2023",
+		partnerId: "science-news",
+		holder: "The Science News Ltd.",
+		translator: "",
+		languages: ["en"],
+		scope: ["text" as const],
+		validFrom: NOW.toISOString(),
+		validUntil: null,
+		notice: "",
+		status: "active" as const,
+	};
+}
+
 function makeGrant(overrides: Partial<GrantInput> = {}): GrantInput {
 	return {
 		agreementId: "sn-jst-2023",
@@ -118,9 +134,13 @@ describe("grantAgreement", () => {
 		};
 		const change = { at: NOW.toISOString(), action: "grant", ...OPS, agreement };
 		expect(result).toEqual({ agreement, change, reevaluated: { articles: 3 } });
-		expect(calls).toEqual([{ agreementId: "sn-jst-2023", ...OPS, stored: agreement }]);
+		expect(calls).toEqual([
+			{ agreementId: "sn-jst-2023", ...OPS, stored: { ...agreement, revision: 1 } },
+		]);
 		expect(await store.listAgreementHistory("sn-jst-2023")).toEqual([change]);
 		expect(await manage.listAgreements()).toEqual([agreement]);
+		// Its articles decided, the change is settled: nothing is left for the schedule.
+		expect(await store.listUnsettledChanges(10)).toEqual([]);
 	});
 
 	it("amends an active agreement as stated in full: what is left out takes its default", async () => {
@@ -311,7 +331,7 @@ describe("grantAgreement", () => {
 });
 
 describe("revokeAgreement and showAgreement", () => {
-	it("refuses an unknown agreement, and one already revoked", async () => {
+	it("refuses an unknown agreement; a repeated revoke stores nothing and decides again", async () => {
 		const { manage, calls } = await makeManage();
 		expect(await refusal(manage.revokeAgreement("nope", OPS))).toMatchObject({
 			code: "UNKNOWN_AGREEMENT",
@@ -321,12 +341,32 @@ describe("revokeAgreement and showAgreement", () => {
 			code: "UNKNOWN_AGREEMENT",
 		});
 		await manage.grantAgreement(makeGrant(), OPS);
-		await manage.revokeAgreement("sn-jst-2023", OPS);
-		expect(await refusal(manage.revokeAgreement("sn-jst-2023", OPS))).toMatchObject({
-			code: "ALREADY_REVOKED",
-			message: "agreement sn-jst-2023 is already revoked",
-		});
-		expect(calls).toHaveLength(2);
+		const revoked = await manage.revokeAgreement("sn-jst-2023", OPS);
+		const again = await manage.revokeAgreement("sn-jst-2023", { by: "ops", reason: "again" });
+		expect(again).toMatchObject({ repeated: true, change: revoked.change });
+		expect(calls.map((call) => call.reason)).toEqual([
+			"contract signed",
+			"contract signed",
+			"again",
+		]);
+		expect((await manage.showAgreement("sn-jst-2023")).history).toHaveLength(2);
+	});
+
+	it("a repeated revoke finishes a revoke whose command died before deciding its articles", async () => {
+		const { manage, store, calls } = await makeManage();
+		await manage.grantAgreement(makeGrant(), OPS);
+		// What a revoke that died right after storing the agreement leaves.
+		await store.putAgreement(
+			{ ...makeGrantedAgreement(), status: "revoked" },
+			{ at: NOW, action: "revoke", by: "ops", reason: "died" },
+			{ owner: "dead", until: NOW.getTime() + 30_000 },
+		);
+		expect(await store.listUnsettledChanges(10)).toMatchObject([
+			{ agreementId: "sn-jst-2023", action: "revoke", revision: 2, lease: { owner: "dead" } },
+		]);
+		await manage.revokeAgreement("sn-jst-2023", { by: "ops", reason: "again" });
+		expect(calls.at(-1)).toMatchObject({ reason: "again", stored: { status: "revoked" } });
+		expect(await store.listUnsettledChanges(10)).toEqual([]);
 	});
 
 	it("keeps the change when re-evaluating fails, and says so on one line", async () => {
@@ -335,9 +375,13 @@ describe("revokeAgreement and showAgreement", () => {
 		expect(error).toMatchObject({
 			code: "REEVALUATION_FAILED",
 			message:
-				"agreement sn-jst-2023 was granted, but re-evaluating its articles failed: table unreachable retry later",
+				"agreement sn-jst-2023 was granted, but re-evaluating its articles failed: table unreachable retry later (the schedule finishes it; status shows it until then)",
 		});
 		expect(error.cause).toBeInstanceOf(Error);
 		expect((await store.getAgreement("sn-jst-2023"))?.status).toBe("active");
+		// Left for the schedule, in the same write as the agreement.
+		expect(await store.listUnsettledChanges(10)).toMatchObject([
+			{ agreementId: "sn-jst-2023", action: "grant", revision: 1, by: "ops" },
+		]);
 	});
 });

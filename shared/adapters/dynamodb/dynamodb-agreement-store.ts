@@ -1,15 +1,23 @@
-import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import {
+	ConditionalCheckFailedException,
+	TransactionCanceledException,
+} from "@aws-sdk/client-dynamodb";
+import {
+	DeleteCommand,
 	type DynamoDBDocumentClient,
 	QueryCommand,
 	type QueryCommandInput,
 	TransactWriteCommand,
+	UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import type {
-	Agreement,
-	AgreementAction,
-	AgreementChange,
-	Partner,
+import {
+	type Agreement,
+	type AgreementAction,
+	type AgreementChange,
+	agreementTerms,
+	type Partner,
+	type StoredAgreement,
+	type UnsettledAgreementChange,
 } from "../../domain/agreement.ts";
 import type { AgreementStore } from "../../ports.ts";
 import { itemReadsOf } from "./item-reads.ts";
@@ -19,18 +27,49 @@ import { itemReadsOf } from "./item-reads.ts";
 const PARTNERS = "PARTNERS";
 const AGREEMENTS = "AGREEMENTS";
 const HISTORY = "HISTORY#";
+// Unsettled agreement changes, one row per agreement: the schedule reads them with one Query.
+const UNSETTLED = "AGREEMENT_CHANGES";
 
 const keys = {
 	partner: (partnerId: string) => ({ pk: `PARTNER#${partnerId}`, sk: "PARTNER" }),
 	partnerRow: (partnerId: string) => ({ pk: PARTNERS, sk: partnerId }),
 	agreement: (agreementId: string) => ({ pk: `AGREEMENT#${agreementId}`, sk: "AGREEMENT" }),
 	agreementRow: (agreementId: string) => ({ pk: AGREEMENTS, sk: agreementId }),
+	unsettled: (agreementId: string) => ({ pk: UNSETTLED, sk: agreementId }),
 	/** By the agreement's revision, not by time: clocks of two writers may disagree. */
 	change: (agreementId: string, revision: number) => ({
 		pk: `AGREEMENT#${agreementId}`,
 		sk: `${HISTORY}${String(revision).padStart(10, "0")}`,
 	}),
 };
+
+/**
+ * The check a commit decided under the agreement at `revision` makes in its transaction:
+ * the agreement is still at that revision (`null`: still absent; 0: stored before revisions).
+ */
+export function agreementUnchanged(
+	tableName: string,
+	agreementId: string,
+	revision: number | null,
+) {
+	const names = { "#revision": "revision" };
+	return {
+		TableName: tableName,
+		Key: keys.agreement(agreementId),
+		...(revision === null
+			? { ConditionExpression: "attribute_not_exists(pk)" }
+			: revision === 0
+				? {
+						ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(#revision)",
+						ExpressionAttributeNames: names,
+					}
+				: {
+						ConditionExpression: "#revision = :revision",
+						ExpressionAttributeNames: names,
+						ExpressionAttributeValues: { ":revision": revision },
+					}),
+	};
+}
 
 /** Attempts at writing an agreement that other writers keep changing under us. */
 const MAX_ATTEMPTS = 8;
@@ -40,7 +79,25 @@ function toPartner(item: Record<string, unknown>): Partner {
 }
 
 function toAgreement(item: Record<string, unknown>): Agreement {
-	return item.agreement as Agreement;
+	return agreementTerms(item.agreement as Agreement);
+}
+
+function toStoredAgreement(item: Record<string, unknown>): StoredAgreement {
+	return { ...toAgreement(item), revision: revisionOf(item) };
+}
+
+function toUnsettled(item: Record<string, unknown>): UnsettledAgreementChange {
+	const owner = item.leaseOwner;
+	const until = item.leaseUntil;
+	return {
+		agreementId: String(item.sk),
+		revision: revisionOf(item),
+		at: String(item.at),
+		action: item.action as AgreementAction,
+		by: String(item.by),
+		reason: String(item.reason),
+		...(typeof owner === "string" && typeof until === "number" ? { lease: { owner, until } } : {}),
+	};
 }
 
 function toChange(item: Record<string, unknown>): AgreementChange {
@@ -113,14 +170,14 @@ export class DynamoDbAgreementStore implements AgreementStore {
 		return partners;
 	}
 
-	async getAgreement(agreementId: string): Promise<Agreement | undefined> {
+	async getAgreement(agreementId: string): Promise<StoredAgreement | undefined> {
 		const item = await this.getAgreementItem(agreementId);
-		return item ? toAgreement(item) : undefined;
+		return item ? toStoredAgreement(item) : undefined;
 	}
 
-	async listAgreements(): Promise<Agreement[]> {
-		const agreements: Agreement[] = [];
-		for await (const item of this.query(AGREEMENTS)) agreements.push(toAgreement(item));
+	async listAgreements(): Promise<StoredAgreement[]> {
+		const agreements: StoredAgreement[] = [];
+		for await (const item of this.query(AGREEMENTS)) agreements.push(toStoredAgreement(item));
 		return agreements;
 	}
 
@@ -129,9 +186,11 @@ export class DynamoDbAgreementStore implements AgreementStore {
 	 * a concurrent writer makes the transaction fail and this one tries again on top of it.
 	 */
 	async putAgreement(
-		agreement: Agreement,
+		stated: Agreement,
 		change: { at: Date; action: AgreementAction; by: string; reason: string },
-	): Promise<void> {
+		lease?: { owner: string; until: number },
+	): Promise<number> {
+		const agreement = agreementTerms(stated);
 		const { agreementId } = agreement;
 		const at = change.at.toISOString();
 		for (let attempt = 1; ; attempt++) {
@@ -178,10 +237,25 @@ export class DynamoDbAgreementStore implements AgreementStore {
 									ConditionExpression: "attribute_not_exists(pk)",
 								},
 							},
+							{
+								Put: {
+									TableName: this.tableName,
+									// Replaces an older unsettled change: deciding again reads the newest.
+									Item: {
+										...keys.unsettled(agreementId),
+										revision: current + 1,
+										at,
+										action: change.action,
+										by: change.by,
+										reason: change.reason,
+										...(lease ? { leaseOwner: lease.owner, leaseUntil: lease.until } : {}),
+									},
+								},
+							},
 						],
 					}),
 				);
-				return;
+				return current + 1;
 			} catch (error) {
 				if (!isConflict(error) || attempt >= MAX_ATTEMPTS) throw error;
 				// Jittered, so writers that collided do not collide again.
@@ -195,6 +269,62 @@ export class DynamoDbAgreementStore implements AgreementStore {
 		for await (const item of this.query(keys.agreement(agreementId).pk, HISTORY)) items.push(item);
 		// Entries from before revisions (keyed by time, after every revision's key) came first.
 		return items.sort((a, b) => revisionOf(a) - revisionOf(b)).map(toChange);
+	}
+
+	async listUnsettledChanges(limit: number): Promise<UnsettledAgreementChange[]> {
+		const changes: UnsettledAgreementChange[] = [];
+		for await (const item of this.query(UNSETTLED)) {
+			if (changes.length >= limit) break;
+			changes.push(toUnsettled(item));
+		}
+		return changes;
+	}
+
+	async leaseUnsettledChange(
+		agreementId: string,
+		owner: string,
+		now: Date,
+		leaseMs: number,
+	): Promise<UnsettledAgreementChange | undefined> {
+		try {
+			const { Attributes } = await this.client.send(
+				new UpdateCommand({
+					TableName: this.tableName,
+					Key: keys.unsettled(agreementId),
+					UpdateExpression: "SET leaseOwner = :owner, leaseUntil = :until",
+					ConditionExpression:
+						"attribute_exists(pk) AND (attribute_not_exists(leaseOwner) OR leaseOwner = :owner OR leaseUntil < :now)",
+					ExpressionAttributeValues: {
+						":owner": owner,
+						":until": now.getTime() + leaseMs,
+						":now": now.getTime(),
+					},
+					ReturnValues: "ALL_NEW",
+				}),
+			);
+			return Attributes ? toUnsettled(Attributes) : undefined;
+		} catch (error) {
+			if (error instanceof ConditionalCheckFailedException) return undefined;
+			throw error;
+		}
+	}
+
+	async settleChange(agreementId: string, revision: number): Promise<boolean> {
+		try {
+			await this.client.send(
+				new DeleteCommand({
+					TableName: this.tableName,
+					Key: keys.unsettled(agreementId),
+					ConditionExpression: "#revision = :revision",
+					ExpressionAttributeNames: { "#revision": "revision" },
+					ExpressionAttributeValues: { ":revision": revision },
+				}),
+			);
+			return true;
+		} catch (error) {
+			if (error instanceof ConditionalCheckFailedException) return false;
+			throw error;
+		}
 	}
 
 	private async getAgreementItem(

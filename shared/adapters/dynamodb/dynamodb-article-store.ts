@@ -12,6 +12,7 @@ import type { ArticleEvent } from "../../domain/plan-article-change.ts";
 import { UnstorableError } from "../../domain/store-errors.ts";
 import type { ArticleCommit, ArticleStore, ArticleSummary, CommitResult } from "../../ports.ts";
 import { batchGetAll } from "./batch.ts";
+import { agreementUnchanged } from "./dynamodb-agreement-store.ts";
 import { feedOrdinalReserver, feedOrdinals, feedTransactItems } from "./dynamodb-feed-store.ts";
 import { pendingItem } from "./dynamodb-publish-ledger.ts";
 import { newestUpdate, toUploadAttributes, uploadItemKey } from "./dynamodb-upload-store.ts";
@@ -67,6 +68,8 @@ interface PlannedTransaction {
 	newestIndex: number;
 	/** Index of the article's put, or -1. */
 	articleIndex: number;
+	/** Index of the check that the agreement is still what the plan read, or -1. */
+	agreementIndex: number;
 	/** Languages the commit's feed rows are in. */
 	languages: string[];
 }
@@ -198,18 +201,22 @@ export class DynamoDbArticleStore implements ArticleStore {
 
 	/**
 	 * The transaction items of one commit, and where its conditions are among them; with the
-	 * upload's mark as the newest at its key unless `markNewest` is false (a later one is).
+	 * upload's mark as the newest at its key unless `markNewest` is false (a later one is),
+	 * and the check of the agreement the plan read unless `checkAgreement` is false (a batch
+	 * checks each agreement once for all its commits: a transaction may name an item once).
 	 */
 	private transactionOf(
 		commit: ArticleCommit,
 		feedItems: TransactItem[],
 		markNewest = true,
+		checkAgreement = true,
 	): PlannedTransaction {
 		const { tableName } = this;
 		const items: TransactItem[] = [];
 		let uploadIndex = -1;
 		let newestIndex = -1;
 		let articleIndex = -1;
+		let agreementIndex = -1;
 		if (commit.upload) {
 			if (markNewest) {
 				// In the commit, not after it: one write less for every upload.
@@ -298,8 +305,15 @@ export class DynamoDbArticleStore implements ArticleStore {
 		if (commit.pending) {
 			items.push({ Put: { TableName: tableName, Item: pendingItem(commit.pending) } });
 		}
+		const under = change?.decidedUnder;
+		if (under && checkAgreement) {
+			agreementIndex = items.length;
+			items.push({
+				ConditionCheck: agreementUnchanged(tableName, under.agreementId, under.revision),
+			});
+		}
 		const languages = [...new Set(change?.feedPuts.map((entry) => entry.item.language))];
-		return { items, uploadIndex, newestIndex, articleIndex, languages };
+		return { items, uploadIndex, newestIndex, articleIndex, agreementIndex, languages };
 	}
 
 	async commitArticleChange(commit: ArticleCommit): Promise<CommitResult> {
@@ -308,7 +322,7 @@ export class DynamoDbArticleStore implements ArticleStore {
 		if (planned.languages.length > 0) await this.addLanguages(planned.languages);
 		let conflicts = 0;
 		for (;;) {
-			const { items, uploadIndex, newestIndex, articleIndex } = planned;
+			const { items, uploadIndex, newestIndex, articleIndex, agreementIndex } = planned;
 			try {
 				await this.client.send(new TransactWriteCommand({ TransactItems: items }));
 				return commit.upload && newestIndex === -1 ? "committed-not-newest" : "committed";
@@ -319,6 +333,7 @@ export class DynamoDbArticleStore implements ArticleStore {
 				const reasons = error.CancellationReasons ?? [];
 				if (reasons[uploadIndex]?.Code === "ConditionalCheckFailed") return "upload-exists";
 				if (reasons[articleIndex]?.Code === "ConditionalCheckFailed") return "article-changed";
+				if (reasons[agreementIndex]?.Code === "ConditionalCheckFailed") return "agreement-changed";
 				// A later upload at the key is the newest: the commit goes again without the mark.
 				if (reasons[newestIndex]?.Code === "ConditionalCheckFailed") {
 					planned = this.transactionOf(commit, feedItems, false);
@@ -345,26 +360,40 @@ export class DynamoDbArticleStore implements ArticleStore {
 		);
 		const planned = await Promise.all(
 			commits.map(async (commit) =>
-				this.transactionOf(commit, await this.feedItemsOf(commit, ordinals)),
+				this.transactionOf(commit, await this.feedItemsOf(commit, ordinals), true, false),
 			),
 		);
 		const languages = [...new Set(planned.flatMap((p) => p.languages))];
 		if (languages.length > 0) await this.addLanguages(languages);
 		const results: (CommitResult | undefined)[] = commits.map(() => undefined);
-		// Commits packed into transactions of at most 100 items; a commit too big to share one
-		// goes alone. A transaction cancelled by one commit's condition applies nothing: that
-		// commit gets its answer, the others go again; anything else is decided one by one.
+		const underOf = (index: number) => commits[index]?.article?.decidedUnder;
+		// Commits packed into transactions of at most 100 items, with one check per agreement
+		// they were decided under (a commit that read another revision of it goes in another
+		// transaction); a commit too big to share one goes alone. A transaction cancelled by one
+		// commit's condition applies nothing: that commit gets its answer (every commit decided
+		// under an agreement that moved on, when its check failed), the others go again;
+		// anything else is decided one by one.
 		const groups: number[][] = [];
 		let group: number[] = [];
 		let size = 0;
+		let checked = new Map<string, number | null>();
 		for (const [index, p] of planned.entries()) {
-			if (size + p.items.length > TRANSACTION_ITEMS && group.length > 0) {
+			const under = underOf(index);
+			const known = under && checked.has(under.agreementId);
+			const clash = known && checked.get(under.agreementId) !== under.revision;
+			const added = p.items.length + (under && !known ? 1 : 0);
+			if ((clash || size + added > TRANSACTION_ITEMS) && group.length > 0) {
 				groups.push(group);
 				group = [];
 				size = 0;
+				checked = new Map();
 			}
 			group.push(index);
 			size += p.items.length;
+			if (under && !checked.has(under.agreementId)) {
+				checked.set(under.agreementId, under.revision);
+				size += 1;
+			}
 		}
 		if (group.length > 0) groups.push(group);
 		await Promise.all(
@@ -377,6 +406,15 @@ export class DynamoDbArticleStore implements ArticleStore {
 						offsets.push(items.length);
 						items.push(...(planned[index]?.items ?? []));
 					}
+					const checks = new Map<string, number>();
+					for (const index of todo) {
+						const under = underOf(index);
+						if (!under || checks.has(under.agreementId)) continue;
+						checks.set(under.agreementId, items.length);
+						items.push({
+							ConditionCheck: agreementUnchanged(this.tableName, under.agreementId, under.revision),
+						});
+					}
 					try {
 						await this.client.send(new TransactWriteCommand({ TransactItems: items }));
 						for (const index of todo) results[index] = "committed";
@@ -384,6 +422,11 @@ export class DynamoDbArticleStore implements ArticleStore {
 					} catch (error) {
 						if (!(error instanceof TransactionCanceledException) || whyUnstorable(error)) break;
 						const reasons = error.CancellationReasons ?? [];
+						const moved = new Set(
+							[...checks]
+								.filter(([, at]) => reasons[at]?.Code === "ConditionalCheckFailed")
+								.map(([agreementId]) => agreementId),
+						);
 						const refused = todo.filter((index, i) => {
 							const p = planned[index];
 							const at = offsets[i] ?? 0;
@@ -394,6 +437,11 @@ export class DynamoDbArticleStore implements ArticleStore {
 							}
 							if (reasons[at + p.articleIndex]?.Code === "ConditionalCheckFailed") {
 								results[index] = "article-changed";
+								return true;
+							}
+							const under = underOf(index);
+							if (under && moved.has(under.agreementId)) {
+								results[index] = "agreement-changed";
 								return true;
 							}
 							return false;

@@ -313,6 +313,24 @@ export class DynamoDbPublishLedger implements PublishLedger {
 		await batchDeleteAll(this.client, this.tableName, [...new Set(changeIds)].map(pendingKey));
 	}
 
+	async yieldMany(targetIds: readonly string[], owner: string): Promise<void> {
+		const yieldUpdate = (id: string): Update => ({
+			TableName: this.tableName,
+			Key: this.key(id),
+			UpdateExpression: "REMOVE leaseOwner, leaseUntil",
+			ConditionExpression: "leaseOwner = :owner",
+			ExpressionAttributeValues: { ":owner": owner },
+		});
+		await this.transactEach(targetIds, yieldUpdate, async (id) => {
+			try {
+				await this.client.send(new UpdateCommand(yieldUpdate(id)));
+			} catch (error) {
+				// Lost meanwhile (expired and taken): nothing of ours to give back.
+				if (!(error instanceof ConditionalCheckFailedException)) throw error;
+			}
+		});
+	}
+
 	async listDirty(limit: number): Promise<string[]> {
 		const { Items = [] } = await this.client.send(
 			new QueryCommand({

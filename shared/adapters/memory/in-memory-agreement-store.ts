@@ -1,8 +1,11 @@
-import type {
-	Agreement,
-	AgreementAction,
-	AgreementChange,
-	Partner,
+import {
+	type Agreement,
+	type AgreementAction,
+	type AgreementChange,
+	agreementTerms,
+	type Partner,
+	type StoredAgreement,
+	type UnsettledAgreementChange,
 } from "../../domain/agreement.ts";
 import type { AgreementStore } from "../../ports.ts";
 import { compareKeys, copyIn, copyOut, type InMemoryTables } from "./in-memory-tables.ts";
@@ -33,12 +36,12 @@ export class InMemoryAgreementStore implements AgreementStore {
 			.map(copyOut);
 	}
 
-	async getAgreement(agreementId: string): Promise<Agreement | undefined> {
+	async getAgreement(agreementId: string): Promise<StoredAgreement | undefined> {
 		const agreement = this.tables.agreements.get(agreementId);
 		return agreement && copyOut(agreement);
 	}
 
-	async listAgreements(): Promise<Agreement[]> {
+	async listAgreements(): Promise<StoredAgreement[]> {
 		return [...this.tables.agreements.values()]
 			.sort((a, b) => compareKeys(a.agreementId, b.agreementId))
 			.map(copyOut);
@@ -47,23 +50,63 @@ export class InMemoryAgreementStore implements AgreementStore {
 	async putAgreement(
 		agreement: Agreement,
 		change: { at: Date; action: AgreementAction; by: string; reason: string },
-	): Promise<void> {
-		const stored = copyIn(agreement);
-		const entry: AgreementChange = {
-			at: change.at.toISOString(),
+		lease?: { owner: string; until: number },
+	): Promise<number> {
+		const terms = copyIn(agreementTerms(agreement));
+		const { agreements, agreementHistory, unsettledChanges } = this.tables;
+		const revision = (agreements.get(terms.agreementId)?.revision ?? 0) + 1;
+		const at = change.at.toISOString();
+		agreements.set(terms.agreementId, { ...terms, revision });
+		const history = agreementHistory.get(terms.agreementId) ?? [];
+		history.push({
+			at,
 			action: change.action,
 			by: change.by,
 			reason: change.reason,
-			agreement: copyIn(agreement),
-		};
-		const { agreements, agreementHistory } = this.tables;
-		agreements.set(stored.agreementId, stored);
-		const history = agreementHistory.get(stored.agreementId) ?? [];
-		history.push(entry);
-		agreementHistory.set(stored.agreementId, history);
+			agreement: terms,
+		});
+		agreementHistory.set(terms.agreementId, history);
+		unsettledChanges.set(terms.agreementId, {
+			agreementId: terms.agreementId,
+			revision,
+			at,
+			action: change.action,
+			by: change.by,
+			reason: change.reason,
+			...(lease ? { lease: { ...lease } } : {}),
+		});
+		return revision;
 	}
 
 	async listAgreementHistory(agreementId: string): Promise<AgreementChange[]> {
 		return (this.tables.agreementHistory.get(agreementId) ?? []).map(copyOut);
+	}
+
+	async listUnsettledChanges(limit: number): Promise<UnsettledAgreementChange[]> {
+		return [...this.tables.unsettledChanges.values()]
+			.sort((a, b) => compareKeys(a.agreementId, b.agreementId))
+			.slice(0, limit)
+			.map(copyOut);
+	}
+
+	async leaseUnsettledChange(
+		agreementId: string,
+		owner: string,
+		now: Date,
+		leaseMs: number,
+	): Promise<UnsettledAgreementChange | undefined> {
+		const change = this.tables.unsettledChanges.get(agreementId);
+		if (!change) return undefined;
+		const { lease } = change;
+		if (lease && lease.owner !== owner && lease.until >= now.getTime()) return undefined;
+		change.lease = { owner, until: now.getTime() + leaseMs };
+		return copyOut(change);
+	}
+
+	async settleChange(agreementId: string, revision: number): Promise<boolean> {
+		const change = this.tables.unsettledChanges.get(agreementId);
+		if (change?.revision !== revision) return false;
+		this.tables.unsettledChanges.delete(agreementId);
+		return true;
 	}
 }

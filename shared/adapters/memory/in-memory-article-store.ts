@@ -168,6 +168,9 @@ export class InMemoryArticleStore implements ArticleStore {
 					? stored === undefined
 					: stored?.revision === change.expectedRevision;
 			if (!current) return "article-changed";
+			const under = change.decidedUnder;
+			if (under && (tables.agreements.get(under.agreementId)?.revision ?? null) !== under.revision)
+				return "agreement-changed";
 		}
 
 		// Nothing below awaits: the commit is applied in one turn of the event loop, all or nothing.

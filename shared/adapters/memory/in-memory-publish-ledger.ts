@@ -109,4 +109,13 @@ export class InMemoryPublishLedger implements PublishLedger {
 	async settleMany(changeIds: readonly string[]): Promise<void> {
 		for (const id of changeIds) await this.settle(id);
 	}
+
+	async yieldMany(targetIds: readonly string[], owner: string): Promise<void> {
+		for (const id of targetIds) {
+			const row = this.tables.targets.get(id);
+			if (row?.leaseOwner !== owner) continue;
+			delete row.leaseOwner;
+			delete row.leaseUntil;
+		}
+	}
 }

@@ -1,4 +1,9 @@
-import type { Agreement, AgreementChange, Partner } from "../../domain/agreement.ts";
+import type {
+	AgreementChange,
+	Partner,
+	StoredAgreement,
+	UnsettledAgreementChange,
+} from "../../domain/agreement.ts";
 import type { Article, ArticleRef } from "../../domain/article.ts";
 import type { ArticleEvent } from "../../domain/plan-article-change.ts";
 import { UnstorableError } from "../../domain/store-errors.ts";
@@ -57,8 +62,10 @@ export class InMemoryTables {
 	readonly pending = new Map<string, PendingChange>();
 	readonly targets = new Map<string, TargetRow>();
 	readonly partners = new Map<string, Partner>();
-	readonly agreements = new Map<string, Agreement>();
+	readonly agreements = new Map<string, StoredAgreement>();
 	readonly agreementHistory = new Map<string, AgreementChange[]>();
+	/** Agreement changes whose articles are still to be decided again, by agreement id. */
+	readonly unsettledChanges = new Map<string, UnsettledAgreementChange>();
 }
 
 /** The map key of an article: unambiguous whatever characters its ids hold. */
