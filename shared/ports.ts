@@ -288,8 +288,12 @@ export interface FeedStore {
 export interface SiteDigestStore {
 	/** The digest recorded for each key that has one; `null` where the key is known absent. */
 	getDigests(keys: readonly string[]): Promise<Map<string, string | null>>;
-	/** Records digests (`null`: deleted) after the site has them. */
-	putDigests(digests: ReadonlyMap<string, string | null>): Promise<void>;
+	/**
+	 * Records digests (`null`: deleted) after the site has them; `undefined` forgets a key's
+	 * digest (unknown: the next write or delete goes to the site), which a writer does before
+	 * a change that a crash could leave half made.
+	 */
+	putDigests(digests: ReadonlyMap<string, string | null | undefined>): Promise<void>;
 }
 
 /** Partners and agreements, each agreement with its append-only audit history (permissions.md). */

@@ -796,6 +796,9 @@ export function makePublishTargets(deps: PublishDeps) {
 		);
 		try {
 			if (keys.length > 0) {
+				// Forgotten, deleted, then recorded deleted: a crash anywhere leaves no digest
+				// that says a page is there when it is not, or gone when it is not.
+				await deps.digests?.putDigests(new Map(keys.map((key) => [key, undefined])));
 				// In slices sent together: many small requests end sooner than two of a thousand.
 				await Promise.all(slicesOf(keys, DELETE_SLICE).map((slice) => site.deleteMany(slice)));
 				await deps.digests?.putDigests(new Map(keys.map((key) => [key, null])));

@@ -72,7 +72,7 @@ export function makeSiteWriter(site: ObjectStore, digests?: SiteDigestStore): Si
 		: undefined;
 	// The store sends the digests recorded at about the same time together.
 	const recordDigest = digests
-		? (entry: [string, string | null]) => digests.putDigests(new Map([entry]))
+		? (entry: [string, string | null | undefined]) => digests.putDigests(new Map([entry]))
 		: undefined;
 
 	async function storedDigest(key: string, bytes?: Uint8Array): Promise<string | null | undefined> {
@@ -105,10 +105,14 @@ export function makeSiteWriter(site: ObjectStore, digests?: SiteDigestStore): Si
 		const digest = readDigest
 			? siteDigest(bytes, options, site.variantsOf?.(key))
 			: siteDigest(bytes);
-		if ((await storedDigest(key, bytes)) === digest) {
+		const stored = await storedDigest(key, bytes);
+		if (stored === digest) {
 			known.set(key, digest);
 			return { record: undefined };
 		}
+		// Recorded absent: forgotten first, so a crash before the record below never leaves a
+		// key that is there recorded as absent (a takedown would then skip deleting it).
+		if (stored === null) await recordDigest?.([key, undefined]);
 		requests.put += 1;
 		await site.put(key, body, options);
 		known.set(key, digest);
@@ -138,6 +142,9 @@ export function makeSiteWriter(site: ObjectStore, digests?: SiteDigestStore): Si
 
 	async function remove(key: string) {
 		if ((await storedDigest(key)) === null) return;
+		// Forgotten first, so a crash before the record below never leaves a key that is gone
+		// recorded as there (a later write of the same bytes would then skip it).
+		await recordDigest?.([key, undefined]);
 		requests.delete += 1;
 		await site.delete(key);
 		known.set(key, null);
@@ -150,6 +157,7 @@ export function makeSiteWriter(site: ObjectStore, digests?: SiteDigestStore): Si
 		const stored = await Promise.all(unique.map((key) => storedDigest(key)));
 		const present = unique.filter((_, i) => stored[i] !== null);
 		if (present.length === 0) return;
+		await digests?.putDigests(new Map(present.map((key) => [key, undefined])));
 		requests.delete += 1;
 		await site.deleteMany(present);
 		for (const key of present) {

@@ -15,13 +15,13 @@ const keyOf = (key: string) => ({ pk: `SITEKEY#${key}`, sk: "DIGEST" });
  * publishes, each written as its own render ends, share requests.
  */
 export class DynamoDbSiteDigests implements SiteDigestStore {
-	private readonly write: (entry: [string, string | null]) => Promise<true | undefined>;
+	private readonly write: (entry: [string, string | null | undefined]) => Promise<true | undefined>;
 
 	constructor(
 		private readonly client: DynamoDBDocumentClient,
 		private readonly tableName: string,
 	) {
-		this.write = batchWhileBusy(async (entries: [string, string | null][]) => {
+		this.write = batchWhileBusy(async (entries: [string, string | null | undefined][]) => {
 			// In the order they were made: the newest digest of a key wins.
 			await this.writeAll(new Map(entries));
 			return new Map(entries.map((entry) => [entry, true] as const));
@@ -38,14 +38,16 @@ export class DynamoDbSiteDigests implements SiteDigestStore {
 		return found;
 	}
 
-	async putDigests(digests: ReadonlyMap<string, string | null>): Promise<void> {
+	async putDigests(digests: ReadonlyMap<string, string | null | undefined>): Promise<void> {
 		await Promise.all([...digests].map((entry) => this.write(entry)));
 	}
 
-	private async writeAll(digests: ReadonlyMap<string, string | null>): Promise<void> {
-		const requests = [...digests].map(([key, digest]) => ({
-			PutRequest: { Item: { ...keyOf(key), digest } },
-		}));
+	private async writeAll(digests: ReadonlyMap<string, string | null | undefined>): Promise<void> {
+		const requests = [...digests].map(([key, digest]) =>
+			digest === undefined
+				? { DeleteRequest: { Key: keyOf(key) } }
+				: { PutRequest: { Item: { ...keyOf(key), digest } } },
+		);
 		await Promise.all(
 			chunksOf(requests, 25).map(async (chunk) => {
 				let todo = chunk;

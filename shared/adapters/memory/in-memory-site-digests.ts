@@ -14,7 +14,10 @@ export class InMemorySiteDigests implements SiteDigestStore {
 		return found;
 	}
 
-	async putDigests(digests: ReadonlyMap<string, string | null>): Promise<void> {
-		for (const [key, digest] of digests) this.tables.siteDigests.set(key, digest);
+	async putDigests(digests: ReadonlyMap<string, string | null | undefined>): Promise<void> {
+		for (const [key, digest] of digests) {
+			if (digest === undefined) this.tables.siteDigests.delete(key);
+			else this.tables.siteDigests.set(key, digest);
+		}
 	}
 }
