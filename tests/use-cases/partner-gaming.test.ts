@@ -1,0 +1,122 @@
+import { describe, expect, it } from "vitest";
+import { InMemoryObjectStore } from "#shared/adapters/memory/in-memory-object-store.ts";
+import { InMemoryTables } from "#shared/adapters/memory/in-memory-tables.ts";
+import { wireUseCases } from "#shared/use-cases/wire-use-cases.ts";
+import { makeBundle, makeManifest } from "../helpers/bundles.ts";
+import { inMemoryStores } from "../helpers/memory-stores.ts";
+
+const RECEIVED = Date.parse("2026-03-01T00:00:00Z");
+const MINUTE = 60_000;
+
+/** A pipeline in memory whose uploads are received at {@link RECEIVED}. */
+async function makePipeline() {
+	const clock = () => new Date(RECEIVED + MINUTE);
+	const tables = new InMemoryTables();
+	const uploads = new InMemoryObjectStore();
+	const site = new InMemoryObjectStore();
+	const stores = {
+		uploads,
+		site,
+		...(await inMemoryStores(tables, new Date(RECEIVED - 1000 * MINUTE))),
+	};
+	const useCases = wireUseCases(stores, {
+		siteUrl: "https://news.example.org",
+		owner: "gaming-test",
+		clock,
+	});
+	let uploadsMade = 0;
+	async function ingest(
+		manifest: Record<string, unknown>,
+		files: Record<string, Uint8Array | string | undefined> = {},
+	) {
+		const bytes = makeBundle({ manifest, files });
+		const key = `incoming/science-news/upload-${++uploadsMade}.zip`;
+		await uploads.put(key, bytes, { contentType: "application/zip" });
+		const result = await useCases.ingestUpload({
+			key,
+			size: bytes.byteLength,
+			eTag: `etag-${uploadsMade}`,
+			sequencer: String(uploadsMade).padStart(4, "0"),
+			eventTime: new Date(RECEIVED).toISOString(),
+		});
+		if (!result) throw new Error("an upload under incoming/science-news/ has a report");
+		return result.report;
+	}
+	async function text(key: string): Promise<string | undefined> {
+		const object = await site.get(key);
+		return object && "bytes" in object ? new TextDecoder().decode(object.bytes) : undefined;
+	}
+	return { ingest, text, stores, site };
+}
+
+describe("partner dates are bounded by when we received the upload", () => {
+	it("clamps a far-future firstCreated and versionCreated to the receipt, with a warning each", async () => {
+		const { ingest, text, stores } = await makePipeline();
+		const future = "9999-12-31T23:59:59Z";
+		const report = await ingest(
+			makeManifest({ id: "forever-first", firstCreated: future, versionCreated: future }),
+		);
+		expect(report.status).toBe("published");
+		expect(report.warnings).toEqual([
+			{
+				code: "DATE_CLAMPED",
+				path: "firstCreated",
+				message: expect.stringContaining(future),
+			},
+			{
+				code: "DATE_CLAMPED",
+				path: "versionCreated",
+				message: expect.stringContaining(future),
+			},
+		]);
+		const article = await stores.articles.getArticle({
+			partnerId: "science-news",
+			articleId: "forever-first",
+			language: "en",
+		});
+		expect(article?.firstCreated).toBe(new Date(RECEIVED).toISOString());
+		expect(article?.versionCreated).toBe(new Date(RECEIVED).toISOString());
+		const rss = await text("feeds/en/latest.rss");
+		expect(rss).toContain("<lastBuildDate>Sun, 01 Mar 2026 00:00:00 GMT</lastBuildDate>");
+		expect(rss).not.toContain("9999");
+	});
+
+	it("keeps a date up to five minutes ahead of the receipt (clock skew), and a far-future embargo", async () => {
+		const { ingest } = await makePipeline();
+		const skewed = new Date(RECEIVED + 5 * MINUTE).toISOString();
+		const report = await ingest(
+			makeManifest({
+				id: "skewed",
+				firstCreated: skewed,
+				versionCreated: skewed,
+				embargoUntil: "9999-12-31T23:59:59Z",
+			}),
+		);
+		expect(report.status).toBe("embargoed");
+		expect(report.warnings).toBeUndefined();
+	});
+
+	it("raises a versionCreated before firstCreated to firstCreated, with a warning", async () => {
+		const { ingest, stores } = await makePipeline();
+		const report = await ingest(
+			makeManifest({
+				id: "backwards",
+				firstCreated: "2026-02-01T00:00:00Z",
+				versionCreated: "2020-01-01T00:00:00+09:00",
+			}),
+		);
+		expect(report.warnings).toEqual([
+			{
+				code: "DATE_CLAMPED",
+				path: "versionCreated",
+				message: expect.stringContaining("2020-01-01T00:00:00+09:00"),
+			},
+		]);
+		const article = await stores.articles.getArticle({
+			partnerId: "science-news",
+			articleId: "backwards",
+			language: "en",
+		});
+		expect(article?.versionCreated).toBe("2026-02-01T00:00:00Z");
+	});
+});
