@@ -62,8 +62,21 @@ export function formatAttribution(rights: {
 	return notice ? `${grant} ${notice}` : grant;
 }
 
-/** RFC 4647 basic filtering: the range `zh` covers `zh` and `zh-Hant`, not `zho`. */
+/**
+ * Whether a language tag has a single-character subtag: the start of a BCP 47 extension
+ * (`-u-ca-buddhist`, `-t-ja`) or of private use (`-x-evil`, `x-…`).
+ */
+export function hasSingleton(tag: string): boolean {
+	return tag.split("-").some((subtag) => subtag.length === 1);
+}
+
+/**
+ * RFC 4647 basic filtering: the range `zh` covers `zh` and `zh-Hant`, not `zho`. A tag with
+ * extensions or private use is covered by no range: no agreement names one, and each would
+ * be a language of the site of its own.
+ */
 export function languageCovers(range: string, tag: string): boolean {
+	if (hasSingleton(tag)) return false;
 	const r = range.toLowerCase();
 	const t = tag.toLowerCase();
 	return r === "*" || t === r || t.startsWith(`${r}-`);

@@ -1,6 +1,7 @@
 // zod/mini as a namespace import: esbuild then keeps only the functions used, not zod's
 // methods on every schema or its locales (a named `z` import keeps them all, ~450 KB).
 import * as z from "zod/mini";
+import { hasSingleton } from "./agreement.ts";
 import { type BundleIssue, BundleRejectedError, rejectBundle } from "./errors.ts";
 import { isFullDate, parseDateTime } from "./instant.ts";
 
@@ -74,6 +75,16 @@ const languageTag = text({ max: manifestLimits.maxLanguageLength }).check(
 		},
 		{ error: "must be a BCP 47 language tag, e.g. en, zh, zh-Hant" },
 	),
+	// Each distinct tag gets a front page, feeds and an OPML entry of its own: extensions and
+	// private use would let a partner mint those at will under an agreement naming only `en`.
+	z.superRefine((value, ctx) => {
+		if (!hasSingleton(value)) return;
+		ctx.addIssue({
+			code: "custom",
+			input: value,
+			message: `must not have extension or private-use subtags (-u-, -t-, -x- and the like): ${JSON.stringify(value)}`,
+		});
+	}),
 );
 
 const bundlePath = text({ min: 1, max: manifestLimits.maxPathLength }).check(

@@ -84,4 +84,12 @@ describe("languageCovers", () => {
 		expect(languageCovers("zh", "zho")).toBe(false);
 		expect(languageCovers("zh-Hant", "zh")).toBe(false);
 	});
+
+	it("covers no tag with an extension or private-use subtag, whatever the range", () => {
+		for (const tag of ["en-x-evil", "en-US-u-ca-buddhist", "en-t-ja", "en-a-bbb", "x-private"]) {
+			expect(languageCovers("en", tag), tag).toBe(false);
+			expect(languageCovers("*", tag), tag).toBe(false);
+		}
+		expect(decide(makeAgreement(), "en-x-evil").decision).toBe("pending");
+	});
 });

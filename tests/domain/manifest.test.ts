@@ -116,7 +116,8 @@ describe("parseManifest", () => {
 		expect(issuesOf(encode(makeManifest({ body: `${"é".repeat(98)}.html` })))).toMatchObject([
 			{ path: "body", message: "body has a name longer than 200 bytes in UTF-8" },
 		]);
-		const tag = `en-x-${"abcdefgh-".repeat(4)}`.slice(0, 35);
+		const tag = "en-Latn-GB-aaaaaaaa-bbbbbbbb-cccccc";
+		expect(tag).toHaveLength(35);
 		expect(issuesOf(encode(makeManifest({ language: tag })))).toEqual([]);
 		expect(issuesOf(encode(makeManifest({ language: `${tag}a` })))).toMatchObject([
 			{ path: "language" },
@@ -300,6 +301,19 @@ describe("parseManifest", () => {
 		expect(
 			issuesOf(encode(makeManifest({ original: { language: "ja", publishedAt: "0050-02-20" } }))),
 		).toEqual([]);
+	});
+
+	it("refuses language tags with extension or private-use subtags, saying so", () => {
+		for (const tag of ["en-x-evil", "en-US-u-ca-buddhist", "en-t-ja", "en-a-bbb", "zh-Hant-x-a"]) {
+			const [issue] = issuesOf(encode(makeManifest({ language: tag })));
+			expect(issue?.path, tag).toBe("language");
+			expect(issue?.message, tag).toContain("extension or private-use");
+			const [original] = issuesOf(encode(makeManifest({ original: { language: tag } })));
+			expect(original?.path, tag).toBe("original.language");
+		}
+		for (const tag of ["en", "EN-us", "zh-Hant-TW", "es-419", "sl-rozaj"]) {
+			expect(issuesOf(encode(makeManifest({ language: tag }))), tag).toEqual([]);
+		}
 	});
 
 	it("counts headline length in characters, not UTF-16 units", () => {

@@ -120,3 +120,23 @@ describe("partner dates are bounded by when we received the upload", () => {
 		expect(article?.versionCreated).toBe("2026-02-01T00:00:00Z");
 	});
 });
+
+describe("language tags are what the agreement names", () => {
+	it("refuses a tag with an extension or private-use subtag: no page, feed or OPML entry of its own", async () => {
+		const { ingest, site } = await makePipeline();
+		for (const language of ["en-x-evil", "en-US-u-ca-buddhist"]) {
+			const report = await ingest(makeManifest({ id: "tagged", language }));
+			expect(report.status).toBe("rejected");
+			expect(report.errors).toEqual([
+				{ code: "MANIFEST_INVALID", path: "language", message: expect.stringContaining(language) },
+			]);
+		}
+		expect(site.keys().filter((key) => /-x-|-u-/i.test(key))).toEqual([]);
+	});
+
+	it("stores the tag in its canonical form", async () => {
+		const { ingest } = await makePipeline();
+		const report = await ingest(makeManifest({ id: "cased", language: "EN-us" }));
+		expect(report.language).toBe("en-US");
+	});
+});
