@@ -41,6 +41,11 @@ export interface PermissionRecord {
 	checkedAt: string;
 	sha256: string;
 	attribution: string;
+	/**
+	 * On a granted record: the copyright holder the agreement names, the only holder shown as
+	 * rights (the manifest's `rights` are kept on the article as evidence, never printed).
+	 */
+	holder?: string;
 	imagesAllowed: boolean;
 	/** When not granted: what would make it public, for the partner's report and for ops. */
 	unblock?: string;
@@ -164,11 +169,14 @@ export function decidePermission(input: DecisionInput): PermissionRecord {
 		agreementId: agreement.agreementId,
 		decision: "granted",
 		reason: `covered by agreement ${agreement.agreementId}`,
+		// The agreement's words only: a partner's own notice ("translated with permission
+		// from …") would read as a grant the holder never gave.
 		attribution: formatAttribution({
 			holder: agreement.holder,
 			translator: agreement.translator,
-			notice: agreement.notice || input.rights.notice,
+			notice: agreement.notice,
 		}),
+		holder: agreement.holder,
 		imagesAllowed: agreement.scope.includes("images"),
 	};
 }

@@ -140,3 +140,39 @@ describe("language tags are what the agreement names", () => {
 		expect(report.language).toBe("en-US");
 	});
 });
+
+describe("only the agreement's attribution is printed as rights", () => {
+	it("leaves the manifest's own holder and notice out of the page's rights footer and every feed", async () => {
+		const { ingest, text } = await makePipeline();
+		const claim = "Translated by JST with permission from The Science News Ltd.";
+		const report = await ingest(
+			makeManifest({
+				id: "own-rights",
+				rights: {
+					holder: "Partner B Media",
+					translator: "Partner B",
+					agreement: "sn-jst-2023",
+					notice: claim,
+				},
+			}),
+		);
+		expect(report.status).toBe("published");
+		const page = await text("en/articles/science-news/own-rights");
+		const footer = page?.slice(page.indexOf('<footer class="rights">'));
+		expect(footer).toContain(
+			"This article has been translated by JST with permission from The Science News Ltd. Unauthorized reproduction",
+		);
+		for (const document of [
+			page,
+			await text("feeds/en/latest.rss"),
+			await text("feeds/en/latest.atom"),
+			await text("feeds/en/latest.json"),
+		]) {
+			expect(document).toBeDefined();
+			expect(document).not.toContain(claim);
+			expect(document).not.toContain("Partner B");
+		}
+		const json = JSON.parse((await text("feeds/en/latest.json")) ?? "{}");
+		expect(json.items[0]._rights.holder).toBe("The Science News Ltd.");
+	});
+});
