@@ -1,3 +1,5 @@
+import { latin1, u16be, u16le, u32be, u32le } from "./bytes.ts";
+
 /** Content types we accept for images, told by magic bytes rather than by file name. */
 export type ImageType = "image/jpeg" | "image/png" | "image/webp";
 
@@ -6,8 +8,8 @@ export function sniffImageType(bytes: Uint8Array): ImageType | undefined {
 	if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return "image/jpeg";
 	const png = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 	if (png.every((b, i) => bytes[i] === b)) return "image/png";
-	const ascii = (from: number, to: number) => String.fromCharCode(...bytes.subarray(from, to));
-	if (bytes.length >= 12 && ascii(0, 4) === "RIFF" && ascii(8, 12) === "WEBP") return "image/webp";
+	if (bytes.length >= 12 && latin1(bytes, 0) === "RIFF" && latin1(bytes, 8) === "WEBP")
+		return "image/webp";
 	return undefined;
 }
 
@@ -37,12 +39,7 @@ export interface ImageSize {
 	height: number;
 }
 
-const u16be = (b: Uint8Array, at: number) => ((b[at] ?? 0) << 8) | (b[at + 1] ?? 0);
-const u32be = (b: Uint8Array, at: number) => u16be(b, at) * 65_536 + u16be(b, at + 2);
-const u16le = (b: Uint8Array, at: number) => (b[at] ?? 0) | ((b[at + 1] ?? 0) << 8);
 const u24le = (b: Uint8Array, at: number) => u16le(b, at) + (b[at + 2] ?? 0) * 65_536;
-const u32le = (b: Uint8Array, at: number) => u16le(b, at) + u16le(b, at + 2) * 65_536;
-const fourcc = (b: Uint8Array, at: number) => String.fromCharCode(...b.subarray(at, at + 4));
 
 function sized(width: number, height: number): ImageSize | undefined {
 	return width > 0 && height > 0 ? { width, height } : undefined;
@@ -50,7 +47,7 @@ function sized(width: number, height: number): ImageSize | undefined {
 
 // The IHDR chunk comes first (PNG §5.6): width and height, 4 bytes each, big-endian.
 function pngSize(b: Uint8Array): ImageSize | undefined {
-	if (b.length < 24 || fourcc(b, 12) !== "IHDR") return undefined;
+	if (b.length < 24 || latin1(b, 12) !== "IHDR") return undefined;
 	return sized(u32be(b, 16), u32be(b, 20));
 }
 
@@ -86,7 +83,7 @@ function jpegSize(b: Uint8Array): ImageSize | undefined {
 // a lossless bitstream header.
 function webpSize(b: Uint8Array): ImageSize | undefined {
 	const data = 20;
-	switch (fourcc(b, 12)) {
+	switch (latin1(b, 12)) {
 		case "VP8X":
 			if (b.length < data + 10) return undefined;
 			return sized(u24le(b, data + 4) + 1, u24le(b, data + 7) + 1);

@@ -8,6 +8,7 @@ import { planArticleChange } from "../domain/plan-article-change.ts";
 import { bundleLimits, openBundle } from "../domain/read-bundle.ts";
 import { parseUploadKey, type Report, reportKey, type UploadLocation } from "../domain/report.ts";
 import { UnstorableError } from "../domain/store-errors.ts";
+import { stripImageMetadata } from "../domain/strip-image-metadata.ts";
 import { targetId } from "../domain/targets.ts";
 import { uploadIdOf, uploadOrder } from "../domain/upload.ts";
 import { decideVersion } from "../domain/versioning.ts";
@@ -256,9 +257,10 @@ export function makeIngestUpload(deps: IngestDeps) {
 				};
 			}
 			await storing;
+			// The size served (feeds give it as the enclosure's length): without the metadata.
 			const images = content.images.map(({ bytes, ...image }) => ({
 				...image,
-				bytes: bytes.byteLength,
+				bytes: stripImageMetadata(bytes).byteLength,
 			}));
 			const now = clock();
 			const plan = planArticleChange({

@@ -37,53 +37,52 @@ export function jpegSegment(marker: number, data: readonly number[]): number[] {
 	return [0xff, marker, (length >>> 8) & 255, length & 255, ...data];
 }
 
-/** The APP1 segment of an Exif block holding a GPS position (Tokyo), as cameras write it. */
-export function exifGpsSegment(): number[] {
-	// TIFF header (little-endian), IFD0 with one entry: the GPS IFD pointer, then the GPS IFD
-	// with latitude ref N and the latitude 35/1 41/1 0/1.
-	const tiff = [
+/**
+ * An Exif TIFF block (little-endian) as cameras write it: IFD0 with the orientation if given,
+ * and a GPS IFD holding a latitude (35° 41′ N, Tokyo) unless `gps` is false.
+ */
+export function exifTiff(options: { orientation?: number; gps?: boolean } = {}): number[] {
+	const gps = options.gps ?? true;
+	const entries: number[][] = [];
+	if (options.orientation !== undefined) {
+		entries.push([0x12, 0x01, 3, 0, ...le32(1), options.orientation, 0, 0, 0]);
+	}
+	const ifd0Size = 2 + 12 * (entries.length + (gps ? 1 : 0)) + 4;
+	const gpsAt = 8 + ifd0Size;
+	// The GPS IFD: 2 entries (2 + 24 + 4 bytes), then the latitude's three rationals.
+	const latitudeAt = gpsAt + 30;
+	if (gps) entries.push([0x25, 0x88, 4, 0, ...le32(1), ...le32(gpsAt)]);
+	const gpsIfd = gps
+		? [
+				2,
+				0,
+				...[1, 0, 2, 0, ...le32(2), ...ascii("N"), 0, 0, 0],
+				...[2, 0, 5, 0, ...le32(3), ...le32(latitudeAt)],
+				...le32(0),
+				...[35, 1, 41, 1, 0, 1].flatMap(le32),
+			]
+		: [];
+	return [
 		...ascii("II"),
 		42,
 		0,
 		...le32(8),
-		// IFD0: 1 entry, GPSInfo (0x8825), LONG, 1, offset 26
-		1,
+		entries.length,
 		0,
-		0x25,
-		0x88,
-		4,
-		0,
-		...le32(1),
-		...le32(26),
+		...entries.flat(),
 		...le32(0),
-		// GPS IFD at 26: 2 entries
-		2,
-		0,
-		1,
-		0,
-		2,
-		0,
-		...le32(2),
-		...ascii("N"),
-		0,
-		0,
-		0,
-		2,
-		0,
-		5,
-		0,
-		...le32(3),
-		...le32(56),
-		...le32(0),
-		// the latitude, at 56
-		...le32(35),
-		...le32(1),
-		...le32(41),
-		...le32(1),
-		...le32(0),
-		...le32(1),
+		...gpsIfd,
 	];
-	return jpegSegment(0xe1, [...ascii("Exif"), 0, 0, ...tiff]);
+}
+
+/** The APP1 segment of an Exif block (see {@link exifTiff}). */
+export function exifSegment(options: { orientation?: number; gps?: boolean } = {}): number[] {
+	return jpegSegment(0xe1, [...ascii("Exif"), 0, 0, ...exifTiff(options)]);
+}
+
+/** The APP1 segment of an Exif block holding a GPS position, as a phone writes it. */
+export function exifGpsSegment(): number[] {
+	return exifSegment();
 }
 
 /** An APP1 XMP packet with a location in it. */

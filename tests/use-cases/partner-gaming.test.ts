@@ -3,6 +3,7 @@ import { InMemoryObjectStore } from "#shared/adapters/memory/in-memory-object-st
 import { InMemoryTables } from "#shared/adapters/memory/in-memory-tables.ts";
 import { wireUseCases } from "#shared/use-cases/wire-use-cases.ts";
 import { makeBundle, makeManifest } from "../helpers/bundles.ts";
+import { exifGpsSegment, jpegOfSize, pngOfSize, xmpSegment } from "../helpers/images.ts";
 import { inMemoryStores } from "../helpers/memory-stores.ts";
 
 const RECEIVED = Date.parse("2026-03-01T00:00:00Z");
@@ -174,5 +175,35 @@ describe("only the agreement's attribution is printed as rights", () => {
 		}
 		const json = JSON.parse((await text("feeds/en/latest.json")) ?? "{}");
 		expect(json.items[0]._rights.holder).toBe("The Science News Ltd.");
+	});
+});
+
+describe("photos are published within bounds and without their metadata", () => {
+	it("refuses a 30000x30000 PNG: it never becomes a thumbnail or an enclosure", async () => {
+		const { ingest, site } = await makePipeline();
+		const report = await ingest(makeManifest({ id: "huge-photo" }), {
+			"images/photo.png": pngOfSize(30_000, 30_000),
+		});
+		expect(report.status).toBe("rejected");
+		expect(report.errors.map((e) => [e.code, e.path])).toEqual([
+			["IMAGE_TOO_LARGE", "images[0].file"],
+		]);
+		expect(site.keys().filter((key) => key.includes("huge-photo"))).toEqual([]);
+	});
+
+	it("serves a photo without its Exif GPS position or XMP, its feed length that of the bytes served", async () => {
+		const { ingest, site, text } = await makePipeline();
+		const photo = jpegOfSize(1200, 800, [exifGpsSegment(), xmpSegment()]);
+		const report = await ingest(
+			makeManifest({ id: "located", images: [{ file: "images/photo.jpg", alt: "A photo" }] }),
+			{ "images/photo.png": undefined, "images/photo.jpg": photo },
+		);
+		expect(report.status).toBe("published");
+		const served = await site.get("media/en/science-news/located/images/photo.jpg");
+		const bytes = served && "bytes" in served ? Buffer.from(served.bytes) : undefined;
+		expect(bytes?.subarray(0, 4)).toEqual(Buffer.from(photo.subarray(0, 4)));
+		expect(bytes?.includes(Buffer.from("Exif"))).toBe(false);
+		expect(bytes?.includes(Buffer.from("xmpmeta"))).toBe(false);
+		expect(await text("feeds/en/latest.rss")).toContain(`length="${bytes?.length}"`);
 	});
 });
