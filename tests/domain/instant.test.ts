@@ -43,11 +43,13 @@ describe("parseDateTime", () => {
 							fc.integer({ min: 0, max: 25 }),
 							fc.integer({ min: 0, max: 61 }),
 							fc.integer({ min: 0, max: 61 }),
-							fc.constantFrom("Z", "+00:00", "-23:59", "+24:00", "+09:00"),
+							fc.constantFrom("", ".5", ".123", ".9999"),
+							fc.constantFrom("Z", "z", "+00:00", "-23:59", "+24:00", "+09:00"),
+							fc.constantFrom("T", "t"),
 						)
 						.map(
-							([y, mo, d, h, mi, s, zone]) =>
-								`${String(y).padStart(4, "0")}-${String(mo).padStart(2, "0")}-${String(d).padStart(2, "0")}T${String(h).padStart(2, "0")}:${String(mi).padStart(2, "0")}:${String(s).padStart(2, "0")}${zone}`,
+							([y, mo, d, h, mi, s, fraction, zone, t]) =>
+								`${String(y).padStart(4, "0")}-${String(mo).padStart(2, "0")}-${String(d).padStart(2, "0")}${t}${String(h).padStart(2, "0")}:${String(mi).padStart(2, "0")}:${String(s).padStart(2, "0")}${fraction}${zone}`,
 						),
 				),
 				(text) => {
