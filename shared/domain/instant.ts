@@ -40,7 +40,7 @@ function utcTime(year: number, month: number, day: number, ms = 0): number {
  */
 export function parseDateTime(text: string, options: { allowSpace?: boolean } = {}): ParsedInstant {
 	const match = (options.allowSpace ? DATE_TIME_OR_SPACE : DATE_TIME).exec(text);
-	if (!match) return { ok: false, reason: "is not in the form 2023-02-20T09:00:00+09:00" };
+	if (!match) return { ok: false, reason: "it is not in that form" };
 	const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [
 		number,
 		number,
@@ -67,7 +67,7 @@ export function parseDateTime(text: string, options: { allowSpace?: boolean } = 
 	const time =
 		utcTime(year, month, day, ((hour * 60 + minute) * 60 + second) * 1000 + fraction) - offset;
 	if (time < EARLIEST || time > LATEST)
-		return { ok: false, reason: "is outside the years 0000 to 9999 once in UTC" };
+		return { ok: false, reason: "the instant is outside the years 0000 to 9999 once in UTC" };
 	return { ok: true, time };
 }
 
@@ -77,9 +77,4 @@ export function isFullDate(text: string): boolean {
 	if (!match) return false;
 	const [year, month, day] = match.slice(1, 4).map(Number) as [number, number, number];
 	return calendarIssue(year, month, day) === undefined;
-}
-
-/** An instant as we write it: UTC ISO 8601, `0050-01-01T00:00:00.000Z`, four-digit year. */
-export function formatUtc(time: number): string {
-	return new Date(time).toISOString();
 }
