@@ -98,6 +98,11 @@ export interface PermissionRecord {
 	checkedAt: string;
 	sha256: string;
 	attribution: string;
+	/**
+	 * On a granted record: the copyright holder the agreement names, the only holder shown as
+	 * rights (the manifest's `rights` are kept on the article as evidence, never printed).
+	 */
+	holder?: string;
 	imagesAllowed: boolean;
 	/** When not granted: what would make it public, for the partner's report and for ops. */
 	unblock?: string;
@@ -119,8 +124,21 @@ export function formatAttribution(rights: {
 	return notice ? `${grant} ${notice}` : grant;
 }
 
-/** RFC 4647 basic filtering: the range `zh` covers `zh` and `zh-Hant`, not `zho`. */
+/**
+ * Whether a language tag has a single-character subtag: the start of a BCP 47 extension
+ * (`-u-ca-buddhist`, `-t-ja`) or of private use (`-x-evil`, `x-…`).
+ */
+export function hasSingleton(tag: string): boolean {
+	return tag.split("-").some((subtag) => subtag.length === 1);
+}
+
+/**
+ * RFC 4647 basic filtering: the range `zh` covers `zh` and `zh-Hant`, not `zho`. A tag with
+ * extensions or private use is covered by no range: no agreement names one, and each would
+ * be a language of the site of its own.
+ */
 export function languageCovers(range: string, tag: string): boolean {
+	if (hasSingleton(tag)) return false;
 	const r = range.toLowerCase();
 	const t = tag.toLowerCase();
 	return r === "*" || t === r || t.startsWith(`${r}-`);
@@ -208,11 +226,14 @@ export function decidePermission(input: DecisionInput): PermissionRecord {
 		agreementId: agreement.agreementId,
 		decision: "granted",
 		reason: `covered by agreement ${agreement.agreementId}`,
+		// The agreement's words only: a partner's own notice ("translated with permission
+		// from …") would read as a grant the holder never gave.
 		attribution: formatAttribution({
 			holder: agreement.holder,
 			translator: agreement.translator,
-			notice: agreement.notice || input.rights.notice,
+			notice: agreement.notice,
 		}),
+		holder: agreement.holder,
 		imagesAllowed: agreement.scope.includes("images"),
 	};
 }

@@ -1,6 +1,12 @@
 import { type BundleIssue, BundleRejectedError, rejectBundle } from "./errors.ts";
 import { type Manifest, manifestLimits, parseManifest } from "./manifest.ts";
-import { type ImageType, imageTypeOfName, sniffImageType } from "./media.ts";
+import {
+	type ImageType,
+	imageLimits,
+	imageTypeOfName,
+	readImageSize,
+	sniffImageType,
+} from "./media.ts";
 import { type Bundle, entryName } from "./read-bundle.ts";
 import type { BundleWarning } from "./report.ts";
 import { type InlineImage, sanitizeBody } from "./sanitize-body.ts";
@@ -136,6 +142,26 @@ export async function readBundleContent(bundle: Bundle): Promise<BundleContent> 
 				message: actual
 					? `image ${image.file} is named as ${named} but its bytes are ${actual}`
 					: `image ${image.file} is not a JPEG, PNG or WebP image`,
+				path,
+			});
+			continue;
+		}
+		const size = readImageSize(bytes);
+		if (!size) {
+			issues.push({
+				code: "IMAGE_TYPE",
+				message: `image ${image.file} is not a readable ${named}: its header gives no width and height`,
+				path,
+			});
+			continue;
+		}
+		if (
+			size.width * size.height > imageLimits.maxPixels ||
+			Math.max(size.width, size.height) > imageLimits.maxSide
+		) {
+			issues.push({
+				code: "IMAGE_TOO_LARGE",
+				message: `image ${image.file} is ${size.width}×${size.height} pixels; the limits are ${imageLimits.maxPixels / 1_000_000} megapixels and ${imageLimits.maxSide} pixels a side`,
 				path,
 			});
 			continue;

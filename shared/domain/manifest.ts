@@ -1,7 +1,9 @@
 // zod/mini as a namespace import: esbuild then keeps only the functions used, not zod's
 // methods on every schema or its locales (a named `z` import keeps them all, ~450 KB).
 import * as z from "zod/mini";
+import { hasSingleton } from "./agreement.ts";
 import { type BundleIssue, BundleRejectedError, rejectBundle } from "./errors.ts";
+import { isFullDate, parseDateTime } from "./instant.ts";
 
 // Illegal in XML 1.0 or forbidden by bundle.md: C0 controls but tab and newline, DEL, C1
 // controls, lone surrogates and the non-characters U+FFFE/U+FFFF.
@@ -10,8 +12,6 @@ const FORBIDDEN_CHARACTER = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\ufffe\ufff
 // Invisible characters that make one file name look like another (bidi overrides, zero-width
 // spaces, BOMs): refused in file references, as zip entry names refuse them.
 const FORMAT_CHARACTER = /\p{Cf}/u;
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
-const FULL_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /**
  * Bounds on what a manifest may hold (bundle.md). Together they keep an accepted article well
@@ -50,20 +50,15 @@ function text(options: { min?: number; max?: number } = {}) {
 	);
 }
 
-// Date.parse rolls 2024-02-30 over to March 1st: check the calendar day exists.
-function isCalendarDate(s: string): boolean {
-	const [y, m, d] = s.slice(0, 10).split("-").map(Number) as [number, number, number];
-	const date = new Date(Date.UTC(y, m - 1, d));
-	return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
-}
-
-function isValidInstant(s: string): boolean {
-	return RFC3339.test(s) && isCalendarDate(s) && !Number.isNaN(Date.parse(s));
-}
-
 const dateTime = text().check(
-	z.refine(isValidInstant, {
-		error: "must be an RFC 3339 date-time with a time zone, e.g. 2023-02-20T09:00:00+09:00",
+	z.superRefine((value, ctx) => {
+		const parsed = parseDateTime(value);
+		if (parsed.ok) return;
+		ctx.addIssue({
+			code: "custom",
+			input: value,
+			message: `must be an RFC 3339 date-time with a time zone, e.g. 2023-02-20T09:00:00+09:00 (${parsed.reason})`,
+		});
 	}),
 );
 
@@ -80,6 +75,16 @@ const languageTag = text({ max: manifestLimits.maxLanguageLength }).check(
 		},
 		{ error: "must be a BCP 47 language tag, e.g. en, zh, zh-Hant" },
 	),
+	// Each distinct tag gets a front page, feeds and an OPML entry of its own: extensions and
+	// private use would let a partner mint those at will under an agreement naming only `en`.
+	z.superRefine((value, ctx) => {
+		if (!hasSingleton(value)) return;
+		ctx.addIssue({
+			code: "custom",
+			input: value,
+			message: `must not have extension or private-use subtags (-u-, -t-, -x- and the like): ${JSON.stringify(value)}`,
+		});
+	}),
 );
 
 const bundlePath = text({ min: 1, max: manifestLimits.maxPathLength }).check(
@@ -175,7 +180,7 @@ const manifestSchema = z.object({
 				publication: z.optional(text({ max: 300 })),
 				publishedAt: z.optional(
 					text().check(
-						z.refine((s) => isValidInstant(s) || (FULL_DATE.test(s) && isCalendarDate(s)), {
+						z.refine((s) => parseDateTime(s).ok || isFullDate(s), {
 							error: "must be an RFC 3339 date or date-time",
 						}),
 					),

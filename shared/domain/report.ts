@@ -12,7 +12,11 @@ export type ReportStatus =
  * Stable warning codes (docs/bundle.md): the bundle was accepted, but something in it was
  * changed on the way in. Partners match on them, so never rename one.
  */
-export const warningCodes = ["INLINE_IMAGE_REWRITTEN", "INLINE_IMAGE_DROPPED"] as const;
+export const warningCodes = [
+	"INLINE_IMAGE_REWRITTEN",
+	"INLINE_IMAGE_DROPPED",
+	"DATE_CLAMPED",
+] as const;
 
 export type WarningCode = (typeof warningCodes)[number];
 
@@ -34,7 +38,7 @@ export interface Report {
 	version?: number;
 	language?: string;
 	errors: BundleIssue[];
-	/** Present when the body was changed on the way in; absent when there is nothing to say. */
+	/** Present when something was changed on the way in; absent when there is nothing to say. */
 	warnings?: BundleWarning[];
 	/**
 	 * For `pending-permission` and `embargoed`: which agreement was checked, why the article

@@ -184,7 +184,9 @@ function feedItemOf(article: Article): FeedItem {
 		agreementId: article.permission.agreementId ?? article.rights.agreement,
 		version: article.version,
 		headline: article.headline,
-		holder: article.rights.holder,
+		// Records granted before the agreement's holder was kept on them fall back to the
+		// manifest's; deciding the article again (any agreement change) replaces them.
+		holder: article.permission.holder ?? article.rights.holder,
 		firstCreated: toUtc(article.firstCreated),
 		versionCreated: toUtc(article.versionCreated),
 		subjects: article.subjects,

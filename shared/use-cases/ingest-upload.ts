@@ -3,10 +3,12 @@ import type { StoredAgreement } from "../domain/agreement.ts";
 import type { Article, ArticleRef } from "../domain/article.ts";
 import { readBundleContent } from "../domain/bundle-content.ts";
 import { type BundleIssue, BundleRejectedError } from "../domain/errors.ts";
+import { boundPartnerDates } from "../domain/partner-dates.ts";
 import { planArticleChange } from "../domain/plan-article-change.ts";
 import { bundleLimits, openBundle } from "../domain/read-bundle.ts";
 import { parseUploadKey, type Report, reportKey, type UploadLocation } from "../domain/report.ts";
 import { UnstorableError } from "../domain/store-errors.ts";
+import { stripImageMetadata } from "../domain/strip-image-metadata.ts";
 import { targetId } from "../domain/targets.ts";
 import { uploadIdOf, uploadOrder } from "../domain/upload.ts";
 import { decideVersion } from "../domain/versioning.ts";
@@ -218,7 +220,9 @@ export function makeIngestUpload(deps: IngestDeps) {
 				if (error instanceof BundleRejectedError) return rejected(sha256, [...error.issues]);
 				throw error;
 			}
-			const { manifest } = content;
+			const bounded = boundPartnerDates(content.manifest, new Date(event.eventTime));
+			const { manifest } = bounded;
+			const warnings = [...bounded.warnings, ...content.warnings];
 			const ref: ArticleRef = {
 				partnerId: location.partnerId,
 				articleId: manifest.id,
@@ -228,7 +232,7 @@ export function makeIngestUpload(deps: IngestDeps) {
 				articleId: ref.articleId,
 				version: manifest.version,
 				language: ref.language,
-				...(content.warnings.length > 0 ? { warnings: content.warnings } : {}),
+				...(warnings.length > 0 ? { warnings } : {}),
 			};
 			// The sanitised body is stored (by the bundle's digest) while the article and agreement
 			// are read: a version refused or a duplicate stores nothing that anything points at.
@@ -253,9 +257,10 @@ export function makeIngestUpload(deps: IngestDeps) {
 				};
 			}
 			await storing;
+			// The size served (feeds give it as the enclosure's length): without the metadata.
 			const images = content.images.map(({ bytes, ...image }) => ({
 				...image,
-				bytes: bytes.byteLength,
+				bytes: stripImageMetadata(bytes).byteLength,
 			}));
 			const now = clock();
 			const plan = planArticleChange({

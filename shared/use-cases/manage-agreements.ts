@@ -7,6 +7,7 @@ import {
 	type Partner,
 	type StoredAgreement,
 } from "../domain/agreement.ts";
+import { parseDateTime } from "../domain/instant.ts";
 import type { AgreementStore } from "../ports.ts";
 import { makeSettleAgreementChanges } from "./settle-agreement-changes.ts";
 
@@ -228,37 +229,19 @@ function parseScope(values: readonly string[] | undefined): Agreement["scope"] {
 	return scopes.filter((scope) => given.includes(scope));
 }
 
-const RFC3339 =
-	/^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?(?:[Zz]|[+-](\d{2}):(\d{2}))$/;
-
 /** An instant as stored: UTC, milliseconds only when there are any. */
 function formatInstant(time: number): string {
 	return new Date(time).toISOString().replace(/\.000Z$/, "Z");
 }
 
 /**
- * An RFC 3339 date-time, in UTC. `Date.parse` alone would take other formats, and roll
+ * An RFC 3339 date-time, in UTC, by the strict parser partners' dates go through (a space may
+ * stand for the `T` on a command line). `Date.parse` alone would take other formats, and roll
  * 2024-02-30 over into March.
  */
 function parseInstant(field: "from" | "until", value: string): string {
-	const text = value.trim();
-	const match = RFC3339.exec(text);
-	if (match) {
-		const part = (index: number) => Number(match[index] ?? 0);
-		const [year, month, day] = [part(1), part(2), part(3)];
-		const inRange =
-			month >= 1 &&
-			month <= 12 &&
-			day >= 1 &&
-			day <= new Date(Date.UTC(year, month, 0)).getUTCDate() &&
-			part(4) <= 23 &&
-			part(5) <= 59 &&
-			part(6) <= 59 &&
-			part(8) <= 23 &&
-			part(9) <= 59;
-		const time = Date.parse(`${text.slice(0, 10)}T${text.slice(11)}`.toUpperCase());
-		if (inRange && !Number.isNaN(time)) return formatInstant(time);
-	}
+	const parsed = parseDateTime(value.trim(), { allowSpace: true });
+	if (parsed.ok) return formatInstant(parsed.time);
 	return fail(
 		"INVALID_DATE",
 		field,

@@ -27,6 +27,7 @@ import {
 	siteIcon,
 	siteStylesheet,
 } from "../domain/render/render-pages.ts";
+import { stripImageMetadata } from "../domain/strip-image-metadata.ts";
 import {
 	ARCHIVE_PAGE_SIZE,
 	FEED_SIZE,
@@ -468,7 +469,8 @@ export function makePublishTargets(deps: PublishDeps) {
 				const bytes = await bundle?.read(image.file);
 				if (!bytes) throw new Error(`image ${image.file} is missing from ${published.archiveKey}`);
 				// The page waits for its photos to be served, not for their digests to be recorded.
-				await out.store(imageKey(target, image), bytes, {
+				// Served without Exif/XMP (a GPS position); the archive keeps the partner's bytes.
+				await out.store(imageKey(target, image), stripImageMetadata(bytes), {
 					contentType: image.contentType,
 					cacheControl: SITE_CACHE,
 				});

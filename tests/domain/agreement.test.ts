@@ -54,6 +54,24 @@ describe("decidePermission", () => {
 		expect(record.checkedAt).toBe(NOW.toISOString());
 	});
 
+	it("attributes a granted article with the agreement's holder, translator and notice only", () => {
+		const record = decidePermission({
+			partnerId: "science-news",
+			language: "en",
+			rights: {
+				holder: "Someone Else Ltd.",
+				translator: "Nobody",
+				notice: "Translated by JST with permission from The Science News Ltd.",
+				agreement: "sn-jst-2023",
+			},
+			agreement: makeAgreement({ holder: "Agence X", translator: "", notice: "" }),
+			sha256: "abc",
+			now: NOW,
+		});
+		expect(record.attribution).toBe("Published with permission from Agence X.");
+		expect(record.holder).toBe("Agence X");
+	});
+
 	it("keeps images private when the scope is text only", () => {
 		expect(decide(makeAgreement({ scope: ["text"] })).imagesAllowed).toBe(false);
 	});
@@ -83,5 +101,13 @@ describe("languageCovers", () => {
 		expect(languageCovers("ZH", "zh")).toBe(true);
 		expect(languageCovers("zh", "zho")).toBe(false);
 		expect(languageCovers("zh-Hant", "zh")).toBe(false);
+	});
+
+	it("covers no tag with an extension or private-use subtag, whatever the range", () => {
+		for (const tag of ["en-x-evil", "en-US-u-ca-buddhist", "en-t-ja", "en-a-bbb", "x-private"]) {
+			expect(languageCovers("en", tag), tag).toBe(false);
+			expect(languageCovers("*", tag), tag).toBe(false);
+		}
+		expect(decide(makeAgreement(), "en-x-evil").decision).toBe("pending");
 	});
 });

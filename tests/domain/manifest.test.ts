@@ -116,7 +116,8 @@ describe("parseManifest", () => {
 		expect(issuesOf(encode(makeManifest({ body: `${"é".repeat(98)}.html` })))).toMatchObject([
 			{ path: "body", message: "body has a name longer than 200 bytes in UTF-8" },
 		]);
-		const tag = `en-x-${"abcdefgh-".repeat(4)}`.slice(0, 35);
+		const tag = "en-Latn-GB-aaaaaaaa-bbbbbbbb-cccccc";
+		expect(tag).toHaveLength(35);
 		expect(issuesOf(encode(makeManifest({ language: tag })))).toEqual([]);
 		expect(issuesOf(encode(makeManifest({ language: `${tag}a` })))).toMatchObject([
 			{ path: "language" },
@@ -268,6 +269,51 @@ describe("parseManifest", () => {
 		expect(issuesOf(encode(makeManifest({ embargoUntil: "2024-02-30T00:00:00Z" })))[0]?.path).toBe(
 			"embargoUntil",
 		);
+	});
+
+	it("reads date-times as strict RFC 3339: years 0000-9999, hours 00-23, no leap second", () => {
+		const issue = (value: string) =>
+			issuesOf(encode(makeManifest({ firstCreated: value, versionCreated: value })))[0];
+		for (const valid of [
+			"0001-01-01T00:00:00Z",
+			"0050-06-15T12:00:00+09:00",
+			"0099-12-31T23:59:59Z",
+			"0000-01-01T00:00:00Z",
+			"2024-02-29T23:59:59.999999-23:59",
+			"9999-12-31T23:59:59Z",
+		]) {
+			expect(issue(valid), valid).toBeUndefined();
+		}
+		for (const [invalid, why] of [
+			["2024-01-01T24:00:00Z", "hour 24"],
+			["2024-01-01T23:60:00Z", "minute 60"],
+			["2024-01-01T23:59:60Z", "leap second"],
+			["2023-02-29T00:00:00Z", "day 29"],
+			["0100-02-29T00:00:00Z", "day 29"],
+			["2024-01-01T00:00:00+24:00", "offset"],
+			["0000-01-01T00:00:00+01:00", "0000 to 9999"],
+			["9999-12-31T23:59:59-00:01", "0000 to 9999"],
+		] as const) {
+			const found = issue(invalid);
+			expect(found?.path, invalid).toBe("firstCreated");
+			expect(found?.message, invalid).toContain(why);
+		}
+		expect(
+			issuesOf(encode(makeManifest({ original: { language: "ja", publishedAt: "0050-02-20" } }))),
+		).toEqual([]);
+	});
+
+	it("refuses language tags with extension or private-use subtags, saying so", () => {
+		for (const tag of ["en-x-evil", "en-US-u-ca-buddhist", "en-t-ja", "en-a-bbb", "zh-Hant-x-a"]) {
+			const [issue] = issuesOf(encode(makeManifest({ language: tag })));
+			expect(issue?.path, tag).toBe("language");
+			expect(issue?.message, tag).toContain("extension or private-use");
+			const [original] = issuesOf(encode(makeManifest({ original: { language: tag } })));
+			expect(original?.path, tag).toBe("original.language");
+		}
+		for (const tag of ["en", "EN-us", "zh-Hant-TW", "es-419", "sl-rozaj"]) {
+			expect(issuesOf(encode(makeManifest({ language: tag }))), tag).toEqual([]);
+		}
 	});
 
 	it("counts headline length in characters, not UTF-16 units", () => {

@@ -112,6 +112,7 @@ describe("planArticleChange: first upload", () => {
 			checkedAt: NOW.toISOString(),
 			sha256: "0".repeat(64),
 			attribution: ATTRIBUTION,
+			holder: "The Science News Ltd.",
 			imagesAllowed: true,
 		});
 		expect(result.feedPuts.map(positionOf)).toEqual(ROWS);

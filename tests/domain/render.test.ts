@@ -116,6 +116,27 @@ describe("feed renderers", () => {
 		expect(feed).toMatchSnapshot();
 	});
 
+	it("write a date of the years 0000-0099 with four digits in RSS, Atom and JSON Feed", () => {
+		const ancient = makeArticle({
+			firstCreated: "0050-01-01T09:00:00+09:00",
+			versionCreated: "0050-01-01T09:00:00+09:00",
+		});
+		const doc = buildFeedDocument({
+			siteUrl: SITE,
+			language: "en",
+			feed: "latest",
+			items: [latestItem(ancient)],
+		});
+		const rss = xml.parse(renderRss(doc)).rss.channel;
+		expect(rss.item[0].pubDate).toBe("Sat, 01 Jan 0050 00:00:00 GMT");
+		expect(rss.lastBuildDate).toBe("Sat, 01 Jan 0050 00:00:00 GMT");
+		const atom = xml.parse(renderAtom(doc)).feed;
+		expect(atom.entry[0].published).toBe("0050-01-01T00:00:00.000Z");
+		expect(JSON.parse(renderJsonFeed(doc)).items[0].date_published).toBe(
+			"0050-01-01T00:00:00.000Z",
+		);
+	});
+
 	it("render the same bytes for the same data: no clock inside", () => {
 		expect(renderRss(makeDocument())).toBe(renderRss(makeDocument()));
 		expect(renderAtom(makeDocument())).toBe(renderAtom(makeDocument()));

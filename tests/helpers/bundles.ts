@@ -11,7 +11,11 @@ export const PNG = Uint8Array.from(
 		"base64",
 	),
 );
-export const JPEG = Uint8Array.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 0x4a, 0x46, 0x49, 0x46]);
+/** The header of a 1×1 JPEG (SOI, JFIF, frame header): what the magic-byte and size checks read. */
+export const JPEG = Uint8Array.from([
+	0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 0x4a, 0x46, 0x49, 0x46, 0, 1, 1, 0, 0, 1, 0, 1, 0, 0, 0xff, 0xc0,
+	0, 0x0b, 8, 0, 1, 0, 1, 1, 1, 0x11, 0, 0xff, 0xd9,
+]);
 
 /** A valid manifest; each test overrides what it is about. */
 export function makeManifest(overrides: Record<string, unknown> = {}): Record<string, unknown> {

@@ -231,7 +231,8 @@ function expected(
 		attribution: formatAttribution({
 			holder: HOLDER,
 			translator: agreement.translator,
-			notice: agreement.notice || NOTICE_IN_BUNDLE,
+			// The bundle's own notice is never printed: only the agreement's words are rights.
+			notice: agreement.notice,
 		}),
 	};
 }

@@ -465,12 +465,9 @@ export function renderArticlePage(input: {
 				.filter((part) => part !== "")
 				.join(", ")}</p>`
 		: "";
+	// The permission record's attribution holds the agreement's notice; the manifest's own
+	// rights are evidence, never printed as rights (permissions.md).
 	const { attribution: attributionText } = article.permission;
-	const notice = article.rights.notice?.trim();
-	const noticeLine =
-		notice && !attributionText.includes(notice)
-			? `\n<p class="notice">${escapeHtml(notice)}</p>`
-			: "";
 	const partnerName = input.partnerName ?? article.partnerId;
 	const articleFeeds: FeedLink[] = [
 		{
@@ -502,7 +499,7 @@ ${lead ? `${lead}\n` : ""}<div class="body">
 ${body.html}
 </div>
 <footer class="rights">
-${attribution(ctx, attributionText)}${noticeLine}
+${attribution(ctx, attributionText)}
 ${source}
 </footer>
 </article>
