@@ -1,6 +1,7 @@
 import type { EventEmitter } from "node:events";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type S3rver from "s3rver";
 import type { SiteCache } from "#shared/ports.ts";
@@ -158,7 +159,12 @@ const STATUS_TITLES: Record<number, [string, string]> = {
 	400: ["Bad request", "The address is not a valid path on this site."],
 	404: ["Not found", "There is no page at this address."],
 	405: ["Method not allowed", "This site answers GET and HEAD only."],
+	408: ["Request timeout", "The request did not arrive in time."],
 	414: ["URI too long", "The address is longer than any path on this site."],
+	431: [
+		"Request header fields too large",
+		"The request's headers are larger than any this site accepts.",
+	],
 	502: ["Bad gateway", "The site's storage did not answer. Try again in a moment."],
 };
 
@@ -570,6 +576,41 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
 		} catch (error) {
 			fail(error);
 		}
+	});
+	// Node answers a request it cannot parse (a 431 for oversized headers, a 400 for a
+	// malformed line) itself, with no headers of ours; CloudFront's error answers carry the
+	// response headers policy like any other.
+	server.on("clientError", (error: NodeJS.ErrnoException, socket: Duplex) => {
+		if (!socket.writable || error.code === "ECONNRESET") {
+			socket.destroy();
+			return;
+		}
+		const status =
+			error.code === "HPE_HEADER_OVERFLOW"
+				? 431
+				: error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+					? 408
+					: 400;
+		const [title, text] = STATUS_TITLES[status] ?? ["Error", "The request failed."];
+		const body = builtInPage(status, title, text);
+		const headers = [
+			"Content-Type",
+			"text/html; charset=utf-8",
+			"Content-Length",
+			String(Buffer.byteLength(body)),
+			"Cache-Control",
+			ERROR_CACHE,
+			"Connection",
+			"close",
+			...SECURITY,
+			"X-Cache",
+			X_CACHE.Error,
+			"X-Amz-Cf-Id",
+			newRequestId(),
+		];
+		let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ""}\r\n`;
+		for (let i = 0; i + 1 < headers.length; i += 2) head += `${headers[i]}: ${headers[i + 1]}\r\n`;
+		socket.end(`${head}\r\n${body}`);
 	});
 	await new Promise<void>((resolve, reject) => {
 		server.once("error", reject);

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { type IncomingHttpHeaders, request } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
@@ -208,6 +208,44 @@ describe("the local edge: security headers, methods, redirects and 404s", () => 
 		expect(CONTENT_SECURITY_POLICY).toBe(
 			"default-src 'none'; img-src 'self'; style-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
 		);
+	});
+
+	/** Writes raw bytes and reads until the server closes: node:http would refuse to send these. */
+	function sendRaw(bytes: string): Promise<{ status: number; headers: Record<string, string> }> {
+		const { hostname, port } = new URL(edge.url);
+		return new Promise((resolve, reject) => {
+			const socket = connect(Number(port), hostname, () => socket.end(bytes));
+			const chunks: Buffer[] = [];
+			socket.on("data", (chunk: Buffer) => chunks.push(chunk));
+			socket.on("error", reject);
+			socket.on("close", () => {
+				const [head = ""] = Buffer.concat(chunks).toString("latin1").split("\r\n\r\n");
+				const [statusLine = "", ...lines] = head.split("\r\n");
+				const headers: Record<string, string> = {};
+				for (const line of lines) {
+					const colon = line.indexOf(":");
+					headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
+				}
+				resolve({ status: Number(statusLine.split(" ")[1]), headers });
+			});
+		});
+	}
+
+	it("sends them on the answers node's HTTP server makes itself: 431 and 400", async () => {
+		const huge = await sendRaw(
+			`GET /en/ HTTP/1.1\r\nHost: edge\r\nX-Big: ${"a".repeat(20 * 1024)}\r\n\r\n`,
+		);
+		const malformed = await sendRaw("GET /en/ NOT-HTTP\r\nHost: edge\r\n\r\n");
+		expect(huge.status).toBe(431);
+		expect(malformed.status).toBe(400);
+		for (const answer of [huge, malformed]) {
+			expect(answer.headers).toMatchObject(SECURITY);
+			expect(answer.headers).toMatchObject({
+				"cache-control": "public, max-age=10",
+				"content-type": "text/html; charset=utf-8",
+				"x-cache": "Error from cloudfront",
+			});
+		}
 	});
 
 	it("answers methods other than GET and HEAD with 405 and Allow", async () => {
