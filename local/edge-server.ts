@@ -12,7 +12,9 @@ import {
 	newRequestId,
 } from "./edge-access-log.ts";
 import {
+	type ByteRange,
 	builtInPage,
+	byteRangeOf,
 	COMPRESS_MAX_BYTES,
 	COMPRESS_MIN_BYTES,
 	type Coding,
@@ -355,6 +357,7 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
 	 * A body too large to keep: all but its last chunk are sent as they come, the last only
 	 * once the whole has matched its ETag; a torn one cuts the connection, so no client ever
 	 * receives it complete.
+	 * It is always sent whole (a server may ignore `Range`), so it advertises no ranges.
 	 */
 	function sendStream(
 		req: IncomingMessage,
@@ -482,11 +485,21 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
 			return;
 		}
 		const served = representationOf(body.meta);
+		const range = byteRangeOf(
+			req.headers.range,
+			[req.headers["if-range"]].flat()[0],
+			body.meta,
+			body.bytes.byteLength,
+		);
+		if (range.kind !== "whole") {
+			sendRange(req, res, exchange, served, body.bytes, range);
+			return;
+		}
 		const respond = (encoded: Encoded) => {
 			exchange.contentType = served.contentType;
 			exchange.contentLength = encoded.bytes.byteLength;
 			const headers = ["Content-Type", served.contentType];
-			headers.push("Content-Length", String(encoded.bytes.byteLength));
+			headers.push("Content-Length", String(encoded.bytes.byteLength), "Accept-Ranges", "bytes");
 			if (encoded.coding !== "identity") headers.push("Content-Encoding", encoded.coding);
 			send(req, res, exchange, 200, headers.concat(served.validators), encoded.bytes);
 		};
@@ -494,6 +507,35 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
 		const encoded = encode(req, body, served.compressible);
 		if (encoded instanceof Promise) return encoded.then(respond);
 		respond(encoded);
+	}
+
+	/**
+	 * A 206 with the part asked for, or a 416 naming the length. CloudFront compresses no
+	 * range response, so the part is of the identity representation.
+	 */
+	function sendRange(
+		req: IncomingMessage,
+		res: ServerResponse,
+		exchange: Exchange,
+		served: Representation,
+		bytes: Buffer,
+		range: Exclude<ByteRange, { kind: "whole" }>,
+	): void {
+		const size = bytes.byteLength;
+		if (range.kind === "unsatisfiable") {
+			exchange.contentLength = 0;
+			const headers = ["Content-Range", `bytes */${size}`, "Content-Length", "0"];
+			headers.push("Accept-Ranges", "bytes", "Cache-Control", ERROR_CACHE);
+			send(req, res, exchange, 416, headers, EMPTY);
+			return;
+		}
+		const part = bytes.subarray(range.start, range.end + 1);
+		exchange.contentType = served.contentType;
+		exchange.contentLength = part.byteLength;
+		const headers = ["Content-Type", served.contentType, "Content-Length", String(part.byteLength)];
+		headers.push("Content-Range", `bytes ${range.start}-${range.end}/${size}`);
+		headers.push("Accept-Ranges", "bytes");
+		send(req, res, exchange, 206, headers.concat(served.validators), part);
 	}
 
 	/** The request's size on the wire, as CloudFront's cs-bytes counts it (no body here). */

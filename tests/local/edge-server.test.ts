@@ -458,6 +458,74 @@ describe("the local edge: validators and 304s", () => {
 	});
 });
 
+describe("the local edge: byte ranges", () => {
+	const SECURITY_KEYS = [
+		"content-security-policy",
+		"strict-transport-security",
+		"x-content-type-options",
+		"referrer-policy",
+	];
+
+	it("answers a single byte range with 206 and Content-Range, uncompressed, keeping every header", async () => {
+		const text = longText("range");
+		const bytes = Buffer.from(text);
+		await put("feeds/en/range.rss", text);
+		const full = await send("/feeds/en/range.rss", { headers: { "Accept-Encoding": "br" } });
+		expect(full.status).toBe(200);
+		expect(full.headers["accept-ranges"]).toBe("bytes");
+		const size = bytes.byteLength;
+		const cases: [string, number, number][] = [
+			["bytes=0-99", 0, 99],
+			["bytes=100-", 100, size - 1],
+			["bytes=-50", size - 50, size - 1],
+			[`bytes=10-${size + 500}`, 10, size - 1],
+			[`bytes=-${size + 10}`, 0, size - 1],
+		];
+		for (const [range, start, end] of cases) {
+			const answer = await send("/feeds/en/range.rss", {
+				headers: { Range: range, "Accept-Encoding": "br, gzip" },
+			});
+			expect(answer.status, range).toBe(206);
+			expect(answer.headers["content-range"], range).toBe(`bytes ${start}-${end}/${size}`);
+			expect(answer.headers["content-encoding"], range).toBeUndefined();
+			expect(Number(answer.headers["content-length"]), range).toBe(end - start + 1);
+			expect(answer.body.equals(bytes.subarray(start, end + 1)), range).toBe(true);
+			expect(answer.headers.etag).toBe(full.headers.etag);
+			expect(answer.headers["cache-control"]).toBe("public, max-age=60");
+			expect(answer.headers["content-type"]).toBe("application/rss+xml; charset=utf-8");
+			for (const name of SECURITY_KEYS) expect(answer.headers[name], name).toBeDefined();
+		}
+	});
+
+	it("answers an unsatisfiable range with 416 and the length, and ignores what it may ignore", async () => {
+		await put("media/en/p/a/range.png", Buffer.alloc(300, 1), { contentType: "image/png" });
+		const path = "/media/en/p/a/range.png";
+		const beyond = await send(path, { headers: { Range: "bytes=300-" } });
+		expect(beyond.status).toBe(416);
+		expect(beyond.headers["content-range"]).toBe("bytes */300");
+		for (const name of SECURITY_KEYS) expect(beyond.headers[name], name).toBeDefined();
+		expect((await send(path, { headers: { Range: "bytes=-0" } })).status).toBe(416);
+		// Several ranges, another unit, or a syntax error: the whole representation, 200.
+		for (const range of ["bytes=0-9,20-29", "items=0-9", "bytes=9-1", "bytes=x-"]) {
+			const answer = await send(path, { headers: { Range: range } });
+			expect(answer.status, range).toBe(200);
+			expect(answer.body.byteLength, range).toBe(300);
+		}
+	});
+
+	it("honours If-Range: the range only while the ETag still matches", async () => {
+		await put("media/en/p/a/if-range.png", Buffer.alloc(300, 2), { contentType: "image/png" });
+		const path = "/media/en/p/a/if-range.png";
+		const etag = (await send(path)).headers.etag ?? "";
+		const same = await send(path, { headers: { Range: "bytes=0-9", "If-Range": etag } });
+		expect(same.status).toBe(206);
+		expect(same.body.byteLength).toBe(10);
+		const changed = await send(path, { headers: { Range: "bytes=0-9", "If-Range": '"other"' } });
+		expect(changed.status).toBe(200);
+		expect(changed.body.byteLength).toBe(300);
+	});
+});
+
 describe("the local edge: compression", () => {
 	const body = longText("compress");
 
