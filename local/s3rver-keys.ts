@@ -296,9 +296,10 @@ function patchListController(): void {
  * Makes s3rver treat keys and listings as S3 does, where they differ in ways that matter:
  *
  * - Keys are literal. s3rver stores a key as a path, so `incoming/b/../../reports/a/x.zip.json`
- *   was `reports/a/x.zip.json` on disk (one partner could overwrite another's report) and
- *   `a//b` was `a/b`. Each folder of a key is now escaped where the file system would
- *   resolve it (see {@link folderOf}); every other key keeps the path it had.
+ *   was `reports/a/x.zip.json` on disk (one partner could overwrite another's report), and
+ *   its router found no `a//b`. Each folder of a key is now escaped where the file system
+ *   would resolve it (see {@link folderOf}), every other key keeps the path it had, and the
+ *   router takes the key whole. Requests are path style, as every client here sends them.
  * - Listings page. Keys are listed in UTF-8 order (s3rver listed them in `readdir` order),
  *   common prefixes count against `max-keys`, and a truncated listing ends with a
  *   continuation token (V2) or `NextMarker` (V1) that the next request continues from.
@@ -319,4 +320,18 @@ export function behaveLikeS3(s3rver: S3rver): void {
 	store.listObjects = (bucket, options) => listPage(store, S3Object, bucket, options);
 	likeS3.add(s3rver);
 	patchListController();
+	// s3rver's router reads a key as `/`-separated names, each at least one character: `a//b`,
+	// `/a` and `a/` were not found or lost their empty name. Every `/` of the key escaped,
+	// the key is one name, which the router decodes to the key as sent.
+	(s3rver as unknown as { middleware: KeyPathMiddleware[] }).middleware.unshift(
+		async function routeWholeKeys(ctx, next) {
+			const match = /^(\/[^/]+\/)(.+)$/.exec(ctx.path);
+			if (match?.[1] && match[2]?.includes("/"))
+				ctx.path = match[1] + match[2].replaceAll("/", "%2F");
+			await next();
+		},
+	);
 }
+
+/** The little of a Koa context {@link behaveLikeS3}'s middleware uses. */
+type KeyPathMiddleware = (ctx: { path: string }, next: () => Promise<void>) => Promise<void>;

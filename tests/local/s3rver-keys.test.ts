@@ -63,8 +63,19 @@ describe("local S3 keys are literal", () => {
 		expect((await readdir(dir)).length).toBe(2);
 	});
 
-	it("round-trips dot segments and escape-like names as keys of their own: PUT, GET, HEAD, LIST, DELETE", async () => {
-		const keys = ["d/b", "d/x/../b", "d/./b", "d/../d/b", "d/%/b", "d/%../b", "d/.."];
+	it("round-trips dot and empty segments as keys of their own: PUT, GET, HEAD, LIST, DELETE", async () => {
+		const keys = [
+			"d/b",
+			"d/x/../b",
+			"d/./b",
+			"d//b",
+			"d/",
+			"d/.//b",
+			"d/../d/b",
+			"d/%/b",
+			"d/%../b",
+			"d/..",
+		];
 		for (const key of keys) await put(BUCKET, key);
 		for (const key of keys) {
 			expect(await text(key), key).toBe(key);
