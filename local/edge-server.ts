@@ -162,6 +162,7 @@ const STATUS_TITLES: Record<number, [string, string]> = {
 	404: ["Not found", "There is no page at this address."],
 	405: ["Method not allowed", "This site answers GET and HEAD only."],
 	408: ["Request timeout", "The request did not arrive in time."],
+	417: ["Expectation failed", "This site meets no expectation but 100-continue."],
 	414: ["URI too long", "The address is longer than any path on this site."],
 	431: [
 		"Request header fields too large",
@@ -619,20 +620,8 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
 			fail(error);
 		}
 	});
-	// Node answers a request it cannot parse (a 431 for oversized headers, a 400 for a
-	// malformed line) itself, with no headers of ours; CloudFront's error answers carry the
-	// response headers policy like any other.
-	server.on("clientError", (error: NodeJS.ErrnoException, socket: Duplex) => {
-		if (!socket.writable || error.code === "ECONNRESET") {
-			socket.destroy();
-			return;
-		}
-		const status =
-			error.code === "HPE_HEADER_OVERFLOW"
-				? 431
-				: error.code === "ERR_HTTP_REQUEST_TIMEOUT"
-					? 408
-					: 400;
+	/** An answer node's HTTP server would make itself, with the headers of every other. */
+	function serverAnswer(status: number): { headers: string[]; body: string } {
 		const [title, text] = STATUS_TITLES[status] ?? ["Error", "The request failed."];
 		const body = builtInPage(status, title, text);
 		const headers = [
@@ -650,9 +639,32 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
 			"X-Amz-Cf-Id",
 			newRequestId(),
 		];
+		return { headers, body };
+	}
+	// Node answers a request it cannot parse (a 431 for oversized headers, a 400 for a
+	// malformed line) itself, with no headers of ours; CloudFront's error answers carry the
+	// response headers policy like any other.
+	server.on("clientError", (error: NodeJS.ErrnoException, socket: Duplex) => {
+		if (!socket.writable || error.code === "ECONNRESET") {
+			socket.destroy();
+			return;
+		}
+		const status =
+			error.code === "HPE_HEADER_OVERFLOW"
+				? 431
+				: error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+					? 408
+					: 400;
+		const { headers, body } = serverAnswer(status);
 		let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ""}\r\n`;
 		for (let i = 0; i + 1 < headers.length; i += 2) head += `${headers[i]}: ${headers[i + 1]}\r\n`;
 		socket.end(`${head}\r\n${body}`);
+	});
+	// Likewise an `Expect` other than 100-continue, which node would answer 417 bare.
+	server.on("checkExpectation", (_req: IncomingMessage, res: ServerResponse) => {
+		const { headers, body } = serverAnswer(417);
+		res.writeHead(417, headers);
+		res.end(body);
 	});
 	await new Promise<void>((resolve, reject) => {
 		server.once("error", reject);

@@ -231,14 +231,16 @@ describe("the local edge: security headers, methods, redirects and 404s", () => 
 		});
 	}
 
-	it("sends them on the answers node's HTTP server makes itself: 431 and 400", async () => {
+	it("sends them on the answers node's HTTP server makes itself: 431, 400 and 417", async () => {
 		const huge = await sendRaw(
 			`GET /en/ HTTP/1.1\r\nHost: edge\r\nX-Big: ${"a".repeat(20 * 1024)}\r\n\r\n`,
 		);
 		const malformed = await sendRaw("GET /en/ NOT-HTTP\r\nHost: edge\r\n\r\n");
+		const expectation = await sendRaw("GET /en/ HTTP/1.1\r\nHost: edge\r\nExpect: tea\r\n\r\n");
 		expect(huge.status).toBe(431);
 		expect(malformed.status).toBe(400);
-		for (const answer of [huge, malformed]) {
+		expect(expectation.status).toBe(417);
+		for (const answer of [huge, malformed, expectation]) {
 			expect(answer.headers).toMatchObject(SECURITY);
 			expect(answer.headers).toMatchObject({
 				"cache-control": "public, max-age=10",
