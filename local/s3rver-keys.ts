@@ -145,15 +145,23 @@ async function listPage(
 		page.push(entry);
 		if (entry.common) lastCommon = entry.key;
 	}
-	const objects: S3rverObject[] = [];
-	for (const { key } of page.filter(({ common }) => !common)) {
-		// A key deleted since the folders were read is simply not listed.
-		const metadata = await store.getMetadata(bucket, key).catch((error: NodeJS.ErrnoException) => {
-			if (error.code === "ENOENT") return undefined;
-			throw error;
-		});
-		if (metadata) objects.push(new S3Object(bucket, key, null, metadata));
-	}
+	const metadata = await Promise.all(
+		page
+			.filter(({ common }) => !common)
+			.map(({ key }) =>
+				store.getMetadata(bucket, key).then(
+					(found) => ({ key, found }),
+					(error: NodeJS.ErrnoException) => {
+						// A key deleted since the folders were read is simply not listed.
+						if (error.code === "ENOENT") return { key, found: undefined };
+						throw error;
+					},
+				),
+			),
+	);
+	const objects = metadata.flatMap(({ key, found }) =>
+		found ? [new S3Object(bucket, key, null, found)] : [],
+	);
 	const listing: Listing = {
 		objects,
 		commonPrefixes: page.filter(({ common }) => common).map(({ key }) => key),
