@@ -95,7 +95,8 @@ async function keysUnder(bucketPath: string, prefix: string): Promise<string[]> 
 		const below: Promise<void>[] = [];
 		for (const entry of entries) {
 			if (entry.isDirectory()) {
-				if (entry.name.includes(S3RVER_FILES)) continue;
+				// s3rver's multipart uploads in progress, beside the bucket's keys.
+				if (keyPrefix === "" && entry.name.startsWith(S3RVER_FILES)) continue;
 				const next = `${keyPrefix}${segmentOf(entry.name)}/`;
 				if (next.startsWith(prefix) || prefix.startsWith(next))
 					below.push(visit(join(folder, entry.name), next));
@@ -125,7 +126,10 @@ async function listPage(
 	const delimiter = options.delimiter ?? "";
 	const startAfter = options.startAfter ?? "";
 	const maxKeys = options.maxKeys ?? 1000;
-	const keys = (await keysUnder(store.getBucketPath(bucket), prefix)).sort(compareKeys);
+	const keys = (await keysUnder(store.getBucketPath(bucket), prefix))
+		.map((key) => ({ key, bytes: Buffer.from(key) }))
+		.sort((a, b) => Buffer.compare(a.bytes, b.bytes))
+		.map(({ key }) => key);
 	const page: { key: string; common: boolean }[] = [];
 	let isTruncated = false;
 	let lastCommon: string | undefined;
