@@ -355,26 +355,28 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
 	}
 
 	/**
-	 * A body too large to keep: all but its last chunk are sent as they come, the last only
-	 * once the whole has matched its ETag; a torn one cuts the connection, so no client ever
-	 * receives it complete.
-	 * It is always sent whole (a server may ignore `Range`), so it advertises no ranges.
+	 * A body too large to keep, whole or the part asked for: all but its last chunk are sent
+	 * as they come, the last only once the whole has matched its ETag; a torn one cuts the
+	 * connection, so no client ever receives it complete.
 	 */
 	function sendStream(
 		req: IncomingMessage,
 		res: ServerResponse,
 		exchange: Exchange,
 		body: Extract<Body, { kind: "stream" }>,
+		range: Exclude<ByteRange, { kind: "unsatisfiable" }>,
 	): void {
 		const representation = representationOf(body.meta);
+		const part = range.kind === "part" ? range : undefined;
+		const length = part ? part.end - part.start + 1 : body.meta.size;
 		exchange.contentType = representation.contentType;
-		exchange.contentLength = body.meta.size;
+		exchange.contentLength = length;
 		exchange.firstByte = performance.now();
-		res.writeHead(200, [
-			"Content-Type",
-			representation.contentType,
-			"Content-Length",
-			String(body.meta.size),
+		const headers = ["Content-Type", representation.contentType];
+		headers.push("Content-Length", String(length), "Accept-Ranges", "bytes");
+		if (part) headers.push("Content-Range", `bytes ${part.start}-${part.end}/${body.meta.size}`);
+		res.writeHead(part ? 206 : 200, [
+			...headers,
 			...representation.validators,
 			...SECURITY,
 			"X-Cache",
@@ -389,13 +391,21 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
 			return;
 		}
 		let held: Buffer | undefined;
+		let offset = 0;
 		stream.on("data", (chunk: Buffer) => {
 			verify.update(chunk);
+			const from = offset;
+			offset += chunk.byteLength;
+			// Every byte is read and hashed; only those in the range are sent.
+			const piece = part
+				? chunk.subarray(Math.max(0, part.start - from), Math.max(0, part.end + 1 - from))
+				: chunk;
+			if (piece.byteLength === 0) return;
 			if (held && !res.write(held)) {
 				stream.pause();
 				res.once("drain", () => stream.resume());
 			}
-			held = chunk;
+			held = piece;
 		});
 		stream.on("end", () => {
 			if (verify.whole()) res.end(held ?? EMPTY);
@@ -481,19 +491,24 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
 			return sendNotFound(req, res, exchange);
 		}
 		if (body.result === "Miss") exchange.result = "Miss";
-		if (body.kind === "stream") {
-			sendStream(req, res, exchange, body);
-			return;
-		}
-		const served = representationOf(body.meta);
 		const range = byteRangeOf(
 			req.headers.range,
 			[req.headers["if-range"]].flat()[0],
 			body.meta,
-			body.bytes.byteLength,
+			body.kind === "stream" ? body.meta.size : body.bytes.byteLength,
 		);
-		if (range.kind !== "whole") {
-			sendRange(req, res, exchange, served, body.bytes, range);
+		if (range.kind === "unsatisfiable") {
+			if (body.kind === "stream") body.stream.destroy();
+			sendUnsatisfiable(req, res, exchange, body.meta.size);
+			return;
+		}
+		if (body.kind === "stream") {
+			sendStream(req, res, exchange, body, range);
+			return;
+		}
+		const served = representationOf(body.meta);
+		if (range.kind === "part") {
+			sendPart(req, res, exchange, served, body.bytes, range);
 			return;
 		}
 		const respond = (encoded: Encoded) => {
@@ -510,31 +525,36 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
 		respond(encoded);
 	}
 
+	/** A 416 naming the length: the range starts past the end. */
+	function sendUnsatisfiable(
+		req: IncomingMessage,
+		res: ServerResponse,
+		exchange: Exchange,
+		size: number,
+	): void {
+		exchange.contentLength = 0;
+		const headers = ["Content-Range", `bytes */${size}`, "Content-Length", "0"];
+		headers.push("Accept-Ranges", "bytes", "Cache-Control", ERROR_CACHE);
+		send(req, res, exchange, 416, headers, EMPTY);
+	}
+
 	/**
-	 * A 206 with the part asked for, or a 416 naming the length. CloudFront compresses no
-	 * range response, so the part is of the identity representation.
+	 * A 206 with the part asked for. CloudFront compresses no range response, so the part is
+	 * of the identity representation.
 	 */
-	function sendRange(
+	function sendPart(
 		req: IncomingMessage,
 		res: ServerResponse,
 		exchange: Exchange,
 		served: Representation,
 		bytes: Buffer,
-		range: Exclude<ByteRange, { kind: "whole" }>,
+		range: Extract<ByteRange, { kind: "part" }>,
 	): void {
-		const size = bytes.byteLength;
-		if (range.kind === "unsatisfiable") {
-			exchange.contentLength = 0;
-			const headers = ["Content-Range", `bytes */${size}`, "Content-Length", "0"];
-			headers.push("Accept-Ranges", "bytes", "Cache-Control", ERROR_CACHE);
-			send(req, res, exchange, 416, headers, EMPTY);
-			return;
-		}
 		const part = bytes.subarray(range.start, range.end + 1);
 		exchange.contentType = served.contentType;
 		exchange.contentLength = part.byteLength;
 		const headers = ["Content-Type", served.contentType, "Content-Length", String(part.byteLength)];
-		headers.push("Content-Range", `bytes ${range.start}-${range.end}/${size}`);
+		headers.push("Content-Range", `bytes ${range.start}-${range.end}/${bytes.byteLength}`);
 		headers.push("Accept-Ranges", "bytes");
 		send(req, res, exchange, 206, headers.concat(served.validators), part);
 	}

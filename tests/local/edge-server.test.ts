@@ -528,6 +528,43 @@ describe("the local edge: byte ranges", () => {
 	});
 });
 
+describe("the local edge: byte ranges of bodies too large to keep", () => {
+	it("streams the part asked for with 206, and 416 past the end", async () => {
+		const streaming = await startEdgeServer({
+			port: 0,
+			s3,
+			bucket: SITE,
+			objectEvents: s3rver,
+			maxCachedObjectBytes: 1000,
+		});
+		try {
+			const bytes = Buffer.from(Array.from({ length: 200_000 }, (_, i) => i % 251));
+			await put("media/en/p/a/streamed.png", bytes, { contentType: "image/png" });
+			const path = "/media/en/p/a/streamed.png";
+			const full = await send(path, { base: streaming.url });
+			expect(full.status).toBe(200);
+			expect(full.headers["accept-ranges"]).toBe("bytes");
+			expect(full.body.equals(bytes)).toBe(true);
+			for (const [range, start, end] of [
+				["bytes=100-70099", 100, 70_099],
+				["bytes=-10", 199_990, 199_999],
+				["bytes=150000-", 150_000, 199_999],
+			] as const) {
+				const part = await send(path, { base: streaming.url, headers: { Range: range } });
+				expect(part.status, range).toBe(206);
+				expect(part.headers["content-range"], range).toBe(`bytes ${start}-${end}/200000`);
+				expect(part.body.equals(bytes.subarray(start, end + 1)), range).toBe(true);
+				expect(part.headers.etag).toBe(full.headers.etag);
+			}
+			const beyond = await send(path, { base: streaming.url, headers: { Range: "bytes=200000-" } });
+			expect(beyond.status).toBe(416);
+			expect(beyond.headers["content-range"]).toBe("bytes */200000");
+		} finally {
+			await streaming.stop();
+		}
+	});
+});
+
 describe("the local edge: compression", () => {
 	const body = longText("compress");
 
