@@ -182,3 +182,46 @@ export function builtInPage(status: number, title: string, text: string): string
 	const escapeHtml = (value: string) => value.replace(/[&<>"]/g, (c) => ESCAPES[c] ?? c);
 	return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>${status} ${escapeHtml(title)}</title></head><body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(text)}</p><p><a href="/">Home</a></p></body></html>\n`;
 }
+
+/** What a `Range` header asks of a representation of a known size. */
+export type ByteRange =
+	| { kind: "whole" }
+	| { kind: "unsatisfiable" }
+	| { kind: "part"; start: number; end: number };
+
+const SINGLE_RANGE = /^bytes=(?:(\d+)-(\d*)|-(\d+))$/i;
+
+/**
+ * The part of a representation a GET asks for (RFC 9110 §14): one range of bytes, `a-b`,
+ * `a-` or `-n`. Whatever a server may ignore is answered whole: no `Range`, another unit,
+ * a syntax error, several ranges (CloudFront, like S3, serves one), or an `If-Range` that no
+ * longer matches the ETag (strong comparison) or the Last-Modified date.
+ */
+export function byteRangeOf(
+	range: string | undefined,
+	ifRange: string | undefined,
+	validators: Validators,
+	size: number,
+): ByteRange {
+	if (range === undefined) return { kind: "whole" };
+	if (ifRange !== undefined) {
+		const matches = ifRange.startsWith('"')
+			? !validators.etag.startsWith("W/") && ifRange === validators.etag
+			: validators.lastModified !== undefined &&
+				Date.parse(ifRange) === Math.floor(validators.lastModified.getTime() / 1000) * 1000;
+		if (!matches) return { kind: "whole" };
+	}
+	const match = SINGLE_RANGE.exec(range.trim());
+	if (!match) return { kind: "whole" };
+	const [, first, last, suffix] = match;
+	if (suffix !== undefined) {
+		const length = Number(suffix);
+		if (length === 0 || size === 0) return { kind: "unsatisfiable" };
+		return { kind: "part", start: Math.max(0, size - length), end: size - 1 };
+	}
+	const start = Number(first);
+	const end = last ? Number(last) : Number.POSITIVE_INFINITY;
+	if (end < start) return { kind: "whole" };
+	if (start >= size) return { kind: "unsatisfiable" };
+	return { kind: "part", start, end: Math.min(end, size - 1) };
+}

@@ -1,6 +1,7 @@
 import type { EventEmitter } from "node:events";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type S3rver from "s3rver";
 import type { SiteCache } from "#shared/ports.ts";
@@ -11,7 +12,9 @@ import {
 	newRequestId,
 } from "./edge-access-log.ts";
 import {
+	type ByteRange,
 	builtInPage,
+	byteRangeOf,
 	COMPRESS_MAX_BYTES,
 	COMPRESS_MIN_BYTES,
 	type Coding,
@@ -158,7 +161,13 @@ const STATUS_TITLES: Record<number, [string, string]> = {
 	400: ["Bad request", "The address is not a valid path on this site."],
 	404: ["Not found", "There is no page at this address."],
 	405: ["Method not allowed", "This site answers GET and HEAD only."],
+	408: ["Request timeout", "The request did not arrive in time."],
+	417: ["Expectation failed", "This site meets no expectation but 100-continue."],
 	414: ["URI too long", "The address is longer than any path on this site."],
+	431: [
+		"Request header fields too large",
+		"The request's headers are larger than any this site accepts.",
+	],
 	502: ["Bad gateway", "The site's storage did not answer. Try again in a moment."],
 };
 
@@ -346,25 +355,28 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
 	}
 
 	/**
-	 * A body too large to keep: all but its last chunk are sent as they come, the last only
-	 * once the whole has matched its ETag; a torn one cuts the connection, so no client ever
-	 * receives it complete.
+	 * A body too large to keep, whole or the part asked for: all but its last chunk are sent
+	 * as they come, the last only once the whole has matched its ETag; a torn one cuts the
+	 * connection, so no client ever receives it complete.
 	 */
 	function sendStream(
 		req: IncomingMessage,
 		res: ServerResponse,
 		exchange: Exchange,
 		body: Extract<Body, { kind: "stream" }>,
+		range: Exclude<ByteRange, { kind: "unsatisfiable" }>,
 	): void {
 		const representation = representationOf(body.meta);
+		const part = range.kind === "part" ? range : undefined;
+		const length = part ? part.end - part.start + 1 : body.meta.size;
 		exchange.contentType = representation.contentType;
-		exchange.contentLength = body.meta.size;
+		exchange.contentLength = length;
 		exchange.firstByte = performance.now();
-		res.writeHead(200, [
-			"Content-Type",
-			representation.contentType,
-			"Content-Length",
-			String(body.meta.size),
+		const headers = ["Content-Type", representation.contentType];
+		headers.push("Content-Length", String(length), "Accept-Ranges", "bytes");
+		if (part) headers.push("Content-Range", `bytes ${part.start}-${part.end}/${body.meta.size}`);
+		res.writeHead(part ? 206 : 200, [
+			...headers,
 			...representation.validators,
 			...SECURITY,
 			"X-Cache",
@@ -379,13 +391,21 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
 			return;
 		}
 		let held: Buffer | undefined;
+		let offset = 0;
 		stream.on("data", (chunk: Buffer) => {
 			verify.update(chunk);
+			const from = offset;
+			offset += chunk.byteLength;
+			// Every byte is read and hashed; only those in the range are sent.
+			const piece = part
+				? chunk.subarray(Math.max(0, part.start - from), Math.max(0, part.end + 1 - from))
+				: chunk;
+			if (piece.byteLength === 0) return;
 			if (held && !res.write(held)) {
 				stream.pause();
 				res.once("drain", () => stream.resume());
 			}
-			held = chunk;
+			held = piece;
 		});
 		stream.on("end", () => {
 			if (verify.whole()) res.end(held ?? EMPTY);
@@ -471,16 +491,31 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
 			return sendNotFound(req, res, exchange);
 		}
 		if (body.result === "Miss") exchange.result = "Miss";
+		const range = byteRangeOf(
+			req.headers.range,
+			[req.headers["if-range"]].flat()[0],
+			body.meta,
+			body.kind === "stream" ? body.meta.size : body.bytes.byteLength,
+		);
+		if (range.kind === "unsatisfiable") {
+			if (body.kind === "stream") body.stream.destroy();
+			sendUnsatisfiable(req, res, exchange, body.meta.size);
+			return;
+		}
 		if (body.kind === "stream") {
-			sendStream(req, res, exchange, body);
+			sendStream(req, res, exchange, body, range);
 			return;
 		}
 		const served = representationOf(body.meta);
+		if (range.kind === "part") {
+			sendPart(req, res, exchange, served, body.bytes, range);
+			return;
+		}
 		const respond = (encoded: Encoded) => {
 			exchange.contentType = served.contentType;
 			exchange.contentLength = encoded.bytes.byteLength;
 			const headers = ["Content-Type", served.contentType];
-			headers.push("Content-Length", String(encoded.bytes.byteLength));
+			headers.push("Content-Length", String(encoded.bytes.byteLength), "Accept-Ranges", "bytes");
 			if (encoded.coding !== "identity") headers.push("Content-Encoding", encoded.coding);
 			send(req, res, exchange, 200, headers.concat(served.validators), encoded.bytes);
 		};
@@ -488,6 +523,40 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
 		const encoded = encode(req, body, served.compressible);
 		if (encoded instanceof Promise) return encoded.then(respond);
 		respond(encoded);
+	}
+
+	/** A 416 naming the length: the range starts past the end. */
+	function sendUnsatisfiable(
+		req: IncomingMessage,
+		res: ServerResponse,
+		exchange: Exchange,
+		size: number,
+	): void {
+		exchange.contentLength = 0;
+		const headers = ["Content-Range", `bytes */${size}`, "Content-Length", "0"];
+		headers.push("Accept-Ranges", "bytes", "Cache-Control", ERROR_CACHE);
+		send(req, res, exchange, 416, headers, EMPTY);
+	}
+
+	/**
+	 * A 206 with the part asked for. CloudFront compresses no range response, so the part is
+	 * of the identity representation.
+	 */
+	function sendPart(
+		req: IncomingMessage,
+		res: ServerResponse,
+		exchange: Exchange,
+		served: Representation,
+		bytes: Buffer,
+		range: Extract<ByteRange, { kind: "part" }>,
+	): void {
+		const part = bytes.subarray(range.start, range.end + 1);
+		exchange.contentType = served.contentType;
+		exchange.contentLength = part.byteLength;
+		const headers = ["Content-Type", served.contentType, "Content-Length", String(part.byteLength)];
+		headers.push("Content-Range", `bytes ${range.start}-${range.end}/${bytes.byteLength}`);
+		headers.push("Accept-Ranges", "bytes");
+		send(req, res, exchange, 206, headers.concat(served.validators), part);
 	}
 
 	/** The request's size on the wire, as CloudFront's cs-bytes counts it (no body here). */
@@ -570,6 +639,52 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
 		} catch (error) {
 			fail(error);
 		}
+	});
+	/** An answer node's HTTP server would make itself, with the headers of every other. */
+	function serverAnswer(status: number): { headers: string[]; body: string } {
+		const [title, text] = STATUS_TITLES[status] ?? ["Error", "The request failed."];
+		const body = builtInPage(status, title, text);
+		const headers = [
+			"Content-Type",
+			"text/html; charset=utf-8",
+			"Content-Length",
+			String(Buffer.byteLength(body)),
+			"Cache-Control",
+			ERROR_CACHE,
+			"Connection",
+			"close",
+			...SECURITY,
+			"X-Cache",
+			X_CACHE.Error,
+			"X-Amz-Cf-Id",
+			newRequestId(),
+		];
+		return { headers, body };
+	}
+	// Node answers a request it cannot parse (a 431 for oversized headers, a 400 for a
+	// malformed line) itself, with no headers of ours; CloudFront's error answers carry the
+	// response headers policy like any other.
+	server.on("clientError", (error: NodeJS.ErrnoException, socket: Duplex) => {
+		if (!socket.writable || error.code === "ECONNRESET") {
+			socket.destroy();
+			return;
+		}
+		const status =
+			error.code === "HPE_HEADER_OVERFLOW"
+				? 431
+				: error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+					? 408
+					: 400;
+		const { headers, body } = serverAnswer(status);
+		let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ""}\r\n`;
+		for (let i = 0; i + 1 < headers.length; i += 2) head += `${headers[i]}: ${headers[i + 1]}\r\n`;
+		socket.end(`${head}\r\n${body}`);
+	});
+	// Likewise an `Expect` other than 100-continue, which node would answer 417 bare.
+	server.on("checkExpectation", (_req: IncomingMessage, res: ServerResponse) => {
+		const { headers, body } = serverAnswer(417);
+		res.writeHead(417, headers);
+		res.end(body);
 	});
 	await new Promise<void>((resolve, reject) => {
 		server.once("error", reject);

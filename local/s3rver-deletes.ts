@@ -1,5 +1,5 @@
 import { rmdir, unlink } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, sep } from "node:path";
 import type S3rver from "s3rver";
 
 interface FilesystemStore {
@@ -31,16 +31,17 @@ export function deleteWithoutBlocking(s3rver: S3rver): void {
 			),
 		);
 		const bucketPath = store.getBucketPath(bucket);
-		// The last part of a key is in its files' names, not a folder.
-		const parts = key.split("/").slice(0, -1);
-		while (parts.length > 0) {
+		// The key's folders as the store names them (escaped, see s3rver-keys.ts): the last
+		// part of a key is in its files' names, not a folder.
+		let folder = dirname(store.getResourcePath(bucket, key, "object"));
+		while (folder.startsWith(`${bucketPath}${sep}`)) {
 			try {
-				await rmdir(join(bucketPath, ...parts));
+				await rmdir(folder);
 			} catch (error) {
 				if (KEPT.has((error as NodeJS.ErrnoException).code ?? "")) return;
 				throw error;
 			}
-			parts.pop();
+			folder = dirname(folder);
 		}
 	};
 }

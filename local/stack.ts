@@ -35,6 +35,7 @@ import { isRunning, pidRecordOf, readPidFile, removePidFile, writePidFile } from
 import { claimPort } from "./ports.ts";
 import { listMessages } from "./queue-folder.ts";
 import { deleteWithoutBlocking } from "./s3rver-deletes.ts";
+import { behaveLikeS3 } from "./s3rver-keys.ts";
 import { LocalVersionStore } from "./version-store.ts";
 import { type VersionedUploads, versionUploads } from "./versioned-uploads.ts";
 
@@ -430,6 +431,8 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
 			directory: paths.s3,
 			silent: true,
 		});
+		// First: what wraps the store after it sees literal keys and paged listings.
+		behaveLikeS3(s3rver);
 		uploadsGate = await versionUploads(s3rver, {
 			bucket: NAMES.ingestBucket,
 			prefix: "incoming/",

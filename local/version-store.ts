@@ -1,7 +1,9 @@
-import { createHash, randomBytes } from "node:crypto";
-import { mkdir, readdir, readFile, rm } from "node:fs/promises";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { mkdir, readdir, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { writeFileAtomic } from "./atomic-file.ts";
+import { pipeline } from "node:stream/promises";
+import { isTemporaryFile, writeFileAtomic } from "./atomic-file.ts";
 
 /** One stored version of an upload, as its metadata file holds it. */
 export interface UploadVersion {
@@ -20,6 +22,14 @@ export interface UploadVersion {
 
 const VERSION_ID = /^[0-9a-f]{24}$/;
 
+/** An upload's bytes on disk, not yet a version: {@link LocalVersionStore.commit} makes it one. */
+export interface StagedUpload {
+	readonly path: string;
+	/** MD5 of the bytes, hex. */
+	readonly eTag: string;
+	readonly size: number;
+}
+
 /**
  * Every version of every upload, kept on disk whatever happens to the current object (s3rver
  * keeps one object per key and rewrites it in place): `<versionId>.bin` holds the bytes,
@@ -30,10 +40,14 @@ export class LocalVersionStore {
 
 	constructor(readonly folder: string) {}
 
-	/** Creates the folder and continues the sequence after the newest stored version. */
+	/**
+	 * Creates the folder, removes what a crash left half written (never a version: those are
+	 * complete once listed), and continues the sequence after the newest stored version.
+	 */
 	async open(): Promise<void> {
 		await mkdir(this.folder, { recursive: true });
 		for (const name of await readdir(this.folder)) {
+			if (isTemporaryFile(name)) await rm(join(this.folder, name), { force: true });
 			const id = name.slice(0, 24);
 			if (!VERSION_ID.test(id)) continue;
 			const sequence = BigInt(`0x${id.slice(0, 16)}`);
@@ -41,10 +55,51 @@ export class LocalVersionStore {
 		}
 	}
 
-	/** Stores a new version; its sequencer is greater than every earlier one's, across restarts. */
+	/** Stores a new version of bytes already in memory (see {@link stage} and {@link commit}). */
 	async put(
 		key: string,
 		bytes: Uint8Array,
+		contentType: string,
+		now: Date,
+	): Promise<UploadVersion> {
+		return this.commit(key, await this.stage([bytes]), contentType, now);
+	}
+
+	/**
+	 * Writes an upload's bytes to a file of their own as they arrive, a chunk at a time,
+	 * hashing them on the way: never the whole body in memory. The file is no version yet (a
+	 * crash leaves a temporary file, removed at the next {@link open}).
+	 */
+	async stage(content: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<StagedUpload> {
+		const path = join(this.folder, `.staged-${randomUUID()}.tmp`);
+		const md5 = createHash("md5");
+		let size = 0;
+		try {
+			await pipeline(
+				content,
+				async function* hashChunks(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>) {
+					for await (const chunk of chunks) {
+						md5.update(chunk);
+						size += chunk.byteLength;
+						yield chunk;
+					}
+				},
+				createWriteStream(path),
+			);
+		} catch (error) {
+			await rm(path, { force: true });
+			throw error;
+		}
+		return { path, eTag: md5.digest("hex"), size };
+	}
+
+	/**
+	 * Makes staged bytes a new version: renamed into place, then its metadata written last.
+	 * Its sequencer is greater than every earlier one's, across restarts.
+	 */
+	async commit(
+		key: string,
+		staged: StagedUpload,
 		contentType: string,
 		now: Date,
 	): Promise<UploadVersion> {
@@ -56,14 +111,19 @@ export class LocalVersionStore {
 			key,
 			versionId: `${sequence}${randomBytes(4).toString("hex")}`,
 			sequencer: sequence.toUpperCase(),
-			eTag: createHash("md5").update(bytes).digest("hex"),
-			size: bytes.byteLength,
+			eTag: staged.eTag,
+			size: staged.size,
 			lastModified: now.toISOString(),
 			contentType,
 		};
-		await writeFileAtomic(this.bytesPath(version.versionId), bytes);
+		await rename(staged.path, this.bytesPath(version.versionId));
 		await writeFileAtomic(this.metadataPath(version.versionId), `${JSON.stringify(version)}\n`);
 		return version;
+	}
+
+	/** Removes staged bytes that did not become a version (nothing once committed). */
+	async discardStaged(staged: StagedUpload): Promise<void> {
+		await rm(staged.path, { force: true });
 	}
 
 	/** Forgets a version whose upload failed after all. */
@@ -81,6 +141,12 @@ export class LocalVersionStore {
 			if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
 			throw error;
 		}
+	}
+
+	/** Where a version's bytes are, to be streamed. */
+	bytesPathOf(versionId: string): string {
+		if (!VERSION_ID.test(versionId)) throw new Error(`malformed version id ${versionId}`);
+		return this.bytesPath(versionId);
 	}
 
 	async bytes(versionId: string): Promise<Uint8Array> {

@@ -1,11 +1,11 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { randomBytes } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { createReadStream } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createRequire } from "node:module";
 import type S3rver from "s3rver";
 import { encodeS3EventKey } from "./s3-key.ts";
-import type { LocalVersionStore, UploadVersion } from "./version-store.ts";
+import type { LocalVersionStore, StagedUpload, UploadVersion } from "./version-store.ts";
 
 /** The little of a Koa context this module uses (s3rver ships no Koa types). */
 interface KoaContext {
@@ -88,13 +88,6 @@ function errorXml(code: string, message: string): string {
 	return `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>`;
 }
 
-async function readAll(content: NodeJS.ReadableStream | Buffer): Promise<Buffer> {
-	if (Buffer.isBuffer(content)) return content;
-	const chunks: Buffer[] = [];
-	for await (const chunk of content) chunks.push(Buffer.from(chunk as Uint8Array));
-	return Buffer.concat(chunks);
-}
-
 /**
  * Gives the ingest bucket what S3 versioning gives it in AWS, on s3rver (which keeps one
  * object per key): every upload under the prefix (PUT, POST, multipart, copy) is kept as a
@@ -173,36 +166,53 @@ export async function versionUploads(
 		});
 	}
 
-	/** Keeps the version, lets s3rver store the object, then queues the notification. */
+	/**
+	 * Streams the body to disk, then, in the key's turn, makes it a version, lets s3rver store
+	 * the object (read back from the version's file) and queues the notification.
+	 */
 	async function keepVersion<T>(
 		key: string,
-		bytes: Buffer,
+		content: NodeJS.ReadableStream | Buffer,
 		contentType: string,
-		storeObject: () => Promise<T>,
+		storeObject: (version: UploadVersion) => Promise<T>,
 	): Promise<T> {
 		if (!accepting) throw new S3Error("ServiceUnavailable", "The local stack is stopping.");
-		const version = await versions.put(key, bytes, contentType, clock());
-		let stored: T;
+		// Staged before the key's lock, so a slow upload holds up no other upload to its key.
+		const staged: StagedUpload = await versions.stage(
+			Buffer.isBuffer(content) ? [content] : (content as AsyncIterable<Uint8Array>),
+		);
 		try {
-			stored = await storeObject();
-		} catch (error) {
-			await versions.discard(version.versionId);
-			throw error;
+			return await withKeyLock(key, async () => {
+				if (!accepting) throw new S3Error("ServiceUnavailable", "The local stack is stopping.");
+				const version = await versions.commit(key, staged, contentType, clock());
+				let stored: T;
+				try {
+					stored = await storeObject(version);
+				} catch (error) {
+					await versions.discard(version.versionId);
+					throw error;
+				}
+				const state = requests.getStore();
+				await options.notify(notificationOf(version, state));
+				if (state) state.versionId = version.versionId;
+				return stored;
+			});
+		} finally {
+			await versions.discardStaged(staged);
 		}
-		const state = requests.getStore();
-		await options.notify(notificationOf(version, state));
-		if (state) state.versionId = version.versionId;
-		return stored;
 	}
 
 	store.putObject = async function putVersionedObject(object) {
 		if (!versioned(object.bucket, object.key)) return putObject(object);
-		const bytes = await readAll(object.content);
-		object.content = bytes;
-		return withKeyLock(object.key, () =>
-			keepVersion(object.key, bytes, object.metadata["content-type"] ?? "binary/octet-stream", () =>
-				putObject(object),
-			),
+		return keepVersion(
+			object.key,
+			object.content,
+			object.metadata["content-type"] ?? "binary/octet-stream",
+			(version) =>
+				putObject({
+					...object,
+					content: createReadStream(versions.bytesPathOf(version.versionId)),
+				}),
 		);
 	};
 
@@ -215,13 +225,13 @@ export async function versionUploads(
 	) {
 		if (!versioned(destBucket, destKey))
 			return copyObject(srcBucket, srcKey, destBucket, destKey, replacementMetadata);
-		return withKeyLock(destKey, async () => {
-			const bytes = await readFile(store.getResourcePath(srcBucket, srcKey, "object"));
-			const metadata = replacementMetadata ?? (await store.getMetadata(srcBucket, srcKey));
-			return keepVersion(destKey, bytes, metadata["content-type"] ?? "binary/octet-stream", () =>
-				copyObject(srcBucket, srcKey, destBucket, destKey, replacementMetadata),
-			);
-		});
+		const metadata = replacementMetadata ?? (await store.getMetadata(srcBucket, srcKey));
+		return keepVersion(
+			destKey,
+			createReadStream(store.getResourcePath(srcBucket, srcKey, "object")),
+			metadata["content-type"] ?? "binary/octet-stream",
+			() => copyObject(srcBucket, srcKey, destBucket, destKey, replacementMetadata),
+		);
 	};
 
 	async function serveVersion(ctx: KoaContext, key: string, versionId: string): Promise<void> {

@@ -442,6 +442,18 @@ export interface ViewStore extends MostViewedReader {
 		views: readonly DailyViews[],
 		keepUntil: Date,
 	): Promise<"counted" | "already-counted">;
+	/**
+	 * Of `readerHours` (the ids of `ReaderView`s), those `logKey` counts: each goes to the
+	 * first log object that claims it, and to that object again on every later call (a run
+	 * that died before `recordLogViews` finds the same set), so a reader's hour on an
+	 * article is counted once even when it spans several log objects. A claim may be forgotten
+	 * after `keepUntil`.
+	 */
+	claimReaderHours(
+		logKey: string,
+		readerHours: readonly string[],
+		keepUntil: Date,
+	): Promise<Set<string>>;
 	/** Every language that has had a view counted. */
 	listViewLanguages(): Promise<string[]>;
 	/** A language's counts on the given `YYYY-MM-DD` days, one entry per article and day. */

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { isbot } from "isbot";
 import type { ArticleRef } from "./article.ts";
 
@@ -197,20 +198,57 @@ function compareStrings(a: string, b: string): number {
 	return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** One reader's view of an article in one hour: what Most Viewed counts. */
+export interface ReaderView extends ArticleRef {
+	/** `YYYY-MM-DD`, UTC: the day the view is counted on. */
+	day: string;
+	/**
+	 * An opaque id of the reader, the article and the hour (a hash: the address and browser
+	 * are not kept), the same for every request of that reader to that article in that hour.
+	 */
+	readerHour: string;
+}
+
 /**
- * The article page views among `requests`, per day and article: bots and what is no page
- * view left out. Sorted by day, then article, so the same log always gives the same list.
+ * The article page views among `requests`, one per reader per article per hour: bots and
+ * what is no page view left out. A reader is the best identity a log line gives, its client
+ * address with its User-Agent; the query string is a field of its own and never part of the
+ * page, so `?n=1`, `?n=2` … are one page. Sorted by `readerHour`, so the same log always
+ * gives the same list.
  */
-export function countArticleViews(requests: Iterable<AccessLogRequest>): DailyViews[] {
-	const counts = new Map<string, DailyViews>();
+export function readerViewsOf(requests: Iterable<AccessLogRequest>): ReaderView[] {
+	const views = new Map<string, ReaderView>();
 	for (const request of requests) {
 		if (!isPageView(request) || isBotUserAgent(request.userAgent)) continue;
 		const ref = articleRefOfPath(request.uriStem);
 		if (!ref) continue;
-		const key = JSON.stringify([request.date, refSortKey(ref)]);
+		const hour = `${request.date}T${request.time.slice(0, 2)}`;
+		const readerHour = createHash("sha256")
+			.update(
+				JSON.stringify([hour, request.clientIp ?? "", request.userAgent ?? "", refSortKey(ref)]),
+			)
+			.digest("hex")
+			.slice(0, 32);
+		if (!views.has(readerHour)) views.set(readerHour, { ...ref, day: request.date, readerHour });
+	}
+	return [...views.values()].sort((a, b) => compareStrings(a.readerHour, b.readerHour));
+}
+
+/** Reader views summed per day and article, sorted by day, then article. */
+export function countArticleViews(views: Iterable<ReaderView>): DailyViews[] {
+	const counts = new Map<string, DailyViews>();
+	for (const view of views) {
+		const key = JSON.stringify([view.day, refSortKey(view)]);
 		const entry = counts.get(key);
 		if (entry) entry.views += 1;
-		else counts.set(key, { ...ref, day: request.date, views: 1 });
+		else
+			counts.set(key, {
+				partnerId: view.partnerId,
+				articleId: view.articleId,
+				language: view.language,
+				day: view.day,
+				views: 1,
+			});
 	}
 	return [...counts.entries()].sort(([a], [b]) => compareStrings(a, b)).map(([, entry]) => entry);
 }

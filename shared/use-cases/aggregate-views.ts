@@ -8,6 +8,7 @@ import {
 	parseAccessLog,
 	parseLogObjectKey,
 	rankArticles,
+	readerViewsOf,
 	sameOrder,
 	windowDays,
 } from "../domain/access-log.ts";
@@ -70,6 +71,9 @@ export function mostViewedTargets(language: string): string[] {
 // Claims outlive any listing that could reach their object again by a wide margin.
 const CLAIM_KEEP_MS = 30 * 86_400_000;
 const SAVE_ROUNDS = 5;
+// CloudFront delivers an hour's log objects within about a day: a reader's claim on an hour
+// is kept for two, and a log object counted later than that may count its readers again.
+const READER_CLAIM_KEEP_MS = 2 * 86_400_000;
 
 /**
  * The view aggregator: counts the article page views in access-log objects it has not
@@ -141,7 +145,20 @@ export function makeAggregateViews(deps: AggregateViewsDeps) {
 			return views.recordLogViews(key, [], keepUntil);
 		}
 		const parsed = parseAccessLog(text);
-		const counts = countArticleViews(parsed.requests);
+		const readerViews = readerViewsOf(parsed.requests);
+		// A reader's hour spans the hour's log objects: the first object to claim it counts it.
+		const claimKeep = new Date(
+			(hour ? instantOfLogHour(hour).getTime() : clock().getTime()) + READER_CLAIM_KEEP_MS,
+		);
+		const ours =
+			readerViews.length === 0
+				? new Set<string>()
+				: await views.claimReaderHours(
+						key,
+						readerViews.map((view) => view.readerHour),
+						claimKeep,
+					);
+		const counts = countArticleViews(readerViews.filter((view) => ours.has(view.readerHour)));
 		const outcome = await views.recordLogViews(key, counts, keepUntil);
 		if (outcome === "counted") {
 			result.logs.malformedLines += parsed.malformed;

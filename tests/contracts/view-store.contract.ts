@@ -42,6 +42,28 @@ export function describeViewStoreContract(name: string, makeStores: MakeViewStor
 			]);
 		});
 
+		it("gives a reader's hour on an article to the first log object that claims it, again on its retry", async () => {
+			const { views } = await makeStores();
+			const keep = new Date(NOW.getTime() + 86_400_000);
+			const other = `${LOG}.2`;
+			expect(await views.claimReaderHours(LOG, ["r1", "r2"], keep)).toEqual(new Set(["r1", "r2"]));
+			expect(await views.claimReaderHours(other, ["r2", "r3"], keep)).toEqual(new Set(["r3"]));
+			// A run that died before recording its counts finds the same readers its own.
+			expect(await views.claimReaderHours(LOG, ["r1", "r2"], keep)).toEqual(new Set(["r1", "r2"]));
+			expect(await views.claimReaderHours(other, ["r2", "r3"], keep)).toEqual(new Set(["r3"]));
+			expect(await views.claimReaderHours(other, [], keep)).toEqual(new Set());
+
+			const readers = Array.from({ length: 40 }, (_, i) => `c${i}`);
+			const claims = await Promise.all(
+				[1, 2, 3].map((n) => views.claimReaderHours(`${LOG}.c${n}`, readers, keep)),
+			);
+			for (const reader of readers)
+				expect(
+					claims.filter((claimed) => claimed.has(reader)),
+					reader,
+				).toHaveLength(1);
+		});
+
 		it("remembers a log object with no page views, so it is not read again", async () => {
 			const { views } = await makeStores();
 			expect(await views.recordLogViews(LOG, [], NOW)).toBe("counted");

@@ -10,6 +10,7 @@ import {
 	parseAccessLog,
 	parseLogObjectKey,
 	rankArticles,
+	readerViewsOf,
 	sameOrder,
 	windowDays,
 } from "#shared/domain/access-log.ts";
@@ -239,11 +240,46 @@ describe("what counts as a view", () => {
 			logLine({ path: "/ja/articles/science-news/b", date: "2026-01-02", status: 304 }),
 			logLine({ path: "/en/", date: "2026-01-02" }),
 		];
-		expect(countArticleViews(parseAccessLog(lines.join("\n")).requests)).toEqual([
+		expect(countArticleViews(readerViewsOf(parseAccessLog(lines.join("\n")).requests))).toEqual([
 			{ ...REF, day: "2026-01-01", views: 2 },
 			{ ...REF, day: "2026-01-02", views: 1 },
 			{ partnerId: "science-news", articleId: "b", language: "ja", day: "2026-01-02", views: 1 },
 		]);
+	});
+});
+
+describe("one view per reader per article per hour", () => {
+	it("counts one reader reloading an article 300 times with ?n=1…?n=300 once in the hour", () => {
+		const reloads = Array.from({ length: 300 }, (_, i) =>
+			logLine({
+				path: PAGE,
+				query: `n=${i + 1}`,
+				time: `09:${String(Math.floor(i / 5)).padStart(2, "0")}:00`,
+			}),
+		);
+		const views = readerViewsOf(parseAccessLog(logFile(reloads)).requests);
+		expect(views).toHaveLength(1);
+		expect(countArticleViews(views)).toEqual([{ ...REF, day: "2026-01-01", views: 1 }]);
+	});
+
+	it("tells readers apart by address and browser, and counts each again the next hour", () => {
+		const lines = [
+			logLine({ path: PAGE, time: "09:00:00" }),
+			logLine({ path: PAGE, time: "09:59:59" }),
+			logLine({ path: PAGE, time: "10:00:00" }),
+			logLine({ path: PAGE, time: "09:10:00", ip: "198.51.100.9" }),
+			logLine({ path: PAGE, time: "09:10:00", userAgent: USER_AGENTS.firefox }),
+			logLine({ path: "/ja/articles/science-news/b", time: "09:20:00" }),
+		];
+		const views = readerViewsOf(parseAccessLog(logFile(lines)).requests);
+		expect(countArticleViews(views)).toEqual([
+			{ ...REF, day: "2026-01-01", views: 4 },
+			{ partnerId: "science-news", articleId: "b", language: "ja", day: "2026-01-01", views: 1 },
+		]);
+		// The reader's id is an opaque hash, different for each hour and article.
+		expect(new Set(views.map((view) => view.readerHour)).size).toBe(5);
+		for (const view of views) expect(view.readerHour).toMatch(/^[0-9a-f]{32}$/);
+		expect(JSON.stringify(views)).not.toContain("203.0.113.7");
 	});
 });
 

@@ -38,6 +38,8 @@ export interface LogRequest {
 	userAgent?: string | null;
 	ip?: string;
 	referer?: string;
+	/** `cs-uri-query`, as sent (CloudFront logs the query apart from the path). */
+	query?: string;
 }
 
 let requestCounter = 0;
@@ -59,7 +61,7 @@ export function logLine(request: LogRequest): string {
 		"sc-status": String(status),
 		"cs(Referer)": request.referer ? encodeLogValue(request.referer) : "-",
 		"cs(User-Agent)": ua === null ? "-" : encodeLogValue(ua),
-		"cs-uri-query": "-",
+		"cs-uri-query": request.query ?? "-",
 		"cs(Cookie)": "-",
 		"x-edge-result-type": hit,
 		"x-edge-request-id": `SOX4xwn4XV6Q4rgb7XiVGOHms_BGlTAC4KyHmure${String(++requestCounter).padStart(6, "0")}==`,
@@ -102,11 +104,19 @@ export function logKey(hour: string, distributionId = "E2QWRUHEXAMPLE"): string 
 	return `cloudfront/${distributionId}.${hour}.${(++objectCounter).toString(16).padStart(8, "0")}.gz`;
 }
 
-/** `n` views of a page by different readers (browsers). */
+let readerCounter = 0;
+
+/**
+ * `n` views of a page by readers no other call gave (Most Viewed counts a reader once per
+ * article and hour, whichever log object holds the line).
+ */
 export function views(path: string, n: number, overrides: Partial<LogRequest> = {}): LogRequest[] {
-	return Array.from({ length: n }, (_, i) => ({
-		path,
-		ip: `198.51.100.${i % 250}`,
-		...overrides,
-	}));
+	return Array.from({ length: n }, () => {
+		const reader = readerCounter++;
+		return {
+			path,
+			ip: `10.${(reader >> 16) & 255}.${(reader >> 8) & 255}.${reader & 255}`,
+			...overrides,
+		};
+	});
 }

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { type IncomingHttpHeaders, request } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
@@ -210,6 +210,46 @@ describe("the local edge: security headers, methods, redirects and 404s", () => 
 		);
 	});
 
+	/** Writes raw bytes and reads until the server closes: node:http would refuse to send these. */
+	function sendRaw(bytes: string): Promise<{ status: number; headers: Record<string, string> }> {
+		const { hostname, port } = new URL(edge.url);
+		return new Promise((resolve, reject) => {
+			const socket = connect(Number(port), hostname, () => socket.end(bytes));
+			const chunks: Buffer[] = [];
+			socket.on("data", (chunk: Buffer) => chunks.push(chunk));
+			socket.on("error", reject);
+			socket.on("close", () => {
+				const [head = ""] = Buffer.concat(chunks).toString("latin1").split("\r\n\r\n");
+				const [statusLine = "", ...lines] = head.split("\r\n");
+				const headers: Record<string, string> = {};
+				for (const line of lines) {
+					const colon = line.indexOf(":");
+					headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
+				}
+				resolve({ status: Number(statusLine.split(" ")[1]), headers });
+			});
+		});
+	}
+
+	it("sends them on the answers node's HTTP server makes itself: 431, 400 and 417", async () => {
+		const huge = await sendRaw(
+			`GET /en/ HTTP/1.1\r\nHost: edge\r\nX-Big: ${"a".repeat(20 * 1024)}\r\n\r\n`,
+		);
+		const malformed = await sendRaw("GET /en/ NOT-HTTP\r\nHost: edge\r\n\r\n");
+		const expectation = await sendRaw("GET /en/ HTTP/1.1\r\nHost: edge\r\nExpect: tea\r\n\r\n");
+		expect(huge.status).toBe(431);
+		expect(malformed.status).toBe(400);
+		expect(expectation.status).toBe(417);
+		for (const answer of [huge, malformed, expectation]) {
+			expect(answer.headers).toMatchObject(SECURITY);
+			expect(answer.headers).toMatchObject({
+				"cache-control": "public, max-age=10",
+				"content-type": "text/html; charset=utf-8",
+				"x-cache": "Error from cloudfront",
+			});
+		}
+	});
+
 	it("answers methods other than GET and HEAD with 405 and Allow", async () => {
 		for (const method of ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"]) {
 			const answer = await send("/en/", { method });
@@ -416,6 +456,111 @@ describe("the local edge: validators and 304s", () => {
 			expect(performance.now() - written).toBeLessThan(300 + 200);
 		} finally {
 			await ttl.stop();
+		}
+	});
+});
+
+describe("the local edge: byte ranges", () => {
+	const SECURITY_KEYS = [
+		"content-security-policy",
+		"strict-transport-security",
+		"x-content-type-options",
+		"referrer-policy",
+	];
+
+	it("answers a single byte range with 206 and Content-Range, uncompressed, keeping every header", async () => {
+		const text = longText("range");
+		const bytes = Buffer.from(text);
+		await put("feeds/en/range.rss", text);
+		const full = await send("/feeds/en/range.rss", { headers: { "Accept-Encoding": "br" } });
+		expect(full.status).toBe(200);
+		expect(full.headers["accept-ranges"]).toBe("bytes");
+		const size = bytes.byteLength;
+		const cases: [string, number, number][] = [
+			["bytes=0-99", 0, 99],
+			["bytes=100-", 100, size - 1],
+			["bytes=-50", size - 50, size - 1],
+			[`bytes=10-${size + 500}`, 10, size - 1],
+			[`bytes=-${size + 10}`, 0, size - 1],
+		];
+		for (const [range, start, end] of cases) {
+			const answer = await send("/feeds/en/range.rss", {
+				headers: { Range: range, "Accept-Encoding": "br, gzip" },
+			});
+			expect(answer.status, range).toBe(206);
+			expect(answer.headers["content-range"], range).toBe(`bytes ${start}-${end}/${size}`);
+			expect(answer.headers["content-encoding"], range).toBeUndefined();
+			expect(Number(answer.headers["content-length"]), range).toBe(end - start + 1);
+			expect(answer.body.equals(bytes.subarray(start, end + 1)), range).toBe(true);
+			expect(answer.headers.etag).toBe(full.headers.etag);
+			expect(answer.headers["cache-control"]).toBe("public, max-age=60");
+			expect(answer.headers["content-type"]).toBe("application/rss+xml; charset=utf-8");
+			for (const name of SECURITY_KEYS) expect(answer.headers[name], name).toBeDefined();
+		}
+	});
+
+	it("answers an unsatisfiable range with 416 and the length, and ignores what it may ignore", async () => {
+		await put("media/en/p/a/range.png", Buffer.alloc(300, 1), { contentType: "image/png" });
+		const path = "/media/en/p/a/range.png";
+		const beyond = await send(path, { headers: { Range: "bytes=300-" } });
+		expect(beyond.status).toBe(416);
+		expect(beyond.headers["content-range"]).toBe("bytes */300");
+		for (const name of SECURITY_KEYS) expect(beyond.headers[name], name).toBeDefined();
+		expect((await send(path, { headers: { Range: "bytes=-0" } })).status).toBe(416);
+		// Several ranges, another unit, or a syntax error: the whole representation, 200.
+		for (const range of ["bytes=0-9,20-29", "items=0-9", "bytes=9-1", "bytes=x-"]) {
+			const answer = await send(path, { headers: { Range: range } });
+			expect(answer.status, range).toBe(200);
+			expect(answer.body.byteLength, range).toBe(300);
+		}
+	});
+
+	it("honours If-Range: the range only while the ETag still matches", async () => {
+		await put("media/en/p/a/if-range.png", Buffer.alloc(300, 2), { contentType: "image/png" });
+		const path = "/media/en/p/a/if-range.png";
+		const etag = (await send(path)).headers.etag ?? "";
+		const same = await send(path, { headers: { Range: "bytes=0-9", "If-Range": etag } });
+		expect(same.status).toBe(206);
+		expect(same.body.byteLength).toBe(10);
+		const changed = await send(path, { headers: { Range: "bytes=0-9", "If-Range": '"other"' } });
+		expect(changed.status).toBe(200);
+		expect(changed.body.byteLength).toBe(300);
+	});
+});
+
+describe("the local edge: byte ranges of bodies too large to keep", () => {
+	it("streams the part asked for with 206, and 416 past the end", async () => {
+		const streaming = await startEdgeServer({
+			port: 0,
+			s3,
+			bucket: SITE,
+			objectEvents: s3rver,
+			maxCachedObjectBytes: 1000,
+		});
+		try {
+			const bytes = Buffer.from(Array.from({ length: 200_000 }, (_, i) => i % 251));
+			await put("media/en/p/a/streamed.png", bytes, { contentType: "image/png" });
+			const path = "/media/en/p/a/streamed.png";
+			const full = await send(path, { base: streaming.url });
+			expect(full.status).toBe(200);
+			expect(full.headers["accept-ranges"]).toBe("bytes");
+			expect(full.body.equals(bytes)).toBe(true);
+			for (const [range, start, end] of [
+				["bytes=100-70099", 100, 70_099],
+				["bytes=-10", 199_990, 199_999],
+				["bytes=150000-", 150_000, 199_999],
+			] as const) {
+				const part = await send(path, { base: streaming.url, headers: { Range: range } });
+				expect(part.status, range).toBe(206);
+				expect(part.headers["content-range"], range).toBe(`bytes ${start}-${end}/200000`);
+				expect(part.body.equals(bytes.subarray(start, end + 1)), range).toBe(true);
+				expect(part.headers.etag).toBe(full.headers.etag);
+			}
+			const beyond = await send(path, { base: streaming.url, headers: { Range: "bytes=200000-" } });
+			expect(beyond.status).toBe(416);
+			expect(beyond.headers["content-range"]).toBe("bytes */200000");
+		} finally {
+			await streaming.stop();
 		}
 	});
 });

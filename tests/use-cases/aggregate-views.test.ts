@@ -96,6 +96,34 @@ describe("aggregateViews", () => {
 		expect(rig.published).toHaveLength(1);
 	});
 
+	it("counts a reader once per article and hour, across the hour's log objects, whatever the query", async () => {
+		const rig = makeRig();
+		// One client reloading A with ?n=1 … ?n=300 for an hour, logged in three objects.
+		const reloads = (from: number, to: number): LogRequest[] =>
+			Array.from({ length: to - from }, (_, i) => ({
+				path: A,
+				ip: "192.0.2.1",
+				query: `n=${from + i + 1}`,
+				time: `09:${String(Math.floor((from + i) / 5)).padStart(2, "0")}:00`,
+			}));
+		await rig.put(logKey("2026-01-01-09"), reloads(0, 100));
+		await rig.put(logKey("2026-01-01-09"), [...reloads(100, 200), ...views(B, 2)]);
+		await rig.put(logKey("2026-01-01-09"), reloads(200, 300));
+		const result = await rig.aggregate();
+		expect(result.logs.counted).toBe(3);
+		expect(result.views).toBe(3);
+		expect(result.rankings[0]?.entries).toEqual([
+			{ ...ref("b"), views: 2 },
+			{ ...ref("a"), views: 1 },
+		]);
+		// The next hour the same reader counts again.
+		await rig.put(logKey("2026-01-01-10"), [
+			{ ...reloads(0, 1)[0], time: "10:05:00" } as LogRequest,
+		]);
+		rig.setNow("2026-01-01T11:00:00Z");
+		expect((await rig.aggregate()).views).toBe(1);
+	});
+
 	it("counts each log object once when run again, and publishes nothing new", async () => {
 		const rig = makeRig();
 		await rig.put(logKey("2026-01-01-09"), views(A, 3));
@@ -277,7 +305,9 @@ describe("aggregateViews on DynamoDB Local", () => {
 		// transaction takes.
 		const mix = [...views(C, 3), ...views(B, 2), ...views(A, 1)];
 		for (let i = 0; i < 6; i++) {
-			await bucket.put(logKey(`2026-01-01-0${i}`), gzipLog(mix));
+			// Each object its own hour, so the same readers count again.
+			const hour = mix.map((request) => ({ ...request, time: `0${i}:15:02` }));
+			await bucket.put(logKey(`2026-01-01-0${i}`), gzipLog(hour));
 		}
 		const many = Array.from({ length: 150 }, (_, i) => ({
 			path: `/ja/articles/science-news/a-${String(i).padStart(3, "0")}`,

@@ -28,6 +28,8 @@ const COUNTS_PER_TRANSACTION = 99;
 const CONFLICT_ROUNDS = 10;
 // Daily counts are read for the ranking's 7 days only; a day later they may go (TTL).
 const DAILY_KEEP_DAYS = 8;
+// Conditional puts of reader-hour claims in flight at once, per log object.
+const CLAIMS_AT_ONCE = 25;
 
 const keys = {
 	claim: (logKey: string) => ({ pk: `VIEWLOG#${logKey}`, sk: "VIEWLOG" }),
@@ -36,6 +38,7 @@ const keys = {
 		sk: `ARTICLE#${views.partnerId}#${views.articleId}`,
 	}),
 	language: (language: string) => ({ pk: `VIEWLANG#${language}`, sk: "VIEWLANG" }),
+	readerHour: (readerHour: string) => ({ pk: `VIEWREADER#${readerHour}`, sk: "VIEWREADER" }),
 	ranking: (language: string) => ({ pk: `MOSTVIEWED#${language}`, sk: "MOSTVIEWED" }),
 	watermark: (distributionId: string) => ({ pk: `VIEWCURSOR#${distributionId}`, sk: "VIEWCURSOR" }),
 };
@@ -125,6 +128,38 @@ export class DynamoDbViewStore implements ViewStore {
 			}
 		}
 		return counted;
+	}
+
+	/**
+	 * One item per reader-hour, naming the log object that counts it: a conditional put
+	 * succeeds for the first object and for that object again, and fails for any other.
+	 * A write per reader, article and hour (not per request); TTL removes it after `keepUntil`.
+	 */
+	async claimReaderHours(
+		logKey: string,
+		readerHours: readonly string[],
+		keepUntil: Date,
+	): Promise<Set<string>> {
+		const ours = new Set<string>();
+		const unique = [...new Set(readerHours)];
+		const claim = async (readerHour: string) => {
+			try {
+				await this.client.send(
+					new PutCommand({
+						TableName: this.tableName,
+						Item: { ...keys.readerHour(readerHour), logKey, expiresAt: epochSeconds(keepUntil) },
+						ConditionExpression: "attribute_not_exists(pk) OR logKey = :logKey",
+						ExpressionAttributeValues: { ":logKey": logKey },
+					}),
+				);
+				ours.add(readerHour);
+			} catch (error) {
+				if (!(error instanceof ConditionalCheckFailedException)) throw error;
+			}
+		};
+		for (let i = 0; i < unique.length; i += CLAIMS_AT_ONCE)
+			await Promise.all(unique.slice(i, i + CLAIMS_AT_ONCE).map(claim));
+		return ours;
 	}
 
 	/** The counter updates of one log object, in a stable order: the same chunks every run. */

@@ -13,6 +13,8 @@ export class InMemoryViewStore implements ViewStore {
 	private readonly counted = new Set<string>();
 	private readonly rankings = new Map<string, StoredRanking>();
 	private readonly watermarks = new Map<string, string>();
+	/** Which log object each reader-hour counts in. */
+	private readonly readerHours = new Map<string, string>();
 
 	constructor(private readonly tables: InMemoryTables) {}
 
@@ -37,6 +39,20 @@ export class InMemoryViewStore implements ViewStore {
 			else articles.set(refKey(entry), entry);
 		}
 		return "counted";
+	}
+
+	async claimReaderHours(
+		logKey: string,
+		readerHours: readonly string[],
+		_keepUntil: Date,
+	): Promise<Set<string>> {
+		const ours = new Set<string>();
+		for (const readerHour of readerHours) {
+			const owner = this.readerHours.get(readerHour) ?? logKey;
+			this.readerHours.set(readerHour, owner);
+			if (owner === logKey) ours.add(readerHour);
+		}
+		return ours;
 	}
 
 	async listViewLanguages(): Promise<string[]> {
