@@ -4,10 +4,10 @@ import {
 	DynamoDbFeedStore,
 } from "#shared/adapters/dynamodb/dynamodb-article-store.ts";
 import { DynamoDbHealthStore } from "#shared/adapters/dynamodb/dynamodb-health-store.ts";
+import { DynamoDbMostViewedReader } from "#shared/adapters/dynamodb/dynamodb-most-viewed.ts";
 import { DynamoDbPublishLedger } from "#shared/adapters/dynamodb/dynamodb-publish-ledger.ts";
 import { DynamoDbSiteDigests } from "#shared/adapters/dynamodb/dynamodb-site-digests.ts";
 import { DynamoDbUploadStore } from "#shared/adapters/dynamodb/dynamodb-upload-store.ts";
-import { DynamoDbViewStore } from "#shared/adapters/dynamodb/dynamodb-view-store.ts";
 import { S3ObjectStore } from "#shared/adapters/s3/s3-object-store.ts";
 import { CompressedVariantStore } from "#shared/adapters/zlib/compressed-variant-store.ts";
 import type { IngestStores } from "#shared/use-cases/wire-ingest.ts";
@@ -26,7 +26,7 @@ export function publishingStores(deployment: Deployment): PublishingStores {
 		agreements: new DynamoDbAgreementStore(dynamodb, tableName),
 		ledger: new DynamoDbPublishLedger(dynamodb, tableName),
 		health: new DynamoDbHealthStore(dynamodb, tableName),
-		mostViewed: new DynamoDbViewStore(dynamodb, tableName),
+		mostViewed: new DynamoDbMostViewedReader(dynamodb, tableName),
 		digests: new DynamoDbSiteDigests(dynamodb, tableName),
 	};
 }

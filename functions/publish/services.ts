@@ -1,4 +1,5 @@
 import { wirePublishing } from "#shared/use-cases/wire-publishing.ts";
+import { wireSchedule } from "#shared/use-cases/wire-schedule.ts";
 import { lambdaDeployment } from "../lib/lambda-deployment.ts";
 import { feedItemsReporter, observability } from "../lib/observability.ts";
 import { publishingStores, useCaseOptions } from "../lib/stores.ts";
@@ -6,8 +7,10 @@ import { publishingStores, useCaseOptions } from "../lib/stores.ts";
 // Built once per container, at module scope, and shared by every invocation.
 export const { logger, metrics, add } = observability("publish");
 const deployment = lambdaDeployment(logger);
-export const { publishTargets, scheduledSweep } = wirePublishing(
-	publishingStores(deployment),
-	useCaseOptions(deployment),
-	{ onFeedRendered: feedItemsReporter(metrics) },
-);
+const stores = publishingStores(deployment);
+const options = useCaseOptions(deployment);
+const publishing = wirePublishing(stores, options, {
+	onFeedRendered: feedItemsReporter(metrics),
+});
+export const { publishTargets } = publishing;
+export const { scheduledSweep } = wireSchedule(stores, options, publishing);

@@ -8,10 +8,9 @@ import type {
 	PublishLedger,
 	SiteDigestStore,
 } from "../ports.ts";
-import { makeChangeArticles, type Takedown } from "./change-articles.ts";
+import { makeChangeArticles } from "./change-articles.ts";
 import { recordingPublishes } from "./ops-status.ts";
 import { makePublishChanges, makePublishTargets, type PublishDeps } from "./publish-targets.ts";
-import { makeSettleAgreementChanges } from "./settle-agreement-changes.ts";
 import type { UseCaseOptions } from "./wire-use-cases.ts";
 
 /** The stores publishing and every change but an upload read and write. */
@@ -29,16 +28,6 @@ export interface PublishingStores {
 	mostViewed?: MostViewedReader;
 	/** Digests of what the site holds, so an unchanged publish writes nothing. */
 	digests?: SiteDigestStore;
-}
-
-/** What one run of the schedule did. */
-export interface SweepResult {
-	/** Targets published: what came due, then what a failed publisher left behind. */
-	targets: number;
-	/** Articles whose window ended, taken down by this run, with their takedown latency. */
-	takenDown: Takedown[];
-	/** Agreements whose change a command left unfinished, finished by this run. */
-	agreementsSettled: string[];
 }
 
 /**
@@ -86,31 +75,12 @@ export function wirePublishing(
 		takeDownNow,
 		clock,
 	});
-	const agreementChanges = makeSettleAgreementChanges({
-		agreements,
-		reevaluate: changes.reevaluateAgreement,
-		clock,
-		owner: options.owner,
-	});
-	/**
-	 * The schedule's run: agreement changes a command left unfinished, what came due, then
-	 * whatever a failed publisher left behind.
-	 */
-	async function scheduledSweep(): Promise<SweepResult> {
-		const agreementsSettled = await agreementChanges.settleUnsettled();
-		const released = await changes.releaseDue();
-		const targets = released.targets + (await sweep());
-		// One cheap write per run: `status` shows when the schedule last ran, even idle.
-		await stores.health?.recordSweep(clock(), targets).catch(() => undefined);
-		return { targets, takenDown: released.takenDown, agreementsSettled };
-	}
 	return {
 		clock,
 		publishTargets,
 		publishChange,
 		publishChanges,
 		sweep,
-		scheduledSweep,
 		...changes,
 	};
 }

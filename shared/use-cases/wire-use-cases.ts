@@ -3,6 +3,7 @@ import { type AggregateViewsDeps, makeAggregateViews } from "./aggregate-views.t
 import type { IngestDeps } from "./ingest-upload.ts";
 import type { PublishDeps } from "./publish-targets.ts";
 import { type IngestStores, wireIngest } from "./wire-ingest.ts";
+import { wireSchedule } from "./wire-schedule.ts";
 
 /** One adapter per port: DynamoDB and S3 in a deployment, in memory in fast tests. */
 export interface Stores extends Omit<IngestStores, "mostViewed"> {
@@ -53,5 +54,5 @@ export function wireUseCases(
 					...overrides.views,
 				})
 			: undefined;
-	return { ...stores, ...wired, aggregateViews };
+	return { ...stores, ...wired, ...wireSchedule(stores, options, wired), aggregateViews };
 }

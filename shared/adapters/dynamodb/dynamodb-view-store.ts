@@ -14,6 +14,7 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import type { DailyViews } from "../../domain/access-log.ts";
 import type { MostViewedEntry, PendingChange, StoredRanking, ViewStore } from "../../ports.ts";
+import { DynamoDbMostViewedReader, rankingKey, toEntry } from "./dynamodb-most-viewed.ts";
 import { pendingItem } from "./dynamodb-publish-ledger.ts";
 import { tableKeys } from "./table.ts";
 
@@ -39,7 +40,7 @@ const keys = {
 	}),
 	language: (language: string) => ({ pk: `VIEWLANG#${language}`, sk: "VIEWLANG" }),
 	readerHour: (readerHour: string) => ({ pk: `VIEWREADER#${readerHour}`, sk: "VIEWREADER" }),
-	ranking: (language: string) => ({ pk: `MOSTVIEWED#${language}`, sk: "MOSTVIEWED" }),
+	ranking: rankingKey,
 	watermark: (distributionId: string) => ({ pk: `VIEWCURSOR#${distributionId}`, sk: "VIEWCURSOR" }),
 };
 
@@ -54,16 +55,6 @@ function toDailyViews(item: Item): DailyViews {
 		language: String(item.language),
 		day: String(item.day),
 		views: Number(item.views ?? 0),
-	};
-}
-
-function toEntry(value: unknown): MostViewedEntry {
-	const entry = value as Item;
-	return {
-		partnerId: String(entry.partnerId),
-		articleId: String(entry.articleId),
-		language: String(entry.language),
-		views: Number(entry.views ?? 0),
 	};
 }
 
@@ -380,15 +371,8 @@ export class DynamoDbViewStore implements ViewStore {
 		}
 	}
 
-	async mostViewed(language: string, limit: number): Promise<MostViewedEntry[]> {
-		const { Item } = await this.client.send(
-			new GetCommand({
-				TableName: this.tableName,
-				Key: keys.ranking(language),
-				ProjectionExpression: "entries",
-			}),
-		);
-		return ((Item?.entries as unknown[] | undefined) ?? []).slice(0, limit).map(toEntry);
+	mostViewed(language: string, limit: number): Promise<MostViewedEntry[]> {
+		return new DynamoDbMostViewedReader(this.client, this.tableName).mostViewed(language, limit);
 	}
 
 	async getLogWatermark(distributionId: string): Promise<string | undefined> {

@@ -1,0 +1,40 @@
+import { type DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
+import type { MostViewedEntry, MostViewedReader } from "../../ports.ts";
+
+/** The item of a language's Most Viewed ranking (the view store writes it). */
+export function rankingKey(language: string) {
+	return { pk: `MOSTVIEWED#${language}`, sk: "MOSTVIEWED" };
+}
+
+/** One entry of a stored ranking. */
+export function toEntry(value: unknown): MostViewedEntry {
+	const entry = value as Record<string, unknown>;
+	return {
+		partnerId: String(entry.partnerId),
+		articleId: String(entry.articleId),
+		language: String(entry.language),
+		views: Number(entry.views ?? 0),
+	};
+}
+
+/**
+ * Most Viewed as the view aggregator last ranked it, read alone: what the publisher needs of
+ * the view store, without the counting the ingest and publish functions never do.
+ */
+export class DynamoDbMostViewedReader implements MostViewedReader {
+	constructor(
+		private readonly client: DynamoDBDocumentClient,
+		private readonly tableName: string,
+	) {}
+
+	async mostViewed(language: string, limit: number): Promise<MostViewedEntry[]> {
+		const { Item } = await this.client.send(
+			new GetCommand({
+				TableName: this.tableName,
+				Key: rankingKey(language),
+				ProjectionExpression: "entries",
+			}),
+		);
+		return ((Item?.entries as unknown[] | undefined) ?? []).slice(0, limit).map(toEntry);
+	}
+}
