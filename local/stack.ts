@@ -101,6 +101,8 @@ export interface LocalStack {
 	recovery: Recovery;
 	/** Resolves when every upload so far is ingested and published. */
 	idle(): Promise<void>;
+	/** Runs the schedule once now, as its timer does; how many targets it published. */
+	sweep(): Promise<number>;
 	stop(): Promise<void>;
 }
 
@@ -539,6 +541,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
 			queue: localQueue,
 			recovery,
 			idle: () => localQueue.drain(),
+			sweep,
 			stop,
 		};
 	} catch (error) {

@@ -54,6 +54,22 @@ function oneLine(error: unknown): string {
 }
 
 /**
+ * How long this command holds an agreement change while it decides the articles, renewed as
+ * it works: a command that dies leaves the change to the schedule once this runs out (30 s
+ * by default; `SYNDICATE_AGREEMENT_LEASE_SECONDS`, from 1 to 3600, sets it).
+ */
+function leaseOption(seconds: string | undefined): { leaseMs?: number } {
+	if (seconds === undefined) return {};
+	const value = Number(seconds);
+	if (!Number.isInteger(value) || value < 1 || value > 3600) {
+		throw new CliError(
+			`SYNDICATE_AGREEMENT_LEASE_SECONDS must be a whole number of seconds from 1 to 3600, not ${JSON.stringify(seconds)}`,
+		);
+	}
+	return { leaseMs: value * 1000 };
+}
+
+/**
  * Opens the stack the options name, runs `work` with the partner and agreement use cases and
  * closes the stack. Every error becomes a `CliError`: one line, no stack trace.
  */
@@ -69,6 +85,7 @@ export async function withManageAgreements<T>(
 			agreements: ctx.agreements,
 			reevaluate: reevaluate(ctx),
 			clock: ctx.clock,
+			...leaseOption(process.env.SYNDICATE_AGREEMENT_LEASE_SECONDS),
 		});
 		return await work(manage, ctx);
 	} catch (error) {

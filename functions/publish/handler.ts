@@ -18,7 +18,11 @@ export const handler = middy<PublishEvent, { published: number }>()
 		const targets = Array.isArray(event?.targets) ? event.targets : undefined;
 		logger.debug("publish event", { targets });
 		const result = targets
-			? await publishTargets(targets).then(() => ({ targets: targets.length, takenDown: [] }))
+			? await publishTargets(targets).then(() => ({
+					targets: targets.length,
+					takenDown: [],
+					agreementsSettled: [],
+				}))
 			: await scheduledSweep();
 		// Windows that ended: from their instant to the takedown published, the wait included.
 		for (const { latencyMs } of result.takenDown) {
@@ -28,9 +32,12 @@ export const handler = middy<PublishEvent, { published: number }>()
 		add("PublishDuration", MetricUnit.Milliseconds, ms);
 		const published = result.targets;
 		const takenDown = result.takenDown.length;
+		// An agreement change a command left unfinished, finished here: ops want to see it.
+		const { agreementsSettled } = result;
 		logger.info(targets ? "published the targets given" : "swept", {
 			published,
 			...(takenDown > 0 ? { takenDown } : {}),
+			...(agreementsSettled.length > 0 ? { agreementsSettled } : {}),
 			ms,
 		});
 		return { published };

@@ -166,7 +166,18 @@ interface RoundReads {
 	listFeed(feedKey: string, limit: number): Promise<FeedItem[]>;
 	getFeedState(feedKey: string): Promise<FeedState>;
 	/** Most Viewed as feed items, already checked against their agreements. */
-	mostViewed(language: string, limit: number): Promise<FeedItem[]>;
+	mostViewed(language: string, limit: number): Promise<Shown>;
+}
+
+/**
+ * Items as a render shows them, and whether it hid anything the table still shows: an item
+ * (or its photo) its agreement, as it stands, no longer allows. Such a render is provisional:
+ * the table has not caught up with the agreement yet (the change is being decided, or its
+ * command died), so its target stays dirty until a render agrees with the table.
+ */
+interface Shown {
+	items: FeedItem[];
+	hidden: boolean;
 }
 
 const pageId = (ref: ArticleRef) => targetId({ kind: "page", ...ref });
@@ -226,12 +237,14 @@ export function makePublishTargets(deps: PublishDeps) {
 	 * agreement's articles leave every listing at its first render, before each article is
 	 * decided again.
 	 */
-	async function permitted(items: FeedItem[], reads: RoundReads): Promise<FeedItem[]> {
+	async function permitted(items: FeedItem[], reads: RoundReads): Promise<Shown> {
 		const agreements = await agreementsOf(
 			items.map((item) => item.agreementId),
 			reads,
 		);
-		return stillPermitted(items, agreements, deps.clock());
+		const shown = stillPermitted(items, agreements, deps.clock());
+		const photos = (list: FeedItem[]) => list.filter((item) => item.image).length;
+		return { items: shown, hidden: shown.length < items.length || photos(shown) < photos(items) };
 	}
 
 	/**
@@ -248,7 +261,7 @@ export function makePublishTargets(deps: PublishDeps) {
 		};
 		const rows = new Map<string, Promise<FeedItem[]>>();
 		const states = new Map<string, Promise<FeedState>>();
-		const rankings = new Map<string, Promise<FeedItem[]>>();
+		const rankings = new Map<string, Promise<Shown>>();
 		const agreements = new Map<string, Promise<Agreement | undefined>>();
 		const reads: RoundReads = {
 			agreement: (id) => memo(agreements, id, () => readAgreement(id)),
@@ -256,11 +269,12 @@ export function makePublishTargets(deps: PublishDeps) {
 			listFeed: async (key, limit) =>
 				(await memo(rows, key, () => feeds.listFeed(key, FEED_SIZE))).slice(0, limit),
 			getFeedState: (key) => memo(states, key, () => feeds.getFeedState(key)),
-			mostViewed: async (language, limit) =>
-				(await memo(rankings, language, () => mostViewedItems(reads, language, FEED_SIZE))).slice(
-					0,
-					limit,
-				),
+			mostViewed: async (language, limit) => {
+				const ranked = await memo(rankings, language, () =>
+					mostViewedItems(reads, language, FEED_SIZE),
+				);
+				return { ...ranked, items: ranked.items.slice(0, limit) };
+			},
 		};
 		return reads;
 	}
@@ -270,9 +284,9 @@ export function makePublishTargets(deps: PublishDeps) {
 		reads: RoundReads,
 		language: string,
 		limit: number,
-	): Promise<FeedItem[]> {
+	): Promise<Shown> {
 		const ranking = deps.mostViewed ? await deps.mostViewed.mostViewed(language, limit) : [];
-		if (ranking.length === 0) return [];
+		if (ranking.length === 0) return { items: [], hidden: false };
 		const stored = new Map(
 			(await articles.getArticles(ranking)).map((article) => [pageId(article), article]),
 		);
@@ -292,7 +306,7 @@ export function makePublishTargets(deps: PublishDeps) {
 		language: string,
 		feed: FeedName,
 		limit: number,
-	): Promise<FeedItem[]> {
+	): Promise<Shown> {
 		return feed === "most-viewed"
 			? reads.mostViewed(language, limit)
 			: permitted(await reads.listFeed(feedKey(language, feed), limit), reads);
@@ -313,16 +327,17 @@ export function makePublishTargets(deps: PublishDeps) {
 	 * (it takes every new item), the one before it when the newest is new (its
 	 * `next-archive` appears), and every page a removal or a changed item marked stale.
 	 * Full pages are otherwise never read or written again. A feed listed for the first time
-	 * asks for the OPML (and a new language's other feeds) through the ledger.
+	 * asks for the OPML (and a new language's other feeds) through the ledger. Whether it hid
+	 * anything the table still shows (see {@link Shown}).
 	 */
 	async function renderFeed(
 		target: Extract<Target, { kind: "feed" }>,
 		out: SiteWriter,
 		reads: RoundReads,
-	): Promise<void> {
+	): Promise<boolean> {
 		const { language, feed } = target;
 		const key = feedKey(language, feed);
-		const [items, state] = await Promise.all([
+		const [{ items, hidden }, state] = await Promise.all([
 			feedItems(reads, language, feed, FEED_SIZE),
 			reads.getFeedState(key),
 		]);
@@ -344,11 +359,14 @@ export function makePublishTargets(deps: PublishDeps) {
 		const stale = new Set(state.stalePages.map(({ page }) => page));
 		for (let page = Math.max(0, state.renderedPages - 1); page < pages; page++) stale.add(page);
 		const writes = putDocument(doc, out);
+		let archiveHid = false;
 		await forEachLimited(
 			[...stale].filter((page) => page < pages),
 			ARCHIVE_CONCURRENCY,
 			async (page) => {
-				const archived = await permitted(await feeds.listArchivePage(key, page), reads);
+				const shownPage = await permitted(await feeds.listArchivePage(key, page), reads);
+				const archived = shownPage.items;
+				archiveHid ||= shownPage.hidden;
 				const pageDoc = buildFeedDocument({
 					siteUrl,
 					language,
@@ -396,6 +414,7 @@ export function makePublishTargets(deps: PublishDeps) {
 			await Promise.all(next.map((id) => ledger.request(id)));
 			for (const id of next) followUps.add(id);
 		}
+		return hidden || archiveHid;
 	}
 
 	/** What the article's agreement still allows of it; nothing for an article not published. */
@@ -436,15 +455,19 @@ export function makePublishTargets(deps: PublishDeps) {
 	/**
 	 * Writes the page and photos of a published article; returns the keys that must go (the
 	 * page itself when the article is not public, and every photo it no longer shows), so a
-	 * batch of pages can delete them in one request.
+	 * batch of pages can delete them in one request, and whether the agreement as it stands
+	 * hid what the table still shows (see {@link Shown}).
 	 */
 	async function renderPageOf(
 		target: Extract<Target, { kind: "page" }>,
 		article: Article | undefined,
 		out: SiteWriter,
-	): Promise<string[]> {
+	): Promise<{ gone: string[]; hidden: boolean }> {
 		const pageKey = siteKey(articlePath(target));
 		const standing = await standingOf(article);
+		const hidden =
+			standing !== undefined &&
+			(!standing.shown || (article?.permission.imagesAllowed === true && !standing.images));
 		// Shown as the agreement now allows: without photos once it lost the image scope.
 		const published =
 			article && standing?.shown
@@ -458,7 +481,7 @@ export function makePublishTargets(deps: PublishDeps) {
 			article,
 			new Set(shown.map((image) => imageKey(target, image))),
 		);
-		if (!published) return [pageKey, ...stale];
+		if (!published) return { gone: [pageKey, ...stale], hidden };
 		const [body, bundle] = await Promise.all([
 			content.get(published.bodyKey),
 			shown.length > 0 ? archivedBundle(published.archiveKey) : undefined,
@@ -482,14 +505,16 @@ export function makePublishTargets(deps: PublishDeps) {
 			siteUrl,
 		});
 		await out.put(pageKey, html, { contentType: HTML, cacheControl: SITE_CACHE });
-		return stale;
+		return { gone: stale, hidden };
 	}
 
 	async function renderPage(
 		target: Extract<Target, { kind: "page" }>,
 		out: SiteWriter,
-	): Promise<void> {
-		await out.deleteMany(await renderPageOf(target, await articles.getArticle(target), out));
+	): Promise<boolean> {
+		const { gone, hidden } = await renderPageOf(target, await articles.getArticle(target), out);
+		await out.deleteMany(gone);
+		return hidden;
 	}
 
 	/** One language's lists, as its front page and the home page show them. */
@@ -497,13 +522,22 @@ export function makePublishTargets(deps: PublishDeps) {
 		reads: RoundReads,
 		language: string,
 		latest: number,
-	): Promise<FrontSection> {
-		const [latestItems, updated, mostViewed] = await Promise.all([
+	): Promise<{ section: FrontSection; hidden: boolean }> {
+		const lists = await Promise.all([
 			feedItems(reads, language, "latest", latest),
 			feedItems(reads, language, "updated", SIDEBAR_ITEMS),
 			feedItems(reads, language, "most-viewed", SIDEBAR_ITEMS),
 		]);
-		return { language, latest: latestItems, updated, mostViewed };
+		const [latestItems, updated, mostViewed] = lists.map((list) => list.items);
+		return {
+			section: {
+				language,
+				latest: latestItems ?? [],
+				updated: updated ?? [],
+				mostViewed: mostViewed ?? [],
+			},
+			hidden: lists.some((list) => list.hidden),
+		};
 	}
 
 	/** `{lang}/index.html`: Latest News, Recent Updates and Most Viewed of one language. */
@@ -511,9 +545,9 @@ export function makePublishTargets(deps: PublishDeps) {
 		target: Extract<Target, { kind: "front" }>,
 		out: SiteWriter,
 		reads: RoundReads,
-	): Promise<void> {
+	): Promise<boolean> {
 		const { language } = target;
-		const [section, state] = await Promise.all([
+		const [{ section, hidden }, state] = await Promise.all([
 			sectionOf(reads, language, FEED_SIZE),
 			reads.getFeedState(feedKey(language, "latest")),
 		]);
@@ -524,14 +558,16 @@ export function makePublishTargets(deps: PublishDeps) {
 			...(pages > 0 ? { olderPath: latestArchivePagePath(language, pages - 1) } : {}),
 		});
 		await out.put(`${language}/index.html`, html, { contentType: HTML, cacheControl: SITE_CACHE });
+		return hidden;
 	}
 
 	/** `index.html`, `404.html`, and the stylesheet and icon every page links. */
-	async function renderHome(out: SiteWriter, reads: RoundReads): Promise<void> {
+	async function renderHome(out: SiteWriter, reads: RoundReads): Promise<boolean> {
 		const languages = await feeds.listLanguages();
-		const sections = await Promise.all(
+		const shown = await Promise.all(
 			languages.map((language) => sectionOf(reads, language, HOME_ITEMS)),
 		);
+		const sections = shown.map((one) => one.section);
 		const stylesheet = siteStylesheet();
 		const icon = siteIcon();
 		await Promise.all([
@@ -550,19 +586,22 @@ export function makePublishTargets(deps: PublishDeps) {
 				cacheControl: SITE_CACHE,
 			}),
 		]);
+		return shown.some((one) => one.hidden);
 	}
 
 	/** `feeds/index.opml`: every feed listed so far. */
-	async function renderOpmlList(out: SiteWriter): Promise<void> {
+	async function renderOpmlList(out: SiteWriter): Promise<boolean> {
 		const keys = await feeds.listFeedKeys();
 		const opml = renderOpml({ siteUrl, feeds: keys.map(feedOfKey) });
 		await out.put(siteKey(OPML_PATH), opml, {
 			contentType: OPML_CONTENT_TYPE,
 			cacheControl: SITE_CACHE,
 		});
+		return false;
 	}
 
-	function render(target: Target, out: SiteWriter, reads: RoundReads): Promise<void> {
+	/** Renders a target; whether it hid what the table still shows (see {@link Shown}). */
+	function render(target: Target, out: SiteWriter, reads: RoundReads): Promise<boolean> {
 		switch (target.kind) {
 			case "feed":
 				return renderFeed(target, out, reads);
@@ -607,7 +646,7 @@ export function makePublishTargets(deps: PublishDeps) {
 	}
 
 	/** Renews every lease in `ids` while `work` runs, so a slow render keeps its targets. */
-	async function holdingLeases(ids: readonly string[], work: () => Promise<void>): Promise<void> {
+	async function holdingLeases<T>(ids: readonly string[], work: () => Promise<T>): Promise<T> {
 		const renew = () =>
 			Promise.all(
 				ids.map((id) =>
@@ -619,10 +658,18 @@ export function makePublishTargets(deps: PublishDeps) {
 			);
 		const timer = setInterval(renew, deps.leaseMs / 3);
 		try {
-			await work();
+			return await work();
 		} finally {
 			clearInterval(timer);
 		}
+	}
+
+	/**
+	 * Marks targets whose last render was provisional (see {@link Shown}) dirty again once
+	 * released: the sweep renders them until a render agrees with the table.
+	 */
+	async function keepDirty(ids: readonly string[]): Promise<void> {
+		if (ids.length > 0) await ledger.requestMany(ids);
 	}
 
 	/** Renders a claimed target again and again until the revision it rendered is the newest. */
@@ -631,11 +678,12 @@ export function makePublishTargets(deps: PublishDeps) {
 		out.expect(keysWrittenBy(target));
 		let rev: number | null = claimed;
 		while (rev !== null) {
-			await holdingLeases([id], () => render(target, out, makeRoundReads()));
+			const hidden = await holdingLeases([id], () => render(target, out, makeRoundReads()));
 			// Released only once its writes are recorded: the next holder compares with them.
 			await out.settled();
 			const result = await ledger.release(id, deps.owner, rev);
 			rev = result.state === "stale" ? result.rev : null;
+			if (result.state === "released" && hidden) await keepDirty([id]);
 		}
 	}
 
@@ -655,14 +703,16 @@ export function makePublishTargets(deps: PublishDeps) {
 		if (claims.size === 0) return;
 		out.expect([...claims.keys()].flatMap((id) => keysWrittenBy(parseTargetId(id))));
 		const reads = makeRoundReads();
+		const hidden = new Set<string>();
 		await holdingLeases([...claims.keys()], () =>
-			forEachLimited([...claims.keys()], PUBLISH_CONCURRENCY, (id) =>
-				render(parseTargetId(id), out, reads),
-			),
+			forEachLimited([...claims.keys()], PUBLISH_CONCURRENCY, async (id) => {
+				if (await render(parseTargetId(id), out, reads)) hidden.add(id);
+			}),
 		);
 		await forEachLimited([...claims], PUBLISH_CONCURRENCY, async ([id, rev]) => {
 			const result = await ledger.release(id, deps.owner, rev);
 			if (result.state === "stale") await renderUntilNewest(id, result.rev, out);
+			else if (result.state === "released" && hidden.has(id)) await keepDirty([id]);
 		});
 	}
 
@@ -686,6 +736,7 @@ export function makePublishTargets(deps: PublishDeps) {
 	async function publishPages(ids: readonly string[], out: SiteWriter): Promise<void> {
 		const claims = await claimPages(ids);
 		if (claims.size === 0) return;
+		const hidden = new Set<string>();
 		await holdingLeases([...claims.keys()], async () => {
 			const targets = [...claims.keys()].map((id) => parseTargetId(id) as PageTarget);
 			out.expect(targets.flatMap(keysWrittenBy));
@@ -694,12 +745,19 @@ export function makePublishTargets(deps: PublishDeps) {
 			);
 			const deletions: string[] = [];
 			await forEachLimited(targets, PUBLISH_CONCURRENCY, async (target) => {
-				deletions.push(...(await renderPageOf(target, stored.get(pageId(target)), out)));
+				const rendered = await renderPageOf(target, stored.get(pageId(target)), out);
+				deletions.push(...rendered.gone);
+				if (rendered.hidden) hidden.add(pageId(target));
 			});
 			await out.deleteMany(deletions);
 			await out.settled();
 		});
 		const results = await ledger.releaseMany(claims, deps.owner);
+		await keepDirty(
+			[...results].flatMap(([id, result]) =>
+				result.state === "released" && hidden.has(id) ? [id] : [],
+			),
+		);
 		const stale = [...results].flatMap(([id, result]) =>
 			result.state === "stale" ? [[id, result.rev] as const] : [],
 		);

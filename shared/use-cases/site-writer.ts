@@ -110,9 +110,10 @@ export function makeSiteWriter(site: ObjectStore, digests?: SiteDigestStore): Si
 			known.set(key, digest);
 			return { record: undefined };
 		}
-		// Recorded absent: forgotten first, so a crash before the record below never leaves a
-		// key that is there recorded as absent (a takedown would then skip deleting it).
-		if (stored === null) await recordDigest?.([key, undefined]);
+		// Forgotten first, so a crash before the record below never leaves the old digest
+		// (or "absent") on a key that holds the new bytes: a later render of the old bytes (a
+		// takedown undone, then done again) would skip the write and leave these public.
+		if (stored !== undefined) await recordDigest?.([key, undefined]);
 		requests.put += 1;
 		await site.put(key, body, options);
 		known.set(key, digest);

@@ -19,6 +19,18 @@ export function syndicate(
 	args: readonly string[],
 	env: NodeJS.ProcessEnv = process.env,
 ): Promise<CliRun> {
+	return startSyndicate(dataDir, args, env).done;
+}
+
+/**
+ * {@link syndicate}, started in a process group of its own: `kill()` ends it and everything
+ * it started at once (SIGKILL), as a closed laptop or a dropped session does.
+ */
+export function startSyndicate(
+	dataDir: string,
+	args: readonly string[],
+	env: NodeJS.ProcessEnv = process.env,
+): { done: Promise<CliRun>; kill: () => void } {
 	const child = spawn(
 		process.execPath,
 		[
@@ -28,8 +40,11 @@ export function syndicate(
 			...args,
 			...(args.includes("--data") ? [] : ["--data", dataDir]),
 		],
-		{ cwd: ROOT, env },
+		{ cwd: ROOT, env, detached: true },
 	);
+	const kill = () => {
+		if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, "SIGKILL");
+	};
 	let out = "";
 	let err = "";
 	child.stdout.on("data", (chunk: Buffer) => {
@@ -38,10 +53,11 @@ export function syndicate(
 	child.stderr.on("data", (chunk: Buffer) => {
 		err += chunk;
 	});
-	return new Promise((done, fail) => {
+	const done = new Promise<CliRun>((resolve, fail) => {
 		child.on("error", fail);
-		child.on("close", (code) => done({ code, out, err }));
+		child.on("close", (code) => resolve({ code, out, err }));
 	});
+	return { done, kill };
 }
 
 /** Succeeded, with nothing on stderr; returns stdout. */
