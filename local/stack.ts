@@ -178,12 +178,14 @@ export async function seedExamples(
 	}
 	for (const agreement of agreements) {
 		if (await store.getAgreement(agreement.agreementId)) continue;
-		await store.putAgreement(agreement, {
+		const revision = await store.putAgreement(agreement, {
 			at: new Date(),
 			action: "grant",
 			by: "local-seed",
 			reason: "demo agreement from examples/",
 		});
+		// Seeded before any article exists: there is nothing for the schedule to decide again.
+		await store.settleChange(agreement.agreementId, revision);
 	}
 }
 

@@ -342,10 +342,33 @@ export interface AgreementStore {
 	listAgreementHistory(agreementId: string): Promise<AgreementChange[]>;
 }
 
+/** One object in the site bucket, as a listing shows it. */
+export interface SiteObject {
+	key: string;
+	/** ISO 8601. */
+	lastModified: string;
+}
+
+/** Every object the site bucket holds, for a repair to find what nothing should have put there. */
+export interface SiteInventory {
+	list(): AsyncIterable<SiteObject>;
+}
+
 /** The CDN in front of the site: told which paths changed, so it serves no stale copy. */
 export interface SiteCache {
 	/** URL paths (`/en/`, `/feeds/en/latest.rss`), each name URL-encoded. */
 	invalidate(paths: readonly string[]): Promise<void>;
+}
+
+/** A target this publisher now holds. */
+export interface Claim {
+	/** The revision to render. */
+	rev: number;
+	/**
+	 * The last holder's lease ran out before it released the target: a publisher died
+	 * mid-render, and what it wrote may not be in the site's digests. Render it without them.
+	 */
+	interrupted: boolean;
 }
 
 export type ReleaseResult =
@@ -364,14 +387,14 @@ export interface PublishLedger {
 	claim(targetId: string, owner: string, now: Date, leaseMs: number): Promise<number | null>;
 	/**
 	 * {@link request}, then {@link claim}, in one write when nobody holds the lease: what a
-	 * publish of one target starts with. Returns what `claim` would.
+	 * publish of one target starts with. `null` when another holds it.
 	 */
 	requestAndClaim(
 		targetId: string,
 		owner: string,
 		now: Date,
 		leaseMs: number,
-	): Promise<number | null>;
+	): Promise<Claim | null>;
 	/** Gives the lease back if `rev` is still the newest revision. */
 	release(targetId: string, owner: string, rev: number): Promise<ReleaseResult>;
 	/** Extends a lease this owner holds; `false` when it was lost (expired and taken). */
@@ -384,13 +407,13 @@ export interface PublishLedger {
 	settle(changeId: string): Promise<void>;
 	/** {@link request} for many targets, in as few writes as the store allows. */
 	requestMany(targetIds: readonly string[]): Promise<void>;
-	/** {@link claim} for many targets: the revision to render of each one this owner now holds. */
+	/** {@link claim} for many targets: each one this owner now holds. */
 	claimMany(
 		targetIds: readonly string[],
 		owner: string,
 		now: Date,
 		leaseMs: number,
-	): Promise<Map<string, number>>;
+	): Promise<Map<string, Claim>>;
 	/** {@link release} for many claimed targets (id → the revision rendered). */
 	releaseMany(
 		claims: ReadonlyMap<string, number>,

@@ -265,7 +265,7 @@ export function registerAgreementCommands(program: Command, deps: AgreementComma
 		agreements
 			.command("revoke")
 			.description(
-				"revoke an agreement: every article it covered leaves every page and feed on the next publish",
+				"revoke an agreement: every article it covered leaves every page and feed before the command returns; repeated, it finishes whatever an earlier revoke left",
 			)
 			.argument("<agreementId>", "the agreement to revoke")
 			.requiredOption("--reason <text>", "why, for the audit history")

@@ -63,12 +63,13 @@ async function listAllTargets(ctx: CliContext): Promise<string[]> {
 }
 
 /**
- * Sweeps until nothing is pending or dirty: rendering can itself ask for more (a feed listed
+ * Runs the schedule, then sweeps until nothing is pending or dirty: rendering can itself ask for more (a feed listed
  * for the first time asks for the OPML and its language's other feeds), which the schedule's
  * next sweep would otherwise publish. Returns how many targets it published.
  */
 async function drain(ctx: CliContext): Promise<number> {
-	let published = 0;
+	// The schedule's own run first: agreement changes a dead command left, what came due.
+	let published = (await ctx.scheduledSweep()).targets;
 	for (let round = 0; round < SWEEP_ROUNDS; round++) {
 		const targets = await ctx.sweep(SWEEP_LIMIT);
 		if (targets === 0) break;
@@ -83,7 +84,7 @@ export function registerPublishCommand(program: Command): void {
 		program
 			.command("publish")
 			.description(
-				"republish the pending and dirty targets (what the schedule's sweep does), or with --all every feed, front page, home, OPML and article page; what did not change is written again byte for byte",
+				"republish the pending and dirty targets (what the schedule's sweep does), or with --all repair the whole site: every feed (archives included), front page, home, OPML and article page written again whatever the digests say, and every object nothing in the table implies removed",
 			)
 			.option("--all", "every target that exists, not only the pending ones")
 			.option("--json", "print JSON"),
@@ -100,13 +101,22 @@ export function registerPublishCommand(program: Command): void {
 			const all = await listAllTargets(ctx);
 			const published = all.filter(isKnownTarget);
 			const skipped = all.filter((id) => !isKnownTarget(id));
-			await ctx.publishTargets(published);
+			const repaired = await ctx.repairSite(published);
 			const swept = await drain(ctx);
 			const ms = Math.round(performance.now() - started);
-			if (options.json) return printJson({ all: true, published, skipped, swept, ms });
+			const { written, removed } = repaired;
+			if (options.json) {
+				return printJson({ all: true, published, skipped, written, removed, swept, ms });
+			}
 			console.log(
-				`published ${published.length} target(s)${swept ? `, then ${swept} they asked for` : ""} in ${ms} ms`,
+				`published ${published.length} target(s) (${written} objects written whatever the digests said)${swept ? `, then ${swept} they asked for` : ""} in ${ms} ms`,
 			);
+			if (removed.length > 0) {
+				const shown = removed.slice(0, 10).join(", ");
+				console.log(
+					`removed ${removed.length} object(s) nothing in the table implies: ${shown}${removed.length > 10 ? ", …" : ""}`,
+				);
+			}
 			if (skipped.length > 0) {
 				console.log(
 					`skipped ${skipped.length} target(s) of a kind not rendered yet: ${skipped.join(", ")}`,

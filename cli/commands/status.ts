@@ -36,7 +36,7 @@ export function registerStatusCommand(program: Command): void {
 		program
 			.command("status")
 			.description(
-				"queue depth, dead letters, unpublished targets and changes, last sweep and last publish",
+				"queue depth, dead letters, unpublished targets and changes, unfinished agreement changes, last sweep and last publish",
 			)
 			.option("--json", "print JSON"),
 	).action(async (options: StackOptions & { json?: boolean }) => {

@@ -2,6 +2,8 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { DynamoDbViewStore } from "#shared/adapters/dynamodb/dynamodb-view-store.ts";
 import { S3LogBucket } from "#shared/adapters/s3/s3-log-bucket.ts";
+import { S3SiteInventory } from "#shared/adapters/s3/s3-site-inventory.ts";
+import { makeRepairSite } from "#shared/use-cases/repair-site.ts";
 import { type UseCaseOptions, wireUseCases } from "#shared/use-cases/wire-use-cases.ts";
 import { ingestStores, useCaseOptions } from "./stores.ts";
 
@@ -27,8 +29,8 @@ export function wireServices(
 	deployment: Deployment,
 	overrides: Parameters<typeof wireUseCases>[2] = {},
 ) {
-	const { s3, dynamodb, tableName, logsBucket } = deployment;
-	return wireUseCases(
+	const { s3, dynamodb, tableName, logsBucket, siteBucket } = deployment;
+	const wired = wireUseCases(
 		{
 			...ingestStores(deployment),
 			views: new DynamoDbViewStore(dynamodb, tableName),
@@ -37,4 +39,14 @@ export function wireServices(
 		useCaseOptions(deployment),
 		overrides,
 	);
+	// Ops only (`publish --all`): lists the whole site bucket.
+	const repairSite = makeRepairSite({
+		republishEverything: wired.republishEverything,
+		site: wired.site,
+		inventory: new S3SiteInventory(s3, siteBucket),
+		...(wired.digests ? { digests: wired.digests } : {}),
+		...(deployment.cache ? { cache: deployment.cache } : {}),
+		clock: wired.clock,
+	});
+	return { ...wired, repairSite };
 }

@@ -45,6 +45,7 @@ import {
 import type {
 	AgreementStore,
 	ArticleStore,
+	Claim,
 	FeedState,
 	FeedStore,
 	MostViewedReader,
@@ -56,7 +57,11 @@ import type {
 } from "../ports.ts";
 import { batchPerTick } from "./batch-per-tick.ts";
 import { forEachLimited } from "./for-each-limited.ts";
-import { type SiteWriter as FullSiteWriter, makeSiteWriter } from "./site-writer.ts";
+import {
+	type SiteWriter as FullSiteWriter,
+	makeSiteWriter,
+	untrustingWriter,
+} from "./site-writer.ts";
 
 // The home page shows the head of each language's lists; front pages a sidebar of each.
 const HOME_ITEMS = 10;
@@ -132,7 +137,7 @@ function siteKey(path: string): string {
 /** Where the publisher writes: the site bucket, remembering what it changed. */
 type SiteWriter = Pick<
 	FullSiteWriter,
-	"put" | "store" | "delete" | "deleteMany" | "expect" | "settled"
+	"put" | "store" | "delete" | "deleteMany" | "expect" | "settled" | "written"
 >;
 
 type PageTarget = Extract<Target, { kind: "page" }>;
@@ -357,7 +362,8 @@ export function makePublishTargets(deps: PublishDeps) {
 		});
 		deps.onFeedRendered?.(key, doc.items.length);
 		const stale = new Set(state.stalePages.map(({ page }) => page));
-		for (let page = Math.max(0, state.renderedPages - 1); page < pages; page++) stale.add(page);
+		const from = everyArchivePage.has(out) ? 0 : Math.max(0, state.renderedPages - 1);
+		for (let page = from; page < pages; page++) stale.add(page);
 		const writes = putDocument(doc, out);
 		let archiveHid = false;
 		await forEachLimited(
@@ -692,36 +698,51 @@ export function makePublishTargets(deps: PublishDeps) {
 	 * claimed first, then all rendered on shared reads, then each released; one changed again
 	 * meanwhile renders until it has the newest revision.
 	 */
-	async function publishRound(ids: readonly string[], out: SiteWriter): Promise<void> {
-		const claims = new Map<string, number>();
+	async function publishRound(ids: readonly string[], out: FullSiteWriter): Promise<void> {
+		const claims = new Map<string, Claim>();
 		await forEachLimited(ids, PUBLISH_CONCURRENCY, async (id) => {
 			// Bumped first: whoever holds the lease now sees the change and renders again.
-			const rev = await ledger.requestAndClaim(id, deps.owner, deps.clock(), deps.leaseMs);
+			const claim = await ledger.requestAndClaim(id, deps.owner, deps.clock(), deps.leaseMs);
 			// Held by another publisher, which re-renders until it has our revision too.
-			if (rev !== null) claims.set(id, rev);
+			if (claim !== null) claims.set(id, claim);
 		});
 		if (claims.size === 0) return;
+		const writerOf = writersFor(claims, out);
 		out.expect([...claims.keys()].flatMap((id) => keysWrittenBy(parseTargetId(id))));
 		const reads = makeRoundReads();
 		const hidden = new Set<string>();
 		await holdingLeases([...claims.keys()], () =>
 			forEachLimited([...claims.keys()], PUBLISH_CONCURRENCY, async (id) => {
-				if (await render(parseTargetId(id), out, reads)) hidden.add(id);
+				if (await render(parseTargetId(id), writerOf(id), reads)) hidden.add(id);
 			}),
 		);
-		await forEachLimited([...claims], PUBLISH_CONCURRENCY, async ([id, rev]) => {
+		await forEachLimited([...claims], PUBLISH_CONCURRENCY, async ([id, { rev }]) => {
 			const result = await ledger.release(id, deps.owner, rev);
-			if (result.state === "stale") await renderUntilNewest(id, result.rev, out);
+			if (result.state === "stale") await renderUntilNewest(id, result.rev, writerOf(id));
 			else if (result.state === "released" && hidden.has(id)) await keepDirty([id]);
 		});
 	}
 
+	/**
+	 * The writer each claimed target renders with: `out`, or for a target whose last holder
+	 * died mid-render, one that trusts no digest, since what that holder wrote may not be in
+	 * them (a later render of the same bytes would otherwise skip a key that holds others).
+	 */
+	function writersFor(
+		claims: ReadonlyMap<string, Claim>,
+		out: FullSiteWriter,
+	): (id: string) => FullSiteWriter {
+		const interrupted = [...claims.values()].some((claim) => claim.interrupted);
+		const untrusting = interrupted ? untrustingWriter(site, deps.digests, out) : out;
+		return (id) => (claims.get(id)?.interrupted ? untrusting : out);
+	}
+
 	/** Bumps and claims page targets: one update for one page, transactions for more. */
-	async function claimPages(ids: readonly string[]): Promise<Map<string, number>> {
+	async function claimPages(ids: readonly string[]): Promise<Map<string, Claim>> {
 		const [only] = ids;
 		if (ids.length === 1 && only !== undefined) {
-			const rev = await ledger.requestAndClaim(only, deps.owner, deps.clock(), deps.leaseMs);
-			return new Map(rev === null ? [] : [[only, rev]]);
+			const claim = await ledger.requestAndClaim(only, deps.owner, deps.clock(), deps.leaseMs);
+			return new Map(claim === null ? [] : [[only, claim]]);
 		}
 		await ledger.requestMany(ids);
 		return ledger.claimMany(ids, deps.owner, deps.clock(), deps.leaseMs);
@@ -733,9 +754,10 @@ export function makePublishTargets(deps: PublishDeps) {
 	 * articles, one request deletes what went down. Pages changed again meanwhile go on one
 	 * at a time.
 	 */
-	async function publishPages(ids: readonly string[], out: SiteWriter): Promise<void> {
+	async function publishPages(ids: readonly string[], out: FullSiteWriter): Promise<void> {
 		const claims = await claimPages(ids);
 		if (claims.size === 0) return;
+		const writerOf = writersFor(claims, out);
 		const hidden = new Set<string>();
 		await holdingLeases([...claims.keys()], async () => {
 			const targets = [...claims.keys()].map((id) => parseTargetId(id) as PageTarget);
@@ -743,16 +765,18 @@ export function makePublishTargets(deps: PublishDeps) {
 			const stored = new Map(
 				(await articles.getArticles(targets)).map((article) => [pageId(article), article]),
 			);
-			const deletions: string[] = [];
+			const deletions = new Map<FullSiteWriter, string[]>();
 			await forEachLimited(targets, PUBLISH_CONCURRENCY, async (target) => {
-				const rendered = await renderPageOf(target, stored.get(pageId(target)), out);
-				deletions.push(...rendered.gone);
+				const writer = writerOf(pageId(target));
+				const rendered = await renderPageOf(target, stored.get(pageId(target)), writer);
+				deletions.set(writer, [...(deletions.get(writer) ?? []), ...rendered.gone]);
 				if (rendered.hidden) hidden.add(pageId(target));
 			});
-			await out.deleteMany(deletions);
-			await out.settled();
+			for (const [writer, keys] of deletions) await writer.deleteMany(keys);
+			await Promise.all([...new Set([out, ...deletions.keys()])].map((writer) => writer.settled()));
 		});
-		const results = await ledger.releaseMany(claims, deps.owner);
+		const revs = new Map([...claims].map(([id, { rev }]) => [id, rev]));
+		const results = await ledger.releaseMany(revs, deps.owner);
 		await keepDirty(
 			[...results].flatMap(([id, result]) =>
 				result.state === "released" && hidden.has(id) ? [id] : [],
@@ -762,9 +786,12 @@ export function makePublishTargets(deps: PublishDeps) {
 			result.state === "stale" ? [[id, result.rev] as const] : [],
 		);
 		await forEachLimited(stale, PUBLISH_CONCURRENCY, ([id, rev]) =>
-			renderUntilNewest(id, rev, out),
+			renderUntilNewest(id, rev, writerOf(id)),
 		);
 	}
+
+	// Writers of a repair: their feeds render every archive document.
+	const everyArchivePage = new WeakSet<SiteWriter>();
 
 	// Targets a render found stale beyond its own (requested in the ledger too, so the sweep
 	// still has them should this process die): whichever publish of this process ends next
@@ -773,7 +800,22 @@ export function makePublishTargets(deps: PublishDeps) {
 
 	async function publishTargets(ids: readonly string[]): Promise<void> {
 		// Writes only what changed: the same data gives the same bytes, ETag and no invalidation.
-		const out = makeSiteWriter(site, deps.digests);
+		await publishWith(makeSiteWriter(site, deps.digests), ids);
+	}
+
+	/**
+	 * Every target of `ids` rendered again, trusting no digest (each key is written and its
+	 * digest recorded, each key a render removes is deleted) and with every archive document,
+	 * not only those marked stale: a repair. Returns the keys written.
+	 */
+	async function republishEverything(ids: readonly string[]): Promise<ReadonlySet<string>> {
+		const out = untrustingWriter(site, deps.digests, makeSiteWriter(site, deps.digests));
+		everyArchivePage.add(out);
+		await publishWith(out, ids);
+		return out.written;
+	}
+
+	async function publishWith(out: FullSiteWriter, ids: readonly string[]): Promise<void> {
 		const unique = [...new Set(ids)];
 		const pages = unique.filter((id) => id.startsWith("page|"));
 		const batches = slicesOf(pages, PAGE_BATCH);
@@ -892,7 +934,7 @@ export function makePublishTargets(deps: PublishDeps) {
 		if (rerender.length > 0) await publishTargets(rerender);
 	}
 
-	return { publishTargets, takeDownNow };
+	return { publishTargets, republishEverything, takeDownNow };
 }
 
 /**

@@ -49,11 +49,12 @@ export function makeSettleAgreementChanges<R>(deps: SettleAgreementChangesDeps<R
 
 	/**
 	 * The schedule's part: finishes up to `limit` unsettled changes whose lease is free or ran
-	 * out (their command died or gave up). Returns the ids of the agreements it settled.
+	 * out (their command died or gave up). Returns each agreement it settled, with what
+	 * deciding its articles did.
 	 */
-	async function settleUnsettled(limit = 10): Promise<string[]> {
+	async function settleUnsettled(limit = 10): Promise<{ agreementId: string; result: R }[]> {
 		const changes = await agreements.listUnsettledChanges(limit);
-		const settled: string[] = [];
+		const settled: { agreementId: string; result: R }[] = [];
 		for (const listed of changes) {
 			const held = listed.lease && listed.lease.owner !== owner;
 			if (held && listed.lease && listed.lease.until >= clock().getTime()) continue;
@@ -64,12 +65,12 @@ export function makeSettleAgreementChanges<R>(deps: SettleAgreementChangesDeps<R
 				leaseMs,
 			);
 			if (!change) continue;
-			await finish(
+			const result = await finish(
 				change,
 				"schedule",
 				`finishing the ${change.action} of agreement ${change.agreementId} by ${change.by} at ${change.at}: ${change.reason}`,
 			);
-			settled.push(change.agreementId);
+			settled.push({ agreementId: change.agreementId, result });
 		}
 		return settled;
 	}

@@ -28,6 +28,8 @@ export interface SiteWriter {
 	expect(keys: Iterable<string>): void;
 	/** Keys this writer wrote or deleted: what the CDN must fetch again. */
 	readonly changed: Set<string>;
+	/** Keys this writer wrote (and did not delete after). */
+	readonly written: Set<string>;
 	/** Requests made to the site bucket, by kind: how much a publish cost. */
 	readonly requests: { get: number; put: number; delete: number };
 }
@@ -59,9 +61,18 @@ export function siteDigest(
  * change of headers alone then goes unseen). Either way the bytes come from the data only,
  * so the same data gives the same ETag, and an unchanged key is never invalidated.
  */
-export function makeSiteWriter(site: ObjectStore, digests?: SiteDigestStore): SiteWriter {
-	const changed = new Set<string>();
-	const requests = { get: 0, put: 0, delete: 0 };
+export function makeSiteWriter(
+	site: ObjectStore,
+	digests?: SiteDigestStore,
+	/**
+	 * Another writer of the same publish whose `changed`, `written` and `requests` this one adds
+	 * to, trusting no recorded digest (see {@link untrustingWriter}).
+	 */
+	parent?: SiteWriter,
+): SiteWriter {
+	const changed = parent?.changed ?? new Set<string>();
+	const written = parent?.written ?? new Set<string>();
+	const requests = parent?.requests ?? { get: 0, put: 0, delete: 0 };
 	// What this writer saw or wrote: a key rendered twice in one publish is compared once.
 	const known = new Map<string, string | null>();
 	// Digests read ahead by `expect`, used by the first write to each key.
@@ -110,14 +121,16 @@ export function makeSiteWriter(site: ObjectStore, digests?: SiteDigestStore): Si
 			known.set(key, digest);
 			return { record: undefined };
 		}
-		// Forgotten first, so a crash before the record below never leaves the old digest
-		// (or "absent") on a key that holds the new bytes: a later render of the old bytes (a
-		// takedown undone, then done again) would skip the write and leave these public.
-		if (stored !== undefined) await recordDigest?.([key, undefined]);
+		// Recorded absent: forgotten first, so a crash before the record below never leaves a
+		// key that is there recorded as absent (a takedown would then skip deleting it). A crash
+		// that leaves an older digest on newer bytes is the next holder's to mend: it finds the
+		// lease run out and renders without digests (`Claim.interrupted`).
+		if (stored === null) await recordDigest?.([key, undefined]);
 		requests.put += 1;
 		await site.put(key, body, options);
 		known.set(key, digest);
 		changed.add(key);
+		written.add(key);
 		return { record: recordDigest?.([key, digest]) };
 	}
 
@@ -150,6 +163,7 @@ export function makeSiteWriter(site: ObjectStore, digests?: SiteDigestStore): Si
 		await site.delete(key);
 		known.set(key, null);
 		changed.add(key);
+		written.delete(key);
 		await recordDigest?.([key, null]);
 	}
 
@@ -164,6 +178,7 @@ export function makeSiteWriter(site: ObjectStore, digests?: SiteDigestStore): Si
 		for (const key of present) {
 			known.set(key, null);
 			changed.add(key);
+			written.delete(key);
 		}
 		await Promise.all(present.map((key) => recordDigest?.([key, null])));
 	}
@@ -187,6 +202,24 @@ export function makeSiteWriter(site: ObjectStore, digests?: SiteDigestStore): Si
 		deleteMany: removeMany,
 		expect,
 		changed,
+		written,
 		requests,
 	};
+}
+
+/**
+ * A writer for the same publish as `parent` that trusts no recorded digest: each key is
+ * written (and its digest recorded) and each removed key deleted, whatever the digests say.
+ * For a target whose last publisher died mid-render, and for a repair.
+ */
+export function untrustingWriter(
+	site: ObjectStore,
+	digests: SiteDigestStore | undefined,
+	parent: SiteWriter,
+): SiteWriter {
+	const recordOnly: SiteDigestStore | undefined = digests && {
+		getDigests: async () => new Map(),
+		putDigests: (entries) => digests.putDigests(entries),
+	};
+	return makeSiteWriter(site, recordOnly, parent);
 }

@@ -43,7 +43,11 @@ export function wirePublishing(
 ) {
 	const { uploads, site, articles, feeds, agreements, ledger } = stores;
 	const clock = options.clock ?? (() => new Date());
-	const { publishTargets: renderTargets, takeDownNow } = makePublishTargets({
+	const {
+		publishTargets: renderTargets,
+		republishEverything,
+		takeDownNow,
+	} = makePublishTargets({
 		articles,
 		feeds,
 		agreements,
@@ -78,6 +82,7 @@ export function wirePublishing(
 	return {
 		clock,
 		publishTargets,
+		republishEverything,
 		publishChange,
 		publishChanges,
 		sweep,

@@ -7,7 +7,10 @@ import type { UseCaseOptions } from "./wire-use-cases.ts";
 export interface SweepResult {
 	/** Targets published: what came due, then what a failed publisher left behind. */
 	targets: number;
-	/** Articles whose window ended, taken down by this run, with their takedown latency. */
+	/**
+	 * Articles taken down by this run (a window that ended, an agreement change it finished),
+	 * with their takedown latency.
+	 */
 	takenDown: Takedown[];
 	/** Agreements whose change a command left unfinished, finished by this run. */
 	agreementsSettled: string[];
@@ -31,12 +34,19 @@ export function wireSchedule(
 		owner: options.owner,
 	});
 	async function scheduledSweep(): Promise<SweepResult> {
-		const agreementsSettled = await agreementChanges.settleUnsettled();
+		const settled = await agreementChanges.settleUnsettled();
 		const released = await releaseDue();
-		const targets = released.targets + (await sweep());
+		const targets =
+			settled.reduce((sum, { result }) => sum + result.targets, 0) +
+			released.targets +
+			(await sweep());
 		// One cheap write per run: `status` shows when the schedule last ran, even idle.
 		await stores.health?.recordSweep(clock(), targets).catch(() => undefined);
-		return { targets, takenDown: released.takenDown, agreementsSettled };
+		return {
+			targets,
+			takenDown: [...settled.flatMap(({ result }) => result.takenDown), ...released.takenDown],
+			agreementsSettled: settled.map(({ agreementId }) => agreementId),
+		};
 	}
 	return { scheduledSweep };
 }

@@ -362,7 +362,7 @@ describe("DynamoDbAgreementStore", () => {
 		];
 		expect(await store.listAgreementHistory("ag")).toEqual(expected);
 		expect(await withSmallPages(() => store.listAgreementHistory("ag"))).toEqual(expected);
-		expect(await store.getAgreement("ag")).toEqual(revoked);
+		expect(await store.getAgreement("ag")).toEqual({ ...revoked, revision: 3 });
 		expect(await store.listAgreementHistory("other")).toEqual([]);
 	});
 

@@ -28,14 +28,19 @@ export function describePublishLedgerContract(name: string, makeStores: MakeLedg
 
 		it("requests and claims in one, and only bumps a target another holds", async () => {
 			const { ledger } = await makeStores();
-			expect(await ledger.requestAndClaim(T, "a", NOW, 60_000)).toBe(1);
+			const free = (rev: number) => ({ rev, interrupted: false });
+			expect(await ledger.requestAndClaim(T, "a", NOW, 60_000)).toEqual(free(1));
 			expect(await ledger.requestAndClaim(T, "b", NOW, 60_000)).toBeNull();
 			expect(await ledger.release(T, "a", 1)).toEqual({ state: "stale", rev: 2 });
 			expect(await ledger.release(T, "a", 2)).toEqual({ state: "released" });
-			expect(await ledger.requestAndClaim(T, "b", NOW, 60_000)).toBe(3);
-			// An expired lease is taken over, with the bump.
+			expect(await ledger.requestAndClaim(T, "b", NOW, 60_000)).toEqual(free(3));
+			// An expired lease is taken over, with the bump, and its claimer told: "b" never
+			// released it, so what "b" wrote may not be recorded.
 			const later = new Date(NOW.getTime() + 120_000);
-			expect(await ledger.requestAndClaim(T, "c", later, 60_000)).toBe(4);
+			expect(await ledger.requestAndClaim(T, "c", later, 60_000)).toEqual({
+				rev: 4,
+				interrupted: true,
+			});
 			expect(await ledger.release(T, "b", 3)).toEqual({ state: "lost" });
 			expect(await ledger.release(T, "c", 4)).toEqual({ state: "released" });
 			expect(await ledger.listDirty(10)).toEqual([]);
@@ -49,9 +54,12 @@ export function describePublishLedgerContract(name: string, makeStores: MakeLedg
 			await ledger.requestMany([held ?? ""]);
 			// Another publisher holds one of them: the batch claims all the others.
 			expect(await ledger.claim(held ?? "", "b", NOW, 60_000)).toBe(2);
-			const claims = await ledger.claimMany(ids, "a", NOW, 60_000);
-			expect([...claims.keys()].sort()).toEqual([...rest].sort());
-			expect(new Set(claims.values())).toEqual(new Set([1]));
+			const claimed = await ledger.claimMany(ids, "a", NOW, 60_000);
+			expect([...claimed.keys()].sort()).toEqual([...rest].sort());
+			expect(new Set([...claimed.values()].map((claim) => JSON.stringify(claim)))).toEqual(
+				new Set([JSON.stringify({ rev: 1, interrupted: false })]),
+			);
+			const claims = new Map([...claimed].map(([id, { rev }]) => [id, rev]));
 			// One changed again while "a" rendered: that one is stale, the others released.
 			await ledger.request(rest[7] ?? "");
 			const results = await ledger.releaseMany(claims, "a");
@@ -63,6 +71,22 @@ export function describePublishLedgerContract(name: string, makeStores: MakeLedg
 					.sort(),
 			).toEqual(rest.filter((id) => id !== rest[7]).sort());
 			expect((await ledger.listDirty(200)).sort()).toEqual([held, rest[7]].sort());
+		});
+
+		it("tells a batch claim which leases it took over from a holder that never released", async () => {
+			const { ledger } = await makeStores();
+			const ids = ["page|en|p|a", "page|en|p|b", "page|en|p|c"];
+			await ledger.requestMany(ids);
+			await ledger.claimMany(["page|en|p|a"], "dead", NOW, 60_000);
+			await ledger.claimMany(["page|en|p|b"], "alive", NOW, 60_000);
+			await ledger.release("page|en|p|b", "alive", 1);
+			const later = new Date(NOW.getTime() + 120_000);
+			const claimed = await ledger.claimMany(ids, "next", later, 60_000);
+			expect(Object.fromEntries(claimed)).toEqual({
+				"page|en|p|a": { rev: 1, interrupted: true },
+				"page|en|p|b": { rev: 1, interrupted: false },
+				"page|en|p|c": { rev: 1, interrupted: false },
+			});
 		});
 
 		it("gives leases back without publishing: the targets stay dirty for the next claim", async () => {

@@ -1,4 +1,4 @@
-import { ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DynamoDbAgreementStore } from "#shared/adapters/dynamodb/dynamodb-agreement-store.ts";
 import { DynamoDbArticleStore } from "#shared/adapters/dynamodb/dynamodb-article-store.ts";
@@ -215,5 +215,36 @@ describe("agreement commands killed or racing, on the local stack", () => {
 		await settle();
 		expect((await agreements.getAgreement(AGREEMENT))?.status).toBe("revoked");
 		expect(await look()).toEqual(allDown);
+	});
+
+	it("publish --all repairs what the digests hide and removes what nothing in the table implies", async () => {
+		expectOk(await cli(...grantArgs).done);
+		await settle();
+		expect(await look()).toMatchObject(allUp);
+		const site = stack.endpoints.siteBucket;
+		const put = (key: string, body: string) =>
+			stack.s3.send(new PutObjectCommand({ Bucket: site, Key: key, Body: body }));
+		// Behind the publisher's back: a page gone (its digest still says it is there), a feed
+		// emptied, and objects nothing renders: a page of no article and an archive document.
+		const [first = "", second = ""] = ids;
+		await stack.s3.send(
+			new DeleteObjectCommand({ Bucket: site, Key: `en/articles/${PARTNER}/${first}` }),
+		);
+		await put(`feeds/en/partners/${PARTNER}.json`, JSON.stringify({ items: [] }));
+		const strays = [`en/articles/${PARTNER}/ghost`, `feeds/en/partners/${PARTNER}/archive/9.json`];
+		for (const key of strays) await put(key, "{}");
+		// Without digests to trust, nothing of this is seen by a publish of what is dirty.
+		expect(JSON.parse(await run("publish", "--json"))).toMatchObject({ published: 0 });
+		const repaired = JSON.parse(await run("publish", "--all", "--json"));
+		expect(repaired.removed).toEqual(strays.sort());
+		expect(await look()).toMatchObject(allUp);
+		for (const key of strays) expect(await getObject(stack, site, key)).toBeUndefined();
+		const partner = await fetch(`${stack.endpoints.edgeUrl}/feeds/en/partners/${PARTNER}.json`);
+		expect(((await partner.json()) as { items: unknown[] }).items).toHaveLength(50);
+		expect(
+			(await fetch(`${stack.endpoints.edgeUrl}/en/articles/${PARTNER}/${second}`)).status,
+		).toBe(200);
+		// A second repair finds nothing to remove.
+		expect(JSON.parse(await run("publish", "--all", "--json")).removed).toEqual([]);
 	});
 });

@@ -116,7 +116,8 @@ describe("the publish handler's sweep, when an agreement's window ends", () => {
 	beforeAll(async () => {
 		// Long enough for the upload to be published first; the schedule then finds it due.
 		until = new Date(Date.now() + 3000);
-		await new DynamoDbAgreementStore(stack.dynamodb, stack.endpoints.table).putAgreement(
+		const agreements = new DynamoDbAgreementStore(stack.dynamodb, stack.endpoints.table);
+		const revision = await agreements.putAgreement(
 			makeAgreement({
 				agreementId: "handler-window",
 				languages: ["en"],
@@ -124,6 +125,8 @@ describe("the publish handler's sweep, when an agreement's window ends", () => {
 			}),
 			{ at: new Date(), action: "grant", by: "test", reason: "a window that ends" },
 		);
+		// As the grant command leaves it: its articles (none yet) decided.
+		await agreements.settleChange("handler-window", revision);
 		const key = "incoming/science-news/handler-window.zip";
 		const rights = { ...(makeManifest().rights as object), agreement: "handler-window" };
 		await upload(stack, key, makeBundle({ manifest: makeManifest({ id: ARTICLE, rights }) }));

@@ -15,12 +15,14 @@ import { makeAgreement } from "./agreements.ts";
 export async function inMemoryStores(tables: InMemoryTables, grantedAt: Date) {
 	const agreements = new InMemoryAgreementStore(tables);
 	await agreements.putPartner({ partnerId: "science-news", name: "The Science News" });
-	await agreements.putAgreement(makeAgreement(), {
+	const revision = await agreements.putAgreement(makeAgreement(), {
 		at: grantedAt,
 		action: "grant",
 		by: "test",
 		reason: "test",
 	});
+	// As the grant command leaves it: its articles (none yet) decided.
+	await agreements.settleChange(makeAgreement().agreementId, revision);
 	return {
 		articles: new InMemoryArticleStore(tables),
 		feeds: new InMemoryFeedStore(tables),

@@ -218,7 +218,7 @@ export class DynamoDbAgreementStore implements AgreementStore {
 							{
 								Put: {
 									TableName: this.tableName,
-									Item: { ...keys.agreementRow(agreementId), agreement },
+									Item: { ...keys.agreementRow(agreementId), agreement, revision: current + 1 },
 								},
 							},
 							{

@@ -11,7 +11,7 @@ import {
 	UpdateCommand,
 	type UpdateCommandInput,
 } from "@aws-sdk/lib-dynamodb";
-import type { PendingChange, PublishLedger, ReleaseResult } from "../../ports.ts";
+import type { Claim, PendingChange, PublishLedger, ReleaseResult } from "../../ports.ts";
 import { batchDeleteAll, batchGetAll, chunksOf } from "./batch.ts";
 import { tableKeys } from "./table.ts";
 
@@ -64,19 +64,31 @@ export class DynamoDbPublishLedger implements PublishLedger {
 		};
 	}
 
-	private claimUpdate(targetId: string, owner: string, now: Date, leaseMs: number): Update {
+	/**
+	 * Takes the lease if nobody holds it, or (unless `freeOnly`) if its holder's ran out. A
+	 * batch claims free leases only, so that one taken over (interrupted) is told so, alone.
+	 */
+	private claimUpdate(
+		targetId: string,
+		owner: string,
+		now: Date,
+		leaseMs: number,
+		freeOnly = false,
+	): Update {
 		return {
 			TableName: this.tableName,
 			Key: this.key(targetId),
 			// A target claimed before any request starts at revision 0, which release matches.
 			UpdateExpression:
 				"SET leaseOwner = :owner, leaseUntil = :until, rev = if_not_exists(rev, :zero)",
-			ConditionExpression: "attribute_not_exists(leaseOwner) OR leaseUntil < :now",
+			ConditionExpression: freeOnly
+				? "attribute_not_exists(leaseOwner)"
+				: "attribute_not_exists(leaseOwner) OR leaseUntil < :now",
 			ExpressionAttributeValues: {
 				":owner": owner,
 				":until": now.getTime() + leaseMs,
-				":now": now.getTime(),
 				":zero": 0,
+				...(freeOnly ? {} : { ":now": now.getTime() }),
 			},
 		};
 	}
@@ -147,14 +159,28 @@ export class DynamoDbPublishLedger implements PublishLedger {
 	}
 
 	async claim(targetId: string, owner: string, now: Date, leaseMs: number): Promise<number | null> {
+		return (await this.claimTarget(targetId, owner, now, leaseMs))?.rev ?? null;
+	}
+
+	// The item as it was answers both: its revision (a claim keeps it), and whether a lease ran
+	// out on it unreleased.
+	private async claimTarget(
+		targetId: string,
+		owner: string,
+		now: Date,
+		leaseMs: number,
+	): Promise<Claim | null> {
 		try {
 			const { Attributes } = await this.client.send(
 				new UpdateCommand({
 					...this.claimUpdate(targetId, owner, now, leaseMs),
-					ReturnValues: "ALL_NEW",
+					ReturnValues: "ALL_OLD",
 				}),
 			);
-			return Number(Attributes?.rev ?? 0);
+			return {
+				rev: Number(Attributes?.rev ?? 0),
+				interrupted: Attributes?.leaseOwner !== undefined,
+			};
 		} catch (error) {
 			if (error instanceof ConditionalCheckFailedException) return null;
 			throw error;
@@ -166,7 +192,7 @@ export class DynamoDbPublishLedger implements PublishLedger {
 		owner: string,
 		now: Date,
 		leaseMs: number,
-	): Promise<number | null> {
+	): Promise<Claim | null> {
 		const request = this.requestUpdate(targetId);
 		const claim = this.claimUpdate(targetId, owner, now, leaseMs);
 		try {
@@ -182,16 +208,19 @@ export class DynamoDbPublishLedger implements PublishLedger {
 						":until": now.getTime() + leaseMs,
 						":now": now.getTime(),
 					},
-					ReturnValues: "ALL_NEW",
+					ReturnValues: "ALL_OLD",
 				}),
 			);
-			return Number(Attributes?.rev ?? 0);
+			return {
+				rev: Number(Attributes?.rev ?? 0) + 1,
+				interrupted: Attributes?.leaseOwner !== undefined,
+			};
 		} catch (error) {
 			if (!(error instanceof ConditionalCheckFailedException)) throw error;
 		}
 		// Held: the bump must land (its holder renders again), then the lease may be free by now.
 		await this.request(targetId);
-		return this.claim(targetId, owner, now, leaseMs);
+		return this.claimTarget(targetId, owner, now, leaseMs);
 	}
 
 	async claimMany(
@@ -199,14 +228,14 @@ export class DynamoDbPublishLedger implements PublishLedger {
 		owner: string,
 		now: Date,
 		leaseMs: number,
-	): Promise<Map<string, number>> {
-		const claimed = new Map<string, number>();
+	): Promise<Map<string, Claim>> {
+		const claimed = new Map<string, Claim>();
 		const byTransaction = await this.transactEach(
 			targetIds,
-			(id) => this.claimUpdate(id, owner, now, leaseMs),
+			(id) => this.claimUpdate(id, owner, now, leaseMs, true),
 			async (id) => {
-				const rev = await this.claim(id, owner, now, leaseMs);
-				if (rev !== null) claimed.set(id, rev);
+				const claim = await this.claimTarget(id, owner, now, leaseMs);
+				if (claim !== null) claimed.set(id, claim);
 			},
 		);
 		// A transaction returns no attributes: the revisions are read once the leases are held.
@@ -218,8 +247,13 @@ export class DynamoDbPublishLedger implements PublishLedger {
 			true,
 		);
 		for (const item of items) {
-			if (item.leaseOwner === owner)
-				claimed.set(String(item.pk).slice("TARGET#".length), Number(item.rev ?? 0));
+			// Claimed in a transaction only while free: never a lease taken over.
+			if (item.leaseOwner === owner) {
+				claimed.set(String(item.pk).slice("TARGET#".length), {
+					rev: Number(item.rev ?? 0),
+					interrupted: false,
+				});
+			}
 		}
 		return claimed;
 	}

@@ -1,4 +1,4 @@
-import type { PendingChange, PublishLedger, ReleaseResult } from "../../ports.ts";
+import type { Claim, PendingChange, PublishLedger, ReleaseResult } from "../../ports.ts";
 import { compareKeys, copyOut, type InMemoryTables, type TargetRow } from "./in-memory-tables.ts";
 
 /**
@@ -24,12 +24,23 @@ export class InMemoryPublishLedger implements PublishLedger {
 	}
 
 	async claim(targetId: string, owner: string, now: Date, leaseMs: number): Promise<number | null> {
+		return (await this.claimTarget(targetId, owner, now, leaseMs))?.rev ?? null;
+	}
+
+	private async claimTarget(
+		targetId: string,
+		owner: string,
+		now: Date,
+		leaseMs: number,
+	): Promise<Claim | null> {
 		const row = this.row(targetId);
 		const held = row.leaseOwner !== undefined && (row.leaseUntil ?? 0) >= now.getTime();
 		if (held) return null;
+		// A lease still there has run out: its holder never released it.
+		const interrupted = row.leaseOwner !== undefined;
 		row.leaseOwner = owner;
 		row.leaseUntil = now.getTime() + leaseMs;
-		return row.rev;
+		return { rev: row.rev, interrupted };
 	}
 
 	async requestAndClaim(
@@ -37,9 +48,9 @@ export class InMemoryPublishLedger implements PublishLedger {
 		owner: string,
 		now: Date,
 		leaseMs: number,
-	): Promise<number | null> {
+	): Promise<Claim | null> {
 		await this.request(targetId);
-		return this.claim(targetId, owner, now, leaseMs);
+		return this.claimTarget(targetId, owner, now, leaseMs);
 	}
 
 	async release(targetId: string, owner: string, rev: number): Promise<ReleaseResult> {
@@ -88,11 +99,11 @@ export class InMemoryPublishLedger implements PublishLedger {
 		owner: string,
 		now: Date,
 		leaseMs: number,
-	): Promise<Map<string, number>> {
-		const claimed = new Map<string, number>();
+	): Promise<Map<string, Claim>> {
+		const claimed = new Map<string, Claim>();
 		for (const id of new Set(targetIds)) {
-			const rev = await this.claim(id, owner, now, leaseMs);
-			if (rev !== null) claimed.set(id, rev);
+			const claim = await this.claimTarget(id, owner, now, leaseMs);
+			if (claim !== null) claimed.set(id, claim);
 		}
 		return claimed;
 	}
