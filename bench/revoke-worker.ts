@@ -46,6 +46,7 @@ const services = wireServices({
 });
 const manage = makeManageAgreements({
 	agreements: services.agreements,
+	changes: services.agreementChanges,
 	reevaluate: services.reevaluateAgreement,
 	clock: services.clock,
 });

@@ -263,6 +263,7 @@ export async function benchTakedown(count: number, singles: number): Promise<voi
 		const services = makeServices(stack, { ingestBucket: BUCKET, clients: { s3, dynamodb } });
 		const manage = makeManageAgreements({
 			agreements: services.agreements,
+			changes: services.agreementChanges,
 			reevaluate: services.reevaluateAgreement,
 			clock: services.clock,
 		});

@@ -13,6 +13,7 @@ import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import S3rver from "s3rver";
+import { DynamoDbAgreementChanges } from "#shared/adapters/dynamodb/dynamodb-agreement-changes.ts";
 import { DynamoDbAgreementStore } from "#shared/adapters/dynamodb/dynamodb-agreement-store.ts";
 import { DynamoDbUploadStore } from "#shared/adapters/dynamodb/dynamodb-upload-store.ts";
 import { tableDefinition } from "#shared/adapters/dynamodb/table.ts";
@@ -185,7 +186,10 @@ export async function seedExamples(
 			reason: "demo agreement from examples/",
 		});
 		// Seeded before any article exists: there is nothing for the schedule to decide again.
-		await store.settleChange(agreement.agreementId, revision);
+		await new DynamoDbAgreementChanges(dynamodb, table).settleChange(
+			agreement.agreementId,
+			revision,
+		);
 	}
 }
 

@@ -319,6 +319,17 @@ export interface AgreementStore {
 		change: { at: Date; action: AgreementAction; by: string; reason: string },
 		lease?: { owner: string; until: number },
 	): Promise<number>;
+
+	/** Every change to the agreement, oldest first; empty for an unknown id. */
+	listAgreementHistory(agreementId: string): Promise<AgreementChange[]>;
+}
+
+/**
+ * Agreement changes whose articles are still to be decided again: `AgreementStore.putAgreement`
+ * records each in the write that stores the change; the command that made it, or the
+ * schedule once its lease runs out, finishes and settles it.
+ */
+export interface AgreementChangeStore {
 	/** Agreement changes not settled yet, by agreement id, at most `limit`. */
 	listUnsettledChanges(limit: number): Promise<UnsettledAgreementChange[]>;
 	/**
@@ -338,8 +349,6 @@ export interface AgreementStore {
 	 * stays).
 	 */
 	settleChange(agreementId: string, revision: number): Promise<boolean>;
-	/** Every change to the agreement, oldest first; empty for an unknown id. */
-	listAgreementHistory(agreementId: string): Promise<AgreementChange[]>;
 }
 
 /** One object in the site bucket, as a listing shows it. */

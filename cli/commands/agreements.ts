@@ -83,6 +83,7 @@ export async function withManageAgreements<T>(
 		ctx = await openStack(options);
 		const manage = makeManageAgreements({
 			agreements: ctx.agreements,
+			changes: ctx.agreementChanges,
 			reevaluate: reevaluate(ctx),
 			clock: ctx.clock,
 			...leaseOption(process.env.SYNDICATE_AGREEMENT_LEASE_SECONDS),

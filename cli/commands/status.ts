@@ -46,7 +46,7 @@ export function registerStatusCommand(program: Command): void {
 				queues: ctx.queues(),
 				ledger: ctx.ledger,
 				health: ctx.health,
-				agreements: ctx.agreements,
+				changes: ctx.agreementChanges,
 				clock: ctx.clock,
 			})();
 			if (options.json) return printJson({ stack: ctx.name, ...status });

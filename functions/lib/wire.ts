@@ -1,5 +1,6 @@
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { DynamoDbAgreementChanges } from "#shared/adapters/dynamodb/dynamodb-agreement-changes.ts";
 import { DynamoDbViewStore } from "#shared/adapters/dynamodb/dynamodb-view-store.ts";
 import { S3LogBucket } from "#shared/adapters/s3/s3-log-bucket.ts";
 import { S3SiteInventory } from "#shared/adapters/s3/s3-site-inventory.ts";
@@ -34,6 +35,7 @@ export function wireServices(
 		{
 			...ingestStores(deployment),
 			views: new DynamoDbViewStore(dynamodb, tableName),
+			agreementChanges: new DynamoDbAgreementChanges(dynamodb, tableName),
 			...(logsBucket ? { logs: new S3LogBucket(s3, logsBucket) } : {}),
 		},
 		useCaseOptions(deployment),

@@ -1,3 +1,4 @@
+import { DynamoDbAgreementChanges } from "#shared/adapters/dynamodb/dynamodb-agreement-changes.ts";
 import { wirePublishing } from "#shared/use-cases/wire-publishing.ts";
 import { wireSchedule } from "#shared/use-cases/wire-schedule.ts";
 import { lambdaDeployment } from "../lib/lambda-deployment.ts";
@@ -13,4 +14,10 @@ const publishing = wirePublishing(stores, options, {
 	onFeedRendered: feedItemsReporter(metrics),
 });
 export const { publishTargets } = publishing;
-export const { scheduledSweep } = wireSchedule(stores, options, publishing);
+// The schedule finishes agreement changes a command left: only this function drives them.
+const agreementChanges = new DynamoDbAgreementChanges(deployment.dynamodb, deployment.tableName);
+export const { scheduledSweep } = wireSchedule(
+	{ ...stores, agreementChanges },
+	options,
+	publishing,
+);

@@ -23,30 +23,8 @@ export interface StoredAgreement extends Agreement {
 
 /** The agreement's terms alone, without what the store keeps beside them (its revision). */
 export function agreementTerms(agreement: Agreement): Agreement {
-	const {
-		agreementId,
-		partnerId,
-		holder,
-		translator,
-		languages,
-		scope,
-		validFrom,
-		validUntil,
-		notice,
-		status,
-	} = agreement;
-	return {
-		agreementId,
-		partnerId,
-		holder,
-		translator,
-		languages,
-		scope,
-		validFrom,
-		validUntil,
-		notice,
-		status,
-	};
+	const { revision: _revision, ...terms } = agreement as Agreement & { revision?: number };
+	return terms;
 }
 
 export interface Partner {

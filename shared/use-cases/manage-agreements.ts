@@ -8,7 +8,7 @@ import {
 	type StoredAgreement,
 } from "../domain/agreement.ts";
 import { parseDateTime } from "../domain/instant.ts";
-import type { AgreementStore } from "../ports.ts";
+import type { AgreementChangeStore, AgreementStore } from "../ports.ts";
 import { makeSettleAgreementChanges } from "./settle-agreement-changes.ts";
 
 /** Stable codes of `AgreementCommandError`: scripts match on them, so never rename one. */
@@ -127,6 +127,8 @@ export interface PartnerResult {
 
 export interface ManageAgreementsDeps<R extends { articles: number }> {
 	agreements: AgreementStore;
+	/** Where a change's unfinished work is leased and settled (written with the change). */
+	changes: AgreementChangeStore;
 	/** Applies a stored change to the articles the agreement covers (pages, feeds). */
 	reevaluate: (agreementId: string, by: string, reason: string) => Promise<R>;
 	clock: () => Date;
@@ -259,7 +261,7 @@ export function makeManageAgreements<R extends { articles: number }>(
 	const { agreements, reevaluate, clock } = deps;
 	const owner = deps.owner ?? `agreements/${randomUUID()}`;
 	const settle = makeSettleAgreementChanges({
-		agreements,
+		changes: deps.changes,
 		reevaluate,
 		clock,
 		owner,
@@ -415,7 +417,7 @@ export function makeManageAgreements<R extends { articles: number }>(
 		const reevaluated = await deciding(agreementId, "already revoked", () =>
 			reevaluate(agreementId, context.by, context.reason),
 		);
-		await agreements.settleChange(agreementId, stored.revision);
+		await deps.changes.settleChange(agreementId, stored.revision);
 		return { agreement, previous: agreement, change, reevaluated, repeated: true };
 	}
 

@@ -1,7 +1,7 @@
 import type { UnsettledAgreementChange } from "../domain/agreement.ts";
 import { uploadIdOf } from "../domain/upload.ts";
 import type {
-	AgreementStore,
+	AgreementChangeStore,
 	HealthStore,
 	IngestQueues,
 	PublishLedger,
@@ -235,7 +235,7 @@ export function makeOpsStatus(deps: {
 	queues: IngestQueues;
 	ledger: PublishLedger;
 	health: HealthStore;
-	agreements: Pick<AgreementStore, "listUnsettledChanges">;
+	changes: Pick<AgreementChangeStore, "listUnsettledChanges">;
 	clock: () => Date;
 }) {
 	return async function opsStatus(limit = 100): Promise<OpsStatus> {
@@ -244,7 +244,7 @@ export function makeOpsStatus(deps: {
 			deps.ledger.listDirty(limit + 1),
 			deps.ledger.listPending(limit + 1),
 			deps.health.readHealth(),
-			deps.agreements.listUnsettledChanges(limit + 1),
+			deps.changes.listUnsettledChanges(limit + 1),
 		]);
 		const now = deps.clock();
 		const aged = (run: { at: string; targets: number } | undefined) =>

@@ -1,5 +1,5 @@
 import type { UnsettledAgreementChange } from "../domain/agreement.ts";
-import type { AgreementStore } from "../ports.ts";
+import type { AgreementChangeStore } from "../ports.ts";
 
 /**
  * How long an agreement change's lease lasts unless renewed (every third of it while its
@@ -8,7 +8,7 @@ import type { AgreementStore } from "../ports.ts";
 export const AGREEMENT_LEASE_MS = 30_000;
 
 export interface SettleAgreementChangesDeps<R> {
-	agreements: AgreementStore;
+	changes: AgreementChangeStore;
 	/** Decides every article that names the agreement again and publishes what changed. */
 	reevaluate: (agreementId: string, by: string, reason: string) => Promise<R>;
 	clock: () => Date;
@@ -25,7 +25,7 @@ export interface SettleAgreementChangesDeps<R> {
  * left, once its lease ran out.
  */
 export function makeSettleAgreementChanges<R>(deps: SettleAgreementChangesDeps<R>) {
-	const { agreements, clock, owner } = deps;
+	const { changes, clock, owner } = deps;
 	const leaseMs = deps.leaseMs ?? AGREEMENT_LEASE_MS;
 
 	/**
@@ -35,7 +35,7 @@ export function makeSettleAgreementChanges<R>(deps: SettleAgreementChangesDeps<R
 	async function finish(change: UnsettledAgreementChange, by: string, reason: string): Promise<R> {
 		const { agreementId } = change;
 		const renew = () =>
-			agreements.leaseUnsettledChange(agreementId, owner, clock(), leaseMs).catch(() => undefined);
+			changes.leaseUnsettledChange(agreementId, owner, clock(), leaseMs).catch(() => undefined);
 		const timer = setInterval(renew, leaseMs / 3);
 		let result: R;
 		try {
@@ -43,7 +43,7 @@ export function makeSettleAgreementChanges<R>(deps: SettleAgreementChangesDeps<R
 		} finally {
 			clearInterval(timer);
 		}
-		await agreements.settleChange(agreementId, change.revision);
+		await changes.settleChange(agreementId, change.revision);
 		return result;
 	}
 
@@ -53,12 +53,12 @@ export function makeSettleAgreementChanges<R>(deps: SettleAgreementChangesDeps<R
 	 * deciding its articles did.
 	 */
 	async function settleUnsettled(limit = 10): Promise<{ agreementId: string; result: R }[]> {
-		const changes = await agreements.listUnsettledChanges(limit);
+		const unsettled = await changes.listUnsettledChanges(limit);
 		const settled: { agreementId: string; result: R }[] = [];
-		for (const listed of changes) {
+		for (const listed of unsettled) {
 			const held = listed.lease && listed.lease.owner !== owner;
 			if (held && listed.lease && listed.lease.until >= clock().getTime()) continue;
-			const change = await agreements.leaseUnsettledChange(
+			const change = await changes.leaseUnsettledChange(
 				listed.agreementId,
 				owner,
 				clock(),

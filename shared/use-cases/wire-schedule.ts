@@ -1,3 +1,4 @@
+import type { AgreementChangeStore } from "../ports.ts";
 import type { Takedown } from "./change-articles.ts";
 import { makeSettleAgreementChanges } from "./settle-agreement-changes.ts";
 import type { PublishingStores, wirePublishing } from "./wire-publishing.ts";
@@ -22,13 +23,13 @@ export interface SweepResult {
  * ingest function, which never runs the schedule, does not carry it.
  */
 export function wireSchedule(
-	stores: Pick<PublishingStores, "agreements" | "health">,
+	stores: Pick<PublishingStores, "health"> & { agreementChanges: AgreementChangeStore },
 	options: Pick<UseCaseOptions, "owner">,
 	publishing: ReturnType<typeof wirePublishing>,
 ) {
 	const { clock, releaseDue, sweep } = publishing;
 	const agreementChanges = makeSettleAgreementChanges({
-		agreements: stores.agreements,
+		changes: stores.agreementChanges,
 		reevaluate: publishing.reevaluateAgreement,
 		clock,
 		owner: options.owner,

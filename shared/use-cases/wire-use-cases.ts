@@ -1,4 +1,4 @@
-import type { LogBucket, SiteCache, ViewStore } from "../ports.ts";
+import type { AgreementChangeStore, LogBucket, SiteCache, ViewStore } from "../ports.ts";
 import { type AggregateViewsDeps, makeAggregateViews } from "./aggregate-views.ts";
 import type { IngestDeps } from "./ingest-upload.ts";
 import type { PublishDeps } from "./publish-targets.ts";
@@ -11,6 +11,8 @@ export interface Stores extends Omit<IngestStores, "mostViewed"> {
 	views?: ViewStore;
 	/** The access-log bucket the view aggregator reads. */
 	logs?: LogBucket;
+	/** Unfinished agreement changes, which the schedule finishes. */
+	agreementChanges: AgreementChangeStore;
 }
 
 export interface UseCaseOptions {

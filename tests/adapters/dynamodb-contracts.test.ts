@@ -5,6 +5,7 @@ import { CreateBucketCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import S3rver from "s3rver";
 import { afterAll, beforeAll } from "vitest";
+import { DynamoDbAgreementChanges } from "#shared/adapters/dynamodb/dynamodb-agreement-changes.ts";
 import { DynamoDbAgreementStore } from "#shared/adapters/dynamodb/dynamodb-agreement-store.ts";
 import {
 	DynamoDbArticleStore,
@@ -15,7 +16,10 @@ import { DynamoDbUploadStore } from "#shared/adapters/dynamodb/dynamodb-upload-s
 import { DynamoDbViewStore } from "#shared/adapters/dynamodb/dynamodb-view-store.ts";
 import { S3ObjectStore } from "#shared/adapters/s3/s3-object-store.ts";
 import { localDynamoDbClient, localS3Client } from "../../local/stack.ts";
-import { describeAgreementStoreContract } from "../contracts/agreement-store.contract.ts";
+import {
+	describeAgreementChangeStoreContract,
+	describeAgreementStoreContract,
+} from "../contracts/agreement-store.contract.ts";
 import { describeArticleStoreContract } from "../contracts/article-store.contract.ts";
 import { describeFeedStoreContract } from "../contracts/feed-store.contract.ts";
 import { describeObjectStoreContract } from "../contracts/object-store.contract.ts";
@@ -95,6 +99,13 @@ describeAgreementStoreContract(
 	"DynamoDbAgreementStore, two items a page",
 	async () => new DynamoDbAgreementStore(paged, await db.createTable()),
 );
+describeAgreementChangeStoreContract("DynamoDbAgreementChanges, two items a page", async () => {
+	const table = await db.createTable();
+	return {
+		agreements: new DynamoDbAgreementStore(db.client, table),
+		changes: new DynamoDbAgreementChanges(paged, table),
+	};
+});
 describeViewStoreContract("DynamoDbViewStore", async () => {
 	const table = await db.createTable();
 	return {

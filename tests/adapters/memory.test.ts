@@ -10,7 +10,10 @@ import { InMemoryTables } from "#shared/adapters/memory/in-memory-tables.ts";
 import { InMemoryUploadStore } from "#shared/adapters/memory/in-memory-upload-store.ts";
 import { InMemoryViewStore } from "#shared/adapters/memory/in-memory-view-store.ts";
 import { UnstorableError } from "#shared/domain/store-errors.ts";
-import { describeAgreementStoreContract } from "../contracts/agreement-store.contract.ts";
+import {
+	describeAgreementChangeStoreContract,
+	describeAgreementStoreContract,
+} from "../contracts/agreement-store.contract.ts";
 import { describeArticleStoreContract } from "../contracts/article-store.contract.ts";
 import { describeFeedStoreContract } from "../contracts/feed-store.contract.ts";
 import { articleChange, makeUpload } from "../contracts/fixtures.ts";
@@ -43,6 +46,10 @@ describeViewStoreContract("InMemoryViewStore", async () => {
 });
 describeAgreementStoreContract("InMemoryAgreementStore", async () => {
 	return new InMemoryAgreementStore(new InMemoryTables());
+});
+describeAgreementChangeStoreContract("InMemoryAgreementStore", async () => {
+	const store = new InMemoryAgreementStore(new InMemoryTables());
+	return { agreements: store, changes: store };
 });
 
 describe("InMemoryArticleStore", () => {

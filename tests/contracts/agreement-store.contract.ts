@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Agreement, AgreementAction } from "#shared/domain/agreement.ts";
-import type { AgreementStore } from "#shared/ports.ts";
+import type { AgreementChangeStore, AgreementStore } from "#shared/ports.ts";
 import { at, NOW } from "./fixtures.ts";
 
 /** Makes a fresh, empty store: every test gets its own. */
@@ -135,10 +135,24 @@ export function describeAgreementStoreContract(name: string, makeStore: MakeAgre
 			expect(await store.getAgreement("ag")).toEqual({ ...makeAgreement(), revision: 1 });
 			expect((await store.listAgreementHistory("ag"))[0]?.agreement).toEqual(makeAgreement());
 		});
+	});
+}
 
+/** An agreement store and the change store on the same table: `putAgreement` feeds the other. */
+export type MakeAgreementChangeStores = () => Promise<{
+	agreements: AgreementStore;
+	changes: AgreementChangeStore;
+}>;
+
+/** What every {@link AgreementChangeStore} does, with the agreement store that writes it. */
+export function describeAgreementChangeStoreContract(
+	name: string,
+	makeStores: MakeAgreementChangeStores,
+): void {
+	describe(`AgreementChangeStore contract: ${name}`, () => {
 		it("records each change as unsettled in the same write, the newest replacing older ones", async () => {
-			const store = await makeStore();
-			expect(await store.listUnsettledChanges(10)).toEqual([]);
+			const { agreements: store, changes } = await makeStores();
+			expect(await changes.listUnsettledChanges(10)).toEqual([]);
 			expect(await store.putAgreement(makeAgreement(), makeChange())).toBe(1);
 			const lease = { owner: "cli", until: at(30_000).getTime() };
 			const revision = await store.putAgreement(
@@ -148,7 +162,7 @@ export function describeAgreementStoreContract(name: string, makeStore: MakeAgre
 			);
 			expect(revision).toBe(2);
 			await store.putAgreement(makeAgreement({ agreementId: "other" }), makeChange());
-			expect(await store.listUnsettledChanges(10)).toEqual([
+			expect(await changes.listUnsettledChanges(10)).toEqual([
 				{
 					agreementId: "ag",
 					revision: 2,
@@ -167,7 +181,7 @@ export function describeAgreementStoreContract(name: string, makeStore: MakeAgre
 					reason: "signed",
 				},
 			]);
-			expect(await store.listUnsettledChanges(1)).toHaveLength(1);
+			expect(await changes.listUnsettledChanges(1)).toHaveLength(1);
 			// The agreement and its history carry nothing of it.
 			expect(await store.getAgreement("ag")).toEqual({
 				...makeAgreement({ status: "revoked" }),
@@ -176,42 +190,44 @@ export function describeAgreementStoreContract(name: string, makeStore: MakeAgre
 		});
 
 		it("leases an unsettled change to one owner at a time until its lease runs out", async () => {
-			const store = await makeStore();
+			const { agreements: store, changes } = await makeStores();
 			await store.putAgreement(makeAgreement(), makeChange(), {
 				owner: "cli",
 				until: at(30_000).getTime(),
 			});
 			expect(
-				await store.leaseUnsettledChange("ag", "schedule", at(29_999), 60_000),
+				await changes.leaseUnsettledChange("ag", "schedule", at(29_999), 60_000),
 			).toBeUndefined();
 			// Its holder renews it.
-			expect(await store.leaseUnsettledChange("ag", "cli", at(10_000), 30_000)).toMatchObject({
+			expect(await changes.leaseUnsettledChange("ag", "cli", at(10_000), 30_000)).toMatchObject({
 				lease: { owner: "cli", until: at(40_000).getTime() },
 			});
 			expect(
-				await store.leaseUnsettledChange("ag", "schedule", at(39_999), 60_000),
+				await changes.leaseUnsettledChange("ag", "schedule", at(39_999), 60_000),
 			).toBeUndefined();
-			expect(await store.leaseUnsettledChange("ag", "schedule", at(40_001), 60_000)).toMatchObject({
+			expect(
+				await changes.leaseUnsettledChange("ag", "schedule", at(40_001), 60_000),
+			).toMatchObject({
 				agreementId: "ag",
 				revision: 1,
 				lease: { owner: "schedule" },
 			});
-			expect(await store.leaseUnsettledChange("none", "schedule", NOW, 60_000)).toBeUndefined();
+			expect(await changes.leaseUnsettledChange("none", "schedule", NOW, 60_000)).toBeUndefined();
 		});
 
 		it("settles a change only while it is the newest", async () => {
-			const store = await makeStore();
+			const { agreements: store, changes } = await makeStores();
 			await store.putAgreement(makeAgreement(), makeChange());
 			await store.putAgreement(
 				makeAgreement({ status: "revoked" }),
 				makeChange({ action: "revoke" }),
 			);
 			// The grant's run ended after the revoke was stored: the revoke stays unsettled.
-			expect(await store.settleChange("ag", 1)).toBe(false);
-			expect((await store.listUnsettledChanges(10)).map((c) => c.revision)).toEqual([2]);
-			expect(await store.settleChange("ag", 2)).toBe(true);
-			expect(await store.listUnsettledChanges(10)).toEqual([]);
-			expect(await store.settleChange("ag", 2)).toBe(false);
+			expect(await changes.settleChange("ag", 1)).toBe(false);
+			expect((await changes.listUnsettledChanges(10)).map((c) => c.revision)).toEqual([2]);
+			expect(await changes.settleChange("ag", 2)).toBe(true);
+			expect(await changes.listUnsettledChanges(10)).toEqual([]);
+			expect(await changes.settleChange("ag", 2)).toBe(false);
 		});
 	});
 }

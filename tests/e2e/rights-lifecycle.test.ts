@@ -33,6 +33,7 @@ beforeAll(async () => {
 	services = makeServices(stack, { clock, ingestBucket: BUCKET });
 	manage = makeManageAgreements({
 		agreements: services.agreements,
+		changes: services.agreementChanges,
 		reevaluate: services.reevaluateAgreement,
 		clock,
 	});

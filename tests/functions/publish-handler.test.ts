@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Context } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { DynamoDbAgreementChanges } from "#shared/adapters/dynamodb/dynamodb-agreement-changes.ts";
 import { DynamoDbAgreementStore } from "#shared/adapters/dynamodb/dynamodb-agreement-store.ts";
 import { type LocalStack, startEphemeralStack } from "../../local/stack.ts";
 import { makeAgreement } from "../helpers/agreements.ts";
@@ -126,7 +127,10 @@ describe("the publish handler's sweep, when an agreement's window ends", () => {
 			{ at: new Date(), action: "grant", by: "test", reason: "a window that ends" },
 		);
 		// As the grant command leaves it: its articles (none yet) decided.
-		await agreements.settleChange("handler-window", revision);
+		await new DynamoDbAgreementChanges(stack.dynamodb, stack.endpoints.table).settleChange(
+			"handler-window",
+			revision,
+		);
 		const key = "incoming/science-news/handler-window.zip";
 		const rights = { ...(makeManifest().rights as object), agreement: "handler-window" };
 		await upload(stack, key, makeBundle({ manifest: makeManifest({ id: ARTICLE, rights }) }));

@@ -28,6 +28,7 @@ export async function inMemoryStores(tables: InMemoryTables, grantedAt: Date) {
 		feeds: new InMemoryFeedStore(tables),
 		uploadRecords: new InMemoryUploadStore(tables),
 		agreements,
+		agreementChanges: agreements,
 		ledger: new InMemoryPublishLedger(tables),
 	};
 }

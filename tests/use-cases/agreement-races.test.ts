@@ -52,6 +52,7 @@ function wireProcess(
 			feeds: new InMemoryFeedStore(tables),
 			uploadRecords: new InMemoryUploadStore(tables),
 			agreements,
+			agreementChanges: new InMemoryAgreementStore(tables),
 			ledger: new InMemoryPublishLedger(tables),
 			digests: new InMemorySiteDigests(tables),
 		},
@@ -59,6 +60,7 @@ function wireProcess(
 	);
 	const manage = makeManageAgreements({
 		agreements,
+		changes: wired.agreementChanges,
 		reevaluate: wired.reevaluateAgreement,
 		clock,
 		owner,

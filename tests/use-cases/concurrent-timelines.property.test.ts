@@ -170,12 +170,14 @@ function wireProcess(
 		feeds: wrap(new InMemoryFeedStore(tables), "feeds"),
 		uploadRecords: wrap(new InMemoryUploadStore(tables), "uploadRecords"),
 		agreements: wrap(new InMemoryAgreementStore(tables), "agreements"),
+		agreementChanges: wrap(new InMemoryAgreementStore(tables), "agreementChanges"),
 		ledger: wrap(new InMemoryPublishLedger(tables), "ledger"),
 		digests: wrap(new InMemorySiteDigests(tables), "digests"),
 	};
 	const wired = wireUseCases(stores, { siteUrl: SITE, owner, clock });
 	const manage = makeManageAgreements({
 		agreements: stores.agreements,
+		changes: wired.agreementChanges,
 		reevaluate: wired.reevaluateAgreement,
 		clock,
 		owner,

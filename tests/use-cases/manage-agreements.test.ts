@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DynamoDbAgreementChanges } from "#shared/adapters/dynamodb/dynamodb-agreement-changes.ts";
 import { DynamoDbAgreementStore } from "#shared/adapters/dynamodb/dynamodb-agreement-store.ts";
 import {
 	AgreementCommandError,
@@ -21,10 +22,13 @@ const OPS = { by: "ops", reason: "contract signed" };
 
 /** The use case on a fresh table, with a partner, and a `reevaluate` that records its calls. */
 async function makeManage(options: { failReevaluate?: boolean } = {}) {
-	const store = new DynamoDbAgreementStore(db.client, await db.createTable());
+	const table = await db.createTable();
+	const store = new DynamoDbAgreementStore(db.client, table);
+	const changes = new DynamoDbAgreementChanges(db.client, table);
 	const calls: { agreementId: string; by: string; reason: string; stored: unknown }[] = [];
 	const manage = makeManageAgreements({
 		agreements: store,
+		changes,
 		reevaluate: async (agreementId, by, reason) => {
 			// What it re-evaluates against must be stored already.
 			calls.push({ agreementId, by, reason, stored: await store.getAgreement(agreementId) });
@@ -34,7 +38,7 @@ async function makeManage(options: { failReevaluate?: boolean } = {}) {
 		clock: () => NOW,
 	});
 	await manage.addPartner({ partnerId: "science-news", name: "The Science News Ltd." });
-	return { manage, store, calls };
+	return { manage, store, changes, calls };
 }
 
 /** The agreement {@link makeGrant} grants, as stored. */
@@ -115,7 +119,7 @@ describe("partners", () => {
 
 describe("grantAgreement", () => {
 	it("grants a new agreement with the safe defaults, stores it, then re-evaluates", async () => {
-		const { manage, store, calls } = await makeManage();
+		const { manage, store, changes, calls } = await makeManage();
 		const result = await manage.grantAgreement(
 			makeGrant({ languages: ["EN", "zh-hant", "en"] }),
 			OPS,
@@ -140,7 +144,7 @@ describe("grantAgreement", () => {
 		expect(await store.listAgreementHistory("sn-jst-2023")).toEqual([change]);
 		expect(await manage.listAgreements()).toEqual([agreement]);
 		// Its articles decided, the change is settled: nothing is left for the schedule.
-		expect(await store.listUnsettledChanges(10)).toEqual([]);
+		expect(await changes.listUnsettledChanges(10)).toEqual([]);
 	});
 
 	it("amends an active agreement as stated in full: what is left out takes its default", async () => {
@@ -353,7 +357,7 @@ describe("revokeAgreement and showAgreement", () => {
 	});
 
 	it("a repeated revoke finishes a revoke whose command died before deciding its articles", async () => {
-		const { manage, store, calls } = await makeManage();
+		const { manage, store, changes, calls } = await makeManage();
 		await manage.grantAgreement(makeGrant(), OPS);
 		// What a revoke that died right after storing the agreement leaves.
 		await store.putAgreement(
@@ -361,16 +365,16 @@ describe("revokeAgreement and showAgreement", () => {
 			{ at: NOW, action: "revoke", by: "ops", reason: "died" },
 			{ owner: "dead", until: NOW.getTime() + 30_000 },
 		);
-		expect(await store.listUnsettledChanges(10)).toMatchObject([
+		expect(await changes.listUnsettledChanges(10)).toMatchObject([
 			{ agreementId: "sn-jst-2023", action: "revoke", revision: 2, lease: { owner: "dead" } },
 		]);
 		await manage.revokeAgreement("sn-jst-2023", { by: "ops", reason: "again" });
 		expect(calls.at(-1)).toMatchObject({ reason: "again", stored: { status: "revoked" } });
-		expect(await store.listUnsettledChanges(10)).toEqual([]);
+		expect(await changes.listUnsettledChanges(10)).toEqual([]);
 	});
 
 	it("keeps the change when re-evaluating fails, and says so on one line", async () => {
-		const { manage, store } = await makeManage({ failReevaluate: true });
+		const { manage, store, changes } = await makeManage({ failReevaluate: true });
 		const error = await refusal(manage.grantAgreement(makeGrant(), OPS));
 		expect(error).toMatchObject({
 			code: "REEVALUATION_FAILED",
@@ -380,7 +384,7 @@ describe("revokeAgreement and showAgreement", () => {
 		expect(error.cause).toBeInstanceOf(Error);
 		expect((await store.getAgreement("sn-jst-2023"))?.status).toBe("active");
 		// Left for the schedule, in the same write as the agreement.
-		expect(await store.listUnsettledChanges(10)).toMatchObject([
+		expect(await changes.listUnsettledChanges(10)).toMatchObject([
 			{ agreementId: "sn-jst-2023", action: "grant", revision: 1, by: "ops" },
 		]);
 	});

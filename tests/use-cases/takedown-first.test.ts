@@ -79,12 +79,14 @@ async function publishedSite(ids: readonly string[] = ARTICLES) {
 			feeds: new InMemoryFeedStore(tables),
 			uploadRecords: new InMemoryUploadStore(tables),
 			agreements: new InMemoryAgreementStore(tables),
+			agreementChanges: new InMemoryAgreementStore(tables),
 			ledger: new InMemoryPublishLedger(tables),
 		},
 		{ siteUrl: SITE, owner: "takedown-first", clock },
 	);
 	const manage = makeManageAgreements({
 		agreements: wired.agreements,
+		changes: wired.agreementChanges,
 		reevaluate: wired.reevaluateAgreement,
 		clock,
 	});

@@ -253,12 +253,14 @@ function wire(clock: () => Date) {
 			feeds: new InMemoryFeedStore(tables),
 			uploadRecords: new InMemoryUploadStore(tables),
 			agreements: new InMemoryAgreementStore(tables),
+			agreementChanges: new InMemoryAgreementStore(tables),
 			ledger: new InMemoryPublishLedger(tables),
 		},
 		{ siteUrl: SITE, owner: "timeline", clock },
 	);
 	const manage = makeManageAgreements({
 		agreements: wired.agreements,
+		changes: wired.agreementChanges,
 		reevaluate: wired.reevaluateAgreement,
 		clock,
 	});

@@ -1,14 +1,9 @@
+import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import {
-	ConditionalCheckFailedException,
-	TransactionCanceledException,
-} from "@aws-sdk/client-dynamodb";
-import {
-	DeleteCommand,
 	type DynamoDBDocumentClient,
 	QueryCommand,
 	type QueryCommandInput,
 	TransactWriteCommand,
-	UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import {
 	type Agreement,
@@ -17,9 +12,9 @@ import {
 	agreementTerms,
 	type Partner,
 	type StoredAgreement,
-	type UnsettledAgreementChange,
 } from "../../domain/agreement.ts";
 import type { AgreementStore } from "../../ports.ts";
+import { unsettledChangeKey } from "./dynamodb-agreement-changes.ts";
 import { itemReadsOf } from "./item-reads.ts";
 
 // Each list is a partition of its own, one row per id, written in the same transaction as
@@ -27,15 +22,13 @@ import { itemReadsOf } from "./item-reads.ts";
 const PARTNERS = "PARTNERS";
 const AGREEMENTS = "AGREEMENTS";
 const HISTORY = "HISTORY#";
-// Unsettled agreement changes, one row per agreement: the schedule reads them with one Query.
-const UNSETTLED = "AGREEMENT_CHANGES";
 
 const keys = {
 	partner: (partnerId: string) => ({ pk: `PARTNER#${partnerId}`, sk: "PARTNER" }),
 	partnerRow: (partnerId: string) => ({ pk: PARTNERS, sk: partnerId }),
 	agreement: (agreementId: string) => ({ pk: `AGREEMENT#${agreementId}`, sk: "AGREEMENT" }),
 	agreementRow: (agreementId: string) => ({ pk: AGREEMENTS, sk: agreementId }),
-	unsettled: (agreementId: string) => ({ pk: UNSETTLED, sk: agreementId }),
+	unsettled: unsettledChangeKey,
 	/** By the agreement's revision, not by time: clocks of two writers may disagree. */
 	change: (agreementId: string, revision: number) => ({
 		pk: `AGREEMENT#${agreementId}`,
@@ -84,20 +77,6 @@ function toAgreement(item: Record<string, unknown>): Agreement {
 
 function toStoredAgreement(item: Record<string, unknown>): StoredAgreement {
 	return { ...toAgreement(item), revision: revisionOf(item) };
-}
-
-function toUnsettled(item: Record<string, unknown>): UnsettledAgreementChange {
-	const owner = item.leaseOwner;
-	const until = item.leaseUntil;
-	return {
-		agreementId: String(item.sk),
-		revision: revisionOf(item),
-		at: String(item.at),
-		action: item.action as AgreementAction,
-		by: String(item.by),
-		reason: String(item.reason),
-		...(typeof owner === "string" && typeof until === "number" ? { lease: { owner, until } } : {}),
-	};
 }
 
 function toChange(item: Record<string, unknown>): AgreementChange {
@@ -269,62 +248,6 @@ export class DynamoDbAgreementStore implements AgreementStore {
 		for await (const item of this.query(keys.agreement(agreementId).pk, HISTORY)) items.push(item);
 		// Entries from before revisions (keyed by time, after every revision's key) came first.
 		return items.sort((a, b) => revisionOf(a) - revisionOf(b)).map(toChange);
-	}
-
-	async listUnsettledChanges(limit: number): Promise<UnsettledAgreementChange[]> {
-		const changes: UnsettledAgreementChange[] = [];
-		for await (const item of this.query(UNSETTLED)) {
-			if (changes.length >= limit) break;
-			changes.push(toUnsettled(item));
-		}
-		return changes;
-	}
-
-	async leaseUnsettledChange(
-		agreementId: string,
-		owner: string,
-		now: Date,
-		leaseMs: number,
-	): Promise<UnsettledAgreementChange | undefined> {
-		try {
-			const { Attributes } = await this.client.send(
-				new UpdateCommand({
-					TableName: this.tableName,
-					Key: keys.unsettled(agreementId),
-					UpdateExpression: "SET leaseOwner = :owner, leaseUntil = :until",
-					ConditionExpression:
-						"attribute_exists(pk) AND (attribute_not_exists(leaseOwner) OR leaseOwner = :owner OR leaseUntil < :now)",
-					ExpressionAttributeValues: {
-						":owner": owner,
-						":until": now.getTime() + leaseMs,
-						":now": now.getTime(),
-					},
-					ReturnValues: "ALL_NEW",
-				}),
-			);
-			return Attributes ? toUnsettled(Attributes) : undefined;
-		} catch (error) {
-			if (error instanceof ConditionalCheckFailedException) return undefined;
-			throw error;
-		}
-	}
-
-	async settleChange(agreementId: string, revision: number): Promise<boolean> {
-		try {
-			await this.client.send(
-				new DeleteCommand({
-					TableName: this.tableName,
-					Key: keys.unsettled(agreementId),
-					ConditionExpression: "#revision = :revision",
-					ExpressionAttributeNames: { "#revision": "revision" },
-					ExpressionAttributeValues: { ":revision": revision },
-				}),
-			);
-			return true;
-		} catch (error) {
-			if (error instanceof ConditionalCheckFailedException) return false;
-			throw error;
-		}
 	}
 
 	private async getAgreementItem(

@@ -7,15 +7,16 @@ import {
 	type StoredAgreement,
 	type UnsettledAgreementChange,
 } from "../../domain/agreement.ts";
-import type { AgreementStore } from "../../ports.ts";
+import type { AgreementChangeStore, AgreementStore } from "../../ports.ts";
 import { compareKeys, copyIn, copyOut, type InMemoryTables } from "./in-memory-tables.ts";
 
 /**
- * Partners and agreements in memory, with the append-only history of every agreement.
- * Each write happens in one turn of the event loop, so writes to one agreement are
- * serialised and its newest history entry is always the agreement as stored.
+ * Partners and agreements in memory, with the append-only history of every agreement and
+ * the unsettled changes (one object serves both ports: nothing in memory is bundled). Each
+ * write happens in one turn of the event loop, so writes to one agreement are serialised and
+ * its newest history entry is always the agreement as stored.
  */
-export class InMemoryAgreementStore implements AgreementStore {
+export class InMemoryAgreementStore implements AgreementStore, AgreementChangeStore {
 	constructor(private readonly tables: InMemoryTables) {}
 
 	async getPartner(partnerId: string): Promise<Partner | undefined> {

@@ -1,0 +1,114 @@
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import {
+	DeleteCommand,
+	type DynamoDBDocumentClient,
+	QueryCommand,
+	UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
+import type { AgreementAction, UnsettledAgreementChange } from "../../domain/agreement.ts";
+import type { AgreementChangeStore } from "../../ports.ts";
+
+// One row per agreement in a partition of their own: the schedule reads them with one Query.
+const UNSETTLED = "AGREEMENT_CHANGES";
+
+/** The row `DynamoDbAgreementStore.putAgreement` writes for a change, in its transaction. */
+export function unsettledChangeKey(agreementId: string) {
+	return { pk: UNSETTLED, sk: agreementId };
+}
+
+function revisionOf(item: Record<string, unknown>): number {
+	return typeof item.revision === "number" ? item.revision : 0;
+}
+
+function toUnsettled(item: Record<string, unknown>): UnsettledAgreementChange {
+	const owner = item.leaseOwner;
+	const until = item.leaseUntil;
+	return {
+		agreementId: String(item.sk),
+		revision: revisionOf(item),
+		at: String(item.at),
+		action: item.action as AgreementAction,
+		by: String(item.by),
+		reason: String(item.reason),
+		...(typeof owner === "string" && typeof until === "number" ? { lease: { owner, until } } : {}),
+	};
+}
+
+/**
+ * Unsettled agreement changes in DynamoDB, apart from the agreement store: only the commands
+ * and the schedule drive them, so the functions that never do (ingest) do not carry this.
+ */
+export class DynamoDbAgreementChanges implements AgreementChangeStore {
+	constructor(
+		private readonly client: DynamoDBDocumentClient,
+		private readonly tableName: string,
+	) {}
+
+	async listUnsettledChanges(limit: number): Promise<UnsettledAgreementChange[]> {
+		const changes: UnsettledAgreementChange[] = [];
+		let start: Record<string, unknown> | undefined;
+		do {
+			const page = await this.client.send(
+				new QueryCommand({
+					TableName: this.tableName,
+					KeyConditionExpression: "pk = :pk",
+					ExpressionAttributeValues: { ":pk": UNSETTLED },
+					ConsistentRead: true,
+					ExclusiveStartKey: start,
+				}),
+			);
+			for (const item of page.Items ?? []) {
+				if (changes.length < limit) changes.push(toUnsettled(item));
+			}
+			start = changes.length < limit ? page.LastEvaluatedKey : undefined;
+		} while (start);
+		return changes;
+	}
+
+	async leaseUnsettledChange(
+		agreementId: string,
+		owner: string,
+		now: Date,
+		leaseMs: number,
+	): Promise<UnsettledAgreementChange | undefined> {
+		try {
+			const { Attributes } = await this.client.send(
+				new UpdateCommand({
+					TableName: this.tableName,
+					Key: unsettledChangeKey(agreementId),
+					UpdateExpression: "SET leaseOwner = :owner, leaseUntil = :until",
+					ConditionExpression:
+						"attribute_exists(pk) AND (attribute_not_exists(leaseOwner) OR leaseOwner = :owner OR leaseUntil < :now)",
+					ExpressionAttributeValues: {
+						":owner": owner,
+						":until": now.getTime() + leaseMs,
+						":now": now.getTime(),
+					},
+					ReturnValues: "ALL_NEW",
+				}),
+			);
+			return Attributes ? toUnsettled(Attributes) : undefined;
+		} catch (error) {
+			if (error instanceof ConditionalCheckFailedException) return undefined;
+			throw error;
+		}
+	}
+
+	async settleChange(agreementId: string, revision: number): Promise<boolean> {
+		try {
+			await this.client.send(
+				new DeleteCommand({
+					TableName: this.tableName,
+					Key: unsettledChangeKey(agreementId),
+					ConditionExpression: "#revision = :revision",
+					ExpressionAttributeNames: { "#revision": "revision" },
+					ExpressionAttributeValues: { ":revision": revision },
+				}),
+			);
+			return true;
+		} catch (error) {
+			if (error instanceof ConditionalCheckFailedException) return false;
+			throw error;
+		}
+	}
+}
