@@ -61,7 +61,7 @@ function extensionOf(key: string): string {
 }
 
 /**
- * The media type of a site key. Site paths are the contract (site.md), so pages, feeds,
+ * The media type of a site key. Site paths are the contract (docs/feeds.md), so pages, feeds,
  * OPML and the stylesheet get their type from the path, charset included, whatever the
  * object was stored with; anything else (photos) keeps its stored type.
  */

@@ -76,7 +76,7 @@ export function decideStatus(input: {
 	return "published";
 }
 
-/** Site path of the article page (site.md). */
+/** Site path of the article page (docs/feeds.md). */
 export function articlePath(ref: ArticleRef): string {
 	return `/${ref.language}/articles/${ref.partnerId}/${ref.articleId}`;
 }

@@ -2,7 +2,7 @@ import { type Agreement, standingPermission } from "./agreement.ts";
 import type { Article, ArticleRef } from "./article.ts";
 import { articleItemId, articlePath, imagePath, toUtc } from "./article.ts";
 
-/** The kinds of feed of site.md; a feed is one kind with its parameters (see {@link FeedName}). */
+/** The kinds of feed of docs/feeds.md; a feed is one kind with its parameters (see {@link FeedName}). */
 export type FeedKind = "latest" | "updated" | "most-viewed" | "partners" | "subjects";
 
 /**
@@ -19,7 +19,7 @@ export type FeedName =
 /** The feeds every language with public articles has, whatever its articles are about. */
 export const LANGUAGE_FEEDS = ["latest", "updated", "most-viewed"] as const satisfies FeedName[];
 
-/** Most items a feed document holds (site.md); older ones are in its archive documents. */
+/** Most items a feed document holds (docs/feeds.md); older ones are in its archive documents. */
 export const FEED_SIZE = 50;
 /** Items per archive document: every item of a feed gets the next ordinal, pages are fixed. */
 export const ARCHIVE_PAGE_SIZE = 50;

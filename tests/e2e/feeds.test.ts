@@ -26,7 +26,7 @@ const linkOf = (nodes: unknown, rel: string) =>
 
 const get = (path: string) => fetch(`${stack.endpoints.edgeUrl}${path}`);
 
-describe("every feed of site.md through the local edge", () => {
+describe("every feed of docs/feeds.md through the local edge", () => {
 	it("serves each kind of feed in three formats, the archives and the OPML, parsed back", async () => {
 		const edge = stack.endpoints.edgeUrl;
 		for (let i = 0; i < 52; i++) {

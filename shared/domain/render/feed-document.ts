@@ -59,7 +59,7 @@ const KIND_TITLES = {
 	subjects: "Subject:",
 } as const;
 
-/** Site path of a feed in one format (site.md): `/feeds/en/partners/science-news.rss`. */
+/** Site path of a feed in one format (docs/feeds.md): `/feeds/en/partners/science-news.rss`. */
 export function feedPath(language: string, feed: FeedName, format: FeedFormat): string {
 	return `/feeds/${language}/${feed}.${format}`;
 }

@@ -11,7 +11,7 @@ export function escapeHtml(text: string): string {
 	return text.replace(/[&<>"']/g, (c) => ENTITIES[c] ?? c);
 }
 
-/** An absolute URL for a site path: feeds and pages carry absolute URLs only (site.md). */
+/** An absolute URL for a site path: feeds and pages carry absolute URLs only (docs/feeds.md). */
 export function absoluteUrl(siteUrl: string, path: string): string {
 	return new URL(path, siteUrl.endsWith("/") ? siteUrl : `${siteUrl}/`).href;
 }

@@ -26,7 +26,7 @@ import { siteIcon, siteStylesheet } from "./stylesheet.ts";
 const SITE_NAME = "Syndicate";
 const OPML_PATH = "/feeds/index.opml";
 
-// The formats of site.md, in the order pages offer them.
+// The formats of docs/feeds.md, in the order pages offer them.
 const FORMATS = [
 	{ format: "rss", name: "RSS", type: "application/rss+xml" },
 	{ format: "atom", name: "Atom", type: "application/atom+xml" },
@@ -34,7 +34,7 @@ const FORMATS = [
 ] as const;
 
 /**
- * A feed of site.md by its path name: `latest`, `updated`, `most-viewed`,
+ * A feed of docs/feeds.md by its path name: `latest`, `updated`, `most-viewed`,
  * `partners/{partnerId}` or `subjects/{slug}`.
  */
 type FeedName = "latest" | "updated" | "most-viewed" | `partners/${string}` | `subjects/${string}`;
@@ -418,7 +418,7 @@ function leadPhoto(ctx: Context, article: Article, image: StoredImage): string {
 }
 
 /**
- * The article page of site.md: headline, dates, byline, photos (with caption and credit) only
+ * The article page of docs/feeds.md: headline, dates, byline, photos (with caption and credit) only
  * where the agreement permits them, the body, the attribution, the feeds of its partner and
  * subjects, and the way back to Latest News.
  */
