@@ -231,7 +231,10 @@ describe("agreement commands killed or racing, on the local stack", () => {
 			new DeleteObjectCommand({ Bucket: site, Key: `en/articles/${PARTNER}/${first}` }),
 		);
 		await put(`feeds/en/partners/${PARTNER}.json`, JSON.stringify({ items: [] }));
-		const strays = [`en/articles/${PARTNER}/ghost`, `feeds/en/partners/${PARTNER}/archive/9999.json`];
+		const strays = [
+			`en/articles/${PARTNER}/ghost`,
+			`feeds/en/partners/${PARTNER}/archive/9999.json`,
+		];
 		for (const key of strays) await put(key, "{}");
 		// Without digests to trust, nothing of this is seen by a publish of what is dirty.
 		expect(JSON.parse(await run("publish", "--json"))).toMatchObject({ published: 0 });
