@@ -12,6 +12,7 @@ import {
 	BlockPublicAccess,
 	Bucket,
 	BucketEncryption,
+	CfnBucket,
 	EventType,
 	ObjectOwnership,
 } from "aws-cdk-lib/aws-s3";
@@ -87,6 +88,11 @@ export class StatefulStack extends Stack {
 		Validations.of(this.logsBucket).acknowledge({
 			id: "AwsSolutions-S1",
 			reason: "This is the access-log bucket; logging it into itself would loop.",
+		});
+		// cfn-lint (.ci/run) calls AccessControl legacy; CloudFront's standard logging writes
+		// through the log-delivery ACL, so this bucket keeps it.
+		(this.logsBucket.node.defaultChild as CfnBucket).addMetadata("cfn-lint", {
+			config: { ignore_checks: ["W3045"] },
 		});
 
 		this.ingestBucket = new Bucket(this, "Ingest", {
