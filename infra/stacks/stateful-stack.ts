@@ -12,7 +12,7 @@ import {
 	BlockPublicAccess,
 	Bucket,
 	BucketEncryption,
-	CfnBucket,
+	type CfnBucket,
 	EventType,
 	ObjectOwnership,
 } from "aws-cdk-lib/aws-s3";
