@@ -41,6 +41,9 @@ export interface DeployConfig {
 	partners: PartnerConfig[];
 }
 
+/** Account ids AWS's documentation uses in examples (and `infra/partners.json` ships). */
+const DOCUMENTATION_ACCOUNTS = new Set(["111122223333", "444455556666", "123456789012"]);
+
 /** The stage a deployment uses when `-c stage` is not given. */
 export const DEFAULT_STAGE = "dev";
 /** The only stage whose data may be destroyed with its stacks. */
@@ -118,6 +121,12 @@ export function parsePartners(raw: unknown, stage: string, source: string): Part
 		if (!ACCOUNT_PATTERN.test(accountId)) {
 			throw new DeployConfigError(
 				`${where}.accountId: "${accountId}" is not a 12-digit AWS account id`,
+			);
+		}
+		// The checked-in examples: a real stage must not trust whoever owns these accounts.
+		if (stage !== DISPOSABLE_STAGE && DOCUMENTATION_ACCOUNTS.has(accountId)) {
+			throw new DeployConfigError(
+				`${where}.accountId: ${accountId} is an example account id from AWS's documentation; stage "${stage}" needs each partner's real account id (edit infra/partners.json or give -c partnersFile)`,
 			);
 		}
 		const externalId = field("externalId");

@@ -17,6 +17,7 @@ beforeAll(() => {
 	plain = synthesize().appTemplate;
 	withDomain = synthesize({
 		stage: fullContext.stage,
+		partnersFile: fullContext.partnersFile,
 		domainName: fullContext.domainName,
 		certificateArn: fullContext.certificateArn,
 	}).appTemplate;

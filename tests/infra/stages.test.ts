@@ -1,14 +1,14 @@
 import type { Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parsePartners } from "../../infra/config.ts";
-import { synthError, synthesize } from "./synth.ts";
+import { prodPartnersFile, synthError, synthesize } from "./synth.ts";
 
 let dev: ReturnType<typeof synthesize>;
 let prod: ReturnType<typeof synthesize>;
 
 beforeAll(() => {
 	dev = synthesize({ stage: "dev" });
-	prod = synthesize({ stage: "prod" });
+	prod = synthesize({ stage: "prod", partnersFile: prodPartnersFile });
 });
 
 type Resources = Record<
@@ -181,6 +181,16 @@ describe("partners.json", () => {
 
 	it("accepts the checked-in shape", () => {
 		expect(parsePartners([partner], "dev", "partners.json")).toEqual([partner]);
+	});
+
+	it("refuses the documentation account ids it ships for any stage but dev, in one line", () => {
+		expect(() => parsePartners([partner], "prod", "partners.json")).toThrow(
+			"partners.json[0].accountId: 111122223333 is an example account id from AWS's documentation; stage \"prod\" needs each partner's real account id (edit infra/partners.json or give -c partnersFile)",
+		);
+		expect(synthError({ stage: "staging" })).toMatch(
+			/^[^\n]*infra\/partners\.json\[0\]\.accountId: 111122223333 is an example account id/,
+		);
+		expect(parsePartners([{ ...partner, accountId: "210987654321" }], "prod", "p")).toHaveLength(1);
 	});
 
 	it.each([

@@ -1,10 +1,18 @@
+import { join } from "node:path";
 import { App } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import { buildApp } from "../../infra/app.ts";
 
+/**
+ * Partners with account ids of their own: a stage other than `dev` refuses the documentation
+ * ids `infra/partners.json` ships.
+ */
+export const prodPartnersFile = join(import.meta.dirname, "partners.prod.json");
+
 /** Context for a production-like stage with every optional setting given. */
 export const fullContext = {
 	stage: "prod",
+	partnersFile: prodPartnersFile,
 	domainName: "news.example.org",
 	certificateArn:
 		"arn:aws:acm:us-east-1:123456789012:certificate/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0",
