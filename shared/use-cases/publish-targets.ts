@@ -529,20 +529,19 @@ export function makePublishTargets(deps: PublishDeps) {
 		language: string,
 		latest: number,
 	): Promise<{ section: FrontSection; hidden: boolean }> {
-		const lists = await Promise.all([
+		const [latestItems, updated, mostViewed] = await Promise.all([
 			feedItems(reads, language, "latest", latest),
 			feedItems(reads, language, "updated", SIDEBAR_ITEMS),
 			feedItems(reads, language, "most-viewed", SIDEBAR_ITEMS),
 		]);
-		const [latestItems, updated, mostViewed] = lists.map((list) => list.items);
 		return {
 			section: {
 				language,
-				latest: latestItems ?? [],
-				updated: updated ?? [],
-				mostViewed: mostViewed ?? [],
+				latest: latestItems.items,
+				updated: updated.items,
+				mostViewed: mostViewed.items,
 			},
-			hidden: lists.some((list) => list.hidden),
+			hidden: latestItems.hidden || updated.hidden || mostViewed.hidden,
 		};
 	}
 
@@ -716,11 +715,14 @@ export function makePublishTargets(deps: PublishDeps) {
 				if (await render(parseTargetId(id), writerOf(id), reads)) hidden.add(id);
 			}),
 		);
+		const released: string[] = [];
 		await forEachLimited([...claims], PUBLISH_CONCURRENCY, async ([id, { rev }]) => {
 			const result = await ledger.release(id, deps.owner, rev);
 			if (result.state === "stale") await renderUntilNewest(id, result.rev, writerOf(id));
-			else if (result.state === "released" && hidden.has(id)) await keepDirty([id]);
+			else if (result.state === "released") released.push(id);
 		});
+		// Together: an early takedown renders every feed it touches ahead of the table.
+		await keepDirty(released.filter((id) => hidden.has(id)));
 	}
 
 	/**

@@ -16,7 +16,8 @@ export function unsettledChangeKey(agreementId: string) {
 	return { pk: UNSETTLED, sk: agreementId };
 }
 
-function revisionOf(item: Record<string, unknown>): number {
+/** An agreement item's revision (or its change row's); 0 for one stored before revisions. */
+export function revisionOf(item: Record<string, unknown>): number {
 	return typeof item.revision === "number" ? item.revision : 0;
 }
 

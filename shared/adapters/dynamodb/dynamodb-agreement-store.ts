@@ -14,7 +14,7 @@ import {
 	type StoredAgreement,
 } from "../../domain/agreement.ts";
 import type { AgreementStore } from "../../ports.ts";
-import { unsettledChangeKey } from "./dynamodb-agreement-changes.ts";
+import { revisionOf, unsettledChangeKey } from "./dynamodb-agreement-changes.ts";
 import { itemReadsOf } from "./item-reads.ts";
 
 // Each list is a partition of its own, one row per id, written in the same transaction as
@@ -91,10 +91,6 @@ function toChange(item: Record<string, unknown>): AgreementChange {
 		reason: String(item.reason ?? item.why ?? ""),
 		agreement,
 	};
-}
-
-function revisionOf(item: Record<string, unknown>): number {
-	return typeof item.revision === "number" ? item.revision : 0;
 }
 
 /** Another writer changed the agreement first, or was writing it at the same moment. */
