@@ -2,12 +2,12 @@ import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { userInfo } from "node:os";
 import { join, resolve } from "node:path";
-import { CloudFrontClient } from "@aws-sdk/client-cloudfront";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { S3Client } from "@aws-sdk/client-s3";
-import { SQSClient } from "@aws-sdk/client-sqs";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { SQSClient } from "@aws-sdk/client-sqs";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Command } from "commander";
+import { cloudFrontClient, dynamoDbClient, s3Client } from "#shared/adapters/aws/clients.ts";
+import { sqsClient } from "#shared/adapters/aws/ops-clients.ts";
 import { CloudFrontSiteCache } from "#shared/adapters/cloudfront/cloudfront-site-cache.ts";
 import { currentS3Version } from "#shared/adapters/s3/s3-current-version.ts";
 import { SqsIngestQueues } from "#shared/adapters/sqs/sqs-ingest-queues.ts";
@@ -111,11 +111,9 @@ async function deployedStack(options: StackOptions): Promise<DeployedStack | und
 
 function openDeployed(stack: DeployedStack, region: string | undefined): CliContext {
 	const config = region ? { region } : {};
-	const s3 = new S3Client(config);
-	const dynamodb = DynamoDBDocumentClient.from(new DynamoDBClient(config), {
-		marshallOptions: { removeUndefinedValues: true },
-	});
-	const cloudfront = stack.distributionId ? new CloudFrontClient(config) : undefined;
+	const s3 = s3Client("cli", config);
+	const dynamodb = dynamoDbClient("cli", config);
+	const cloudfront = stack.distributionId ? cloudFrontClient("cli", config) : undefined;
 	let sqs: SQSClient | undefined;
 	const services = wireServices({
 		s3,
@@ -148,14 +146,14 @@ function openDeployed(stack: DeployedStack, region: string | undefined): CliCont
 					"with --table, also give --queue-url and --dead-letter-queue-url (or use --stage)",
 				);
 			}
-			sqs ??= new SQSClient(config);
+			sqs ??= sqsClient("cli", config);
 			return new SqsIngestQueues(sqs, stack.queueUrl, stack.deadLetterQueueUrl);
 		},
 		uploadQueue() {
 			if (!stack.queueUrl) {
 				throw new CliError("with --table, also give --queue-url (or use --stage)");
 			}
-			sqs ??= new SQSClient(config);
+			sqs ??= sqsClient("cli", config);
 			return new SqsUploadQueue(sqs, stack.queueUrl);
 		},
 		newestUpload: (key) => currentS3Version(s3, stack.ingestBucket, key),
@@ -182,7 +180,7 @@ export async function openStack(options: StackOptions): Promise<CliContext> {
 		accessKeyId: endpoints.accessKeyId,
 		secretAccessKey: endpoints.secretAccessKey,
 	};
-	const s3 = new S3Client({
+	const s3 = s3Client("cli", {
 		endpoint: endpoints.s3Endpoint,
 		region: endpoints.region,
 		credentials,
@@ -190,14 +188,11 @@ export async function openStack(options: StackOptions): Promise<CliContext> {
 		requestChecksumCalculation: "WHEN_REQUIRED",
 		responseChecksumValidation: "WHEN_REQUIRED",
 	});
-	const dynamodb = DynamoDBDocumentClient.from(
-		new DynamoDBClient({
-			endpoint: endpoints.dynamodbEndpoint,
-			region: endpoints.region,
-			credentials,
-		}),
-		{ marshallOptions: { removeUndefinedValues: true } },
-	);
+	const dynamodb = dynamoDbClient("cli", {
+		endpoint: endpoints.dynamodbEndpoint,
+		region: endpoints.region,
+		credentials,
+	});
 	const services = wireServices({
 		s3,
 		dynamodb,

@@ -1,4 +1,5 @@
-import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
+import { type CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
+import { cloudFormationClient } from "#shared/adapters/aws/ops-clients.ts";
 import { describeError } from "#shared/use-cases/ops-status.ts";
 import { CliError } from "./cli-error.ts";
 
@@ -124,7 +125,7 @@ export async function describeStage(
 ): Promise<DeployedStack> {
 	checkStageName(stage);
 	const client =
-		options.client ?? new CloudFormationClient(options.region ? { region: options.region } : {});
+		options.client ?? cloudFormationClient("cli", options.region ? { region: options.region } : {});
 	try {
 		const stacks = [];
 		for (const stackName of stageStackNames(stage)) {

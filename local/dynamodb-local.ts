@@ -3,7 +3,8 @@ import { readdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
-import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
+import { ListTablesCommand } from "@aws-sdk/client-dynamodb";
+import { dynamoDbClient } from "#shared/adapters/aws/clients.ts";
 import {
 	isRunning,
 	pidRecordOf,
@@ -29,7 +30,7 @@ function jarFolder(): string {
 }
 
 async function waitReady(endpoint: string, child: ChildProcess, timeoutMs: number): Promise<void> {
-	const client = new DynamoDBClient({
+	const client = dynamoDbClient("local", {
 		endpoint,
 		region: "us-east-1",
 		credentials: { accessKeyId: "local", secretAccessKey: "local" },

@@ -1,5 +1,6 @@
-import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
-import { HeadBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { ListTablesCommand } from "@aws-sdk/client-dynamodb";
+import { HeadBucketCommand } from "@aws-sdk/client-s3";
+import { dynamoDbClient, s3Client } from "#shared/adapters/aws/clients.ts";
 
 export interface HealthProbe {
 	/** Names the first dependency that does not answer, or `undefined` when all do. */
@@ -20,8 +21,8 @@ export function makeHealthProbe(options: {
 	timeoutMs?: number;
 }): HealthProbe {
 	const common = { region: options.region, credentials: options.credentials, maxAttempts: 1 };
-	const dynamodb = new DynamoDBClient({ ...common, endpoint: options.dynamodbEndpoint });
-	const s3 = new S3Client({ ...common, endpoint: options.s3Endpoint, forcePathStyle: true });
+	const dynamodb = dynamoDbClient("local", { ...common, endpoint: options.dynamodbEndpoint });
+	const s3 = s3Client("local", { ...common, endpoint: options.s3Endpoint, forcePathStyle: true });
 	const timeoutMs = options.timeoutMs ?? 1000;
 	const answers = (send: (signal: AbortSignal) => Promise<unknown>) =>
 		send(AbortSignal.timeout(timeoutMs)).then(

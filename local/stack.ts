@@ -5,14 +5,14 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import {
 	CreateTableCommand,
-	DynamoDBClient,
 	ResourceInUseException,
 	waitUntilTableExists,
 } from "@aws-sdk/client-dynamodb";
-import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { CreateBucketCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import S3rver from "s3rver";
+import { type Caller, dynamoDbClient, s3Client } from "#shared/adapters/aws/clients.ts";
 import { DynamoDbAgreementChanges } from "#shared/adapters/dynamodb/dynamodb-agreement-changes.ts";
 import { DynamoDbAgreementStore } from "#shared/adapters/dynamodb/dynamodb-agreement-store.ts";
 import { DynamoDbUploadStore } from "#shared/adapters/dynamodb/dynamodb-upload-store.ts";
@@ -121,8 +121,8 @@ const NAMES = {
 const INGEST_QUEUE_ARN = `arn:aws:sqs:${REGION}:000000000000:syndicate-ingest`;
 
 /** The SDK settings that work against s3rver (TOOLCHAIN.md): path style, checksums only when required. */
-export function localS3Client(endpoint: string): S3Client {
-	return new S3Client({
+export function localS3Client(endpoint: string, caller: Caller = "local"): S3Client {
+	return s3Client(caller, {
 		endpoint,
 		region: REGION,
 		credentials: CREDENTIALS,
@@ -132,13 +132,11 @@ export function localS3Client(endpoint: string): S3Client {
 	});
 }
 
-export function localDynamoDbClient(endpoint: string): DynamoDBDocumentClient {
-	return DynamoDBDocumentClient.from(
-		new DynamoDBClient({ endpoint, region: REGION, credentials: CREDENTIALS }),
-		{
-			marshallOptions: { removeUndefinedValues: true },
-		},
-	);
+export function localDynamoDbClient(
+	endpoint: string,
+	caller: Caller = "local",
+): DynamoDBDocumentClient {
+	return dynamoDbClient(caller, { endpoint, region: REGION, credentials: CREDENTIALS });
 }
 
 async function ensureTable(client: DynamoDBDocumentClient, table: string): Promise<boolean> {

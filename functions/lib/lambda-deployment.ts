@@ -1,9 +1,11 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "@aws-lambda-powertools/logger";
-import { CloudFrontClient } from "@aws-sdk/client-cloudfront";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { S3Client } from "@aws-sdk/client-s3";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import {
+	type Caller,
+	cloudFrontClient,
+	dynamoDbClient,
+	s3Client,
+} from "#shared/adapters/aws/clients.ts";
 import { CloudFrontSiteCache } from "#shared/adapters/cloudfront/cloudfront-site-cache.ts";
 import type { Deployment } from "./wire.ts";
 
@@ -17,17 +19,18 @@ function requireEnv(name: string): string {
  * The deployment a function runs in, from its environment: SDK clients, table and buckets.
  * Called once per container, at module scope, and shared by every invocation.
  */
-export function lambdaDeployment(logger: Logger): Deployment {
+export function lambdaDeployment(
+	logger: Logger,
+	caller: Exclude<Caller, "cli" | "local">,
+): Deployment {
 	// Set in AWS only: the local edge keeps no cache to invalidate.
 	const distributionId = process.env.DISTRIBUTION_ID;
 	return {
-		s3: new S3Client({
+		s3: s3Client(caller, {
 			// Only the local S3 stand-in needs path-style addressing; AWS uses virtual hosts.
 			forcePathStyle: process.env.S3_FORCE_PATH_STYLE === "true",
 		}),
-		dynamodb: DynamoDBDocumentClient.from(new DynamoDBClient({}), {
-			marshallOptions: { removeUndefinedValues: true },
-		}),
+		dynamodb: dynamoDbClient(caller),
 		tableName: requireEnv("TABLE_NAME"),
 		ingestBucket: requireEnv("INGEST_BUCKET"),
 		siteBucket: requireEnv("SITE_BUCKET"),
@@ -40,7 +43,7 @@ export function lambdaDeployment(logger: Logger): Deployment {
 		owner: `${process.env.AWS_LAMBDA_LOG_STREAM_NAME ?? "local"}/${randomUUID()}`,
 		onLeaseLost: (target) => logger.error("publish lease lost while rendering", { target }),
 		...(distributionId
-			? { cache: new CloudFrontSiteCache(new CloudFrontClient({}), distributionId) }
+			? { cache: new CloudFrontSiteCache(cloudFrontClient(caller), distributionId) }
 			: {}),
 	};
 }

@@ -7,7 +7,7 @@ import { publishingStores, useCaseOptions } from "../lib/stores.ts";
 
 // Built once per container, at module scope, and shared by every invocation.
 export const { logger, metrics, add } = observability("publish");
-const deployment = lambdaDeployment(logger);
+const deployment = lambdaDeployment(logger, "publish");
 const stores = publishingStores(deployment);
 const options = useCaseOptions(deployment);
 const publishing = wirePublishing(stores, options, {

@@ -8,7 +8,7 @@ import { publishingStores, useCaseOptions } from "../lib/stores.ts";
 
 // Built once per container, at module scope, and shared by every invocation.
 export const { logger, metrics, add } = observability("views");
-const deployment = lambdaDeployment(logger);
+const deployment = lambdaDeployment(logger, "views");
 const logsBucket = deployment.logsBucket;
 if (!logsBucket) throw new Error("environment variable LOGS_BUCKET is not set");
 const views = new DynamoDbViewStore(deployment.dynamodb, deployment.tableName);

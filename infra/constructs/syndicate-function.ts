@@ -39,6 +39,26 @@ export interface SyndicateFunctionProps
 	logRemovalPolicy?: RemovalPolicy;
 }
 
+/**
+ * The item-level actions the stores use on the table and its index: reads, conditional
+ * writes, transactions' items and batches; no scans, no table administration.
+ */
+export function tableItemAccess(table: ITable | ITableV2): PolicyStatement {
+	return new PolicyStatement({
+		actions: [
+			"dynamodb:GetItem",
+			"dynamodb:BatchGetItem",
+			"dynamodb:PutItem",
+			"dynamodb:UpdateItem",
+			"dynamodb:DeleteItem",
+			"dynamodb:BatchWriteItem",
+			"dynamodb:Query",
+			"dynamodb:ConditionCheckItem",
+		],
+		resources: [table.tableArn, `${table.tableArn}/index/${tableKeys.gsi1.name}`],
+	});
+}
+
 /** Our Lambda defaults: Node 24 on arm64, a minified ESM bundle, logs kept a month. */
 export class SyndicateFunction extends NodejsFunction {
 	/** The function's own role, for acknowledging findings on its policies. */
@@ -82,20 +102,7 @@ export class SyndicateFunction extends NodejsFunction {
 
 	/** Grants the item-level actions the stores use (no scans, no table admin) and sets TABLE_NAME. */
 	bindTable(table: ITable | ITableV2): void {
-		this.addToRolePolicy(
-			new PolicyStatement({
-				actions: [
-					"dynamodb:GetItem",
-					"dynamodb:BatchGetItem",
-					"dynamodb:PutItem",
-					"dynamodb:UpdateItem",
-					"dynamodb:DeleteItem",
-					"dynamodb:Query",
-					"dynamodb:ConditionCheckItem",
-				],
-				resources: [table.tableArn, `${table.tableArn}/index/${tableKeys.gsi1.name}`],
-			}),
-		);
+		this.addToRolePolicy(tableItemAccess(table));
 		this.addEnvironment("TABLE_NAME", table.tableName);
 	}
 }

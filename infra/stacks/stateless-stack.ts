@@ -4,7 +4,7 @@ import { ComparisonOperator, TreatMissingData } from "aws-cdk-lib/aws-cloudwatch
 import type { ITableV2 } from "aws-cdk-lib/aws-dynamodb";
 import { Rule, Schedule } from "aws-cdk-lib/aws-events";
 import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
-import { PolicyStatement } from "aws-cdk-lib/aws-iam";
+import { ManagedPolicy, PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import { Bucket, type IBucket } from "aws-cdk-lib/aws-s3";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
@@ -13,7 +13,7 @@ import type { DeployConfig } from "../config.ts";
 import { Edge } from "../constructs/edge.ts";
 import { acknowledgeWildcardResources } from "../constructs/nag.ts";
 import { METRICS_NAMESPACE, Observability } from "../constructs/observability.ts";
-import { SyndicateFunction } from "../constructs/syndicate-function.ts";
+import { SyndicateFunction, tableItemAccess } from "../constructs/syndicate-function.ts";
 import {
 	bucketNames,
 	CLOUDFRONT_LOG_PREFIX,
@@ -133,6 +133,11 @@ export class StatelessStack extends Stack {
 		ingest.addToRolePolicy(
 			new PolicyStatement({ actions: ["s3:PutObject"], resources: ingestWrites }),
 		);
+		// An upload that is gone by the time its event arrives is then answered 404, reported as
+		// gone, not 403. Not scoped by s3:prefix: S3 documents that check with no condition keys.
+		ingest.addToRolePolicy(
+			new PolicyStatement({ actions: ["s3:ListBucket"], resources: [this.ingestBucket.bucketArn] }),
+		);
 		acknowledgeWildcardResources(
 			ingest.executionRole,
 			// archive/* and content/* are acknowledged with the publishing grant's reads.
@@ -170,6 +175,7 @@ export class StatelessStack extends Stack {
 		this.grantSitePublishing(views);
 
 		this.observability.watchDistribution(this.edge.distribution.distributionId);
+		const operator = this.addOperatorPolicy(props);
 
 		// The ops CLI finds a deployed stage through these outputs (`--stage <name>`).
 		new CfnOutput(this, "DistributionId", { value: this.edge.distribution.distributionId });
@@ -177,6 +183,74 @@ export class StatelessStack extends Stack {
 		new CfnOutput(this, "LatestFeed", { value: `${this.siteUrl}/feeds/en/latest.rss` });
 		new CfnOutput(this, "AlarmTopicArn", { value: this.observability.topic.topicArn });
 		new CfnOutput(this, "DashboardName", { value: this.observability.dashboard.dashboardName });
+		new CfnOutput(this, "OperatorPolicyArn", { value: operator.managedPolicyArn });
+	}
+
+	/**
+	 * `Syndicate-{stage}-Operator`: what the ops CLI does with `--stage`, and nothing more (every
+	 * command's calls are proven against it by tests/e2e/aws-calls.test.ts). The account's
+	 * administrator attaches it to the role or group ops sign in with.
+	 */
+	private addOperatorPolicy(props: StatelessStackProps): ManagedPolicy {
+		const { stage } = this.config;
+		const stackArn = (name: string) =>
+			this.formatArn({ service: "cloudformation", resource: "stack", resourceName: `${name}/*` });
+		const uploads = this.ingestBucket.arnForObjects("incoming/*");
+		const reports = this.ingestBucket.arnForObjects("reports/*");
+		const policy = new ManagedPolicy(this, "OperatorPolicy", {
+			managedPolicyName: resourceName(stage, "Operator"),
+			description: `The ops CLI on stage ${stage}: rights, takedowns, publishing, uploads, the ingest queues`,
+			statements: [
+				tableItemAccess(this.table),
+				...this.sitePublishing(),
+				...this.accessLogReads(),
+				// `uploads show` and `reprocess` read an upload's exact version and its report;
+				// `reprocess` reports an upload it cannot queue again.
+				new PolicyStatement({
+					actions: ["s3:GetObject", "s3:GetObjectVersion"],
+					resources: [uploads, reports],
+				}),
+				new PolicyStatement({ actions: ["s3:PutObject"], resources: [reports] }),
+				// `uploads reconcile` lists every version of the uploads.
+				new PolicyStatement({
+					actions: ["s3:ListBucketVersions"],
+					resources: [this.ingestBucket.bucketArn],
+					conditions: { StringLike: { "s3:prefix": ["incoming/*"] } },
+				}),
+				// `publish --all` lists the site to remove what no longer belongs there.
+				new PolicyStatement({ actions: ["s3:ListBucket"], resources: [this.siteBucket.bucketArn] }),
+				// `status`, `dlq list`, `dlq redrive`, `uploads reprocess`.
+				new PolicyStatement({
+					actions: [
+						"sqs:GetQueueAttributes",
+						"sqs:ReceiveMessage",
+						"sqs:ChangeMessageVisibility",
+						"sqs:SendMessage",
+						"sqs:DeleteMessage",
+					],
+					resources: [props.ingestQueue.queueArn, props.deadLetterQueue.queueArn],
+				}),
+				// `--stage` finds the stage through its stacks' outputs.
+				new PolicyStatement({
+					actions: ["cloudformation:DescribeStacks"],
+					resources: [stackArn(Stack.of(props.table).stackName), stackArn(this.stackName)],
+				}),
+			],
+		});
+		acknowledgeWildcardResources(
+			policy,
+			[
+				...this.contentReads(),
+				this.siteBucket.arnForObjects("*"),
+				this.logObjects(),
+				uploads,
+				reports,
+				stackArn(Stack.of(props.table).stackName),
+				stackArn(this.stackName),
+			],
+			"Object-level S3 actions scoped to the key prefixes ops work on, and the stage's two stacks by name; no wildcard actions.",
+		);
+		return policy;
 	}
 
 	/**
@@ -242,41 +316,45 @@ export class StatelessStack extends Stack {
 	}
 
 	/**
-	 * Lets a function read CloudFront's access logs: list and get objects under `cloudfront/`
-	 * in the logs bucket (the Most Viewed aggregator's input), nothing else there.
+	 * Reading CloudFront's access logs: list and get objects under `cloudfront/` in the logs
+	 * bucket (the Most Viewed aggregator's input), nothing else there.
 	 */
-	grantAccessLogReads(fn: SyndicateFunction): void {
-		const logObjects = [this.logsBucket.arnForObjects(`${CLOUDFRONT_LOG_PREFIX}*`)];
-		fn.addToRolePolicy(new PolicyStatement({ actions: ["s3:GetObject"], resources: logObjects }));
-		fn.addToRolePolicy(
+	accessLogReads(): PolicyStatement[] {
+		return [
+			new PolicyStatement({ actions: ["s3:GetObject"], resources: [this.logObjects()] }),
 			new PolicyStatement({
 				actions: ["s3:ListBucket"],
 				resources: [this.logsBucket.bucketArn],
 				conditions: { StringLike: { "s3:prefix": [`${CLOUDFRONT_LOG_PREFIX}*`] } },
 			}),
-		);
+		];
+	}
+
+	private logObjects(): string {
+		return this.logsBucket.arnForObjects(`${CLOUDFRONT_LOG_PREFIX}*`);
+	}
+
+	grantAccessLogReads(fn: SyndicateFunction): void {
+		for (const statement of this.accessLogReads()) fn.addToRolePolicy(statement);
 		acknowledgeWildcardResources(
 			fn.executionRole,
-			logObjects,
+			[this.logObjects()],
 			"Reads any access-log object CloudFront writes under its own prefix; the wildcard is the log file name.",
 		);
 	}
 
 	/**
-	 * Lets a function publish: read stored article content (bodies, and the archived bundles
-	 * photos are read from), write and delete site objects and invalidate exactly the paths it
-	 * changed on this stage's distribution.
+	 * Publishing: read stored article content (bodies, and the archived bundles photos are read
+	 * from), write and delete site objects and invalidate exactly the paths it changed on this
+	 * stage's distribution.
 	 */
-	grantSitePublishing(fn: SyndicateFunction): void {
-		const contentReads = ["content/*", "archive/*"].map((prefix) =>
-			this.ingestBucket.arnForObjects(prefix),
-		);
-		const siteObjects = [this.siteBucket.arnForObjects("*")];
-		fn.addToRolePolicy(new PolicyStatement({ actions: ["s3:GetObject"], resources: contentReads }));
-		fn.addToRolePolicy(
-			new PolicyStatement({ actions: ["s3:PutObject", "s3:DeleteObject"], resources: siteObjects }),
-		);
-		fn.addToRolePolicy(
+	sitePublishing(): PolicyStatement[] {
+		return [
+			new PolicyStatement({ actions: ["s3:GetObject"], resources: this.contentReads() }),
+			new PolicyStatement({
+				actions: ["s3:PutObject", "s3:DeleteObject"],
+				resources: [this.siteBucket.arnForObjects("*")],
+			}),
 			new PolicyStatement({
 				actions: ["cloudfront:CreateInvalidation"],
 				resources: [
@@ -288,10 +366,18 @@ export class StatelessStack extends Stack {
 					}),
 				],
 			}),
-		);
+		];
+	}
+
+	private contentReads(): string[] {
+		return ["content/*", "archive/*"].map((prefix) => this.ingestBucket.arnForObjects(prefix));
+	}
+
+	grantSitePublishing(fn: SyndicateFunction): void {
+		for (const statement of this.sitePublishing()) fn.addToRolePolicy(statement);
 		acknowledgeWildcardResources(
 			fn.executionRole,
-			[...contentReads, ...siteObjects],
+			[...this.contentReads(), this.siteBucket.arnForObjects("*")],
 			"Object-level S3 actions scoped to the key prefixes the function owns; no wildcard actions.",
 		);
 	}

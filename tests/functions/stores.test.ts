@@ -20,7 +20,7 @@ afterEach(() => {
 describe("the site bucket of a function's deployment", () => {
 	it("writes compressed copies where COMPRESSED_VARIANTS is set, as in AWS", () => {
 		vi.stubEnv("COMPRESSED_VARIANTS", "true");
-		const aws = lambdaDeployment(logger);
+		const aws = lambdaDeployment(logger, "ingest");
 		expect(aws.compressedVariants).toBe(true);
 		expect(publishingStores(aws).site).toBeInstanceOf(CompressedVariantStore);
 		// Not a use case option: the stores alone act on it.
@@ -29,7 +29,7 @@ describe("the site bucket of a function's deployment", () => {
 
 	it("is the plain bucket without it, as for the local stack, whose edge compresses itself", () => {
 		vi.stubEnv("COMPRESSED_VARIANTS", undefined);
-		const local = lambdaDeployment(logger);
+		const local = lambdaDeployment(logger, "ingest");
 		expect(local.compressedVariants).toBeUndefined();
 		expect(publishingStores(local).site).toBeInstanceOf(S3ObjectStore);
 	});

@@ -1,15 +1,10 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { runSimulation, type Simulation } from "@cloud-copilot/iam-simulate";
-import type { Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type PartnerConfig, parsePartners, partnerRoleName } from "../../infra/config.ts";
-import { synthesize } from "./synth.ts";
+import { ACCOUNT, decide, iamModel, type Principal } from "./iam-model.ts";
 
-// The synthesized templates are evaluated as IAM would see them once deployed in this account
-// and region: the intrinsic functions CloudFormation resolves are resolved here the same way.
-const ACCOUNT = "123456789012";
-const REGION = "eu-west-1";
 const STAGE = "dev";
 
 const partners: PartnerConfig[] = parsePartners(
@@ -19,115 +14,17 @@ const partners: PartnerConfig[] = parsePartners(
 );
 
 type Json = unknown;
-type Resources = Record<string, { Type: string; Properties: Record<string, Json> }>;
+type Caller = Principal;
 
-/**
- * Resolves Ref, Fn::GetAtt, Fn::Join and Fn::ImportValue of one template into the strings IAM
- * evaluates. Buckets and roles resolve to their real names; other resources (log groups, the
- * distribution, the imported table) to ARNs that stand for them, unique by logical id.
- */
-function resolver(template: Template) {
-	const resources = template.toJSON().Resources as Resources;
-	const pseudo: Record<string, string> = {
-		"AWS::Partition": "aws",
-		"AWS::AccountId": ACCOUNT,
-		"AWS::Region": REGION,
-		"AWS::URLSuffix": "amazonaws.com",
-	};
-	function resolve(value: Json): Json {
-		if (Array.isArray(value)) return value.map(resolve);
-		if (typeof value !== "object" || value === null) return value;
-		const node = value as Record<string, Json>;
-		if ("Ref" in node) {
-			const ref = node.Ref as string;
-			if (ref in pseudo) return pseudo[ref];
-			const resource = resources[ref];
-			if (resource?.Type === "AWS::S3::Bucket") return resolve(resource.Properties.BucketName);
-			if (resource) return ref;
-			throw new Error(`cannot resolve Ref ${ref}`);
-		}
-		if ("Fn::GetAtt" in node) {
-			const [id, attribute] = node["Fn::GetAtt"] as [string, string];
-			const resource = resources[id];
-			if (resource?.Type === "AWS::S3::Bucket" && attribute === "Arn") {
-				return `arn:aws:s3:::${resolve(resource.Properties.BucketName)}`;
-			}
-			if (resource?.Type === "AWS::IAM::Role" && attribute === "Arn") {
-				return `arn:aws:iam::${ACCOUNT}:role/${resource.Properties.RoleName ?? id}`;
-			}
-			if (resource?.Type === "AWS::Logs::LogGroup" && attribute === "Arn") {
-				return `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${id}:*`;
-			}
-			throw new Error(`cannot resolve Fn::GetAtt ${id}.${attribute}`);
-		}
-		if ("Fn::Join" in node) {
-			const [separator, parts] = node["Fn::Join"] as [string, Json[]];
-			return parts.map(resolve).join(separator);
-		}
-		if ("Fn::ImportValue" in node) {
-			const name = String(node["Fn::ImportValue"]);
-			// The Data stack exports the table's ARN and name to the App stack.
-			return name.includes("Arn")
-				? `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/Syndicate-${STAGE}-Table`
-				: `Syndicate-${STAGE}-Table`;
-		}
-		return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, resolve(v)]));
-	}
-	return resolve;
-}
-
-let resolveData: (value: Json) => Json;
-let resolveApp: (value: Json) => Json;
-let data: Resources;
-let app: Resources;
-
+let model: ReturnType<typeof iamModel>;
 beforeAll(() => {
-	const stacks = synthesize({ stage: STAGE });
-	data = stacks.dataTemplate.toJSON().Resources as Resources;
-	app = stacks.appTemplate.toJSON().Resources as Resources;
-	resolveData = resolver(stacks.dataTemplate);
-	resolveApp = resolver(stacks.appTemplate);
+	model = iamModel(STAGE);
 });
 
-function bucketName(prefix: string): string {
-	return `syndicate-${STAGE}-${prefix}-${ACCOUNT}-${REGION}`;
-}
-
-/** The resolved policy of the bucket with this name. */
-function bucketPolicy(name: string): Json {
-	const policy = Object.values(data).find(
-		(r) => r.Type === "AWS::S3::BucketPolicy" && resolveData(r.Properties.Bucket) === name,
-	);
-	if (!policy) throw new Error(`no policy for bucket ${name}`);
-	return resolveData(policy.Properties.PolicyDocument);
-}
-
-/** The resolved inline and attached identity policies of the first role of a stack that matches. */
-function rolePolicies(
-	stack: "data" | "app",
-	match: (id: string, role: Record<string, Json>) => boolean,
-) {
-	const all = stack === "data" ? data : app;
-	const resolve = stack === "data" ? resolveData : resolveApp;
-	const [roleId, role] =
-		Object.entries(all).find(([id, r]) => r.Type === "AWS::IAM::Role" && match(id, r.Properties)) ??
-		[];
-	if (!roleId || !role) throw new Error("no such role");
-	const inline = (
-		(role.Properties.Policies ?? []) as { PolicyName: string; PolicyDocument: Json }[]
-	).map((p) => ({ name: p.PolicyName, policy: resolve(p.PolicyDocument) }));
-	const attached = Object.entries(all)
-		.filter(
-			([, r]) =>
-				r.Type === "AWS::IAM::Policy" &&
-				JSON.stringify(r.Properties.Roles) === JSON.stringify([{ Ref: roleId }]),
-		)
-		.map(([id, r]) => ({ name: id, policy: resolve(r.Properties.PolicyDocument) }));
-	return {
-		identityPolicies: [...inline, ...attached],
-		trustPolicy: resolve(role.Properties.AssumeRolePolicyDocument),
-	};
-}
+const bucketName = (kind: string) => model.bucketName(kind);
+const bucketPolicy = (name: string) => model.bucketPolicy(name);
+const rolePolicies: ReturnType<typeof iamModel>["rolePolicies"] = (side, match) =>
+	model.rolePolicies(side, match);
 
 function partnerRole(partnerId: string) {
 	const name = partnerRoleName(STAGE, partnerId);
@@ -136,43 +33,6 @@ function partnerRole(partnerId: string) {
 		session: `arn:aws:sts::${ACCOUNT}:assumed-role/${name}/upload-session`,
 		...rolePolicies("data", (_, role) => role.RoleName === name),
 	};
-}
-
-interface Caller {
-	/** The request's principal (a session ARN for a role). */
-	principal: string;
-	/** What `aws:PrincipalArn` is for this caller (the role's ARN for a role session). */
-	principalArn: string;
-	identityPolicies: { name: string; policy: Json }[];
-}
-
-async function decide(
-	caller: Caller,
-	action: string,
-	resource: string,
-	resourcePolicy: Json,
-	context: Record<string, string> = {},
-): Promise<string> {
-	const simulation: Simulation = {
-		request: {
-			principal: caller.principal,
-			action,
-			resource: { resource, accountId: ACCOUNT },
-			contextVariables: {
-				"aws:PrincipalArn": caller.principalArn,
-				"aws:PrincipalAccount": ACCOUNT,
-				"aws:SecureTransport": "true",
-				...context,
-			},
-		},
-		identityPolicies: caller.identityPolicies,
-		serviceControlPolicies: [],
-		resourceControlPolicies: [],
-		resourcePolicy,
-	};
-	const result = await runSimulation(simulation, {});
-	if (result.resultType === "error") throw new Error(JSON.stringify(result.errors));
-	return result.overallResult;
 }
 
 const ingest = () => `arn:aws:s3:::${bucketName("ingest")}`;
@@ -404,7 +264,7 @@ describe("the ingest bucket's policy", () => {
 
 describe("roles per partner in the template", () => {
 	it("has exactly one role per partner of infra/partners.json, with its ARN as an output", () => {
-		const roles = Object.values(data)
+		const roles = Object.values(model.resources.data)
 			.filter(
 				(r) =>
 					r.Type === "AWS::IAM::Role" && String(r.Properties.RoleName ?? "").includes("-Partner-"),
@@ -416,7 +276,7 @@ describe("roles per partner in the template", () => {
 
 	it("gives each role three statements, no managed policies and a one-hour session", () => {
 		for (const partner of partners) {
-			const role = Object.values(data).find(
+			const role = Object.values(model.resources.data).find(
 				(r) =>
 					r.Type === "AWS::IAM::Role" &&
 					r.Properties.RoleName === partnerRoleName(STAGE, partner.id),
