@@ -187,6 +187,9 @@ describe("describeStage, against CloudFormation's DescribeStacks on loopback", (
 				deadLetterQueueUrl: DATA_OUTPUTS.DeadLetterQueueUrl,
 				siteUrl: APP_OUTPUTS.SiteUrl,
 				distributionId: APP_OUTPUTS.DistributionId,
+				// From the data stack's StackId: where the partner roles are.
+				account: ACCOUNT,
+				partition: "aws",
 			});
 		} finally {
 			cf.destroy();
