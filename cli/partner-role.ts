@@ -1,5 +1,6 @@
 // The STS client the SDK's own credential providers use: @aws-sdk/client-sts is not installed
 // yet, and this one has the same AssumeRole command.
+import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
 import {
 	AssumeRoleCommand,
 	type AssumeRoleCommandOutput,
@@ -58,4 +59,17 @@ export async function assumePartnerRole(
 		...(credentials.SessionToken ? { sessionToken: credentials.SessionToken } : {}),
 		...(credentials.Expiration ? { expiration: credentials.Expiration } : {}),
 	};
+}
+
+/** An S3 client that acts as the partner: on a session of its role, never on the caller's keys. */
+export async function partnerS3Client(
+	sts: Pick<STSClient, "send">,
+	roleArn: string,
+	externalId: string,
+	config: Pick<S3ClientConfig, "region"> = {},
+): Promise<S3Client> {
+	return new S3Client({
+		...config,
+		credentials: await assumePartnerRole(sts, roleArn, externalId),
+	});
 }

@@ -24,8 +24,8 @@ const USER_AGENT = "syndicate-smoke/1 (ops smoke test bot)";
 
 /** The stack the smoke test runs against, as the CLI opened it. */
 export interface SmokeTarget {
-	/** The partner's S3 client, once it has the partner's credentials. */
-	partnerS3: () => Promise<S3Client>;
+	/** The partner's S3 client, once it has the partner's credentials, and whose they are. */
+	partnerS3: () => Promise<{ s3: S3Client; as: string }>;
 	ingestBucket: string;
 	/** Where readers get pages and feeds: the edge locally, CloudFront in AWS. */
 	siteUrl: string;
@@ -239,7 +239,7 @@ export async function runSmoke(
 		const feed = new URL(`/feeds/${language}/latest.json`, target.siteUrl);
 		const itemId = articleItemId(ref);
 
-		const s3 = await step("partner credentials", target.partnerS3);
+		const { s3 } = await step("partner credentials", target.partnerS3, (partner) => partner.as);
 		await step(
 			"upload",
 			async () => {

@@ -1,4 +1,4 @@
-import { S3Client } from "@aws-sdk/client-s3";
+import type { S3Client } from "@aws-sdk/client-s3";
 import { STSClient } from "@aws-sdk/nested-clients/sts";
 import { type Command, InvalidArgumentError } from "commander";
 import {
@@ -9,7 +9,7 @@ import {
 	withStack,
 	withStackOptions,
 } from "../context.ts";
-import { assumePartnerRole, partnerRoleArn } from "../partner-role.ts";
+import { partnerRoleArn, partnerS3Client } from "../partner-role.ts";
 import { formatDuration, runSmoke, SMOKE_PARTNER } from "../smoke.ts";
 
 const EXTERNAL_ID_VARIABLE = "SYNDICATE_SMOKE_EXTERNAL_ID";
@@ -24,26 +24,32 @@ function seconds(value: string): number {
 
 type SmokeCommandOptions = StackOptions & { externalId?: string; timeout: number };
 
+const NO_EXTERNAL_ID = `in AWS the smoke test uploads as ${SMOKE_PARTNER}: give its role's external id with --external-id or ${EXTERNAL_ID_VARIABLE}`;
+
+const externalIdOf = (options: SmokeCommandOptions) =>
+	options.externalId?.trim() || process.env[EXTERNAL_ID_VARIABLE]?.trim() || undefined;
+
 /**
  * The partner's S3 client: in AWS with the partner role's own session, so the upload is
  * checked against exactly what a partner may do; locally with the local stack's keys.
  */
-function partnerS3(ctx: CliContext, options: SmokeCommandOptions): () => Promise<S3Client> {
+function partnerS3(
+	ctx: CliContext,
+	options: SmokeCommandOptions,
+	opened: S3Client[],
+): () => Promise<{ s3: S3Client; as: string }> {
 	const stack = ctx.aws;
-	if (!stack) return async () => ctx.s3;
-	const externalId = options.externalId ?? process.env[EXTERNAL_ID_VARIABLE];
-	if (!externalId) {
-		throw new CliError(
-			`in AWS the smoke test uploads as ${SMOKE_PARTNER}: give its external id with --external-id or ${EXTERNAL_ID_VARIABLE}`,
-		);
-	}
+	if (!stack) return async () => ({ s3: ctx.s3, as: "the local stack's keys" });
 	const roleArn = partnerRoleArn(stack, SMOKE_PARTNER);
+	const externalId = externalIdOf(options);
+	if (!externalId) throw new CliError(NO_EXTERNAL_ID);
 	const config = options.region ? { region: options.region } : {};
 	return async () => {
 		const sts = new STSClient(config);
 		try {
-			const credentials = await assumePartnerRole(sts, roleArn, externalId);
-			return new S3Client({ ...config, credentials });
+			const s3 = await partnerS3Client(sts, roleArn, externalId, config);
+			opened.push(s3);
+			return { s3, as: `a session of ${roleArn}` };
 		} finally {
 			sts.destroy();
 		}
@@ -65,20 +71,25 @@ export function registerSmokeCommand(program: Command): void {
 			.option("--timeout <seconds>", "how long each waiting step waits", seconds, 120)
 			.option("--by <name>", "who withdraws the smoke article (default: the OS user)"),
 	).action(async (options: SmokeCommandOptions) => {
+		// Refused before any call to AWS.
+		if (options.stage && !externalIdOf(options)) throw new CliError(NO_EXTERNAL_ID);
 		await withStack(options, async (ctx) => {
 			const siteUrl = ctx.local?.endpoints.edgeUrl ?? ctx.aws?.siteUrl;
 			if (!siteUrl) throw new CliError(`${ctx.name} has no site URL`);
 			console.log(`smoke test on ${ctx.name} (${siteUrl})`);
+			const opened: S3Client[] = [];
 			const { articleId, ms } = await runSmoke(
 				{
-					partnerS3: partnerS3(ctx, options),
+					partnerS3: partnerS3(ctx, options, opened),
 					ingestBucket: ctx.ingestBucket,
 					siteUrl,
 					withdraw: ctx.withdraw,
 					by: operator(options.by),
 				},
 				{ timeoutMs: options.timeout * 1000, log: (line) => console.log(line) },
-			);
+			).finally(() => {
+				for (const s3 of opened) s3.destroy();
+			});
 			console.log(
 				`smoke test passed in ${formatDuration(ms)}; ${SMOKE_PARTNER}/${articleId} is left withdrawn`,
 			);

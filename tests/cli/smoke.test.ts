@@ -108,4 +108,14 @@ describe("npm run syndicate -- smoke, on the local stack", () => {
 			await rm(data, { recursive: true, force: true });
 		}
 	}, 120_000);
+
+	it("refuses a stage without the partner's external id, before any call to AWS", async () => {
+		const { SYNDICATE_SMOKE_EXTERNAL_ID: _unset, ...env } = process.env;
+		const line = expectRefused(
+			await syndicate(stack.endpoints.dataDir, ["smoke", "--stage", "prod"], env),
+		);
+		expect(line).toBe(
+			"syndicate: in AWS the smoke test uploads as science-news: give its role's external id with --external-id or SYNDICATE_SMOKE_EXTERNAL_ID\n",
+		);
+	});
 });
