@@ -13,9 +13,10 @@ import { CliError } from "./cli-error.ts";
 /** The demo partner: the smoke test uploads as it does. */
 export const SMOKE_PARTNER = "science-news";
 /** The example bundle the smoke article is made from (its agreement is the demo partner's). */
-export const SMOKE_BUNDLE = resolve(import.meta.dirname, "../examples/bundles/hitachi-china-en");
+const SMOKE_BUNDLE = resolve(import.meta.dirname, "../examples/bundles/hitachi-china-en");
 
-// Readers' caches and CloudFront answer within seconds; polling faster only adds requests.
+// Locally each wait is over within a second; in AWS the CDN's 60 s cache and its invalidations
+// set the pace, so looking more often than every 5 s would only add requests.
 const FIRST_POLL_MS = 250;
 const MAX_POLL_MS = 5000;
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -40,8 +41,6 @@ export interface SmokeOptions {
 	timeoutMs: number;
 	/** Each step's line as it ends. */
 	log: (line: string) => void;
-	bundle?: string;
-	clock?: () => Date;
 }
 
 /** The first step that failed, what it expected and what it saw. */
@@ -61,7 +60,7 @@ export function formatDuration(ms: number): string {
 }
 
 /** `smoke-20261206-233021-3f9a`: sorts by time, and two runs in one second still differ. */
-export function smokeArticleId(now: Date): string {
+function smokeArticleId(now: Date): string {
 	const stamp = now
 		.toISOString()
 		.replace(/\.\d+Z$/, "")
@@ -75,7 +74,7 @@ export function smokeArticleId(now: Date): string {
  * heads Latest News (which lists the newest 50 by first publication), and no subjects, so a
  * run never creates subject feeds that would outlive it (an emptied feed stays published).
  */
-export function smokeManifest(
+function smokeManifest(
 	manifest: Record<string, unknown>,
 	articleId: string,
 	now: Date,
@@ -188,8 +187,7 @@ export async function runSmoke(
 	target: SmokeTarget,
 	options: SmokeOptions,
 ): Promise<{ articleId: string; ms: number }> {
-	const clock = options.clock ?? (() => new Date());
-	const now = clock();
+	const now = new Date();
 	const articleId = smokeArticleId(now);
 	const name = `${SMOKE_PARTNER}/${articleId}`;
 	const upload = { partnerId: SMOKE_PARTNER, rest: `smoke/${articleId}.zip` };
@@ -231,7 +229,7 @@ export async function runSmoke(
 	try {
 		const { zip, language } = await step(
 			"pack bundle",
-			() => packSmokeBundle(options.bundle ?? SMOKE_BUNDLE, articleId, now),
+			() => packSmokeBundle(SMOKE_BUNDLE, articleId, now),
 			({ zip }) => `${name} (${zip.byteLength} bytes)`,
 		);
 		const ref: ArticleRef = { partnerId: SMOKE_PARTNER, articleId, language };
