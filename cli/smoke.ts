@@ -171,7 +171,12 @@ async function readReport(s3: S3Client, bucket: string, key: string): Promise<Ch
 		const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
 		return { done: JSON.parse((await response.Body?.transformToString()) ?? "null") };
 	} catch (error) {
-		if ((error as { name?: string }).name === "NoSuchKey") return { seen: "no report yet" };
+		const name = (error as { name?: string }).name;
+		if (name === "NoSuchKey") return { seen: "no report yet" };
+		// The partner role may list only under its own prefixes, so S3 may answer a missing
+		// report with AccessDenied rather than NoSuchKey: the partner cannot tell them apart.
+		if (name === "AccessDenied")
+			return { seen: "no report yet, or no right to read it (AccessDenied)" };
 		throw error;
 	}
 }
@@ -214,7 +219,11 @@ export async function runSmoke(
 			options.log(
 				`FAIL  ${title.padEnd(20)} ${formatDuration(performance.now() - begun).padStart(8)}`,
 			);
-			throw new SmokeFailure(title, describeError(error));
+			// A CliError already reads as one line for the operator; anything else gets its name.
+			throw new SmokeFailure(
+				title,
+				error instanceof CliError ? error.message : describeError(error),
+			);
 		}
 	}
 
