@@ -43,11 +43,14 @@ function partnerS3(
 	const roleArn = partnerRoleArn(stack, SMOKE_PARTNER);
 	const externalId = externalIdOf(options);
 	if (!externalId) throw new CliError(NO_EXTERNAL_ID);
-	const config = options.region ? { region: options.region } : {};
+	// The region the operator's clients resolved: the stage's.
+	const { region } = ctx.s3.config;
 	return async () => {
-		const sts = new STSClient(config);
+		// The SDK's nested STS client has no credential chain of its own: it signs with the
+		// operator's credentials, as the other clients resolved them.
+		const sts = new STSClient({ region, credentials: ctx.s3.config.credentials });
 		try {
-			const s3 = await partnerS3Client(sts, roleArn, externalId, config);
+			const s3 = await partnerS3Client(sts, roleArn, externalId, { region });
 			opened.push(s3);
 			return { s3, as: `a session of ${roleArn}` };
 		} finally {
