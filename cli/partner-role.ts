@@ -1,5 +1,3 @@
-// The STS client the SDK's own credential providers use: @aws-sdk/client-sts is not installed
-// yet, and this one has the same AssumeRole command.
 import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
 import {
 	AssumeRoleCommand,
@@ -21,7 +19,7 @@ export function partnerRoleArn(stack: DeployedStack, partnerId: string): string 
 }
 
 /** A role session's keys, as the SDK's clients take them. */
-export interface RoleCredentials {
+interface RoleCredentials {
 	accessKeyId: string;
 	secretAccessKey: string;
 	sessionToken?: string;
@@ -30,9 +28,11 @@ export interface RoleCredentials {
 
 /**
  * Temporary credentials of a partner's role, as a partner gets them: AssumeRole with the
- * agreed external id, for the shortest session STS grants (15 minutes).
+ * agreed external id, for the shortest session STS grants (15 minutes). `sts` is the SDK's
+ * nested STS client, the one its own credential providers use: @aws-sdk/client-sts is not a
+ * dependency yet, and its AssumeRole is the same.
  */
-export async function assumePartnerRole(
+async function assumePartnerRole(
 	sts: Pick<STSClient, "send">,
 	roleArn: string,
 	externalId: string,
