@@ -70,7 +70,8 @@ describe("npm run syndicate -- smoke, on the local stack", () => {
 	}, 120_000);
 
 	it("exits 1 naming the first failed step, what it expected and saw, and withdraws what it published", async () => {
-		// The same stack, but read through a site that serves nothing.
+		// The same stack, read through a site that serves nothing (an endpoints.json of its own;
+		// the cleanup's feeds then link that site too, which this throwaway stack can afford).
 		const nothing: Server = createServer((_request, response) => {
 			response.writeHead(404).end("nothing here");
 		});
