@@ -53,20 +53,25 @@ describe("npm run syndicate -- smoke, on the local stack", () => {
 		expect(articleId).toMatch(/^smoke-\d{8}-\d{6}-[0-9a-f]{4}$/);
 		expect(await edgeStatus(`/en/articles/science-news/${articleId}`)).toBe(404);
 		expect(await latestIds()).not.toContain(`urn:syndicate:article:science-news:${articleId}:en`);
+		// Withdrawn as `articles withdraw` does it: in its history, with who and why.
 		const shown = JSON.parse(
 			expectOk(
 				await syndicate(stack.endpoints.dataDir, [
 					"articles",
-					"list",
-					"--partner",
-					"science-news",
-					"--status",
-					"withdrawn",
+					"show",
+					`science-news/${articleId}`,
 					"--json",
 				]),
 			),
-		) as { articleId: string }[];
-		expect(shown.map((row) => row.articleId)).toContain(articleId);
+		);
+		expect(shown.languages).toMatchObject([
+			{
+				language: "en",
+				status: "withdrawn",
+				version: 1,
+				takedown: { reason: "smoke test: withdrawn once checked" },
+			},
+		]);
 	}, 120_000);
 
 	it("exits 1 naming the first failed step, what it expected and saw, and withdraws what it published", async () => {
