@@ -15,6 +15,9 @@ export interface DeployedStack {
 	queueUrl?: string;
 	deadLetterQueueUrl?: string;
 	distributionId?: string;
+	/** The account and partition the stage lives in (from its data stack's id), for role ARNs. */
+	account?: string;
+	partition?: string;
 }
 
 /** The outputs the stacks of a stage declare, and the field each one fills. */
@@ -55,7 +58,11 @@ export function checkStageName(stage: string): string {
  */
 export function deployedStackFromOutputs(
 	stage: string,
-	stacks: readonly { stackName: string; outputs: Readonly<Record<string, string>> }[],
+	stacks: readonly {
+		stackName: string;
+		outputs: Readonly<Record<string, string>>;
+		stackId?: string;
+	}[],
 ): DeployedStack {
 	const merged: Record<string, string> = {};
 	for (const { outputs } of stacks) Object.assign(merged, outputs);
@@ -71,6 +78,11 @@ export function deployedStackFromOutputs(
 	for (const [output, field] of Object.entries(STAGE_OUTPUTS)) {
 		const value = merged[output];
 		if (value) stack[field] = value;
+	}
+	const arn = /^arn:([^:]+):cloudformation:[^:]*:(\d{12}):stack\//.exec(stacks[0]?.stackId ?? "");
+	if (arn?.[1] && arn[2]) {
+		stack.partition = arn[1];
+		stack.account = arn[2];
 	}
 	return stack as DeployedStack;
 }
@@ -96,18 +108,19 @@ export function explainAwsError(error: unknown, doing: string): CliError {
 	return new CliError(`cannot ${doing}: ${describeError(error)}`);
 }
 
-/** The outputs of one stack, or `undefined` when it does not exist. */
+/** The outputs and id of one stack, or `undefined` when it does not exist. */
 async function stackOutputs(
 	client: CloudFormationClient,
 	stackName: string,
-): Promise<Record<string, string> | undefined> {
+): Promise<{ outputs: Record<string, string>; stackId?: string } | undefined> {
 	try {
 		const { Stacks = [] } = await client.send(new DescribeStacksCommand({ StackName: stackName }));
 		const outputs: Record<string, string> = {};
 		for (const output of Stacks[0]?.Outputs ?? []) {
 			if (output.OutputKey && output.OutputValue) outputs[output.OutputKey] = output.OutputValue;
 		}
-		return outputs;
+		const stackId = Stacks[0]?.StackId;
+		return stackId ? { outputs, stackId } : { outputs };
 	} catch (error) {
 		const name = (error as { name?: string }).name;
 		if (name === "ValidationError" && /does not exist/.test(String(error))) return undefined;
@@ -129,19 +142,19 @@ export async function describeStage(
 	try {
 		const stacks = [];
 		for (const stackName of stageStackNames(stage)) {
-			let outputs: Record<string, string> | undefined;
+			let found: Awaited<ReturnType<typeof stackOutputs>>;
 			try {
-				outputs = await stackOutputs(client, stackName);
+				found = await stackOutputs(client, stackName);
 			} catch (error) {
 				throw explainAwsError(error, `read stack ${stackName}`);
 			}
-			if (!outputs) {
+			if (!found) {
 				const region = await client.config.region().catch(() => "this region");
 				throw new CliError(
 					`stage ${stage} is not deployed: no stack ${stackName} in ${region} (check AWS_REGION, or deploy it: docs/operating-in-aws.md)`,
 				);
 			}
-			stacks.push({ stackName, outputs });
+			stacks.push({ stackName, ...found });
 		}
 		return deployedStackFromOutputs(stage, stacks);
 	} finally {

@@ -11,6 +11,7 @@ import { registerDeadLetterCommands } from "./commands/dlq.ts";
 import { registerPartnerCommands } from "./commands/partners.ts";
 import { registerPublishCommand } from "./commands/publish.ts";
 import { registerReconcileCommand } from "./commands/reconcile-uploads.ts";
+import { registerSmokeCommand } from "./commands/smoke.ts";
 import { registerStatusCommand } from "./commands/status.ts";
 import { registerUploadCommands } from "./commands/uploads.ts";
 import { registerViewCommands } from "./commands/views.ts";
@@ -53,6 +54,7 @@ registerDeadLetterCommands(program);
 registerStatusCommand(program);
 registerViewCommands(program);
 registerPublishCommand(program);
+registerSmokeCommand(program);
 
 program.parseAsync().catch((error: unknown) => {
 	// One clear line (or a short list), never a stack trace: ops read this, not developers.

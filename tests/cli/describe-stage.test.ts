@@ -125,6 +125,17 @@ beforeAll(async () => {
 		asked.push({ contentType: request.headers["content-type"], fields, scope });
 		const reply = (status: number, xml: string) =>
 			response.writeHead(status, { "content-type": "text/xml" }).end(xml);
+		// STS speaks the same protocol: the smoke test's AssumeRole, refused as for a wrong
+		// external id.
+		if (request.method === "POST" && fields.Action === "AssumeRole") {
+			return reply(
+				403,
+				errorXml(
+					"AccessDenied",
+					`User: arn:aws:iam::${ACCOUNT}:user/ops is not authorized to perform: sts:AssumeRole on resource: ${fields.RoleArn}`,
+				),
+			);
+		}
 		if (request.method !== "POST" || fields.Action !== "DescribeStacks") {
 			return reply(400, errorXml("InvalidAction", `unexpected ${fields.Action}`));
 		}
@@ -187,6 +198,9 @@ describe("describeStage, against CloudFormation's DescribeStacks on loopback", (
 				deadLetterQueueUrl: DATA_OUTPUTS.DeadLetterQueueUrl,
 				siteUrl: APP_OUTPUTS.SiteUrl,
 				distributionId: APP_OUTPUTS.DistributionId,
+				// From the data stack's StackId: where the partner roles are.
+				account: ACCOUNT,
+				partition: "aws",
 			});
 		} finally {
 			cf.destroy();
@@ -247,5 +261,38 @@ describe("--stage in the CLI, with CloudFormation's endpoint set as the SDK read
 	it("refuses a stage whose stack lacks an output with one line", async () => {
 		const line = expectRefused(await syndicate(home, ["dlq", "list", "--stage", "old"], env()));
 		expect(line).toMatch(/^syndicate: the stacks of stage old .* have no output DistributionId: /);
+	});
+
+	it("smoke assumes the stage's partner role with the external id, and stops at that step when refused", async () => {
+		asked.length = 0;
+		const run = await syndicate(home, ["smoke", "--stage", "dev"], {
+			...env(),
+			AWS_ENDPOINT_URL_STS: endpoint,
+			SYNDICATE_SMOKE_EXTERNAL_ID: "syndicate-science-news-7c1e4b2a",
+		});
+		const roleArn = `arn:aws:iam::${ACCOUNT}:role/Syndicate-dev-Partner-science-news`;
+		expect(expectRefused(run)).toMatch(
+			new RegExp(
+				`^syndicate: smoke test failed at step "partner credentials": not allowed to assume ${roleArn} with the given external id: AccessDenied: `,
+			),
+		);
+		expect(run.out).toMatch(/^ok {4}pack bundle .*\nFAIL {2}partner credentials /m);
+		// Refused before anything was uploaded, so there is nothing to clean up.
+		expect(run.out).not.toContain("upload");
+		expect(run.out).not.toContain("cleanup");
+		expect(asked.filter((call) => call.fields.Action === "AssumeRole")).toEqual([
+			{
+				contentType: "application/x-www-form-urlencoded",
+				fields: {
+					Action: "AssumeRole",
+					Version: "2011-06-15",
+					RoleArn: roleArn,
+					RoleSessionName: "syndicate-smoke",
+					ExternalId: "syndicate-science-news-7c1e4b2a",
+					DurationSeconds: "900",
+				},
+				scope: `${REGION}/sts`,
+			},
+		]);
 	});
 });
