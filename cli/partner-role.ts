@@ -1,9 +1,10 @@
-import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
+import type { S3Client, S3ClientConfig } from "@aws-sdk/client-s3";
 import {
 	AssumeRoleCommand,
 	type AssumeRoleCommandOutput,
 	type STSClient,
-} from "@aws-sdk/nested-clients/sts";
+} from "@aws-sdk/client-sts";
+import { s3Client } from "#shared/adapters/aws/clients.ts";
 import { partnerRoleName } from "../infra/config.ts";
 import { CliError } from "./cli-error.ts";
 import { type DeployedStack, explainAwsError } from "./stage.ts";
@@ -28,9 +29,7 @@ interface RoleCredentials {
 
 /**
  * Temporary credentials of a partner's role, as a partner gets them: AssumeRole with the
- * agreed external id, for the shortest session STS grants (15 minutes). `sts` is the SDK's
- * nested STS client, the one its own credential providers use: @aws-sdk/client-sts is not a
- * dependency yet, and its AssumeRole is the same.
+ * agreed external id, for the shortest session STS grants (15 minutes).
  */
 async function assumePartnerRole(
 	sts: Pick<STSClient, "send">,
@@ -68,7 +67,7 @@ export async function partnerS3Client(
 	externalId: string,
 	config: Pick<S3ClientConfig, "region"> = {},
 ): Promise<S3Client> {
-	return new S3Client({
+	return s3Client("partner", {
 		...config,
 		credentials: await assumePartnerRole(sts, roleArn, externalId),
 	});

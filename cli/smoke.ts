@@ -7,11 +7,11 @@ import { type ArticleRef, articleItemId, articlePath } from "#shared/domain/arti
 import { type Report, reportKey as reportKeyOf } from "#shared/domain/report.ts";
 import type { ChangeSummary, OpsChangeInput } from "#shared/use-cases/change-articles.ts";
 import { describeError } from "#shared/use-cases/ops-status.ts";
+import { SMOKE_PARTNER } from "../infra/config.ts";
 import { packBundle } from "../local/pack-bundle.ts";
 import { CliError } from "./cli-error.ts";
 
 /** The demo partner: the smoke test uploads as it does. */
-export const SMOKE_PARTNER = "science-news";
 /** The example bundle the smoke article is made from (its agreement is the demo partner's). */
 const SMOKE_BUNDLE = resolve(import.meta.dirname, "../examples/bundles/hitachi-china-en");
 

@@ -61,6 +61,9 @@ const CERTIFICATE_PATTERN = /^arn:aws[a-z-]*:acm:([a-z0-9-]+):\d{12}:certificate
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const ROLE_NAME_MAX = 64;
 
+/** The partner `npm run syndicate -- smoke` uploads as after a deploy: the demo partner. */
+export const SMOKE_PARTNER = "science-news";
+
 /** The IAM role a partner assumes; its name carries the stage, like every resource name. */
 export function partnerRoleName(stage: string, partnerId: string): string {
 	return `Syndicate-${stage}-Partner-${partnerId}`;

@@ -1,6 +1,7 @@
 import type { S3Client } from "@aws-sdk/client-s3";
-import { STSClient } from "@aws-sdk/nested-clients/sts";
 import { type Command, InvalidArgumentError } from "commander";
+import { stsClient } from "#shared/adapters/aws/ops-clients.ts";
+import { SMOKE_PARTNER } from "../../infra/config.ts";
 import {
 	type CliContext,
 	CliError,
@@ -10,7 +11,7 @@ import {
 	withStackOptions,
 } from "../context.ts";
 import { partnerRoleArn, partnerS3Client } from "../partner-role.ts";
-import { formatDuration, runSmoke, SMOKE_PARTNER } from "../smoke.ts";
+import { formatDuration, runSmoke } from "../smoke.ts";
 
 const EXTERNAL_ID_VARIABLE = "SYNDICATE_SMOKE_EXTERNAL_ID";
 
@@ -46,9 +47,8 @@ function partnerS3(
 	// The region the operator's clients resolved: the stage's.
 	const { region } = ctx.s3.config;
 	return async () => {
-		// The SDK's nested STS client has no credential chain of its own: it signs with the
-		// operator's credentials, as the other clients resolved them.
-		const sts = new STSClient({ region, credentials: ctx.s3.config.credentials });
+		// Signed with the operator's credentials as the CLI's other clients resolved them.
+		const sts = stsClient("cli", { region, credentials: ctx.s3.config.credentials });
 		try {
 			const s3 = await partnerS3Client(sts, roleArn, externalId, { region });
 			opened.push(s3);

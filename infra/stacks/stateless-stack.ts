@@ -9,7 +9,7 @@ import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import { Bucket, type IBucket } from "aws-cdk-lib/aws-s3";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
-import type { DeployConfig } from "../config.ts";
+import { type DeployConfig, partnerRoleName, SMOKE_PARTNER } from "../config.ts";
 import { Edge } from "../constructs/edge.ts";
 import { acknowledgeWildcardResources } from "../constructs/nag.ts";
 import { METRICS_NAMESPACE, Observability } from "../constructs/observability.ts";
@@ -230,6 +230,7 @@ export class StatelessStack extends Stack {
 					],
 					resources: [props.ingestQueue.queueArn, props.deadLetterQueue.queueArn],
 				}),
+				...this.smokeTestSessions(),
 				// `--stage` finds the stage through its stacks' outputs.
 				new PolicyStatement({
 					actions: ["cloudformation:DescribeStacks"],
@@ -313,6 +314,19 @@ export class StatelessStack extends Stack {
 			),
 		});
 		return fn;
+	}
+
+	/** `smoke` uploads as the demo partner, on a session of its role, where the stage has it. */
+	private smokeTestSessions(): PolicyStatement[] {
+		const { stage, partners } = this.config;
+		if (!partners.some((partner) => partner.id === SMOKE_PARTNER)) return [];
+		const role = this.formatArn({
+			service: "iam",
+			region: "",
+			resource: "role",
+			resourceName: partnerRoleName(stage, SMOKE_PARTNER),
+		});
+		return [new PolicyStatement({ actions: ["sts:AssumeRole"], resources: [role] })];
 	}
 
 	/**

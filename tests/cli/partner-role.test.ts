@@ -1,4 +1,4 @@
-import { AssumeRoleCommand, type STSClient } from "@aws-sdk/nested-clients/sts";
+import { AssumeRoleCommand, type STSClient } from "@aws-sdk/client-sts";
 import { describe, expect, it } from "vitest";
 import { CliError } from "../../cli/cli-error.ts";
 import { partnerRoleArn, partnerS3Client } from "../../cli/partner-role.ts";

@@ -180,6 +180,8 @@ export function iamRequestsOf(call: RecordedCall, names: NameMap): IamRequest[] 
 					why,
 				},
 			];
+		case "sts":
+			return [{ action: `sts:${operation}`, resource: String(input.RoleArn), why }];
 		case "cloudformation":
 			return [
 				{

@@ -2,10 +2,11 @@ import { appendFileSync } from "node:fs";
 import type { MiddlewareStack } from "@smithy/types";
 
 /**
- * Who sends a call: a function (its role in AWS), the ops CLI (the operator policy), or the
- * local stack's own plumbing (no AWS counterpart).
+ * Who sends a call: a function (its role in AWS), the ops CLI (the operator policy), the CLI
+ * acting as a partner (`smoke`: the partner's role), or the local stack's own plumbing (no AWS
+ * counterpart).
  */
-export type Caller = "ingest" | "publish" | "views" | "cli" | "local";
+export type Caller = "ingest" | "publish" | "views" | "cli" | "partner" | "local";
 
 /**
  * The environment variable that turns recording on: every call any client made here sends is
@@ -17,7 +18,7 @@ export const CALL_LOG_VARIABLE = "SYNDICATE_CALL_LOG";
 /** One SDK call as the IAM proof needs it: who, what, on which resources, and how it ended. */
 export interface RecordedCall {
 	caller: Caller;
-	service: "s3" | "dynamodb" | "cloudfront" | "sqs" | "cloudformation";
+	service: "s3" | "dynamodb" | "cloudfront" | "sqs" | "cloudformation" | "sts";
 	/** The API operation, e.g. `GetObject`, `TransactWriteItems`. */
 	operation: string;
 	/** The operation's input without its data (`DATA_FIELDS`): what names the resources. */
