@@ -5,8 +5,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CALL_LOG_VARIABLE } from "#shared/adapters/aws/record-calls.ts";
 import { CliError } from "../../cli/cli-error.ts";
 import { describeStage } from "../../cli/stage.ts";
+import { iamModel } from "../infra/iam-model.ts";
+import { denialsOf, readRecordedCalls } from "../infra/recorded-calls.ts";
 import { expectRefused, syndicate } from "./spawn-cli.ts";
 
 /*
@@ -265,10 +268,12 @@ describe("--stage in the CLI, with CloudFormation's endpoint set as the SDK read
 
 	it("smoke assumes the stage's partner role with the external id, and stops at that step when refused", async () => {
 		asked.length = 0;
+		const log = join(home, "smoke-calls.ndjson");
 		const run = await syndicate(home, ["smoke", "--stage", "dev"], {
 			...env(),
 			AWS_ENDPOINT_URL_STS: endpoint,
 			SYNDICATE_SMOKE_EXTERNAL_ID: "syndicate-science-news-7c1e4b2a",
+			[CALL_LOG_VARIABLE]: log,
 		});
 		const roleArn = `arn:aws:iam::${ACCOUNT}:role/Syndicate-dev-Partner-science-news`;
 		expect(expectRefused(run)).toMatch(
@@ -294,5 +299,36 @@ describe("--stage in the CLI, with CloudFormation's endpoint set as the SDK read
 				scope: `${REGION}/sts`,
 			},
 		]);
+		// Its calls (DescribeStacks of both stacks, AssumeRole) are the operator policy's to make;
+		// whether the role's trust lets this account in is the partners file's (docs).
+		const calls = readRecordedCalls(log);
+		expect(calls.map((call) => call.operation)).toEqual([
+			"DescribeStacks",
+			"DescribeStacks",
+			"AssumeRole",
+		]);
+		const model = iamModel("dev");
+		const { denials } = await denialsOf(
+			calls,
+			{
+				buckets: {},
+				tables: {},
+				queues: {},
+				distributions: {},
+				stacks: {
+					"Syndicate-dev-Data": "Syndicate-dev-Data",
+					"Syndicate-dev-App": "Syndicate-dev-App",
+				},
+			},
+			{
+				cli: {
+					principal: `arn:aws:sts::${ACCOUNT}:assumed-role/Ops/alice`,
+					principalArn: `arn:aws:iam::${ACCOUNT}:role/Ops`,
+					identityPolicies: [model.managedPolicy("Syndicate-dev-Operator")],
+				},
+			},
+			model,
+		);
+		expect(denials).toEqual([]);
 	});
 });

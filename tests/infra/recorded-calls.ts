@@ -186,7 +186,8 @@ export function iamRequestsOf(call: RecordedCall, names: NameMap): IamRequest[] 
 			return [
 				{
 					action: `cloudformation:${operation}`,
-					resource: `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/${mapped(names.stacks ?? {}, input.StackName, "stack")}/*`,
+					// A stack's ARN ends with its id; any will do.
+					resource: `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/${mapped(names.stacks ?? {}, input.StackName, "stack")}/8c1e3a50-0f6d-11f0-9a8f-0a1b2c3d4e5f`,
 					why,
 				},
 			];
