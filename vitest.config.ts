@@ -1,8 +1,39 @@
+import { globSync } from "node:fs";
 import { defineConfig } from "vitest/config";
+
+/**
+ * The unit tier: tests that start no server, no Java, no browser, no child process and no CDK
+ * synth — the domain, the use cases on the in-memory adapters, CLI parsing. It is
+ * the loop to run after every change (`npm run test:unit`); `npm test` runs both tiers.
+ */
+const UNIT = [
+	"tests/domain/**/*.test.ts",
+	"tests/use-cases/**/*.test.ts",
+	"tests/adapters/{batch-while-busy,cloudfront-site-cache,coalescing-counter,memory}.test.ts",
+	"tests/cli/{partner-role,stage}.test.ts",
+	"tests/functions/{metrics-warnings,s3-event,stores}.test.ts",
+	"tests/infra/feed-encoding-code.test.ts",
+	"tests/local/{edge-paths,event-queue,reconcile-uploads}.test.ts",
+];
+
+// Use-case tests that still run on DynamoDB Local; each moves to the unit tier once it runs
+// on the in-memory adapters (the contract suites prove the two alike).
+const ON_DYNAMODB_LOCAL = [
+	"aggregate-views",
+	"concurrent-changes",
+	"ingest-overlap",
+	"ingest-partners",
+	"manage-agreements",
+	"publish-faults",
+	"site-writer",
+].map((name) => `tests/use-cases/${name}.test.ts`);
+
+const unitFiles = UNIT.flatMap((pattern) => globSync(pattern)).filter(
+	(file) => !ON_DYNAMODB_LOCAL.includes(file),
+);
 
 export default defineConfig({
 	test: {
-		include: ["tests/**/*.test.ts"],
 		// Deadlines, not measurements: a loaded two-core CI machine runs the e2e files at half speed.
 		testTimeout: 120_000,
 		hookTimeout: 60_000,
@@ -12,5 +43,13 @@ export default defineConfig({
 		silent: "passed-only",
 		// The JSON report lets CI print a plain "N passed, N failed" closing line.
 		reporters: ["default", ["json", { outputFile: ".vitest/results.json" }]],
+		projects: [
+			{ extends: true, test: { name: "unit", include: unitFiles } },
+			// The real servers: DynamoDB Local, s3rver, the CLI as a process, CDK synth, Chromium.
+			{
+				extends: true,
+				test: { name: "integration", include: ["tests/**/*.test.ts"], exclude: unitFiles },
+			},
+		],
 	},
 });
