@@ -42,7 +42,7 @@ export interface FunctionShape {
 	environment: Record<string, EnvironmentValue>;
 	queue?: QueueSource;
 	/** The EventBridge rule that runs it, e.g. `rate(1 minute)`. */
-	schedule?: { expression: string; rateSeconds: number };
+	schedule?: { rule: string; expression: string; rateSeconds: number };
 }
 
 export interface FunctionShapes {
@@ -184,23 +184,24 @@ export function shapesOf(app: Template, data: Template): FunctionShape[] {
 					maxReceiveCount: Number(redrive?.maxReceiveCount ?? Number.POSITIVE_INFINITY),
 				};
 			}
-			const rule = resources.find(
-				([, r]) =>
-					r.Type === "AWS::Events::Rule" &&
-					((r.Properties?.Targets as { Arn: Json }[]) ?? []).some((t) =>
-						same(t.Arn, { "Fn::GetAtt": [logicalId, "Arn"] }),
-					),
-			)?.[1].Properties;
-			if (rule?.ScheduleExpression) {
-				const expression = String(rule.ScheduleExpression);
-				shape.schedule = { expression, rateSeconds: rateSeconds(expression) };
+			const [ruleId, rule] =
+				resources.find(
+					([, r]) =>
+						r.Type === "AWS::Events::Rule" &&
+						((r.Properties?.Targets as { Arn: Json }[]) ?? []).some((t) =>
+							same(t.Arn, { "Fn::GetAtt": [logicalId, "Arn"] }),
+						),
+				) ?? [];
+			if (ruleId && rule?.Properties?.ScheduleExpression) {
+				const expression = String(rule.Properties.ScheduleExpression);
+				shape.schedule = { rule: ruleId, expression, rateSeconds: rateSeconds(expression) };
 			}
 			return shape;
 		});
 }
 
 /** Every file under a folder, recursively, sorted. */
-async function filesUnder(folder: string): Promise<string[]> {
+export async function filesUnder(folder: string): Promise<string[]> {
 	const entries = await readdir(folder, { withFileTypes: true, recursive: true });
 	return entries
 		.filter((e) => e.isFile())
@@ -247,6 +248,8 @@ export async function functionShapes(
 ): Promise<FunctionShapes & { cached: boolean }> {
 	const sources = [
 		...(await filesUnder(join(ROOT, "infra"))),
+		// What is extracted changes with this file.
+		join(ROOT, "local", "function-shapes.ts"),
 		join(ROOT, "package.json"),
 		join(ROOT, "package-lock.json"),
 	].filter((file) => existsSync(file));
