@@ -29,7 +29,7 @@ export const NOT_LOCAL: Record<string, string> = {
 /** Variables of this process a container gets too: log level and metrics switches only. */
 const PASSED_THROUGH = ["POWERTOOLS_LOG_LEVEL", "POWERTOOLS_DEV", "POWERTOOLS_METRICS_DISABLED"];
 
-function valueOf(name: string, value: EnvironmentValue, local: LocalResources): string {
+function localValueOf(name: string, value: EnvironmentValue, local: LocalResources): string {
 	if (typeof value === "string") return value;
 	if ("bucket" in value) {
 		const bucket = local.buckets[value.bucket];
@@ -53,7 +53,7 @@ export function localEnvironment(
 	const environment: Record<string, string> = {};
 	for (const [name, value] of Object.entries(shape.environment)) {
 		if (name in NOT_LOCAL) continue;
-		environment[name] = valueOf(name, value, local);
+		environment[name] = localValueOf(name, value, local);
 	}
 	const passed = Object.fromEntries(
 		PASSED_THROUGH.flatMap((name) => {
