@@ -130,6 +130,11 @@ export class LocalQueue {
 		return write;
 	}
 
+	/** The folder its messages wait in: a message written there is queued. */
+	get folderOf(): string {
+		return this.options.folder;
+	}
+
 	/** Receives before a message is dead-lettered. */
 	get maxReceiveCount(): number {
 		return this.options.maxReceiveCount;

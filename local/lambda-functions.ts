@@ -1,6 +1,6 @@
 import type { EnvironmentValue, FunctionShape } from "./function-shapes.ts";
 import type { FunctionBuild } from "./lambda-build.ts";
-import { LambdaFunction, type LambdaFunction as LocalFunction } from "./lambda-runtime.ts";
+import { LambdaFunction } from "./lambda-runtime.ts";
 
 /** How many containers each function may have at once locally, unless told otherwise. */
 export const DEFAULT_LAMBDA_CONCURRENCY = 4;
@@ -76,7 +76,7 @@ export function localFunctions(
 	build: FunctionBuild,
 	local: LocalResources,
 	options: { maxContainers: number; debug?: (line: string) => void },
-): Map<string, LocalFunction> {
+): Map<string, LambdaFunction> {
 	return new Map(
 		shapes.map((shape) => [
 			shape.id,
