@@ -1,6 +1,7 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { dirname } from "node:path";
+import { createInterface } from "node:readline";
 
 /** What a container runs: the function as the template declares it, built. */
 export interface LambdaFunctionOptions {
@@ -177,8 +178,16 @@ export class LambdaFunction {
 			// Plain Node, without the loaders (tsx) this process may run under.
 			execArgv: [],
 			serialization: "advanced",
-			stdio: ["ignore", "inherit", "inherit", "ipc"],
+			stdio: ["ignore", "pipe", "pipe", "ipc"],
 		});
+		// Line by line through this process's console, as CloudWatch takes a function's output.
+		for (const [stream, write] of [
+			[child.stdout, (line: string) => console.log(line)],
+			[child.stderr, (line: string) => console.error(line)],
+		] as const) {
+			if (stream)
+				createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on("line", write);
+		}
 		this.stats.coldStarts++;
 		const started = performance.now();
 		let readied: (ms: number) => void = () => undefined;
