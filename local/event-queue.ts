@@ -135,6 +135,11 @@ export class LocalQueue {
 		return this.options.folder;
 	}
 
+	/** Invocations at once. */
+	get concurrencyOf(): number {
+		return this.concurrency;
+	}
+
 	/** Receives before a message is dead-lettered. */
 	get maxReceiveCount(): number {
 		return this.options.maxReceiveCount;
