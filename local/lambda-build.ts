@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { mkdir, rename, rm } from "node:fs/promises";
+import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { filesUnder, hashOf } from "./function-shapes.ts";
 
@@ -78,5 +78,28 @@ export async function buildFunctions(buildDir = defaultBuildDir): Promise<Functi
 	} finally {
 		await rm(temporary, { recursive: true, force: true });
 	}
+	await pruneBuilds(buildDir, dir);
 	return result(true);
+}
+
+/**
+ * Removes builds of older sources that are a day old, keeping the newest few whatever their
+ * age: a stack still running on an older build starts its new containers from it.
+ */
+async function pruneBuilds(buildDir: string, keep: string, newest = 3): Promise<void> {
+	const dayAgo = Date.now() - 86_400_000;
+	const builds = await Promise.all(
+		(await readdir(buildDir, { withFileTypes: true }))
+			.filter((e) => e.isDirectory() && /^[0-9a-f]{16}$/.test(e.name))
+			.map(async (e) => {
+				const path = join(buildDir, e.name);
+				return { path, mtime: (await stat(path)).mtimeMs };
+			}),
+	);
+	const old = builds
+		.filter((b) => b.path !== keep)
+		.sort((a, b) => b.mtime - a.mtime)
+		.slice(newest - 1)
+		.filter((b) => b.mtime < dayAgo);
+	await Promise.all(old.map((b) => rm(b.path, { recursive: true, force: true })));
 }

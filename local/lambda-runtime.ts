@@ -100,7 +100,7 @@ export class LambdaFunction {
 		this.stats.invocations++;
 		this.stats.mostAtOnce = Math.max(this.stats.mostAtOnce, this.running);
 		try {
-			await container.ready;
+			await this.initialized(container);
 			return await this.run(container, event);
 		} finally {
 			this.running--;
@@ -263,6 +263,25 @@ export class LambdaFunction {
 		}
 		if (container.child.exitCode === null && container.child.signalCode === null)
 			container.child.kill("SIGKILL");
+	}
+
+	/**
+	 * Waits for the container's init (the bundle's import). Lambda bounds an on-demand init at
+	 * 10 s, then retries it within the invocation's timeout: one bound, the function's
+	 * timeout, stands for both here.
+	 */
+	private initialized(container: Container): Promise<number> {
+		let timer: NodeJS.Timeout | undefined;
+		const timeoutMs = Math.max(this.options.timeoutSeconds, 10) * 1000;
+		return Promise.race([
+			container.ready,
+			new Promise<never>((_, reject) => {
+				timer = setTimeout(() => {
+					reject(new InvocationError(`${this.name}: init timed out`, "Sandbox.Timedout"));
+					this.drop(container, "init timed out");
+				}, timeoutMs);
+			}),
+		]).finally(() => clearTimeout(timer));
 	}
 
 	private run(container: Container, event: unknown): Promise<unknown> {
