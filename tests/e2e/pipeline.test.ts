@@ -14,7 +14,8 @@ beforeAll(async () => {
 	// As npm start runs it: the functions bundled and in containers, shaped by the template; a
 	// failed message is back after 0.2 s instead of the queue's 360 s visibility timeout.
 	stack = await startEphemeralStack({ runtime: "lambda", visibilityTimeoutSeconds: 0.2 });
-});
+	// The first start of a checkout synthesizes the app (7-15 s) and builds the bundles.
+}, 120_000);
 afterAll(async () => {
 	await stack?.stop();
 });
