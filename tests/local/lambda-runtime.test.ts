@@ -9,7 +9,11 @@ import { LocalQueue } from "../../local/event-queue.ts";
 import { type FunctionShape, functionShapes } from "../../local/function-shapes.ts";
 import { buildFunctions, defaultBuildDir, type FunctionBuild } from "../../local/lambda-build.ts";
 import { localEnvironment } from "../../local/lambda-functions.ts";
-import { LambdaFunction, type LambdaFunctionOptions } from "../../local/lambda-runtime.ts";
+import {
+	LambdaFunction,
+	type LambdaFunctionOptions,
+	scheduledEvent,
+} from "../../local/lambda-runtime.ts";
 import { enqueueMessage } from "../../local/queue-folder.ts";
 import type { Order } from "./lambda-fixture.ts";
 
@@ -166,6 +170,23 @@ describe("the functions' shapes, from the synthesized template", () => {
 		});
 		expect(environment).not.toHaveProperty("DISTRIBUTION_ID");
 		expect(environment).not.toHaveProperty("HOME");
+	});
+});
+
+describe("the schedules' events", () => {
+	it("are shaped as EventBridge sends a rule's target", () => {
+		const event = scheduledEvent("us-east-1", "publish-schedule");
+		expect(event).toEqual({
+			version: "0",
+			id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+			"detail-type": "Scheduled Event",
+			source: "aws.events",
+			account: "000000000000",
+			time: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/),
+			region: "us-east-1",
+			resources: ["arn:aws:events:us-east-1:000000000000:rule/publish-schedule"],
+			detail: {},
+		});
 	});
 });
 
