@@ -76,7 +76,11 @@ function logStreamName(): string {
 export class LambdaFunction {
 	readonly stats: LambdaStats = { coldStarts: 0, replaced: 0, invocations: 0, mostAtOnce: 0 };
 	private readonly containers = new Set<Container>();
-	private readonly waiting: ((container: Container) => void)[] = [];
+	/** Invocations waiting for a container, first come first served. */
+	private readonly waiting: {
+		resolve: (container: Container) => void;
+		reject: (error: Error) => void;
+	}[] = [];
 	private running = 0;
 	private nextId = 1;
 	private stopped = false;
@@ -111,6 +115,8 @@ export class LambdaFunction {
 	/** Kills every container (an invocation under way fails). */
 	async stop(): Promise<void> {
 		this.stopped = true;
+		for (const waiter of this.waiting.splice(0))
+			waiter.reject(new InvocationError(`${this.name} is stopped`, "Stopped"));
 		const exits = [...this.containers].map(
 			(container) =>
 				new Promise<void>((resolve) => {
@@ -134,7 +140,7 @@ export class LambdaFunction {
 			container.busy = true;
 			return Promise.resolve(container);
 		}
-		return new Promise((resolve) => this.waiting.push(resolve));
+		return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
 	}
 
 	private release(container: Container): void {
@@ -143,13 +149,13 @@ export class LambdaFunction {
 		if (!next) return;
 		if (!container.gone) {
 			container.busy = true;
-			next(container);
+			next.resolve(container);
 			return;
 		}
 		// Its container was dropped: a new one takes the waiting invocation.
 		const fresh = this.start();
 		fresh.busy = true;
-		next(fresh);
+		next.resolve(fresh);
 	}
 
 	private start(): Container {
