@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
@@ -22,8 +23,24 @@ export interface LocalQueueOptions {
 	/** Delay before the next receive of a failed message, times its receive count. */
 	retryDelayMs: number;
 	queueArn: string;
-	/** Messages handled at once, as Lambda's concurrency does for SQS. */
+	/** Invocations (batches) handled at once, as Lambda's concurrency does for SQS. */
 	concurrency?: number;
+	/**
+	 * The most messages one invocation receives, as the event source mapping's BatchSize
+	 * (default 1). A batch is what is waiting when an invocation is free; it is not held back
+	 * to fill up.
+	 */
+	batchSize?: number;
+	/**
+	 * The handler's `batchItemFailures` name the messages that failed (FunctionResponseTypes
+	 * ReportBatchItemFailures); without it, a batch succeeds or fails as a whole. Default true.
+	 */
+	reportBatchItemFailures?: boolean;
+	/**
+	 * How long a failed message stays invisible before its next receive, as the queue's
+	 * VisibilityTimeout. Default: `retryDelayMs` times its receive count.
+	 */
+	visibilityTimeoutMs?: number;
 	/**
 	 * The bytes a message's handling holds in memory (an upload's size, from its
 	 * notification); with `maxBytesInFlight`, at most that many are handled at once.
@@ -54,7 +71,8 @@ export interface DeadLetter {
  * The SQS stand-in between the S3 notification and the ingest handler, kept on disk: one
  * file per message, removed once handled, so nothing is lost when the stack stops or dies
  * and whatever waits is delivered on the next start. As Lambda with SQS: one message per
- * invocation, a bounded number at once, redelivered after a failure (batch item failures),
+ * invocation (or up to `batchSize`), a bounded number of invocations at once, redelivered
+ * after a failure (batch item failures),
  * dead-lettered after `maxReceiveCount` receives. Unlike SQS, a receive only counts when it
  * failed with every dependency up: while DynamoDB Local or S3 is down, the queue waits
  * (exponential backoff) instead of burning receives, and a receive cut off by a stop or a
@@ -68,6 +86,8 @@ export class LocalQueue {
 	/** Failed messages wait until then before their next receive. */
 	private readonly notBefore = new Map<string, number>();
 	private readonly concurrency: number;
+	/** Invocations under way. */
+	private batches = 0;
 	private scanning: Promise<void> | undefined;
 	private rescan = false;
 	private pollTimer: NodeJS.Timeout | undefined;
@@ -108,6 +128,21 @@ export class LocalQueue {
 			() => this.pendingSends.delete(write),
 		);
 		return write;
+	}
+
+	/** The folder its messages wait in: a message written there is queued. */
+	get folderOf(): string {
+		return this.options.folder;
+	}
+
+	/** Invocations at once. */
+	get concurrencyOf(): number {
+		return this.concurrency;
+	}
+
+	/** Receives before a message is dead-lettered. */
+	get maxReceiveCount(): number {
+		return this.options.maxReceiveCount;
 	}
 
 	/** Every dead-lettered message, from the dead-letter folder. */
@@ -238,28 +273,35 @@ export class LocalQueue {
 	private async scan(): Promise<void> {
 		if (this.paused) return;
 		const now = Date.now();
-		for (const name of await listMessages(this.options.folder)) {
-			if (this.inFlight.size >= this.concurrency || this.paused || this.stopped) return;
-			if (this.inFlight.has(name) || (this.notBefore.get(name) ?? 0) > now) continue;
-			const delivery = this.deliver(name)
-				.catch((error: unknown) => console.error(`local queue: message ${name}:`, error))
-				.finally(() => {
-					this.inFlight.delete(name);
-					this.notify();
-					this.schedule();
-				});
-			this.inFlight.set(name, delivery);
+		const batchSize = this.options.batchSize ?? 1;
+		let batch: string[] = [];
+		const names = await listMessages(this.options.folder);
+		for (const [index, name] of names.entries()) {
+			if (this.batches >= this.concurrency || this.paused || this.stopped) return;
+			if (!this.inFlight.has(name) && (this.notBefore.get(name) ?? 0) <= now) batch.push(name);
+			if (batch.length < batchSize && index < names.length - 1) continue;
+			if (batch.length > 0) this.startBatch(batch);
+			batch = [];
 		}
 	}
 
-	private async deliver(name: string): Promise<void> {
-		const { folder } = this.options;
-		const message = await readMessage(folder, name);
-		if (!message) return;
-		const now = Date.now();
-		const receiveCount = message.receiveCount + 1;
-		const firstReceiveTimestamp = message.firstReceiveTimestamp ?? now;
-		const record: SQSRecord = {
+	private startBatch(names: string[]): void {
+		this.batches++;
+		const delivery = this.deliver(names)
+			.catch((error: unknown) =>
+				console.error(`local queue: message(s) ${names.join(", ")}:`, error),
+			)
+			.finally(() => {
+				this.batches--;
+				for (const name of names) this.inFlight.delete(name);
+				this.notify();
+				this.schedule();
+			});
+		for (const name of names) this.inFlight.set(name, delivery);
+	}
+
+	private recordOf(message: QueuedMessage, receiveCount: number, firstReceive: number): SQSRecord {
+		return {
 			messageId: message.messageId,
 			receiptHandle: `${message.messageId}#${receiveCount}`,
 			body: message.body,
@@ -267,57 +309,83 @@ export class LocalQueue {
 				ApproximateReceiveCount: String(receiveCount),
 				SentTimestamp: String(message.sentTimestamp),
 				SenderId: "s3.amazonaws.com",
-				ApproximateFirstReceiveTimestamp: String(firstReceiveTimestamp),
+				ApproximateFirstReceiveTimestamp: String(firstReceive),
 			},
 			messageAttributes: {},
-			md5OfBody: "",
+			md5OfBody: createHash("md5").update(message.body).digest("hex"),
 			eventSource: "aws:sqs",
 			eventSourceARN: this.options.queueArn,
 			awsRegion: "us-east-1",
 		};
-		const bytes = this.options.sizeOf?.(message.body) ?? 0;
+	}
+
+	private async deliver(names: string[]): Promise<void> {
+		const { folder } = this.options;
+		const now = Date.now();
+		const received: { name: string; message: QueuedMessage; record: SQSRecord }[] = [];
+		for (const name of names) {
+			const message = await readMessage(folder, name);
+			if (!message) continue;
+			const receiveCount = message.receiveCount + 1;
+			const firstReceiveTimestamp = message.firstReceiveTimestamp ?? now;
+			received.push({
+				name,
+				message: { ...message, receiveCount, firstReceiveTimestamp },
+				record: this.recordOf(message, receiveCount, firstReceiveTimestamp),
+			});
+		}
+		if (received.length === 0) return;
+		const bytes = received.reduce(
+			(sum, { message }) => sum + (this.options.sizeOf?.(message.body) ?? 0),
+			0,
+		);
 		await this.reserveBytes(bytes);
 		// Stopped while it waited: left on disk, unreceived, for the next start.
 		if (this.stopped) {
 			this.releaseBytes(bytes);
 			return;
 		}
-		let failed: boolean;
+		let failed: Set<string>;
 		try {
-			const response = await this.handler({ Records: [record] });
-			failed = (response?.batchItemFailures ?? []).some(
-				(f) => f.itemIdentifier === message.messageId,
-			);
+			const response = await this.handler({ Records: received.map(({ record }) => record) });
+			failed =
+				this.options.reportBatchItemFailures === false
+					? new Set()
+					: new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
 		} catch (error) {
 			console.error("ingest handler threw:", error);
-			failed = true;
+			failed = new Set(received.map(({ message }) => message.messageId));
 		} finally {
 			this.releaseBytes(bytes);
 		}
-		if (!failed) {
+		for (const { name, message } of received) {
+			if (failed.has(message.messageId)) continue;
 			this.notBefore.delete(name);
 			await rm(join(folder, name), { force: true });
-			return;
 		}
-		// Cut off by a stop: left as it is, for the next start.
+		const failures = received.filter(({ message }) => failed.has(message.messageId));
+		if (failures.length === 0) return;
+		// Cut off by a stop: left as they are, for the next start.
 		if (this.stopped) return;
 		const down = await this.options.probe?.();
 		if (down) {
 			void this.pauseWhileDown(down);
 			return;
 		}
-		const received: QueuedMessage = { ...message, receiveCount, firstReceiveTimestamp };
-		if (receiveCount >= this.options.maxReceiveCount) {
-			await writeMessage(this.options.deadLetterFolder, name, received);
-			await rm(join(folder, name), { force: true });
-			this.notBefore.delete(name);
-			console.error(`dead-lettered after ${receiveCount} receives: ${message.body}`);
-			return;
+		for (const { name, message } of failures) {
+			if (message.receiveCount >= this.options.maxReceiveCount) {
+				await writeMessage(this.options.deadLetterFolder, name, message);
+				await rm(join(folder, name), { force: true });
+				this.notBefore.delete(name);
+				console.error(`dead-lettered after ${message.receiveCount} receives: ${message.body}`);
+				continue;
+			}
+			await writeMessage(folder, name, message);
+			const delay =
+				this.options.visibilityTimeoutMs ?? this.options.retryDelayMs * message.receiveCount;
+			this.notBefore.set(name, Date.now() + delay);
+			setTimeout(() => this.schedule(), delay).unref();
 		}
-		await writeMessage(folder, name, received);
-		const delay = this.options.retryDelayMs * receiveCount;
-		this.notBefore.set(name, Date.now() + delay);
-		setTimeout(() => this.schedule(), delay).unref();
 	}
 
 	/** Holds every delivery until the probe answers healthy, waiting longer each time. */

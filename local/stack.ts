@@ -27,8 +27,12 @@ import {
 	stopOrphanDynamoDbLocal,
 } from "./dynamodb-local.ts";
 import { type EdgeServer, startEdgeServer } from "./edge-server.ts";
-import { LocalQueue } from "./event-queue.ts";
+import { LocalQueue, type LocalQueueOptions } from "./event-queue.ts";
+import { type FunctionShape, functionShapes } from "./function-shapes.ts";
 import { type HealthProbe, makeHealthProbe } from "./health.ts";
+import { buildFunctions, defaultBuildDir } from "./lambda-build.ts";
+import { DEFAULT_LAMBDA_CONCURRENCY, localFunctions, shapeOf } from "./lambda-functions.ts";
+import { type LambdaFunction, scheduledEvent } from "./lambda-runtime.ts";
 import { LocalUploadInventory } from "./local-upload-inventory.ts";
 import { announceMultiDeletes } from "./multi-delete-events.ts";
 import { packBundle } from "./pack-bundle.ts";
@@ -79,6 +83,30 @@ export interface StackOptions {
 	drainDeadlineMs?: number;
 	/** Aborting it while the stack starts stops what has started; the start then rejects. */
 	signal?: AbortSignal;
+	/**
+	 * How the functions run. `lambda` (the default): as in AWS, each bundled as deployed and run
+	 * in containers (processes) of its own, shaped by the synthesized template: ingest gets SQS
+	 * batches as its event source mapping delivers them, publish and views scheduled events.
+	 * `in-process`: the handlers imported into this process, one message per invocation, up
+	 * to 64 at once (the faster choice of most tests).
+	 */
+	runtime?: "lambda" | "in-process";
+	/** Lambda runtime: the most containers per function (default 4, never above the template's). */
+	lambdaConcurrency?: number;
+	/**
+	 * Lambda runtime: how long a failed message waits before its next receive, instead of the
+	 * queue's VisibilityTimeout in the template (360 s).
+	 */
+	visibilityTimeoutSeconds?: number;
+	/** Lambda runtime: where the functions are built and the template's shapes cached. */
+	buildDir?: string;
+	/** Lambda runtime: debug lines (cold starts with their init ms, replaced containers). */
+	debug?: (line: string) => void;
+	/**
+	 * Where the functions' SDK calls go instead of the servers (a benchmark's counting proxy),
+	 * given where the servers are.
+	 */
+	functionEndpoints?: (endpoints: Endpoints) => { s3: string; dynamodb: string };
 }
 
 /** What a start found and did before it resolved. */
@@ -100,6 +128,11 @@ export interface LocalStack {
 	dynamodb: DynamoDBDocumentClient;
 	queue: LocalQueue;
 	recovery: Recovery;
+	runtime: "lambda" | "in-process";
+	/** Lambda runtime: each function by its construct id (`Ingest`, `Publish`, `Views`). */
+	functions: Map<string, LambdaFunction>;
+	/** Lambda runtime: the functions' shapes as the template declares them. */
+	shapes: FunctionShape[];
 	/** Resolves when every upload so far is ingested and published. */
 	idle(): Promise<void>;
 	/** Runs the schedule once now, as its timer does; how many targets it published. */
@@ -257,6 +290,14 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
 			`Stopped DynamoDB Local (pid ${orphan}), left running by a start that was killed.`,
 		);
 	if (options.fresh) await rm(dataDir, { recursive: true, force: true });
+	const runtime = options.runtime ?? "lambda";
+	// Built and read from the template while the servers start.
+	const buildDir = options.buildDir ?? defaultBuildDir;
+	const lambdaReady =
+		runtime === "lambda"
+			? Promise.all([functionShapes(buildDir), buildFunctions(buildDir)])
+			: undefined;
+	lambdaReady?.catch(() => undefined);
 	await mkdir(paths.s3, { recursive: true });
 	await mkdir(paths.dynamodb, { recursive: true });
 	await rm(paths.endpoints, { force: true });
@@ -283,6 +324,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
 	let viewsTimer: NodeJS.Timeout | undefined;
 	let aggregating: Promise<unknown> | undefined;
 	let edge: EdgeServer | undefined;
+	let functions = new Map<string, LambdaFunction>();
 	let stopRequested = false;
 	let stopped: Promise<void> = Promise.resolve();
 	const stopping = () => stopRequested;
@@ -303,6 +345,10 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
 		clearInterval(viewsTimer);
 		// A run cut off mid-way would only log errors; its work is safe to finish or repeat.
 		if (aggregating) await step("the view aggregation", () => aggregating ?? Promise.resolve());
+		if (sweeping) await step("the publish sweep", () => sweeping ?? Promise.resolve());
+		const containers = [...functions.values()];
+		functions = new Map();
+		await step("the functions' containers", () => Promise.all(containers.map((f) => f.stop())));
 		const edgeServer = edge;
 		edge = undefined;
 		if (edgeServer) await step("the edge server", edgeServer.stop);
@@ -335,7 +381,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
 	const sweep = (): Promise<number> => {
 		const run = publish;
 		if (!run) return Promise.resolve(0);
-		sweeping ??= run({})
+		sweeping ??= run(scheduledEvent(REGION, "publish-schedule"))
 			.then(
 				({ published }) => published,
 				(error: unknown) => {
@@ -406,6 +452,47 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
 			dataDir,
 		};
 		const versions = new LocalVersionStore(paths.versions);
+		const [shapes, build] = lambdaReady ? await lambdaReady : [undefined, undefined];
+		if (shapes && build)
+			options.debug?.(
+				`function shapes ${shapes.cached ? "from the cache" : `synthesized in ${shapes.synthMs} ms`}; bundles ${build.built ? "built" : "unchanged"} (${build.ms} ms)`,
+			);
+		checkNotStopped();
+		const ingestQueue = shapes && shapeOf(shapes.functions, "Ingest").queue;
+		if (shapes && !ingestQueue)
+			throw new Error("the template's Ingest function has no SQS event source");
+		const lambdaConcurrency = options.lambdaConcurrency ?? DEFAULT_LAMBDA_CONCURRENCY;
+		const queueShape: Pick<
+			LocalQueueOptions,
+			| "concurrency"
+			| "batchSize"
+			| "maxReceiveCount"
+			| "visibilityTimeoutMs"
+			| "reportBatchItemFailures"
+			| "sizeOf"
+			| "maxBytesInFlight"
+		> = ingestQueue
+			? {
+					// As the event source mapping delivers: batches of BatchSize, at most
+					// MaximumConcurrency at once (capped locally), failed messages back after the
+					// visibility timeout, dead-lettered after the redrive policy's maxReceiveCount.
+					concurrency: Math.max(1, Math.min(ingestQueue.maxConcurrency, lambdaConcurrency)),
+					batchSize: ingestQueue.batchSize,
+					maxReceiveCount: ingestQueue.maxReceiveCount,
+					visibilityTimeoutMs:
+						(options.visibilityTimeoutSeconds ?? ingestQueue.visibilityTimeoutSeconds) * 1000,
+					reportBatchItemFailures: ingestQueue.reportBatchItemFailures,
+				}
+			: {
+					maxReceiveCount: 3,
+					// Lambda takes up to 100 at once here (batches of 5, 20 concurrent invocations). More
+					// at once share more of each publish: a 300-upload burst measured 28 s at 8, 21 s at
+					// 32; a 1,000-upload burst 33-41 s at 32, 27-34 s at 64. A laptop's memory is the
+					// bound for large bundles: while those in flight add up to 256 MiB, the next waits.
+					concurrency: 64,
+					sizeOf: uploadBytesOf,
+					maxBytesInFlight: 256 * 1024 * 1024,
+				};
 		// The ingest handler is imported below, once the variables it reads are set; messages
 		// queued before then wait on disk like any other.
 		let ingest: SqsHandler = async () => {
@@ -414,16 +501,9 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
 		const localQueue = new LocalQueue((event) => ingest(event), {
 			folder: paths.queue,
 			deadLetterFolder: paths.deadLetters,
-			maxReceiveCount: 3,
 			retryDelayMs: 200,
 			queueArn: INGEST_QUEUE_ARN,
-			// Lambda takes up to 100 at once here (batches of 5, 20 concurrent invocations). More
-			// at once share more of each publish: a 300-upload burst measured 28 s at 8, 21 s at
-			// 32; a 1,000-upload burst 33-41 s at 32, 27-34 s at 64. A laptop's memory is the
-			// bound for large bundles: while those in flight add up to 256 MiB, the next waits.
-			concurrency: 64,
-			sizeOf: uploadBytesOf,
-			maxBytesInFlight: 256 * 1024 * 1024,
+			...queueShape,
 			probe: () => health?.check() ?? Promise.resolve(undefined),
 		});
 		queue = localQueue;
@@ -468,28 +548,63 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
 		await seedExamples(dynamodb, NAMES.table, resolve(import.meta.dirname, "../examples"));
 		checkNotStopped();
 
-		// The handlers read the same variables as in Lambda; the SDK reads the endpoint ones.
-		Object.assign(process.env, {
-			TABLE_NAME: NAMES.table,
-			INGEST_BUCKET: NAMES.ingestBucket,
-			SITE_BUCKET: NAMES.siteBucket,
-			LOGS_BUCKET: NAMES.logsBucket,
-			SITE_URL: endpoints.edgeUrl,
+		// The SDK reads the endpoint variables: the functions' clients find the local servers.
+		const routed = options.functionEndpoints?.(endpoints) ?? {
+			s3: endpoints.s3Endpoint,
+			dynamodb: endpoints.dynamodbEndpoint,
+		};
+		const sdkVariables = {
 			AWS_REGION: REGION,
 			AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
 			AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
-			AWS_ENDPOINT_URL_S3: endpoints.s3Endpoint,
-			AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodbEndpoint,
+			AWS_ENDPOINT_URL_S3: routed.s3,
+			AWS_ENDPOINT_URL_DYNAMODB: routed.dynamodb,
 			S3_FORCE_PATH_STYLE: "true",
 			AWS_REQUEST_CHECKSUM_CALCULATION: "WHEN_REQUIRED",
 			AWS_RESPONSE_CHECKSUM_VALIDATION: "WHEN_REQUIRED",
-			// CloudWatch reads metrics from the logs in AWS; locally they would only bury the logs.
-			POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? "true",
-		});
-		ingest = (await import("../functions/ingest/handler.ts")).handler as unknown as SqsHandler;
-		publish = (await import("../functions/publish/handler.ts")).handler as unknown as (
-			event: object,
-		) => Promise<{ published: number }>;
+		};
+		let aggregate: (event: object) => Promise<unknown>;
+		if (shapes && build) {
+			functions = localFunctions(
+				shapes.functions,
+				build,
+				{
+					buckets: { Ingest: NAMES.ingestBucket, Site: NAMES.siteBucket, Logs: NAMES.logsBucket },
+					table: NAMES.table,
+					siteUrl: endpoints.edgeUrl,
+					region: REGION,
+					sdk: sdkVariables,
+				},
+				{ maxContainers: lambdaConcurrency, ...(options.debug ? { debug: options.debug } : {}) },
+			);
+			const invoker = (id: string) => {
+				const fn = functions.get(id);
+				if (!fn) throw new Error(`no local function ${id}`);
+				return (event: object) => fn.invoke(event);
+			};
+			ingest = invoker("Ingest") as SqsHandler;
+			publish = invoker("Publish") as (event: object) => Promise<{ published: number }>;
+			aggregate = invoker("Views");
+		} else {
+			// The handlers read the same variables as in Lambda.
+			Object.assign(process.env, {
+				TABLE_NAME: NAMES.table,
+				INGEST_BUCKET: NAMES.ingestBucket,
+				SITE_BUCKET: NAMES.siteBucket,
+				LOGS_BUCKET: NAMES.logsBucket,
+				SITE_URL: endpoints.edgeUrl,
+				...sdkVariables,
+				// CloudWatch reads metrics from the logs in AWS; locally they would only bury the logs.
+				POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? "true",
+			});
+			ingest = (await import("../functions/ingest/handler.ts")).handler as unknown as SqsHandler;
+			publish = (await import("../functions/publish/handler.ts")).handler as unknown as (
+				event: object,
+			) => Promise<{ published: number }>;
+			aggregate = (await import("../functions/views/handler.ts")).handler as unknown as (
+				event: object,
+			) => Promise<unknown>;
+		}
 
 		edge = await startEdgeServer({
 			port: ports.edge,
@@ -523,12 +638,9 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
 		sweepTimer = setInterval(() => void sweep(), sweepMs);
 		// The view aggregator's schedule: one run at a time, as a rate-scheduled Lambda with a
 		// reserved concurrency of one would run it (a second one would only find it all counted).
-		const aggregate = (await import("../functions/views/handler.ts")).handler as unknown as (
-			event: object,
-		) => Promise<unknown>;
 		viewsTimer = setInterval(
 			() => {
-				aggregating ??= aggregate({})
+				aggregating ??= aggregate(scheduledEvent(REGION, "views-schedule"))
 					.catch((error: unknown) => console.error("view aggregation failed:", error))
 					.finally(() => {
 						aggregating = undefined;
@@ -544,6 +656,9 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
 			dynamodb,
 			queue: localQueue,
 			recovery,
+			runtime,
+			functions,
+			shapes: shapes?.functions ?? [],
 			idle: () => localQueue.drain(),
 			sweep,
 			stop,
@@ -554,16 +669,30 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
 	}
 }
 
+/** What a throwaway stack may be started with; the functions run in-process unless told. */
+export type EphemeralStackOptions = Pick<
+	StackOptions,
+	| "runtime"
+	| "lambdaConcurrency"
+	| "visibilityTimeoutSeconds"
+	| "buildDir"
+	| "debug"
+	| "functionEndpoints"
+>;
+
 /**
  * A throwaway stack for tests and benchmarks: free ports, a temporary folder, DynamoDB in
- * memory, no sweep. `stop()` also removes the folder.
+ * memory, no sweep, the handlers in this process unless `runtime: "lambda"`. `stop()` also
+ * removes the folder.
  */
-export async function startEphemeralStack(): Promise<LocalStack> {
+export async function startEphemeralStack(
+	options: EphemeralStackOptions = {},
+): Promise<LocalStack> {
 	// A free port is found, then bound a moment later: another process (a parallel test
 	// file's servers) can take it in between. A fresh set of ports is the cure.
 	for (let attempt = 1; ; attempt++) {
 		try {
-			return await startEphemeralStackOnce();
+			return await startEphemeralStackOnce(options);
 		} catch (error) {
 			// Node says EADDRINUSE; DynamoDB Local's Java, on its stderr, "Address already in use".
 			const taken = /EADDRINUSE|Address already in use/.test(String((error as Error)?.message));
@@ -572,7 +701,7 @@ export async function startEphemeralStack(): Promise<LocalStack> {
 	}
 }
 
-async function startEphemeralStackOnce(): Promise<LocalStack> {
+async function startEphemeralStackOnce(options: EphemeralStackOptions): Promise<LocalStack> {
 	const dataDir = await mkdtemp(join(tmpdir(), "syndicate-"));
 	try {
 		const stack = await startLocalStack({
@@ -580,6 +709,8 @@ async function startEphemeralStackOnce(): Promise<LocalStack> {
 			ports: { s3: 0, dynamodb: 0, edge: 0 },
 			sweepSeconds: 3600,
 			viewsSeconds: 3600,
+			runtime: "in-process",
+			...options,
 		});
 		return {
 			...stack,

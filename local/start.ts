@@ -1,5 +1,6 @@
 import { join, resolve } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
+import { DEFAULT_LAMBDA_CONCURRENCY } from "./lambda-functions.ts";
 import { PortInUseError } from "./ports.ts";
 import {
 	defaultPorts,
@@ -26,10 +27,35 @@ function integerVariable(name: string, fallback: number, min: number, max: numbe
 
 const port = (name: string, fallback: number) => integerVariable(name, fallback, 0, 65535);
 
+function runtimeVariable(): "lambda" | "in-process" {
+	const value = process.env.SYNDICATE_RUNTIME ?? "lambda";
+	if (value !== "lambda" && value !== "in-process")
+		throw new InvalidArgumentError(
+			`SYNDICATE_RUNTIME must be lambda or in-process, not "${value}"`,
+		);
+	return value;
+}
+
 function recoverySummary(stack: LocalStack): string | undefined {
 	const { backlog, reconciled, published } = stack.recovery;
 	if (backlog === 0 && reconciled.queued === 0 && published === 0) return undefined;
 	return `Recovered from the last run: ${backlog} queued message(s) delivered, ${reconciled.queued} upload(s) without a report queued again (of ${reconciled.found}), ${published} publish target(s) swept.`;
+}
+
+/** How the functions run: the shape the template gave them, or in this process. */
+function functionsLine(stack: LocalStack): string {
+	if (stack.runtime === "in-process")
+		return "Functions: in this process (SYNDICATE_RUNTIME=in-process).";
+	const parts = stack.shapes.map((shape) => {
+		const containers = stack.functions.get(shape.id)?.options.maxContainers;
+		const feed = shape.queue
+			? `SQS batches of ${shape.queue.batchSize}, ${stack.queue.concurrencyOf} at once (AWS: ${shape.queue.maxConcurrency})`
+			: shape.schedule
+				? `scheduled (AWS: ${shape.schedule.expression})`
+				: "invoked";
+		return `${shape.id} ${feed}, up to ${containers} container(s)`;
+	});
+	return `Functions in Lambda shape: ${parts.join("; ")}.`;
 }
 
 function banner(stack: LocalStack, dataDir: string): string {
@@ -115,6 +141,26 @@ async function main(): Promise<void> {
 			ports,
 			sweepSeconds: integerVariable("SYNDICATE_SWEEP_SECONDS", 3, 1, 86_400),
 			viewsSeconds: integerVariable("SYNDICATE_VIEWS_SECONDS", 10, 1, 86_400),
+			runtime: runtimeVariable(),
+			lambdaConcurrency: integerVariable(
+				"SYNDICATE_LAMBDA_CONCURRENCY",
+				DEFAULT_LAMBDA_CONCURRENCY,
+				1,
+				1000,
+			),
+			...(process.env.SYNDICATE_VISIBILITY_SECONDS
+				? {
+						visibilityTimeoutSeconds: integerVariable(
+							"SYNDICATE_VISIBILITY_SECONDS",
+							360,
+							0,
+							43_200,
+						),
+					}
+				: {}),
+			...(process.env.SYNDICATE_DEBUG
+				? { debug: (line: string) => console.error(`debug: ${line}`) }
+				: {}),
 			signal: starting.signal,
 			onCrash: (error) => {
 				console.error(`\n${error.message}; everything is stopped.`);
@@ -136,7 +182,7 @@ async function main(): Promise<void> {
 	const recovered = recoverySummary(stack);
 	if (recovered) console.log(recovered);
 	console.log(banner(stack, dataDir));
-	console.log(`Ready in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+	console.log(`${functionsLine(stack)}\nReady in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
 }
 
 main().catch((error: unknown) => {

@@ -1,56 +1,10 @@
-import { existsSync, readdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import type { BundlingOptions } from "aws-cdk-lib/aws-lambda-nodejs";
-import { type BuildOptions, build, type Metafile } from "esbuild";
-import { syndicateBundling } from "../../infra/constructs/syndicate-function.ts";
+import { build, type Metafile } from "esbuild";
+import { functionBuildOptions, functionEntries } from "../../infra/bundling.ts";
 
-const ROOT = resolve(import.meta.dirname, "../..");
-
-/** What NodejsFunction leaves out of a bundle for a Node 18+ runtime: the runtime's SDK. */
-const RUNTIME_EXTERNALS = ["@aws-sdk/*"];
-
-/** Every function: each folder under functions/ with a handler.ts (functions/lib is shared code). */
-export function functionEntries(): { name: string; entry: string }[] {
-	const folder = join(ROOT, "functions");
-	return readdirSync(folder, { withFileTypes: true })
-		.filter((dirent) => dirent.isDirectory() && existsSync(join(folder, dirent.name, "handler.ts")))
-		.map((dirent) => ({ name: dirent.name, entry: join(folder, dirent.name, "handler.ts") }))
-		.sort((a, b) => a.name.localeCompare(b.name));
-}
-
-/**
- * esbuild's options for `syndicateBundling`, translated as CDK's NodejsFunction translates them
- * into its esbuild command line. An option this does not know fails the build: a budget
- * measured on other options than the deployed ones would prove nothing.
- */
-export function esbuildOptionsOf(
-	bundling: BundlingOptions,
-	entry: string,
-	outfile: string,
-): BuildOptions {
-	const known = new Set(["format", "minify", "sourceMap", "target", "mainFields", "banner"]);
-	const unknown = Object.keys(bundling).filter((key) => !known.has(key));
-	if (unknown.length > 0) {
-		throw new Error(`bundling options not mirrored by the budget build: ${unknown.join(", ")}`);
-	}
-	return {
-		entryPoints: [entry],
-		bundle: true,
-		platform: "node",
-		outfile,
-		external: RUNTIME_EXTERNALS,
-		...(bundling.format ? { format: bundling.format } : {}),
-		...(bundling.target ? { target: bundling.target } : {}),
-		minify: bundling.minify ?? false,
-		sourcemap: bundling.sourceMap ?? false,
-		...(bundling.mainFields ? { mainFields: bundling.mainFields } : {}),
-		...(bundling.banner ? { banner: { js: bundling.banner } } : {}),
-		metafile: true,
-		logLevel: "error",
-	};
-}
+export { functionEntries } from "../../infra/bundling.ts";
 
 export interface FunctionBundle {
 	name: string;
@@ -68,7 +22,7 @@ export async function buildBundle(
 	outdir: string,
 ): Promise<FunctionBundle> {
 	const file = join(outdir, name, "index.mjs");
-	const { metafile } = await build(esbuildOptionsOf(syndicateBundling, entry, file));
+	const { metafile } = await build(functionBuildOptions(entry, file));
 	if (!metafile) throw new Error(`esbuild gave no metafile for ${entry}`);
 	const code = await readFile(file);
 	return { name, file, raw: code.byteLength, gzip: gzipSync(code).byteLength, metafile };
