@@ -188,7 +188,8 @@ export async function benchBursts(burst: number, sync: number): Promise<void> {
 	const calls = recordFunctionCalls();
 	// As deployed: the publishers also write the compressed copies the AWS edge serves.
 	process.env.COMPRESSED_VARIANTS = "true";
-	const stack = await startEphemeralStack();
+	// As in AWS: each function in containers of its own, ingest fed batches of the queue.
+	const stack = await startEphemeralStack({ runtime: "lambda" });
 	try {
 		console.log(`  ${burst}-upload burst:`);
 		await benchPutBurst(stack, burst, calls);

@@ -142,7 +142,8 @@ export async function benchUploadToPublic(uploads: number, warmup: number): Prom
 	const calls = recordFunctionCalls();
 	// As deployed: the publishers also write the compressed copies the AWS edge serves.
 	process.env.COMPRESSED_VARIANTS = "true";
-	const stack = await startEphemeralStack();
+	// As in AWS: each function in containers of its own, ingest fed batches of the queue.
+	const stack = await startEphemeralStack({ runtime: "lambda" });
 	try {
 		const bucket = stack.endpoints.ingestBucket;
 		const bundles = Array.from({ length: warmup + uploads }, (_, i) =>

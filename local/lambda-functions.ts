@@ -1,3 +1,4 @@
+import { CALL_LOG_VARIABLE } from "#shared/adapters/aws/record-calls.ts";
 import type { EnvironmentValue, FunctionShape } from "./function-shapes.ts";
 import type { FunctionBuild } from "./lambda-build.ts";
 import { LambdaFunction } from "./lambda-runtime.ts";
@@ -26,8 +27,18 @@ export const NOT_LOCAL: Record<string, string> = {
 	COMPRESSED_VARIANTS: "the local edge compresses every response itself",
 };
 
-/** Variables of this process a container gets too: log level and metrics switches only. */
-const PASSED_THROUGH = ["POWERTOOLS_LOG_LEVEL", "POWERTOOLS_DEV", "POWERTOOLS_METRICS_DISABLED"];
+/**
+ * Variables of this process a container gets too: log level and metrics switches, the file
+ * every SDK call is recorded to when a test or benchmark records them, and the compressed
+ * copies a benchmark turns on to write as deployed.
+ */
+const PASSED_THROUGH = [
+	"POWERTOOLS_LOG_LEVEL",
+	"POWERTOOLS_DEV",
+	"POWERTOOLS_METRICS_DISABLED",
+	CALL_LOG_VARIABLE,
+	"COMPRESSED_VARIANTS",
+];
 
 function localValueOf(name: string, value: EnvironmentValue, local: LocalResources): string {
 	if (typeof value === "string") return value;

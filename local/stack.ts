@@ -102,11 +102,6 @@ export interface StackOptions {
 	buildDir?: string;
 	/** Lambda runtime: debug lines (cold starts with their init ms, replaced containers). */
 	debug?: (line: string) => void;
-	/**
-	 * Where the functions' SDK calls go instead of the servers (a benchmark's counting proxy),
-	 * given where the servers are.
-	 */
-	functionEndpoints?: (endpoints: Endpoints) => { s3: string; dynamodb: string };
 }
 
 /** What a start found and did before it resolved. */
@@ -549,16 +544,12 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
 		checkNotStopped();
 
 		// The SDK reads the endpoint variables: the functions' clients find the local servers.
-		const routed = options.functionEndpoints?.(endpoints) ?? {
-			s3: endpoints.s3Endpoint,
-			dynamodb: endpoints.dynamodbEndpoint,
-		};
 		const sdkVariables = {
 			AWS_REGION: REGION,
 			AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
 			AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
-			AWS_ENDPOINT_URL_S3: routed.s3,
-			AWS_ENDPOINT_URL_DYNAMODB: routed.dynamodb,
+			AWS_ENDPOINT_URL_S3: endpoints.s3Endpoint,
+			AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodbEndpoint,
 			S3_FORCE_PATH_STYLE: "true",
 			AWS_REQUEST_CHECKSUM_CALCULATION: "WHEN_REQUIRED",
 			AWS_RESPONSE_CHECKSUM_VALIDATION: "WHEN_REQUIRED",
@@ -672,12 +663,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
 /** What a throwaway stack may be started with; the functions run in-process unless told. */
 export type EphemeralStackOptions = Pick<
 	StackOptions,
-	| "runtime"
-	| "lambdaConcurrency"
-	| "visibilityTimeoutSeconds"
-	| "buildDir"
-	| "debug"
-	| "functionEndpoints"
+	"runtime" | "lambdaConcurrency" | "visibilityTimeoutSeconds" | "buildDir" | "debug"
 >;
 
 /**
