@@ -63,6 +63,8 @@ const ENV = {
 	STAGE: "bench",
 };
 
+const COLD_START_GOAL = 1.3;
+
 interface Sample {
 	imported: number;
 	invoked: number | null;
@@ -133,6 +135,23 @@ export async function benchColdStart(rounds = 15): Promise<void> {
 				console.log(row(name, invoked));
 			}
 		}
+		// What a cold invocation costs in all: the import (Lambda's init) and the first call.
+		const totals = (key: string) =>
+			(samples.get(key) ?? []).flatMap((s) => (s.invoked === null ? [] : [s.imported + s.invoked]));
+		const baseline = totals("sdk-only");
+		console.log(
+			`  cold start, init + first invocation, vs the SDK-only bundle's (goal ≤ ${COLD_START_GOAL}×)`,
+		);
+		let met = true;
+		for (const { name } of bundles) {
+			const total = totals(name);
+			if (name === "sdk-only" || total.length === 0) continue;
+			console.log(row(name, total, baseline));
+			met &&= percentile(total, 50) <= COLD_START_GOAL * percentile(baseline, 50);
+		}
+		console.log(
+			`  goal ≤ ${COLD_START_GOAL}× p50 for every function invoked: ${met ? "met" : "MISSED"}`,
+		);
 		const plain = percentile(imports("sdk-only"), 50);
 		const mapped = percentile(imports("sdk-only +source maps"), 50);
 		console.log(
