@@ -33,6 +33,7 @@ export const NOT_LOCAL: Record<string, string> = {
  * copies a benchmark turns on to write as deployed.
  */
 const PASSED_THROUGH = [
+	"AWS_LAMBDA_LOG_LEVEL",
 	"POWERTOOLS_LOG_LEVEL",
 	"POWERTOOLS_DEV",
 	"POWERTOOLS_METRICS_DISABLED",
