@@ -82,6 +82,9 @@ const DELETE_SLICE = 100;
 const PAGE_BATCH = 100;
 const PAGE_BATCHES_AT_ONCE = 4;
 
+// The publisher's writers record the digests of a render together, before its release.
+const DEFERRED = { deferRecords: true } as const;
+
 // Feeds, pages and photos alike: short enough that readers see changes and takedowns soon;
 // the edge revalidates with ETags after that.
 const SITE_CACHE = "public, max-age=60";
@@ -697,14 +700,16 @@ export function makePublishTargets(deps: PublishDeps) {
 	 * claimed first, then all rendered on shared reads, then each released; one changed again
 	 * meanwhile renders until it has the newest revision.
 	 */
-	async function publishRound(ids: readonly string[], out: FullSiteWriter): Promise<void> {
-		const claims = new Map<string, Claim>();
-		await forEachLimited(ids, PUBLISH_CONCURRENCY, async (id) => {
-			// Bumped first: whoever holds the lease now sees the change and renders again.
-			const claim = await ledger.requestAndClaim(id, deps.owner, deps.clock(), deps.leaseMs);
-			// Held by another publisher, which re-renders until it has our revision too.
-			if (claim !== null) claims.set(id, claim);
-		});
+	async function publishRound(
+		ids: readonly string[],
+		out: FullSiteWriter,
+		/** The claims of `ids`, where the caller bumped and claimed them already. */
+		claimed?: ReadonlyMap<string, Claim>,
+	): Promise<void> {
+		// Bumped first, in the claim's own write: whoever holds a lease now sees the change and
+		// renders again. One held by another publisher is not claimed: that one re-renders
+		// until it has our revision too.
+		const claims = claimed ?? (await requestAndClaim(ids));
 		if (claims.size === 0) return;
 		const writerOf = writersFor(claims, out);
 		out.expect([...claims.keys()].flatMap((id) => keysWrittenBy(parseTargetId(id))));
@@ -715,9 +720,14 @@ export function makePublishTargets(deps: PublishDeps) {
 				if (await render(parseTargetId(id), writerOf(id), reads)) hidden.add(id);
 			}),
 		);
+		// Released only once its writes are recorded: the next holder compares with them.
+		await settleAll(out, writerOf, claims.keys());
+		const results = await ledger.releaseMany(
+			new Map([...claims].map(([id, { rev }]) => [id, rev])),
+			deps.owner,
+		);
 		const released: string[] = [];
-		await forEachLimited([...claims], PUBLISH_CONCURRENCY, async ([id, { rev }]) => {
-			const result = await ledger.release(id, deps.owner, rev);
+		await forEachLimited([...results], PUBLISH_CONCURRENCY, async ([id, result]) => {
 			if (result.state === "stale") await renderUntilNewest(id, result.rev, writerOf(id));
 			else if (result.state === "released") released.push(id);
 		});
@@ -735,8 +745,23 @@ export function makePublishTargets(deps: PublishDeps) {
 		out: FullSiteWriter,
 	): (id: string) => FullSiteWriter {
 		const interrupted = [...claims.values()].some((claim) => claim.interrupted);
-		const untrusting = interrupted ? untrustingWriter(site, deps.digests, out) : out;
+		const untrusting = interrupted ? untrustingWriter(site, deps.digests, out, DEFERRED) : out;
 		return (id) => (claims.get(id)?.interrupted ? untrusting : out);
+	}
+
+	/** Bumps and claims targets: one update for one, a transaction (and a read) for more. */
+	function requestAndClaim(ids: readonly string[]): Promise<Map<string, Claim>> {
+		return ledger.requestAndClaimMany(ids, deps.owner, deps.clock(), deps.leaseMs);
+	}
+
+	/** Waits for the digests of `out` and of the other writers of `ids` to be recorded. */
+	async function settleAll(
+		out: FullSiteWriter,
+		writerOf: (id: string) => FullSiteWriter,
+		ids: Iterable<string>,
+	): Promise<void> {
+		const writers = new Set([out, ...[...ids].map(writerOf)]);
+		await Promise.all([...writers].map((writer) => writer.settled()));
 	}
 
 	/** Bumps and claims page targets: one update for one page, transactions for more. */
@@ -756,8 +781,13 @@ export function makePublishTargets(deps: PublishDeps) {
 	 * articles, one request deletes what went down. Pages changed again meanwhile go on one
 	 * at a time.
 	 */
-	async function publishPages(ids: readonly string[], out: FullSiteWriter): Promise<void> {
-		const claims = await claimPages(ids);
+	async function publishPages(
+		ids: readonly string[],
+		out: FullSiteWriter,
+		/** The claims of `ids`, where the caller bumped and claimed them already. */
+		claimed?: ReadonlyMap<string, Claim>,
+	): Promise<void> {
+		const claims = claimed ?? (await claimPages(ids));
 		if (claims.size === 0) return;
 		const writerOf = writersFor(claims, out);
 		const hidden = new Set<string>();
@@ -802,7 +832,7 @@ export function makePublishTargets(deps: PublishDeps) {
 
 	async function publishTargets(ids: readonly string[]): Promise<void> {
 		// Writes only what changed: the same data gives the same bytes, ETag and no invalidation.
-		await publishWith(makeSiteWriter(site, deps.digests), ids);
+		await publishWith(makeSiteWriter(site, deps.digests, undefined, DEFERRED), ids);
 	}
 
 	/**
@@ -811,7 +841,12 @@ export function makePublishTargets(deps: PublishDeps) {
 	 * not only those marked stale: a repair. Returns the keys written.
 	 */
 	async function republishEverything(ids: readonly string[]): Promise<ReadonlySet<string>> {
-		const out = untrustingWriter(site, deps.digests, makeSiteWriter(site, deps.digests));
+		const out = untrustingWriter(
+			site,
+			deps.digests,
+			makeSiteWriter(site, deps.digests, undefined, DEFERRED),
+			DEFERRED,
+		);
 		everyArchivePage.add(out);
 		await publishWith(out, ids);
 		return out.written;
@@ -825,10 +860,16 @@ export function makePublishTargets(deps: PublishDeps) {
 		const allPages = () =>
 			forEachLimited(batches, PAGE_BATCHES_AT_ONCE, (batch) => publishPages(batch, out));
 		if (batches.length <= 1) {
-			// A few pages (an upload, a correction) beside the feeds that list them: neither
-			// waits for the other, and a new article's page is not published after the feeds
-			// that link to it.
-			await Promise.all([publishRound(listings, out), allPages()]);
+			// A few pages (an upload, a correction) beside the feeds that list them, all bumped
+			// and claimed in one write: neither waits for the other, and a new article's page is
+			// not published after the feeds that link to it.
+			const claims = await requestAndClaim([...listings, ...pages]);
+			const of = (ids: readonly string[]) =>
+				new Map(ids.flatMap((id) => (claims.has(id) ? [[id, claims.get(id) as Claim]] : [])));
+			await Promise.all([
+				publishRound(listings, out, of(listings)),
+				pages.length > 0 ? publishPages(pages, out, of(pages)) : undefined,
+			]);
 		} else {
 			// Many (a takedown or release of a whole agreement): feeds and front pages first,
 			// where readers look, so they do not queue behind a thousand pages for sockets.
@@ -842,6 +883,7 @@ export function makePublishTargets(deps: PublishDeps) {
 			followUps.clear();
 			await publishRound(next, out);
 		}
+		await out.settled();
 		// A removal (a takedown, a photo out of scope) must not wait out the edge's max-age: every
 		// changed path is fetched again now. New and corrected content reaches readers within the
 		// 60 s max-age anyway, so it is not invalidated: CloudFront bills invalidation per path,

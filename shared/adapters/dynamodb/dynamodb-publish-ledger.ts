@@ -258,6 +258,53 @@ export class DynamoDbPublishLedger implements PublishLedger {
 		return claimed;
 	}
 
+	async requestAndClaimMany(
+		targetIds: readonly string[],
+		owner: string,
+		now: Date,
+		leaseMs: number,
+	): Promise<Map<string, Claim>> {
+		const claimed = new Map<string, Claim>();
+		// Free leases only in a transaction, bumped and taken in one update each; one held, or
+		// taken over from a holder whose lease ran out, goes alone (and is told so).
+		const byTransaction = await this.transactEach(
+			targetIds,
+			(id) => {
+				const claim = this.claimUpdate(id, owner, now, leaseMs, true);
+				return {
+					...claim,
+					UpdateExpression:
+						"ADD rev :one SET gsi1pk = :dirty, gsi1sk = :id, leaseOwner = :owner, leaseUntil = :until",
+					ExpressionAttributeValues: {
+						...this.requestUpdate(id).ExpressionAttributeValues,
+						":owner": owner,
+						":until": now.getTime() + leaseMs,
+					},
+				};
+			},
+			async (id) => {
+				const claim = await this.requestAndClaim(id, owner, now, leaseMs);
+				if (claim !== null) claimed.set(id, claim);
+			},
+		);
+		// As in claimMany: the revisions are read once the leases are held.
+		const items = await batchGetAll(
+			this.client,
+			this.tableName,
+			[...byTransaction].map((id) => this.key(id)),
+			true,
+		);
+		for (const item of items) {
+			if (item.leaseOwner === owner) {
+				claimed.set(String(item.pk).slice("TARGET#".length), {
+					rev: Number(item.rev ?? 0),
+					interrupted: false,
+				});
+			}
+		}
+		return claimed;
+	}
+
 	async release(targetId: string, owner: string, rev: number): Promise<ReleaseResult> {
 		try {
 			await this.client.send(

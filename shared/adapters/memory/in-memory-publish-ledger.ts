@@ -108,6 +108,20 @@ export class InMemoryPublishLedger implements PublishLedger {
 		return claimed;
 	}
 
+	async requestAndClaimMany(
+		targetIds: readonly string[],
+		owner: string,
+		now: Date,
+		leaseMs: number,
+	): Promise<Map<string, Claim>> {
+		const claimed = new Map<string, Claim>();
+		for (const id of new Set(targetIds)) {
+			const claim = await this.requestAndClaim(id, owner, now, leaseMs);
+			if (claim !== null) claimed.set(id, claim);
+		}
+		return claimed;
+	}
+
 	async releaseMany(
 		claims: ReadonlyMap<string, number>,
 		owner: string,
