@@ -161,6 +161,8 @@ export function makeIngestUpload(deps: IngestDeps) {
 		location: UploadLocation,
 		identity: Pick<UploadRecord, "key" | "uploadId" | "order">,
 		read: ReturnType<typeof readUpload>,
+		/** Whether the partner is registered: {@link isRegistered}, asked beside the record. */
+		partnerKnown: Promise<boolean>,
 	): Promise<Evaluation> {
 		const report = (
 			status: Report["status"],
@@ -208,7 +210,7 @@ export function makeIngestUpload(deps: IngestDeps) {
 			// Read while the partner is looked up; an unknown partner's bundle is not judged.
 			const reading = openBundle(object.bytes).then(readBundleContent);
 			reading.catch(() => undefined);
-			if (!(await isRegistered(location.partnerId))) {
+			if (!(await partnerKnown)) {
 				return rejected(sha256, [
 					{ code: "UNKNOWN_PARTNER", message: `partner ${location.partnerId} is not registered` },
 				]);
@@ -391,10 +393,13 @@ export function makeIngestUpload(deps: IngestDeps) {
 		// Read beside the first look for its record: only a redelivery reads it for nothing.
 		const read = readUpload(event);
 		read.catch(() => undefined);
+		// Asked in the same turn as the upload's record below, so one request reads both.
+		const partnerKnown = isRegistered(location.partnerId);
+		partnerKnown.catch(() => undefined);
 		for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
 			const seen = await uploadRecords.getUpload(identity.key, identity.uploadId);
 			if (seen) return finish(location, seen);
-			const evaluation = await evaluate(event, location, identity, read);
+			const evaluation = await evaluate(event, location, identity, read, partnerKnown);
 			const result = await commit(evaluation.commit);
 			// A concurrent delivery of this upload committed first (found above next time), or
 			// another upload of the article did: decide again.

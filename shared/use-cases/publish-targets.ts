@@ -427,10 +427,13 @@ export function makePublishTargets(deps: PublishDeps) {
 	}
 
 	/** What the article's agreement still allows of it; nothing for an article not published. */
-	async function standingOf(article: Article | undefined): Promise<StandingPermission | undefined> {
+	async function standingOf(
+		article: Article | undefined,
+		reads?: RoundReads,
+	): Promise<StandingPermission | undefined> {
 		const agreementId = article?.permission.agreementId;
 		if (article?.status !== "published" || !agreementId) return undefined;
-		const agreement = (await agreementsOf([agreementId])).get(agreementId);
+		const agreement = (await agreementsOf([agreementId], reads)).get(agreementId);
 		return standingPermission(agreement, { ...article, agreementId }, deps.clock());
 	}
 
@@ -471,9 +474,10 @@ export function makePublishTargets(deps: PublishDeps) {
 		target: Extract<Target, { kind: "page" }>,
 		article: Article | undefined,
 		out: SiteWriter,
+		reads?: RoundReads,
 	): Promise<{ gone: string[]; hidden: boolean }> {
 		const pageKey = siteKey(articlePath(target));
-		const standing = await standingOf(article);
+		const standing = await standingOf(article, reads);
 		const hidden =
 			standing !== undefined &&
 			(!standing.shown || (article?.permission.imagesAllowed === true && !standing.images));
@@ -695,44 +699,76 @@ export function makePublishTargets(deps: PublishDeps) {
 		}
 	}
 
+	/** Claimed targets as rendered, before their release (see {@link finishRenders}). */
+	interface Rendered {
+		claims: ReadonlyMap<string, Claim>;
+		/** Those whose render hid what the table still shows (see {@link Shown}). */
+		hidden: ReadonlySet<string>;
+		writerOf: (id: string) => FullSiteWriter;
+	}
+
 	/**
 	 * Feeds, front pages, the home page and the OPML as one round: every target bumped and
 	 * claimed first, then all rendered on shared reads, then each released; one changed again
 	 * meanwhile renders until it has the newest revision.
 	 */
-	async function publishRound(
-		ids: readonly string[],
-		out: FullSiteWriter,
-		/** The claims of `ids`, where the caller bumped and claimed them already. */
-		claimed?: ReadonlyMap<string, Claim>,
-	): Promise<void> {
+	async function publishRound(ids: readonly string[], out: FullSiteWriter): Promise<void> {
 		// Bumped first, in the claim's own write: whoever holds a lease now sees the change and
 		// renders again. One held by another publisher is not claimed: that one re-renders
 		// until it has our revision too.
-		const claims = claimed ?? (await requestAndClaim(ids));
+		const claims = await requestAndClaim(ids);
 		if (claims.size === 0) return;
+		await finishRenders(out, [await renderRound(claims, out, makeRoundReads())]);
+	}
+
+	/** Renders a round's claimed targets on shared reads (made after every claim). */
+	async function renderRound(
+		claims: ReadonlyMap<string, Claim>,
+		out: FullSiteWriter,
+		reads: RoundReads,
+	): Promise<Rendered> {
 		const writerOf = writersFor(claims, out);
 		out.expect([...claims.keys()].flatMap((id) => keysWrittenBy(parseTargetId(id))));
-		const reads = makeRoundReads();
 		const hidden = new Set<string>();
 		await holdingLeases([...claims.keys()], () =>
 			forEachLimited([...claims.keys()], PUBLISH_CONCURRENCY, async (id) => {
 				if (await render(parseTargetId(id), writerOf(id), reads)) hidden.add(id);
 			}),
 		);
-		// Released only once its writes are recorded: the next holder compares with them.
-		await settleAll(out, writerOf, claims.keys());
-		const results = await ledger.releaseMany(
-			new Map([...claims].map(([id, { rev }]) => [id, rev])),
-			deps.owner,
+		return { claims, hidden, writerOf };
+	}
+
+	/**
+	 * Releases rendered targets, all in one request where the store allows, once their
+	 * writes are recorded (the next holder compares with them); one changed again meanwhile
+	 * renders until it has the newest revision, one whose render was provisional stays dirty.
+	 */
+	async function finishRenders(out: FullSiteWriter, parts: readonly Rendered[]): Promise<void> {
+		const writers = new Set([out]);
+		const partOf = new Map<string, Rendered>();
+		for (const part of parts) {
+			for (const id of part.claims.keys()) {
+				writers.add(part.writerOf(id));
+				partOf.set(id, part);
+			}
+		}
+		await Promise.all([...writers].map((writer) => writer.settled()));
+		const revs = new Map(
+			parts.flatMap((part) => [...part.claims].map(([id, { rev }]) => [id, rev] as const)),
 		);
-		const released: string[] = [];
-		await forEachLimited([...results], PUBLISH_CONCURRENCY, async ([id, result]) => {
-			if (result.state === "stale") await renderUntilNewest(id, result.rev, writerOf(id));
-			else if (result.state === "released") released.push(id);
-		});
+		const results = await ledger.releaseMany(revs, deps.owner);
 		// Together: an early takedown renders every feed it touches ahead of the table.
-		await keepDirty(released.filter((id) => hidden.has(id)));
+		await keepDirty(
+			[...results].flatMap(([id, result]) =>
+				result.state === "released" && partOf.get(id)?.hidden.has(id) ? [id] : [],
+			),
+		);
+		const stale = [...results].flatMap(([id, result]) =>
+			result.state === "stale" ? [[id, result.rev] as const] : [],
+		);
+		await forEachLimited(stale, PUBLISH_CONCURRENCY, ([id, rev]) =>
+			renderUntilNewest(id, rev, partOf.get(id)?.writerOf(id) ?? out),
+		);
 	}
 
 	/**
@@ -754,16 +790,6 @@ export function makePublishTargets(deps: PublishDeps) {
 		return ledger.requestAndClaimMany(ids, deps.owner, deps.clock(), deps.leaseMs);
 	}
 
-	/** Waits for the digests of `out` and of the other writers of `ids` to be recorded. */
-	async function settleAll(
-		out: FullSiteWriter,
-		writerOf: (id: string) => FullSiteWriter,
-		ids: Iterable<string>,
-	): Promise<void> {
-		const writers = new Set([out, ...[...ids].map(writerOf)]);
-		await Promise.all([...writers].map((writer) => writer.settled()));
-	}
-
 	/** Bumps and claims page targets: one update for one page, transactions for more. */
 	async function claimPages(ids: readonly string[]): Promise<Map<string, Claim>> {
 		const [only] = ids;
@@ -781,14 +807,18 @@ export function makePublishTargets(deps: PublishDeps) {
 	 * articles, one request deletes what went down. Pages changed again meanwhile go on one
 	 * at a time.
 	 */
-	async function publishPages(
-		ids: readonly string[],
-		out: FullSiteWriter,
-		/** The claims of `ids`, where the caller bumped and claimed them already. */
-		claimed?: ReadonlyMap<string, Claim>,
-	): Promise<void> {
-		const claims = claimed ?? (await claimPages(ids));
+	async function publishPages(ids: readonly string[], out: FullSiteWriter): Promise<void> {
+		const claims = await claimPages(ids);
 		if (claims.size === 0) return;
+		await finishRenders(out, [await renderPages(claims, out)]);
+	}
+
+	/** Renders claimed page targets; `reads`, where a round's renders share them. */
+	async function renderPages(
+		claims: ReadonlyMap<string, Claim>,
+		out: FullSiteWriter,
+		reads?: RoundReads,
+	): Promise<Rendered> {
 		const writerOf = writersFor(claims, out);
 		const hidden = new Set<string>();
 		await holdingLeases([...claims.keys()], async () => {
@@ -800,26 +830,13 @@ export function makePublishTargets(deps: PublishDeps) {
 			const deletions = new Map<FullSiteWriter, string[]>();
 			await forEachLimited(targets, PUBLISH_CONCURRENCY, async (target) => {
 				const writer = writerOf(pageId(target));
-				const rendered = await renderPageOf(target, stored.get(pageId(target)), writer);
+				const rendered = await renderPageOf(target, stored.get(pageId(target)), writer, reads);
 				deletions.set(writer, [...(deletions.get(writer) ?? []), ...rendered.gone]);
 				if (rendered.hidden) hidden.add(pageId(target));
 			});
 			for (const [writer, keys] of deletions) await writer.deleteMany(keys);
-			await Promise.all([...new Set([out, ...deletions.keys()])].map((writer) => writer.settled()));
 		});
-		const revs = new Map([...claims].map(([id, { rev }]) => [id, rev]));
-		const results = await ledger.releaseMany(revs, deps.owner);
-		await keepDirty(
-			[...results].flatMap(([id, result]) =>
-				result.state === "released" && hidden.has(id) ? [id] : [],
-			),
-		);
-		const stale = [...results].flatMap(([id, result]) =>
-			result.state === "stale" ? [[id, result.rev] as const] : [],
-		);
-		await forEachLimited(stale, PUBLISH_CONCURRENCY, ([id, rev]) =>
-			renderUntilNewest(id, rev, writerOf(id)),
-		);
+		return { claims, hidden, writerOf };
 	}
 
 	// Writers of a repair: their feeds render every archive document.
@@ -863,13 +880,20 @@ export function makePublishTargets(deps: PublishDeps) {
 			// A few pages (an upload, a correction) beside the feeds that list them, all bumped
 			// and claimed in one write: neither waits for the other, and a new article's page is
 			// not published after the feeds that link to it.
+			// Rendered on reads shared by both (each made after every claim), released together.
 			const claims = await requestAndClaim([...listings, ...pages]);
 			const of = (ids: readonly string[]) =>
 				new Map(ids.flatMap((id) => (claims.has(id) ? [[id, claims.get(id) as Claim]] : [])));
-			await Promise.all([
-				publishRound(listings, out, of(listings)),
-				pages.length > 0 ? publishPages(pages, out, of(pages)) : undefined,
+			const reads = makeRoundReads();
+			const [round, pageClaims] = [of(listings), of(pages)];
+			const rendered = await Promise.all([
+				round.size > 0 ? renderRound(round, out, reads) : undefined,
+				pageClaims.size > 0 ? renderPages(pageClaims, out, reads) : undefined,
 			]);
+			await finishRenders(
+				out,
+				rendered.filter((part) => part !== undefined),
+			);
 		} else {
 			// Many (a takedown or release of a whole agreement): feeds and front pages first,
 			// where readers look, so they do not queue behind a thousand pages for sockets.
