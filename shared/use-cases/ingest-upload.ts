@@ -119,6 +119,8 @@ export function makeIngestUpload(deps: IngestDeps) {
 		location: UploadLocation,
 		record: UploadRecord,
 		newest: boolean | undefined,
+		/** Told once the report is written (or not this upload's to write), as the key is read again. */
+		onWritten?: () => void,
 	): Promise<void> {
 		const key = reportKey(location);
 		const put = (report: UploadRecord["report"]) =>
@@ -128,8 +130,9 @@ export function makeIngestUpload(deps: IngestDeps) {
 		// The commit marked it the newest if it is; a redelivery finds out by marking it again.
 		const isNewest =
 			newest ?? (await uploadRecords.markNewest(record)).uploadId === record.uploadId;
-		if (!isNewest) return;
+		if (!isNewest) return onWritten?.();
 		await put(record.report);
+		onWritten?.();
 		const latest = await uploadRecords.getNewest(record.key);
 		if (latest && latest.uploadId !== record.uploadId) await put(latest.report);
 	}
@@ -138,9 +141,10 @@ export function makeIngestUpload(deps: IngestDeps) {
 		location: UploadLocation,
 		record: UploadRecord,
 		newest?: boolean,
+		onReportWritten?: () => void,
 	): Promise<IngestResult> {
 		await Promise.all([
-			writeReport(location, record, newest),
+			writeReport(location, record, newest, onReportWritten),
 			record.targets.length > 0
 				? deps.publish({ changeId: changeIdOf(record), targets: record.targets })
 				: undefined,
@@ -406,11 +410,18 @@ export function makeIngestUpload(deps: IngestDeps) {
 			if (result === "lost-race") continue;
 			const { committed, newest } = result;
 			const agreementName = evaluation.commit.article?.next.rights.agreement;
-			// Beside the publish, not before it: a decision taken again publishes on its own.
+			// Beside the publish, not before it: a decision taken again publishes on its own. Read
+			// as the report's key is read again, in the same request.
+			let reportWritten = () => {};
+			const rechecking = new Promise<void>((resolve) => {
+				reportWritten = resolve;
+			});
 			const [finished] = await Promise.all([
-				finish(location, committed.upload, newest),
+				finish(location, committed.upload, newest, () => reportWritten()),
 				evaluation.decided && agreementName && committed.article
-					? recheck(evaluation.decided, agreementName)
+					? rechecking.then(() =>
+							evaluation.decided ? recheck(evaluation.decided, agreementName) : undefined,
+						)
 					: undefined,
 			]);
 			return finished;

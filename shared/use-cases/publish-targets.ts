@@ -785,9 +785,15 @@ export function makePublishTargets(deps: PublishDeps) {
 		return (id) => (claims.get(id)?.interrupted ? untrusting : out);
 	}
 
-	/** Bumps and claims targets: one update for one, a transaction (and a read) for more. */
-	function requestAndClaim(ids: readonly string[]): Promise<Map<string, Claim>> {
-		return ledger.requestAndClaimMany(ids, deps.owner, deps.clock(), deps.leaseMs);
+	/**
+	 * Bumps and claims targets: one update for one, a transaction (and a read) for more;
+	 * `settle`, pending changes the targets carry once bumped, forgotten in the same write.
+	 */
+	function requestAndClaim(
+		ids: readonly string[],
+		settle: readonly string[] = [],
+	): Promise<Map<string, Claim>> {
+		return ledger.requestAndClaimMany(ids, deps.owner, deps.clock(), deps.leaseMs, settle);
 	}
 
 	/** Bumps and claims page targets: one update for one page, transactions for more. */
@@ -847,9 +853,16 @@ export function makePublishTargets(deps: PublishDeps) {
 	// renders them.
 	const followUps = new Set<string>();
 
-	async function publishTargets(ids: readonly string[]): Promise<void> {
+	/**
+	 * Publishes the targets; `settle`, pending changes whose targets they all are, is
+	 * forgotten once every target is bumped (see `PublishLedger.requestAndClaimMany`).
+	 */
+	async function publishTargets(
+		ids: readonly string[],
+		settle: readonly string[] = [],
+	): Promise<void> {
 		// Writes only what changed: the same data gives the same bytes, ETag and no invalidation.
-		await publishWith(makeSiteWriter(site, deps.digests, undefined, DEFERRED), ids);
+		await publishWith(makeSiteWriter(site, deps.digests, undefined, DEFERRED), ids, settle);
 	}
 
 	/**
@@ -869,7 +882,11 @@ export function makePublishTargets(deps: PublishDeps) {
 		return out.written;
 	}
 
-	async function publishWith(out: FullSiteWriter, ids: readonly string[]): Promise<void> {
+	async function publishWith(
+		out: FullSiteWriter,
+		ids: readonly string[],
+		settle: readonly string[] = [],
+	): Promise<void> {
 		const unique = [...new Set(ids)];
 		const pages = unique.filter((id) => id.startsWith("page|"));
 		const batches = slicesOf(pages, PAGE_BATCH);
@@ -881,7 +898,7 @@ export function makePublishTargets(deps: PublishDeps) {
 			// and claimed in one write: neither waits for the other, and a new article's page is
 			// not published after the feeds that link to it.
 			// Rendered on reads shared by both (each made after every claim), released together.
-			const claims = await requestAndClaim([...listings, ...pages]);
+			const claims = await requestAndClaim([...listings, ...pages], settle);
 			const of = (ids: readonly string[]) =>
 				new Map(ids.flatMap((id) => (claims.has(id) ? [[id, claims.get(id) as Claim]] : [])));
 			const reads = makeRoundReads();
@@ -899,6 +916,7 @@ export function makePublishTargets(deps: PublishDeps) {
 			// where readers look, so they do not queue behind a thousand pages for sockets.
 			await publishRound(listings, out);
 			await allPages();
+			await ledger.settleMany(settle);
 		}
 		// A feed listed for the first time brought the OPML (and a new language's other feeds):
 		// published now, so a reader finds them as soon as the upload's own page.
@@ -1011,7 +1029,8 @@ export function makePublishTargets(deps: PublishDeps) {
  */
 export function makePublishChanges(deps: {
 	ledger: PublishLedger;
-	publish: (ids: string[]) => Promise<void>;
+	/** Publishes the targets, and forgets the pending changes `settle` once they are bumped. */
+	publish: (ids: string[], settle: readonly string[]) => Promise<void>;
 }) {
 	const { ledger, publish } = deps;
 
@@ -1024,8 +1043,10 @@ export function makePublishChanges(deps: {
 		changes: readonly PendingChange[],
 		also: readonly string[] = [],
 	): Promise<void> {
-		await publish([...new Set([...changes.flatMap((change) => change.targets), ...also])]);
-		await ledger.settleMany(changes.map((change) => change.changeId));
+		await publish(
+			[...new Set([...changes.flatMap((change) => change.targets), ...also])],
+			changes.map((change) => change.changeId),
+		);
 	}
 
 	function publishChange(change: PendingChange): Promise<void> {
@@ -1043,8 +1064,10 @@ export function makePublishChanges(deps: {
 			ledger.listDirty(limit),
 		]);
 		const targets = new Set([...pending.flatMap((change) => change.targets), ...dirty]);
-		await publish([...targets]);
-		await ledger.settleMany(pending.map((change) => change.changeId));
+		await publish(
+			[...targets],
+			pending.map((change) => change.changeId),
+		);
 		return targets.size;
 	}
 
