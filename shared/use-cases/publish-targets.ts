@@ -833,6 +833,12 @@ export function makePublishTargets(deps: PublishDeps) {
 			const stored = new Map(
 				(await articles.getArticles(targets)).map((article) => [pageId(article), article]),
 			);
+			// Their photos' digests read now, beside the agreements the renders read first.
+			for (const target of targets) {
+				const article = stored.get(pageId(target));
+				if (article?.status !== "published" || !article.permission.imagesAllowed) continue;
+				writerOf(pageId(target)).expect(article.images.map((image) => imageKey(target, image)));
+			}
 			const deletions = new Map<FullSiteWriter, string[]>();
 			await forEachLimited(targets, PUBLISH_CONCURRENCY, async (target) => {
 				const writer = writerOf(pageId(target));
