@@ -718,10 +718,16 @@ export function makePublishTargets(deps: PublishDeps) {
 		// until it has our revision too.
 		const claims = await requestAndClaim(ids);
 		if (claims.size === 0) return;
-		await finishRenders(out, [await renderRound(claims, out, makeRoundReads())]);
+		const rendered = await holdingLeases([...claims.keys()], () =>
+			renderRound(claims, out, makeRoundReads()),
+		);
+		await finishRenders(out, [rendered]);
 	}
 
-	/** Renders a round's claimed targets on shared reads (made after every claim). */
+	/**
+	 * Renders a round's claimed targets on shared reads (made after every claim); the caller
+	 * holds their leases.
+	 */
 	async function renderRound(
 		claims: ReadonlyMap<string, Claim>,
 		out: FullSiteWriter,
@@ -730,11 +736,9 @@ export function makePublishTargets(deps: PublishDeps) {
 		const writerOf = writersFor(claims, out);
 		out.expect([...claims.keys()].flatMap((id) => keysWrittenBy(parseTargetId(id))));
 		const hidden = new Set<string>();
-		await holdingLeases([...claims.keys()], () =>
-			forEachLimited([...claims.keys()], PUBLISH_CONCURRENCY, async (id) => {
-				if (await render(parseTargetId(id), writerOf(id), reads)) hidden.add(id);
-			}),
-		);
+		await forEachLimited([...claims.keys()], PUBLISH_CONCURRENCY, async (id) => {
+			if (await render(parseTargetId(id), writerOf(id), reads)) hidden.add(id);
+		});
 		return { claims, hidden, writerOf };
 	}
 
@@ -816,10 +820,14 @@ export function makePublishTargets(deps: PublishDeps) {
 	async function publishPages(ids: readonly string[], out: FullSiteWriter): Promise<void> {
 		const claims = await claimPages(ids);
 		if (claims.size === 0) return;
-		await finishRenders(out, [await renderPages(claims, out)]);
+		const rendered = await holdingLeases([...claims.keys()], () => renderPages(claims, out));
+		await finishRenders(out, [rendered]);
 	}
 
-	/** Renders claimed page targets; `reads`, where a round's renders share them. */
+	/**
+	 * Renders claimed page targets (the caller holds their leases); `reads`, where a round's
+	 * renders share them.
+	 */
 	async function renderPages(
 		claims: ReadonlyMap<string, Claim>,
 		out: FullSiteWriter,
@@ -827,27 +835,25 @@ export function makePublishTargets(deps: PublishDeps) {
 	): Promise<Rendered> {
 		const writerOf = writersFor(claims, out);
 		const hidden = new Set<string>();
-		await holdingLeases([...claims.keys()], async () => {
-			const targets = [...claims.keys()].map((id) => parseTargetId(id) as PageTarget);
-			out.expect(targets.flatMap(keysWrittenBy));
-			const stored = new Map(
-				(await articles.getArticles(targets)).map((article) => [pageId(article), article]),
-			);
-			// Their photos' digests read now, beside the agreements the renders read first.
-			for (const target of targets) {
-				const article = stored.get(pageId(target));
-				if (article?.status !== "published" || !article.permission.imagesAllowed) continue;
-				writerOf(pageId(target)).expect(article.images.map((image) => imageKey(target, image)));
-			}
-			const deletions = new Map<FullSiteWriter, string[]>();
-			await forEachLimited(targets, PUBLISH_CONCURRENCY, async (target) => {
-				const writer = writerOf(pageId(target));
-				const rendered = await renderPageOf(target, stored.get(pageId(target)), writer, reads);
-				deletions.set(writer, [...(deletions.get(writer) ?? []), ...rendered.gone]);
-				if (rendered.hidden) hidden.add(pageId(target));
-			});
-			for (const [writer, keys] of deletions) await writer.deleteMany(keys);
+		const targets = [...claims.keys()].map((id) => parseTargetId(id) as PageTarget);
+		out.expect(targets.flatMap(keysWrittenBy));
+		const stored = new Map(
+			(await articles.getArticles(targets)).map((article) => [pageId(article), article]),
+		);
+		// Their photos' digests read now, beside the agreements the renders read first.
+		for (const target of targets) {
+			const article = stored.get(pageId(target));
+			if (article?.status !== "published" || !article.permission.imagesAllowed) continue;
+			writerOf(pageId(target)).expect(article.images.map((image) => imageKey(target, image)));
+		}
+		const deletions = new Map<FullSiteWriter, string[]>();
+		await forEachLimited(targets, PUBLISH_CONCURRENCY, async (target) => {
+			const writer = writerOf(pageId(target));
+			const rendered = await renderPageOf(target, stored.get(pageId(target)), writer, reads);
+			deletions.set(writer, [...(deletions.get(writer) ?? []), ...rendered.gone]);
+			if (rendered.hidden) hidden.add(pageId(target));
 		});
+		for (const [writer, keys] of deletions) await writer.deleteMany(keys);
 		return { claims, hidden, writerOf };
 	}
 
@@ -909,10 +915,13 @@ export function makePublishTargets(deps: PublishDeps) {
 				new Map(ids.flatMap((id) => (claims.has(id) ? [[id, claims.get(id) as Claim]] : [])));
 			const reads = makeRoundReads();
 			const [round, pageClaims] = [of(listings), of(pages)];
-			const rendered = await Promise.all([
-				round.size > 0 ? renderRound(round, out, reads) : undefined,
-				pageClaims.size > 0 ? renderPages(pageClaims, out, reads) : undefined,
-			]);
+			// Every lease renewed until every render ends: the page's is released with the feeds'.
+			const rendered = await holdingLeases([...claims.keys()], () =>
+				Promise.all([
+					round.size > 0 ? renderRound(round, out, reads) : undefined,
+					pageClaims.size > 0 ? renderPages(pageClaims, out, reads) : undefined,
+				]),
+			);
 			await finishRenders(
 				out,
 				rendered.filter((part) => part !== undefined),
