@@ -423,6 +423,22 @@ export interface PublishLedger {
 		now: Date,
 		leaseMs: number,
 	): Promise<Map<string, Claim>>;
+	/**
+	 * {@link requestAndClaim} for many targets, in as few writes as the store allows: each is
+	 * bumped, and claimed where this owner now holds it (a lease that ran out is taken over,
+	 * `interrupted`, as alone). What a publish of an upload's page and feeds starts with.
+	 * `settle`: pending changes whose targets are all among `targetIds`, forgotten
+	 * ({@link settleMany}) once every target is bumped, in the same write where the store can:
+	 * from then on the targets' revisions carry the changes (a target left dirty by a
+	 * publisher that dies is the sweep's to render).
+	 */
+	requestAndClaimMany(
+		targetIds: readonly string[],
+		owner: string,
+		now: Date,
+		leaseMs: number,
+		settle?: readonly string[],
+	): Promise<Map<string, Claim>>;
 	/** {@link release} for many claimed targets (id → the revision rendered). */
 	releaseMany(
 		claims: ReadonlyMap<string, number>,

@@ -119,6 +119,8 @@ export function makeIngestUpload(deps: IngestDeps) {
 		location: UploadLocation,
 		record: UploadRecord,
 		newest: boolean | undefined,
+		/** Told once the report is written (or not this upload's to write), as the key is read again. */
+		onWritten?: () => void,
 	): Promise<void> {
 		const key = reportKey(location);
 		const put = (report: UploadRecord["report"]) =>
@@ -128,8 +130,9 @@ export function makeIngestUpload(deps: IngestDeps) {
 		// The commit marked it the newest if it is; a redelivery finds out by marking it again.
 		const isNewest =
 			newest ?? (await uploadRecords.markNewest(record)).uploadId === record.uploadId;
-		if (!isNewest) return;
+		if (!isNewest) return onWritten?.();
 		await put(record.report);
+		onWritten?.();
 		const latest = await uploadRecords.getNewest(record.key);
 		if (latest && latest.uploadId !== record.uploadId) await put(latest.report);
 	}
@@ -138,9 +141,10 @@ export function makeIngestUpload(deps: IngestDeps) {
 		location: UploadLocation,
 		record: UploadRecord,
 		newest?: boolean,
+		onReportWritten?: () => void,
 	): Promise<IngestResult> {
 		await Promise.all([
-			writeReport(location, record, newest),
+			writeReport(location, record, newest, onReportWritten),
 			record.targets.length > 0
 				? deps.publish({ changeId: changeIdOf(record), targets: record.targets })
 				: undefined,
@@ -161,6 +165,8 @@ export function makeIngestUpload(deps: IngestDeps) {
 		location: UploadLocation,
 		identity: Pick<UploadRecord, "key" | "uploadId" | "order">,
 		read: ReturnType<typeof readUpload>,
+		/** Whether the partner is registered: {@link isRegistered}, asked beside the record. */
+		partnerKnown: Promise<boolean>,
 	): Promise<Evaluation> {
 		const report = (
 			status: Report["status"],
@@ -208,7 +214,7 @@ export function makeIngestUpload(deps: IngestDeps) {
 			// Read while the partner is looked up; an unknown partner's bundle is not judged.
 			const reading = openBundle(object.bytes).then(readBundleContent);
 			reading.catch(() => undefined);
-			if (!(await isRegistered(location.partnerId))) {
+			if (!(await partnerKnown)) {
 				return rejected(sha256, [
 					{ code: "UNKNOWN_PARTNER", message: `partner ${location.partnerId} is not registered` },
 				]);
@@ -391,21 +397,31 @@ export function makeIngestUpload(deps: IngestDeps) {
 		// Read beside the first look for its record: only a redelivery reads it for nothing.
 		const read = readUpload(event);
 		read.catch(() => undefined);
+		// Asked in the same turn as the upload's record below, so one request reads both.
+		const partnerKnown = isRegistered(location.partnerId);
+		partnerKnown.catch(() => undefined);
 		for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
 			const seen = await uploadRecords.getUpload(identity.key, identity.uploadId);
 			if (seen) return finish(location, seen);
-			const evaluation = await evaluate(event, location, identity, read);
+			const evaluation = await evaluate(event, location, identity, read, partnerKnown);
 			const result = await commit(evaluation.commit);
 			// A concurrent delivery of this upload committed first (found above next time), or
 			// another upload of the article did: decide again.
 			if (result === "lost-race") continue;
 			const { committed, newest } = result;
 			const agreementName = evaluation.commit.article?.next.rights.agreement;
-			// Beside the publish, not before it: a decision taken again publishes on its own.
+			// Beside the publish, not before it: a decision taken again publishes on its own. Read
+			// as the report's key is read again, in the same request.
+			let reportWritten = () => {};
+			const rechecking = new Promise<void>((resolve) => {
+				reportWritten = resolve;
+			});
 			const [finished] = await Promise.all([
-				finish(location, committed.upload, newest),
+				finish(location, committed.upload, newest, () => reportWritten()),
 				evaluation.decided && agreementName && committed.article
-					? recheck(evaluation.decided, agreementName)
+					? rechecking.then(() =>
+							evaluation.decided ? recheck(evaluation.decided, agreementName) : undefined,
+						)
 					: undefined,
 			]);
 			return finished;

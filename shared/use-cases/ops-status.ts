@@ -55,13 +55,13 @@ export function recordingIngestFailures(
 
 /** Publishing that notes when it last published something; a failed note fails no publish. */
 export function recordingPublishes(
-	publish: (ids: readonly string[]) => Promise<void>,
+	publish: (ids: readonly string[], settle?: readonly string[]) => Promise<void>,
 	health: HealthStore | undefined,
 	clock: () => Date,
-): (ids: readonly string[]) => Promise<void> {
+): (ids: readonly string[], settle?: readonly string[]) => Promise<void> {
 	if (!health) return publish;
-	return async function publishTargets(ids) {
-		await publish(ids);
+	return async function publishTargets(ids, settle) {
+		await publish(ids, settle);
 		if (ids.length > 0) await health.recordPublish(clock(), ids.length).catch(() => undefined);
 	};
 }

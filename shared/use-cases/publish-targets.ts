@@ -82,6 +82,9 @@ const DELETE_SLICE = 100;
 const PAGE_BATCH = 100;
 const PAGE_BATCHES_AT_ONCE = 4;
 
+// The publisher's writers record the digests of a render together, before its release.
+const DEFERRED = { deferRecords: true } as const;
+
 // Feeds, pages and photos alike: short enough that readers see changes and takedowns soon;
 // the edge revalidates with ETags after that.
 const SITE_CACHE = "public, max-age=60";
@@ -424,10 +427,13 @@ export function makePublishTargets(deps: PublishDeps) {
 	}
 
 	/** What the article's agreement still allows of it; nothing for an article not published. */
-	async function standingOf(article: Article | undefined): Promise<StandingPermission | undefined> {
+	async function standingOf(
+		article: Article | undefined,
+		reads?: RoundReads,
+	): Promise<StandingPermission | undefined> {
 		const agreementId = article?.permission.agreementId;
 		if (article?.status !== "published" || !agreementId) return undefined;
-		const agreement = (await agreementsOf([agreementId])).get(agreementId);
+		const agreement = (await agreementsOf([agreementId], reads)).get(agreementId);
 		return standingPermission(agreement, { ...article, agreementId }, deps.clock());
 	}
 
@@ -468,9 +474,10 @@ export function makePublishTargets(deps: PublishDeps) {
 		target: Extract<Target, { kind: "page" }>,
 		article: Article | undefined,
 		out: SiteWriter,
+		reads?: RoundReads,
 	): Promise<{ gone: string[]; hidden: boolean }> {
 		const pageKey = siteKey(articlePath(target));
-		const standing = await standingOf(article);
+		const standing = await standingOf(article, reads);
 		const hidden =
 			standing !== undefined &&
 			(!standing.shown || (article?.permission.imagesAllowed === true && !standing.images));
@@ -692,37 +699,80 @@ export function makePublishTargets(deps: PublishDeps) {
 		}
 	}
 
+	/** Claimed targets as rendered, before their release (see {@link finishRenders}). */
+	interface Rendered {
+		claims: ReadonlyMap<string, Claim>;
+		/** Those whose render hid what the table still shows (see {@link Shown}). */
+		hidden: ReadonlySet<string>;
+		writerOf: (id: string) => FullSiteWriter;
+	}
+
 	/**
 	 * Feeds, front pages, the home page and the OPML as one round: every target bumped and
 	 * claimed first, then all rendered on shared reads, then each released; one changed again
 	 * meanwhile renders until it has the newest revision.
 	 */
 	async function publishRound(ids: readonly string[], out: FullSiteWriter): Promise<void> {
-		const claims = new Map<string, Claim>();
-		await forEachLimited(ids, PUBLISH_CONCURRENCY, async (id) => {
-			// Bumped first: whoever holds the lease now sees the change and renders again.
-			const claim = await ledger.requestAndClaim(id, deps.owner, deps.clock(), deps.leaseMs);
-			// Held by another publisher, which re-renders until it has our revision too.
-			if (claim !== null) claims.set(id, claim);
-		});
+		// Bumped first, in the claim's own write: whoever holds a lease now sees the change and
+		// renders again. One held by another publisher is not claimed: that one re-renders
+		// until it has our revision too.
+		const claims = await requestAndClaim(ids);
 		if (claims.size === 0) return;
+		const rendered = await holdingLeases([...claims.keys()], () =>
+			renderRound(claims, out, makeRoundReads()),
+		);
+		await finishRenders(out, [rendered]);
+	}
+
+	/**
+	 * Renders a round's claimed targets on shared reads (made after every claim); the caller
+	 * holds their leases.
+	 */
+	async function renderRound(
+		claims: ReadonlyMap<string, Claim>,
+		out: FullSiteWriter,
+		reads: RoundReads,
+	): Promise<Rendered> {
 		const writerOf = writersFor(claims, out);
 		out.expect([...claims.keys()].flatMap((id) => keysWrittenBy(parseTargetId(id))));
-		const reads = makeRoundReads();
 		const hidden = new Set<string>();
-		await holdingLeases([...claims.keys()], () =>
-			forEachLimited([...claims.keys()], PUBLISH_CONCURRENCY, async (id) => {
-				if (await render(parseTargetId(id), writerOf(id), reads)) hidden.add(id);
-			}),
-		);
-		const released: string[] = [];
-		await forEachLimited([...claims], PUBLISH_CONCURRENCY, async ([id, { rev }]) => {
-			const result = await ledger.release(id, deps.owner, rev);
-			if (result.state === "stale") await renderUntilNewest(id, result.rev, writerOf(id));
-			else if (result.state === "released") released.push(id);
+		await forEachLimited([...claims.keys()], PUBLISH_CONCURRENCY, async (id) => {
+			if (await render(parseTargetId(id), writerOf(id), reads)) hidden.add(id);
 		});
+		return { claims, hidden, writerOf };
+	}
+
+	/**
+	 * Releases rendered targets, all in one request where the store allows, once their
+	 * writes are recorded (the next holder compares with them); one changed again meanwhile
+	 * renders until it has the newest revision, one whose render was provisional stays dirty.
+	 */
+	async function finishRenders(out: FullSiteWriter, parts: readonly Rendered[]): Promise<void> {
+		const writers = new Set([out]);
+		const partOf = new Map<string, Rendered>();
+		for (const part of parts) {
+			for (const id of part.claims.keys()) {
+				writers.add(part.writerOf(id));
+				partOf.set(id, part);
+			}
+		}
+		await Promise.all([...writers].map((writer) => writer.settled()));
+		const revs = new Map(
+			parts.flatMap((part) => [...part.claims].map(([id, { rev }]) => [id, rev] as const)),
+		);
+		const results = await ledger.releaseMany(revs, deps.owner);
 		// Together: an early takedown renders every feed it touches ahead of the table.
-		await keepDirty(released.filter((id) => hidden.has(id)));
+		await keepDirty(
+			[...results].flatMap(([id, result]) =>
+				result.state === "released" && partOf.get(id)?.hidden.has(id) ? [id] : [],
+			),
+		);
+		const stale = [...results].flatMap(([id, result]) =>
+			result.state === "stale" ? [[id, result.rev] as const] : [],
+		);
+		await forEachLimited(stale, PUBLISH_CONCURRENCY, ([id, rev]) =>
+			renderUntilNewest(id, rev, partOf.get(id)?.writerOf(id) ?? out),
+		);
 	}
 
 	/**
@@ -735,8 +785,19 @@ export function makePublishTargets(deps: PublishDeps) {
 		out: FullSiteWriter,
 	): (id: string) => FullSiteWriter {
 		const interrupted = [...claims.values()].some((claim) => claim.interrupted);
-		const untrusting = interrupted ? untrustingWriter(site, deps.digests, out) : out;
+		const untrusting = interrupted ? untrustingWriter(site, deps.digests, out, DEFERRED) : out;
 		return (id) => (claims.get(id)?.interrupted ? untrusting : out);
+	}
+
+	/**
+	 * Bumps and claims targets: one update for one, a transaction (and a read) for more;
+	 * `settle`, pending changes the targets carry once bumped, forgotten in the same write.
+	 */
+	function requestAndClaim(
+		ids: readonly string[],
+		settle: readonly string[] = [],
+	): Promise<Map<string, Claim>> {
+		return ledger.requestAndClaimMany(ids, deps.owner, deps.clock(), deps.leaseMs, settle);
 	}
 
 	/** Bumps and claims page targets: one update for one page, transactions for more. */
@@ -759,37 +820,41 @@ export function makePublishTargets(deps: PublishDeps) {
 	async function publishPages(ids: readonly string[], out: FullSiteWriter): Promise<void> {
 		const claims = await claimPages(ids);
 		if (claims.size === 0) return;
+		const rendered = await holdingLeases([...claims.keys()], () => renderPages(claims, out));
+		await finishRenders(out, [rendered]);
+	}
+
+	/**
+	 * Renders claimed page targets (the caller holds their leases); `reads`, where a round's
+	 * renders share them.
+	 */
+	async function renderPages(
+		claims: ReadonlyMap<string, Claim>,
+		out: FullSiteWriter,
+		reads?: RoundReads,
+	): Promise<Rendered> {
 		const writerOf = writersFor(claims, out);
 		const hidden = new Set<string>();
-		await holdingLeases([...claims.keys()], async () => {
-			const targets = [...claims.keys()].map((id) => parseTargetId(id) as PageTarget);
-			out.expect(targets.flatMap(keysWrittenBy));
-			const stored = new Map(
-				(await articles.getArticles(targets)).map((article) => [pageId(article), article]),
-			);
-			const deletions = new Map<FullSiteWriter, string[]>();
-			await forEachLimited(targets, PUBLISH_CONCURRENCY, async (target) => {
-				const writer = writerOf(pageId(target));
-				const rendered = await renderPageOf(target, stored.get(pageId(target)), writer);
-				deletions.set(writer, [...(deletions.get(writer) ?? []), ...rendered.gone]);
-				if (rendered.hidden) hidden.add(pageId(target));
-			});
-			for (const [writer, keys] of deletions) await writer.deleteMany(keys);
-			await Promise.all([...new Set([out, ...deletions.keys()])].map((writer) => writer.settled()));
+		const targets = [...claims.keys()].map((id) => parseTargetId(id) as PageTarget);
+		out.expect(targets.flatMap(keysWrittenBy));
+		const stored = new Map(
+			(await articles.getArticles(targets)).map((article) => [pageId(article), article]),
+		);
+		// Their photos' digests read now, beside the agreements the renders read first.
+		for (const target of targets) {
+			const article = stored.get(pageId(target));
+			if (article?.status !== "published" || !article.permission.imagesAllowed) continue;
+			writerOf(pageId(target)).expect(article.images.map((image) => imageKey(target, image)));
+		}
+		const deletions = new Map<FullSiteWriter, string[]>();
+		await forEachLimited(targets, PUBLISH_CONCURRENCY, async (target) => {
+			const writer = writerOf(pageId(target));
+			const rendered = await renderPageOf(target, stored.get(pageId(target)), writer, reads);
+			deletions.set(writer, [...(deletions.get(writer) ?? []), ...rendered.gone]);
+			if (rendered.hidden) hidden.add(pageId(target));
 		});
-		const revs = new Map([...claims].map(([id, { rev }]) => [id, rev]));
-		const results = await ledger.releaseMany(revs, deps.owner);
-		await keepDirty(
-			[...results].flatMap(([id, result]) =>
-				result.state === "released" && hidden.has(id) ? [id] : [],
-			),
-		);
-		const stale = [...results].flatMap(([id, result]) =>
-			result.state === "stale" ? [[id, result.rev] as const] : [],
-		);
-		await forEachLimited(stale, PUBLISH_CONCURRENCY, ([id, rev]) =>
-			renderUntilNewest(id, rev, writerOf(id)),
-		);
+		for (const [writer, keys] of deletions) await writer.deleteMany(keys);
+		return { claims, hidden, writerOf };
 	}
 
 	// Writers of a repair: their feeds render every archive document.
@@ -800,9 +865,16 @@ export function makePublishTargets(deps: PublishDeps) {
 	// renders them.
 	const followUps = new Set<string>();
 
-	async function publishTargets(ids: readonly string[]): Promise<void> {
+	/**
+	 * Publishes the targets; `settle`, pending changes whose targets they all are, is
+	 * forgotten once every target is bumped (see `PublishLedger.requestAndClaimMany`).
+	 */
+	async function publishTargets(
+		ids: readonly string[],
+		settle: readonly string[] = [],
+	): Promise<void> {
 		// Writes only what changed: the same data gives the same bytes, ETag and no invalidation.
-		await publishWith(makeSiteWriter(site, deps.digests), ids);
+		await publishWith(makeSiteWriter(site, deps.digests, undefined, DEFERRED), ids, settle);
 	}
 
 	/**
@@ -811,13 +883,22 @@ export function makePublishTargets(deps: PublishDeps) {
 	 * not only those marked stale: a repair. Returns the keys written.
 	 */
 	async function republishEverything(ids: readonly string[]): Promise<ReadonlySet<string>> {
-		const out = untrustingWriter(site, deps.digests, makeSiteWriter(site, deps.digests));
+		const out = untrustingWriter(
+			site,
+			deps.digests,
+			makeSiteWriter(site, deps.digests, undefined, DEFERRED),
+			DEFERRED,
+		);
 		everyArchivePage.add(out);
 		await publishWith(out, ids);
 		return out.written;
 	}
 
-	async function publishWith(out: FullSiteWriter, ids: readonly string[]): Promise<void> {
+	async function publishWith(
+		out: FullSiteWriter,
+		ids: readonly string[],
+		settle: readonly string[] = [],
+	): Promise<void> {
 		const unique = [...new Set(ids)];
 		const pages = unique.filter((id) => id.startsWith("page|"));
 		const batches = slicesOf(pages, PAGE_BATCH);
@@ -825,15 +906,32 @@ export function makePublishTargets(deps: PublishDeps) {
 		const allPages = () =>
 			forEachLimited(batches, PAGE_BATCHES_AT_ONCE, (batch) => publishPages(batch, out));
 		if (batches.length <= 1) {
-			// A few pages (an upload, a correction) beside the feeds that list them: neither
-			// waits for the other, and a new article's page is not published after the feeds
-			// that link to it.
-			await Promise.all([publishRound(listings, out), allPages()]);
+			// A few pages (an upload, a correction) beside the feeds that list them, all bumped
+			// and claimed in one write: neither waits for the other, and a new article's page is
+			// not published after the feeds that link to it.
+			// Rendered on reads shared by both (each made after every claim), released together.
+			const claims = await requestAndClaim([...listings, ...pages], settle);
+			const of = (ids: readonly string[]) =>
+				new Map(ids.flatMap((id) => (claims.has(id) ? [[id, claims.get(id) as Claim]] : [])));
+			const reads = makeRoundReads();
+			const [round, pageClaims] = [of(listings), of(pages)];
+			// Every lease renewed until every render ends: the page's is released with the feeds'.
+			const rendered = await holdingLeases([...claims.keys()], () =>
+				Promise.all([
+					round.size > 0 ? renderRound(round, out, reads) : undefined,
+					pageClaims.size > 0 ? renderPages(pageClaims, out, reads) : undefined,
+				]),
+			);
+			await finishRenders(
+				out,
+				rendered.filter((part) => part !== undefined),
+			);
 		} else {
 			// Many (a takedown or release of a whole agreement): feeds and front pages first,
 			// where readers look, so they do not queue behind a thousand pages for sockets.
 			await publishRound(listings, out);
 			await allPages();
+			await ledger.settleMany(settle);
 		}
 		// A feed listed for the first time brought the OPML (and a new language's other feeds):
 		// published now, so a reader finds them as soon as the upload's own page.
@@ -842,6 +940,7 @@ export function makePublishTargets(deps: PublishDeps) {
 			followUps.clear();
 			await publishRound(next, out);
 		}
+		await out.settled();
 		// A removal (a takedown, a photo out of scope) must not wait out the edge's max-age: every
 		// changed path is fetched again now. New and corrected content reaches readers within the
 		// 60 s max-age anyway, so it is not invalidated: CloudFront bills invalidation per path,
@@ -945,7 +1044,8 @@ export function makePublishTargets(deps: PublishDeps) {
  */
 export function makePublishChanges(deps: {
 	ledger: PublishLedger;
-	publish: (ids: string[]) => Promise<void>;
+	/** Publishes the targets, and forgets the pending changes `settle` once they are bumped. */
+	publish: (ids: string[], settle: readonly string[]) => Promise<void>;
 }) {
 	const { ledger, publish } = deps;
 
@@ -958,8 +1058,10 @@ export function makePublishChanges(deps: {
 		changes: readonly PendingChange[],
 		also: readonly string[] = [],
 	): Promise<void> {
-		await publish([...new Set([...changes.flatMap((change) => change.targets), ...also])]);
-		await ledger.settleMany(changes.map((change) => change.changeId));
+		await publish(
+			[...new Set([...changes.flatMap((change) => change.targets), ...also])],
+			changes.map((change) => change.changeId),
+		);
 	}
 
 	function publishChange(change: PendingChange): Promise<void> {
@@ -977,8 +1079,10 @@ export function makePublishChanges(deps: {
 			ledger.listDirty(limit),
 		]);
 		const targets = new Set([...pending.flatMap((change) => change.targets), ...dirty]);
-		await publish([...targets]);
-		await ledger.settleMany(pending.map((change) => change.changeId));
+		await publish(
+			[...targets],
+			pending.map((change) => change.changeId),
+		);
 		return targets.size;
 	}
 

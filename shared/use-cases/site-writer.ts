@@ -14,7 +14,10 @@ export interface SiteWriter {
 	 * not recorded). `settled()` waits for the record.
 	 */
 	store(key: string, body: string | Uint8Array, options?: PutOptions): Promise<void>;
-	/** Resolves when every digest of a `store` so far is recorded; rejects if one failed. */
+	/**
+	 * Resolves when every digest of a `store` so far (and, for a writer that defers its
+	 * records, of a `put`) is recorded; rejects if one failed.
+	 */
 	settled(): Promise<void>;
 	/** Deletes the object unless it is known to be absent. */
 	delete(key: string): Promise<void>;
@@ -69,6 +72,13 @@ export function makeSiteWriter(
 	 * to, trusting no recorded digest (see {@link untrustingWriter}).
 	 */
 	parent?: SiteWriter,
+	/**
+	 * Record the digests of what `put` and `store` wrote at `settled()`, all in one request,
+	 * rather than as each write ends: for a publisher, which calls `settled()` before it
+	 * releases its targets (the next holder compares with the digests), so a render of a
+	 * dozen documents records them in one write, not one per document.
+	 */
+	options: { deferRecords?: boolean } = {},
 ): SiteWriter {
 	const changed = parent?.changed ?? new Set<string>();
 	const written = parent?.written ?? new Set<string>();
@@ -85,6 +95,19 @@ export function makeSiteWriter(
 	const recordDigest = digests
 		? (entry: [string, string | null | undefined]) => digests.putDigests(new Map([entry]))
 		: undefined;
+	// Digests of writes that ended, recorded together at `settled()` (`deferRecords`).
+	const deferred = new Map<string, string>();
+	// Records the digest of a write that ended: now, or at `settled()` when deferred.
+	const recordWritten = (key: string, digest: string): Promise<void> | undefined => {
+		if (!options.deferRecords || !digests) return recordDigest?.([key, digest]);
+		deferred.set(key, digest);
+		return undefined;
+	};
+	// A record made now (forgetting, deleting) supersedes a deferred one of the same key.
+	const recordNow = (entry: [string, string | null | undefined]) => {
+		deferred.delete(entry[0]);
+		return recordDigest?.(entry);
+	};
 
 	async function storedDigest(key: string, bytes?: Uint8Array): Promise<string | null | undefined> {
 		if (known.has(key)) return known.get(key);
@@ -125,13 +148,13 @@ export function makeSiteWriter(
 		// key that is there recorded as absent (a takedown would then skip deleting it). A crash
 		// that leaves an older digest on newer bytes is the next holder's to mend: it finds the
 		// lease run out and renders without digests (`Claim.interrupted`).
-		if (stored === null) await recordDigest?.([key, undefined]);
+		if (stored === null) await recordNow([key, undefined]);
 		requests.put += 1;
 		await site.put(key, body, options);
 		known.set(key, digest);
 		changed.add(key);
 		written.add(key);
-		return { record: recordDigest?.([key, digest]) };
+		return { record: recordWritten(key, digest) };
 	}
 
 	async function put(key: string, body: string | Uint8Array, options: PutOptions = {}) {
@@ -150,6 +173,11 @@ export function makeSiteWriter(
 	}
 
 	async function settled(): Promise<void> {
+		if (deferred.size > 0 && digests) {
+			const batch = new Map(deferred);
+			deferred.clear();
+			await digests.putDigests(batch);
+		}
 		while (recording.size > 0) await Promise.all(recording);
 		if (recordFailure) throw recordFailure.error;
 	}
@@ -158,13 +186,13 @@ export function makeSiteWriter(
 		if ((await storedDigest(key)) === null) return;
 		// Forgotten first, so a crash before the record below never leaves a key that is gone
 		// recorded as there (a later write of the same bytes would then skip it).
-		await recordDigest?.([key, undefined]);
+		await recordNow([key, undefined]);
 		requests.delete += 1;
 		await site.delete(key);
 		known.set(key, null);
 		changed.add(key);
 		written.delete(key);
-		await recordDigest?.([key, null]);
+		await recordNow([key, null]);
 	}
 
 	async function removeMany(keys: readonly string[]) {
@@ -172,6 +200,7 @@ export function makeSiteWriter(
 		const stored = await Promise.all(unique.map((key) => storedDigest(key)));
 		const present = unique.filter((_, i) => stored[i] !== null);
 		if (present.length === 0) return;
+		for (const key of present) deferred.delete(key);
 		await digests?.putDigests(new Map(present.map((key) => [key, undefined])));
 		requests.delete += 1;
 		await site.deleteMany(present);
@@ -180,7 +209,7 @@ export function makeSiteWriter(
 			changed.add(key);
 			written.delete(key);
 		}
-		await Promise.all(present.map((key) => recordDigest?.([key, null])));
+		await Promise.all(present.map((key) => recordNow([key, null])));
 	}
 
 	function expect(keys: Iterable<string>): void {
@@ -216,10 +245,11 @@ export function untrustingWriter(
 	site: ObjectStore,
 	digests: SiteDigestStore | undefined,
 	parent: SiteWriter,
+	options: { deferRecords?: boolean } = {},
 ): SiteWriter {
 	const recordOnly: SiteDigestStore | undefined = digests && {
 		getDigests: async () => new Map(),
 		putDigests: (entries) => digests.putDigests(entries),
 	};
-	return makeSiteWriter(site, recordOnly, parent);
+	return makeSiteWriter(site, recordOnly, parent, options);
 }

@@ -73,6 +73,58 @@ export function describePublishLedgerContract(name: string, makeStores: MakeLedg
 			expect((await ledger.listDirty(200)).sort()).toEqual([held, rest[7]].sort());
 		});
 
+		it("requests and claims many in one, as requestAndClaim one at a time would", async () => {
+			const { ledger } = await makeStores();
+			const ids = ["page|en|p|a", "page|en|p|b", "page|en|p|c", "feed|en|latest"];
+			const [dead, held, free, fresh] = ids as [string, string, string, string];
+			await ledger.requestMany([dead, held, free]);
+			await ledger.claimMany([dead], "dead", NOW, 60_000);
+			const later = new Date(NOW.getTime() + 120_000);
+			await ledger.claimMany([held], "alive", later, 60_000);
+			const claimed = await ledger.requestAndClaimMany(ids, "next", later, 60_000);
+			// Every one bumped; the one another holds left to it, the run-out lease taken over.
+			expect(Object.fromEntries(claimed)).toEqual({
+				[dead]: { rev: 2, interrupted: true },
+				[free]: { rev: 2, interrupted: false },
+				[fresh]: { rev: 1, interrupted: false },
+			});
+			expect(await ledger.release(held, "alive", 1)).toEqual({ state: "stale", rev: 2 });
+			const results = await ledger.releaseMany(
+				new Map([...claimed].map(([id, { rev }]) => [id, rev])),
+				"next",
+			);
+			expect([...results.values()]).toEqual(Array(3).fill({ state: "released" }));
+			expect(await ledger.requestAndClaimMany([fresh], "other", later, 60_000)).toEqual(
+				new Map([[fresh, { rev: 2, interrupted: false }]]),
+			);
+		});
+
+		it("forgets the pending changes a claim of many carries once every target is bumped", async () => {
+			const { articles, ledger } = await makeStores();
+			const targets = ["page|en|p|a", "feed|en|latest", "home"];
+			const [page, feed] = targets as [string, string, string];
+			for (const [i, changeId] of ["c1", "c2"].entries()) {
+				await articles.commitArticleChange({
+					upload: makeUpload(`u${i}`),
+					pending: { changeId, targets },
+				});
+			}
+			// One held by another publisher: bumped all the same, and the changes forgotten.
+			await ledger.requestAndClaim(feed, "other", NOW, 60_000);
+			const claimed = await ledger.requestAndClaimMany(targets, "a", NOW, 60_000, ["c1", "c2"]);
+			expect([...claimed.keys()].sort()).toEqual(["home", page]);
+			expect(await ledger.listPending(10)).toEqual([]);
+			expect(await ledger.release(feed, "other", 1)).toEqual({ state: "stale", rev: 2 });
+			// Alone, too.
+			await articles.commitArticleChange({
+				upload: makeUpload("u3"),
+				pending: { changeId: "c3", targets: [page] },
+			});
+			await ledger.releaseMany(new Map([...claimed].map(([id, { rev }]) => [id, rev])), "a");
+			await ledger.requestAndClaimMany([page], "a", NOW, 60_000, ["c3"]);
+			expect(await ledger.listPending(10)).toEqual([]);
+		});
+
 		it("tells a batch claim which leases it took over from a holder that never released", async () => {
 			const { ledger } = await makeStores();
 			const ids = ["page|en|p|a", "page|en|p|b", "page|en|p|c"];

@@ -18,6 +18,8 @@ export function makeServices(
 		/** Clients of the caller's own (e.g. counting their calls) instead of the stack's. */
 		clients?: { s3: S3Client; dynamodb: DynamoDBDocumentClient };
 		clock?: () => Date;
+		/** Compressed copies of Atom, JSON Feed and OPML written beside them, as in AWS. */
+		compressedVariants?: boolean;
 		ingest?: Partial<IngestDeps>;
 		publish?: Partial<PublishDeps>;
 	} = {},
@@ -34,6 +36,7 @@ export function makeServices(
 			siteUrl: endpoints.edgeUrl,
 			owner: `test-${randomUUID()}`,
 			...(overrides.clock ? { clock: overrides.clock } : {}),
+			...(overrides.compressedVariants ? { compressedVariants: true } : {}),
 		},
 		{
 			...(overrides.ingest ? { ingest: overrides.ingest } : {}),

@@ -25,6 +25,8 @@ const CONFLICT_RETRIES = 8;
 const LANGUAGES_KEY = { pk: "SITE", sk: "LANGUAGES" };
 // One partition lists every article by the instant its decision can next change by itself.
 const DUE = "DUE";
+// Articles read with the other single-item reads of the moment (`ItemReads`), at most.
+const FEW_ARTICLES = 25;
 
 // Key shapes stay in this file: the domain names articles by their ref only.
 export function articlePk(ref: ArticleRef): string {
@@ -115,6 +117,8 @@ async function* queryAll(
 /** Articles in DynamoDB: current state, versions, history, and the agreement and due indexes. */
 export class DynamoDbArticleStore implements ArticleStore {
 	private readonly listedLanguages = new Set<string>();
+	// The site's list of languages as read once by this store (see `getArticle`).
+	private languagesRead: Promise<void> | undefined;
 	// Shared by every commit through this store: concurrent commits share counter updates.
 	private readonly reserveOrdinals: (feedKey: string, n: number) => Promise<number>;
 
@@ -126,6 +130,10 @@ export class DynamoDbArticleStore implements ArticleStore {
 	}
 
 	async getArticle(ref: ArticleRef): Promise<Article | undefined> {
+		// The languages listed so far, read in the same request as the article (an upload reads
+		// its article before it commits): a commit in a language listed already writes nothing
+		// to list it, even in a fresh process.
+		if (!this.listedLanguages.has(ref.language)) this.readLanguages();
 		const item = await itemReadsOf(this.client, this.tableName).get({
 			pk: articlePk(ref),
 			sk: "CURRENT",
@@ -133,8 +141,28 @@ export class DynamoDbArticleStore implements ArticleStore {
 		return item?.article as Article | undefined;
 	}
 
+	/** Reads the site's languages once per store, unless a read is under way or done. */
+	private readLanguages(): void {
+		if (this.languagesRead) return;
+		const reading = itemReadsOf(this.client, this.tableName)
+			.get(LANGUAGES_KEY)
+			.then((item) => {
+				for (const language of (item?.languages as Set<string> | undefined) ?? []) {
+					this.listedLanguages.add(language);
+				}
+			});
+		// A failed read is only a write more: the commit lists its languages then.
+		this.languagesRead = reading.catch(() => undefined);
+	}
+
 	async getArticles(refs: readonly ArticleRef[]): Promise<Article[]> {
 		const keys = [...new Set(refs.map(articlePk))].map((pk) => ({ pk, sk: "CURRENT" }));
+		// A few (an upload's page) go with the other reads of the moment; many in requests of their own.
+		if (keys.length <= FEW_ARTICLES) {
+			const reads = itemReadsOf(this.client, this.tableName);
+			const items = await Promise.all(keys.map((key) => reads.get(key)));
+			return items.flatMap((item) => (item ? [item.article as Article] : []));
+		}
 		const items = await batchGetAll(this.client, this.tableName, keys, true);
 		return items.map((item) => item.article as Article);
 	}
@@ -485,7 +513,8 @@ export class DynamoDbArticleStore implements ArticleStore {
 	// Outside the transaction, where every commit would conflict on this one item; a language
 	// listed a moment early only shows the home page an empty section.
 	private async addLanguages(languages: string[]): Promise<void> {
-		// The list only grows: a language this store added once needs no write again.
+		// The list only grows: a language this store added or read once needs no write again.
+		await this.languagesRead;
 		const added = languages.filter((language) => !this.listedLanguages.has(language));
 		if (added.length === 0) return;
 		await this.client.send(

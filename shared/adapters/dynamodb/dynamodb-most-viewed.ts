@@ -1,5 +1,6 @@
-import { type DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { MostViewedEntry, MostViewedReader } from "../../ports.ts";
+import { itemReadsOf } from "./item-reads.ts";
 
 /** The item of a language's Most Viewed ranking (the view store writes it). */
 export function rankingKey(language: string) {
@@ -28,13 +29,9 @@ export class DynamoDbMostViewedReader implements MostViewedReader {
 	) {}
 
 	async mostViewed(language: string, limit: number): Promise<MostViewedEntry[]> {
-		const { Item } = await this.client.send(
-			new GetCommand({
-				TableName: this.tableName,
-				Key: rankingKey(language),
-				ProjectionExpression: "entries",
-			}),
-		);
+		// With the other single-item reads of the moment (a publish reads the languages, the
+		// page's article and the ranking as its renders start): one request for them all.
+		const Item = await itemReadsOf(this.client, this.tableName).get(rankingKey(language));
 		return ((Item?.entries as unknown[] | undefined) ?? []).slice(0, limit).map(toEntry);
 	}
 }

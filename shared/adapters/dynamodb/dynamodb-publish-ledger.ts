@@ -8,12 +8,15 @@ import {
 	type DynamoDBDocumentClient,
 	QueryCommand,
 	TransactWriteCommand,
+	type TransactWriteCommandInput,
 	UpdateCommand,
 	type UpdateCommandInput,
 } from "@aws-sdk/lib-dynamodb";
 import type { Claim, PendingChange, PublishLedger, ReleaseResult } from "../../ports.ts";
 import { batchDeleteAll, batchGetAll, chunksOf } from "./batch.ts";
 import { tableKeys } from "./table.ts";
+
+type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
 
 type Update = Omit<UpdateCommandInput, "ReturnValues" | "ReturnValuesOnConditionCheckFailure"> & {
 	UpdateExpression: string;
@@ -113,10 +116,20 @@ export class DynamoDbPublishLedger implements PublishLedger {
 		ids: readonly string[],
 		update: (id: string) => Update,
 		single: (id: string) => Promise<void>,
+		/**
+		 * Unconditional items written with the updates when they all go in one transaction,
+		 * after every other id was decided alone (`done` tells whether they were written).
+		 */
+		extra?: { items: TransactItem[]; done: boolean },
 	): Promise<Set<string>> {
 		const applied = new Set<string>();
+		const unique = [...new Set(ids)];
+		const withExtra =
+			extra !== undefined &&
+			unique.length > 1 &&
+			unique.length + extra.items.length <= TRANSACTION_SIZE;
 		await Promise.all(
-			chunksOf([...new Set(ids)], TRANSACTION_SIZE).map(async (chunk) => {
+			chunksOf(unique, TRANSACTION_SIZE).map(async (chunk) => {
 				// One update alone is the same conditional write, at a fraction of a transaction's
 				// cost (and, for a claim, it returns the revision without a read).
 				if (chunk.length === 1) return Promise.all(chunk.map(single));
@@ -125,10 +138,14 @@ export class DynamoDbPublishLedger implements PublishLedger {
 					try {
 						await this.client.send(
 							new TransactWriteCommand({
-								TransactItems: todo.map((id) => ({ Update: update(id) })),
+								TransactItems: [
+									...todo.map((id) => ({ Update: update(id) })),
+									...(withExtra ? extra.items : []),
+								],
 							}),
 						);
 						for (const id of todo) applied.add(id);
+						if (withExtra) extra.done = true;
 						return;
 					} catch (error) {
 						if (!(error instanceof TransactionCanceledException)) throw error;
@@ -248,6 +265,65 @@ export class DynamoDbPublishLedger implements PublishLedger {
 		);
 		for (const item of items) {
 			// Claimed in a transaction only while free: never a lease taken over.
+			if (item.leaseOwner === owner) {
+				claimed.set(String(item.pk).slice("TARGET#".length), {
+					rev: Number(item.rev ?? 0),
+					interrupted: false,
+				});
+			}
+		}
+		return claimed;
+	}
+
+	async requestAndClaimMany(
+		targetIds: readonly string[],
+		owner: string,
+		now: Date,
+		leaseMs: number,
+		settle: readonly string[] = [],
+	): Promise<Map<string, Claim>> {
+		const claimed = new Map<string, Claim>();
+		// The pending changes forgotten in the claims' transaction: written only with every
+		// target's bump in it, or once the others' were made alone (a failed condition is
+		// decided alone before the transaction is sent again).
+		const forget = {
+			items: [...new Set(settle)].map((changeId) => ({
+				Delete: { TableName: this.tableName, Key: pendingKey(changeId) },
+			})),
+			done: false,
+		};
+		// Free leases only in a transaction, bumped and taken in one update each; one held, or
+		// taken over from a holder whose lease ran out, goes alone (and is told so).
+		const byTransaction = await this.transactEach(
+			targetIds,
+			(id) => {
+				const claim = this.claimUpdate(id, owner, now, leaseMs, true);
+				return {
+					...claim,
+					UpdateExpression:
+						"ADD rev :one SET gsi1pk = :dirty, gsi1sk = :id, leaseOwner = :owner, leaseUntil = :until",
+					ExpressionAttributeValues: {
+						...this.requestUpdate(id).ExpressionAttributeValues,
+						":owner": owner,
+						":until": now.getTime() + leaseMs,
+					},
+				};
+			},
+			async (id) => {
+				const claim = await this.requestAndClaim(id, owner, now, leaseMs);
+				if (claim !== null) claimed.set(id, claim);
+			},
+			forget.items.length > 0 ? forget : undefined,
+		);
+		if (!forget.done) await this.settleMany(settle);
+		// As in claimMany: the revisions are read once the leases are held.
+		const items = await batchGetAll(
+			this.client,
+			this.tableName,
+			[...byTransaction].map((id) => this.key(id)),
+			true,
+		);
+		for (const item of items) {
 			if (item.leaseOwner === owner) {
 				claimed.set(String(item.pk).slice("TARGET#".length), {
 					rev: Number(item.rev ?? 0),

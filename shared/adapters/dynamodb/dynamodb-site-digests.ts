@@ -2,6 +2,11 @@ import { BatchWriteCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dyn
 import type { SiteDigestStore } from "../../ports.ts";
 import { batchGetAll, chunksOf } from "./batch.ts";
 import { batchWhileBusy } from "./batch-while-busy.ts";
+import { itemReadsOf } from "./item-reads.ts";
+
+// Keys read with the other single-item reads of the moment (`ItemReads`), at most: a
+// publish's first digests go in the request that reads its languages and article.
+const FEW_KEYS = 100;
 
 const MAX_ROUNDS = 8;
 const pause = (round: number) => new Promise((resolve) => setTimeout(resolve, 10 * 2 ** round));
@@ -30,7 +35,14 @@ export class DynamoDbSiteDigests implements SiteDigestStore {
 
 	async getDigests(keys: readonly string[]): Promise<Map<string, string | null>> {
 		const unique = [...new Set(keys)];
-		const items = await batchGetAll(this.client, this.tableName, unique.map(keyOf), true);
+		const items =
+			unique.length <= FEW_KEYS
+				? (
+						await Promise.all(
+							unique.map((key) => itemReadsOf(this.client, this.tableName).get(keyOf(key))),
+						)
+					).filter((item) => item !== undefined)
+				: await batchGetAll(this.client, this.tableName, unique.map(keyOf), true);
 		const found = new Map<string, string | null>();
 		for (const item of items) {
 			found.set(String(item.pk).slice("SITEKEY#".length), (item.digest as string | null) ?? null);

@@ -108,6 +108,22 @@ export class InMemoryPublishLedger implements PublishLedger {
 		return claimed;
 	}
 
+	async requestAndClaimMany(
+		targetIds: readonly string[],
+		owner: string,
+		now: Date,
+		leaseMs: number,
+		settle: readonly string[] = [],
+	): Promise<Map<string, Claim>> {
+		const claimed = new Map<string, Claim>();
+		for (const id of new Set(targetIds)) {
+			const claim = await this.requestAndClaim(id, owner, now, leaseMs);
+			if (claim !== null) claimed.set(id, claim);
+		}
+		await this.settleMany(settle);
+		return claimed;
+	}
+
 	async releaseMany(
 		claims: ReadonlyMap<string, number>,
 		owner: string,
