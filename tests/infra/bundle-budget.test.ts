@@ -10,9 +10,12 @@ import {
 	functionEntries,
 } from "../helpers/function-bundles.ts";
 
-// Issue 9's budget per function, the SDK external (the runtime has it).
+// The budget per function, the SDK external (the runtime has it). Issue 9 set 80 KB gzip;
+// recording SDK calls and publishing in fewer round trips (issue 20) took ingest to 81 KB.
+// What the budget guards is the cold start, measured by `npm run bench` against an SDK-only
+// bundle (goal ≤ 1.3×): ingest's was 1.18× at 80 KB.
 const MAX_RAW = 250_000;
-const MAX_GZIP = 80_000;
+const MAX_GZIP = 82_000;
 
 let outdir: string;
 let bundles: Map<string, FunctionBundle>;
@@ -40,7 +43,7 @@ function inputsMatching(name: string, pattern: RegExp): string[] {
 
 describe("each function's bundle, built as deployed", () => {
 	it.each(functionEntries().map(({ name }) => name))(
-		"%s stays within 250 KB raw and 80 KB gzip",
+		"%s stays within 250 KB raw and 82 KB gzip",
 		(name) => {
 			const { raw, gzip, metafile } = bundle(name);
 			const why = `${name}: ${raw} B raw, ${gzip} B gzip; largest parts:\n${describeContributors(metafile)}`;
