@@ -344,8 +344,13 @@ export class DynamoDbArticleStore implements ArticleStore {
 		return { items, uploadIndex, newestIndex, articleIndex, agreementIndex, languages };
 	}
 
-	async commitArticleChange(commit: ArticleCommit): Promise<CommitResult> {
-		const feedItems = await this.feedItemsOf(commit);
+	commitArticleChange(commit: ArticleCommit): Promise<CommitResult> {
+		return this.commitOne(commit, false);
+	}
+
+	/** One commit in a transaction of its own; `markInserts`: see {@link feedTransactItems}. */
+	private async commitOne(commit: ArticleCommit, markInserts: boolean): Promise<CommitResult> {
+		const feedItems = await this.feedItemsOf(commit, undefined, markInserts);
 		let planned = this.transactionOf(commit, feedItems);
 		if (planned.languages.length > 0) await this.addLanguages(planned.languages);
 		let conflicts = 0;
@@ -388,7 +393,7 @@ export class DynamoDbArticleStore implements ArticleStore {
 		);
 		const planned = await Promise.all(
 			commits.map(async (commit) =>
-				this.transactionOf(commit, await this.feedItemsOf(commit, ordinals), true, false),
+				this.transactionOf(commit, await this.feedItemsOf(commit, ordinals, true), true, false),
 			),
 		);
 		const languages = [...new Set(planned.flatMap((p) => p.languages))];
@@ -481,7 +486,7 @@ export class DynamoDbArticleStore implements ArticleStore {
 				await Promise.all(
 					todo.map(async (index) => {
 						const commit = commits[index];
-						if (commit) results[index] = await this.commitArticleChange(commit);
+						if (commit) results[index] = await this.commitOne(commit, true);
 					}),
 				);
 			}),
@@ -492,7 +497,8 @@ export class DynamoDbArticleStore implements ArticleStore {
 	// Feed rows, their archive copies and stale marks (dynamodb-feed-store.ts).
 	private feedItemsOf(
 		commit: ArticleCommit,
-		ordinals?: ReadonlyMap<string, number>,
+		ordinals: ReadonlyMap<string, number> | undefined,
+		markInserts: boolean,
 	): Promise<TransactItem[]> {
 		const change = commit.article;
 		if (!change) return Promise.resolve([]);
@@ -505,6 +511,7 @@ export class DynamoDbArticleStore implements ArticleStore {
 				feedDeletes: change.feedDeletes,
 				expectedRevision: change.expectedRevision,
 				at: change.event?.at ?? change.next.ingestedAt,
+				markInserts,
 			},
 			ordinals,
 		);

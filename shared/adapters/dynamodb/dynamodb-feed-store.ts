@@ -128,6 +128,12 @@ export function feedOrdinalReserver(
  * row takes the feed's next ordinal (a counter incremented before the transaction, outside
  * it, where every commit to the feed would conflict; a commit that fails leaves a gap), and
  * a copy in its archive page; a changed or removed row marks its page stale.
+ *
+ * With `markInserts`, a new row marks its page stale too. A render between the reservation and
+ * the commit counts the reserved ordinals and moves the feed's rendered pages on; when many
+ * were reserved at once (an agreement's articles granted again), the commit can land in a page
+ * the next render no longer looks at. Its mark makes that render look. A lone upload's rows
+ * land in the newest page, which every render looks at: it goes unmarked.
  */
 export async function feedTransactItems(
 	client: DynamoDBDocumentClient,
@@ -140,6 +146,7 @@ export async function feedTransactItems(
 		/** `null` for a new article: its rows are all new, nothing to read. */
 		expectedRevision: number | null;
 		at: string;
+		markInserts?: boolean;
 	},
 	/** {@link feedOrdinals} of the change's rows, when a batch read them already. */
 	ordinals?: ReadonlyMap<string, number>,
@@ -164,10 +171,12 @@ export async function feedTransactItems(
 	const mark = `${change.at}#${Math.random().toString(36).slice(2)}`;
 	for (const row of feedPuts) {
 		let ordinal = ordinalOf(row);
+		const inserted = ordinal === undefined;
 		if (ordinal === undefined) {
 			ordinal = next.get(row.feedKey) ?? 1;
 			next.set(row.feedKey, ordinal + 1);
-		} else {
+		}
+		if (!inserted || change.markInserts) {
 			items.push({
 				Put: {
 					TableName: tableName,
