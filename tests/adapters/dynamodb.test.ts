@@ -8,9 +8,10 @@ import { feedRowKey } from "#shared/adapters/dynamodb/dynamodb-feed-store.ts";
 import { DynamoDbPublishLedger } from "#shared/adapters/dynamodb/dynamodb-publish-ledger.ts";
 import { DynamoDbUploadStore } from "#shared/adapters/dynamodb/dynamodb-upload-store.ts";
 import { UnstorableError } from "#shared/domain/store-errors.ts";
-import { feedEntriesFor } from "#shared/domain/targets.ts";
+import { ARCHIVE_PAGE_SIZE, feedEntriesFor } from "#shared/domain/targets.ts";
 import { uploadOrder } from "#shared/domain/upload.ts";
 import type { ArticleCommit } from "#shared/ports.ts";
+import { localDynamoDbClient } from "../../local/stack.ts";
 import { articleChange, commitNew, makeUpload, NOW } from "../contracts/fixtures.ts";
 import { makeArticle } from "../helpers/articles.ts";
 import { startTestDynamoDb, type TestTable } from "../helpers/dynamodb.ts";
@@ -204,6 +205,64 @@ describe("DynamoDbFeedStore", () => {
 				(item) => item.articleId,
 			),
 		).toEqual([...other].reverse().slice(0, 12));
+	});
+	it("marks the archive pages a batch lands in stale, however far a render moved on before it landed", async () => {
+		const table = await db.createTable();
+		const articles = new DynamoDbArticleStore(db.client, table);
+		const feeds = new DynamoDbFeedStore(db.client, table);
+		const key = "en/partners/science-news";
+		const render = async () => {
+			const state = await feeds.getFeedState(key);
+			const renderedPages = Math.ceil(state.count / ARCHIVE_PAGE_SIZE);
+			await feeds.markArchiveRendered(key, { renderedPages, stalePages: state.stalePages });
+		};
+		// 120 rows: archive pages 0 to 2, rendered.
+		for (let i = 0; i < 120; i += 20) {
+			await articles.commitArticleChanges(
+				Array.from({ length: 20 }, (_, j) => ({
+					article: articleChange(hourly(i + j, `old-${i + j}`), null),
+				})),
+			);
+		}
+		await render();
+		// An agreement's 60 articles granted again in one batch, its transactions held at a gate
+		// once its ordinals (121 to 180) are reserved; a render meanwhile counts all 180.
+		let open = () => {};
+		const gate = new Promise<void>((resolve) => {
+			open = resolve;
+		});
+		const held = localDynamoDbClient(db.server.endpoint);
+		held.middlewareStack.add(
+			(next, context) => async (args) => {
+				if (context.commandName === "TransactWriteItemsCommand") await gate;
+				return next(args);
+			},
+			{ step: "initialize", name: "testHoldTransactions" },
+		);
+		const batch = new DynamoDbArticleStore(held, table).commitArticleChanges(
+			Array.from({ length: 60 }, (_, i) => ({
+				article: articleChange(hourly(200 + i, `new-${i}`), null),
+			})),
+		);
+		for (let tries = 0; (await feeds.getFeedState(key)).count < 180; tries++) {
+			if (tries > 100) throw new Error("the batch never reserved its ordinals");
+			await new Promise((resolve) => setTimeout(resolve, 20));
+		}
+		await render();
+		open();
+		expect(await batch).toEqual(Array.from({ length: 60 }, () => "committed"));
+		held.destroy();
+		// The next render looks at the newest page and the stale ones: every new row is in one.
+		const state = await feeds.getFeedState(key);
+		const looked = new Set([state.renderedPages - 1, ...state.stalePages.map(({ page }) => page)]);
+		const pageOf = new Map<string, number>();
+		for (let page = 0; page < state.renderedPages; page++) {
+			for (const item of await feeds.listArchivePage(key, page)) pageOf.set(item.articleId, page);
+		}
+		const unseen = Array.from({ length: 60 }, (_, i) => `new-${i}`).filter(
+			(id) => !looked.has(pageOf.get(id) ?? -1),
+		);
+		expect(unseen).toEqual([]);
 	});
 });
 
