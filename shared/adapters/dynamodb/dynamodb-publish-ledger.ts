@@ -255,24 +255,35 @@ export class DynamoDbPublishLedger implements PublishLedger {
 				if (claim !== null) claimed.set(id, claim);
 			},
 		);
-		// A transaction returns no attributes: the revisions are read once the leases are held.
-		// A request that lands in between only makes the render cover more, never less.
+		await this.readClaimedRevisions(byTransaction, owner, claimed);
+		return claimed;
+	}
+
+	/**
+	 * A transaction returns no attributes: the revisions of the targets it claimed are read once
+	 * the leases are held. A request that lands in between only makes the render cover more,
+	 * never less.
+	 */
+	private async readClaimedRevisions(
+		targetIds: Iterable<string>,
+		owner: string,
+		into: Map<string, Claim>,
+	): Promise<void> {
 		const items = await batchGetAll(
 			this.client,
 			this.tableName,
-			[...byTransaction].map((id) => this.key(id)),
+			[...targetIds].map((id) => this.key(id)),
 			true,
 		);
 		for (const item of items) {
 			// Claimed in a transaction only while free: never a lease taken over.
 			if (item.leaseOwner === owner) {
-				claimed.set(String(item.pk).slice("TARGET#".length), {
+				into.set(String(item.pk).slice("TARGET#".length), {
 					rev: Number(item.rev ?? 0),
 					interrupted: false,
 				});
 			}
 		}
-		return claimed;
 	}
 
 	async requestAndClaimMany(
@@ -316,21 +327,7 @@ export class DynamoDbPublishLedger implements PublishLedger {
 			forget.items.length > 0 ? forget : undefined,
 		);
 		if (!forget.done) await this.settleMany(settle);
-		// As in claimMany: the revisions are read once the leases are held.
-		const items = await batchGetAll(
-			this.client,
-			this.tableName,
-			[...byTransaction].map((id) => this.key(id)),
-			true,
-		);
-		for (const item of items) {
-			if (item.leaseOwner === owner) {
-				claimed.set(String(item.pk).slice("TARGET#".length), {
-					rev: Number(item.rev ?? 0),
-					interrupted: false,
-				});
-			}
-		}
+		await this.readClaimedRevisions(byTransaction, owner, claimed);
 		return claimed;
 	}
 
