@@ -17,12 +17,16 @@ export function chunksOf<T>(items: readonly T[], size: number): T[][] {
 const pause = (attempt: number) => new Promise((resolve) => setTimeout(resolve, 10 * 2 ** attempt));
 const MAX_ROUNDS = 8;
 
-/** Every item of `keys` that exists, read 100 at a time (BatchGetItem's limit), in parallel. */
+/**
+ * Every item of `keys` that exists, read 100 at a time (BatchGetItem's limit), in parallel;
+ * with `projection`, only those attributes.
+ */
 export async function batchGetAll(
 	client: DynamoDBDocumentClient,
 	tableName: string,
 	keys: readonly Key[],
 	consistent: boolean,
+	projection?: string,
 ): Promise<Record<string, unknown>[]> {
 	const found = await Promise.all(
 		chunksOf(keys, 100).map(async (chunk) => {
@@ -33,7 +37,13 @@ export async function batchGetAll(
 				if (round > 0) await pause(round);
 				const { Responses, UnprocessedKeys } = await client.send(
 					new BatchGetCommand({
-						RequestItems: { [tableName]: { Keys: todo, ConsistentRead: consistent } },
+						RequestItems: {
+							[tableName]: {
+								Keys: todo,
+								ConsistentRead: consistent,
+								...(projection ? { ProjectionExpression: projection } : {}),
+							},
+						},
 					}),
 				);
 				items.push(...(Responses?.[tableName] ?? []));
@@ -45,23 +55,39 @@ export async function batchGetAll(
 	return found.flat();
 }
 
-/** Deletes every key, 25 at a time (BatchWriteItem's limit), in parallel. */
-export async function batchDeleteAll(
+/** A write of BatchWriteItem: an item put, or a key deleted. */
+export type BatchWrite = { PutRequest: { Item: Key } } | { DeleteRequest: { Key: Key } };
+
+/** Every write, 25 at a time (BatchWriteItem's limit), in parallel. */
+export async function batchWriteAll(
 	client: DynamoDBDocumentClient,
 	tableName: string,
-	keys: readonly Key[],
+	writes: readonly BatchWrite[],
 ): Promise<void> {
 	await Promise.all(
-		chunksOf(keys, 25).map(async (chunk) => {
-			let todo = chunk.map((Key) => ({ DeleteRequest: { Key } }));
+		chunksOf(writes, 25).map(async (chunk) => {
+			let todo = chunk;
 			for (let round = 0; todo.length > 0; round++) {
-				if (round === MAX_ROUNDS) throw new Error(`${todo.length} deletes stayed unprocessed`);
+				if (round === MAX_ROUNDS) throw new Error(`${todo.length} writes stayed unprocessed`);
 				if (round > 0) await pause(round);
 				const { UnprocessedItems } = await client.send(
 					new BatchWriteCommand({ RequestItems: { [tableName]: todo } }),
 				);
-				todo = (UnprocessedItems?.[tableName] as typeof todo | undefined) ?? [];
+				todo = (UnprocessedItems?.[tableName] as BatchWrite[] | undefined) ?? [];
 			}
 		}),
+	);
+}
+
+/** Deletes every key, 25 at a time, in parallel. */
+export function batchDeleteAll(
+	client: DynamoDBDocumentClient,
+	tableName: string,
+	keys: readonly Key[],
+): Promise<void> {
+	return batchWriteAll(
+		client,
+		tableName,
+		keys.map((Key) => ({ DeleteRequest: { Key } })),
 	);
 }

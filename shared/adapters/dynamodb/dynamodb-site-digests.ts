@@ -1,15 +1,12 @@
-import { BatchWriteCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { SiteDigestStore } from "../../ports.ts";
-import { batchGetAll, chunksOf } from "./batch.ts";
+import { type BatchWrite, batchGetAll, batchWriteAll } from "./batch.ts";
 import { batchWhileBusy } from "./batch-while-busy.ts";
 import { itemReadsOf } from "./item-reads.ts";
 
 // Keys read with the other single-item reads of the moment (`ItemReads`), at most: a
 // publish's first digests go in the request that reads its languages and article.
 const FEW_KEYS = 100;
-
-const MAX_ROUNDS = 8;
-const pause = (round: number) => new Promise((resolve) => setTimeout(resolve, 10 * 2 ** round));
 
 // One item per site key, apart from everything else in the table.
 const keyOf = (key: string) => ({ pk: `SITEKEY#${key}`, sk: "DIGEST" });
@@ -54,24 +51,13 @@ export class DynamoDbSiteDigests implements SiteDigestStore {
 		await Promise.all([...digests].map((entry) => this.write(entry)));
 	}
 
-	private async writeAll(digests: ReadonlyMap<string, string | null | undefined>): Promise<void> {
-		const requests = [...digests].map(([key, digest]) =>
-			digest === undefined
-				? { DeleteRequest: { Key: keyOf(key) } }
-				: { PutRequest: { Item: { ...keyOf(key), digest } } },
+	private writeAll(digests: ReadonlyMap<string, string | null | undefined>): Promise<void> {
+		const writes = [...digests].map(
+			([key, digest]): BatchWrite =>
+				digest === undefined
+					? { DeleteRequest: { Key: keyOf(key) } }
+					: { PutRequest: { Item: { ...keyOf(key), digest } } },
 		);
-		await Promise.all(
-			chunksOf(requests, 25).map(async (chunk) => {
-				let todo = chunk;
-				for (let round = 0; todo.length > 0; round++) {
-					if (round === MAX_ROUNDS) throw new Error(`${todo.length} digests stayed unwritten`);
-					if (round > 0) await pause(round);
-					const { UnprocessedItems } = await this.client.send(
-						new BatchWriteCommand({ RequestItems: { [this.tableName]: todo } }),
-					);
-					todo = (UnprocessedItems?.[this.tableName] as typeof todo | undefined) ?? [];
-				}
-			}),
-		);
+		return batchWriteAll(this.client, this.tableName, writes);
 	}
 }

@@ -3,7 +3,6 @@ import {
 	TransactionCanceledException,
 } from "@aws-sdk/client-dynamodb";
 import {
-	BatchGetCommand,
 	type DynamoDBDocumentClient,
 	GetCommand,
 	PutCommand,
@@ -14,6 +13,7 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import type { DailyViews } from "../../domain/access-log.ts";
 import type { MostViewedEntry, PendingChange, StoredRanking, ViewStore } from "../../ports.ts";
+import { batchGetAll } from "./batch.ts";
 import { DynamoDbMostViewedReader, rankingKey, toEntry } from "./dynamodb-most-viewed.ts";
 import { pendingItem } from "./dynamodb-publish-ledger.ts";
 import { tableKeys } from "./table.ts";
@@ -96,29 +96,18 @@ export class DynamoDbViewStore implements ViewStore {
 	}
 
 	async countedLogs(logKeys: readonly string[]): Promise<Set<string>> {
-		const counted = new Set<string>();
-		const unique = [...new Set(logKeys)];
-		for (let i = 0; i < unique.length; i += 100) {
-			let todo: Item[] = unique.slice(i, i + 100).map(keys.claim);
-			for (let round = 0; todo.length > 0; round++) {
-				if (round > 0) await pause(round);
-				const { Responses, UnprocessedKeys } = await this.client.send(
-					new BatchGetCommand({
-						RequestItems: {
-							[this.tableName]: {
-								Keys: todo,
-								ProjectionExpression: "logKey, applied, chunks",
-							},
-						},
-					}),
-				);
-				for (const item of Responses?.[this.tableName] ?? []) {
-					if (Number(item.applied) >= Number(item.chunks)) counted.add(String(item.logKey));
-				}
-				todo = (UnprocessedKeys?.[this.tableName]?.Keys as Item[] | undefined) ?? [];
-			}
-		}
-		return counted;
+		const items = await batchGetAll(
+			this.client,
+			this.tableName,
+			[...new Set(logKeys)].map(keys.claim),
+			false,
+			"logKey, applied, chunks",
+		);
+		return new Set(
+			items
+				.filter((item) => Number(item.applied) >= Number(item.chunks))
+				.map((item) => String(item.logKey)),
+		);
 	}
 
 	/**
