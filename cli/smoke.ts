@@ -11,7 +11,6 @@ import { SMOKE_PARTNER } from "../infra/config.ts";
 import { packBundle } from "../local/pack-bundle.ts";
 import { CliError } from "./cli-error.ts";
 
-/** The demo partner: the smoke test uploads as it does. */
 /** The example bundle the smoke article is made from (its agreement is the demo partner's). */
 const SMOKE_BUNDLE = resolve(import.meta.dirname, "../examples/bundles/hitachi-china-en");
 

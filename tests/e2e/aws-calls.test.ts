@@ -244,6 +244,18 @@ describe("every call of the functions and the CLI, against the role that makes i
 		await expectAllAllowed(calls, names());
 	}, 300_000);
 
+	it("the CLI's version listing in AWS (uploads reconcile), against the operator policy", async () => {
+		// s3rver keeps no versions: the call S3UploadInventory sends, as it sends it.
+		const listing: RecordedCall = {
+			caller: "cli",
+			service: "s3",
+			operation: "ListObjectVersions",
+			input: { Bucket: stack.endpoints.ingestBucket, Prefix: "incoming/" },
+			outcome: "ok",
+		};
+		await expectAllAllowed([listing], names());
+	});
+
 	it("the CLI's queue calls in AWS (status, dlq list and redrive, reprocess), against the operator policy", async () => {
 		const app = buildApp({ logger: false });
 		const endpoint = await app.listen({ host: "127.0.0.1", port: 0 });

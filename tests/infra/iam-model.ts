@@ -183,11 +183,8 @@ export function iamModel(stage: string, context: Record<string, unknown> = {}) {
 	}
 
 	return {
-		stacks,
 		distributionId,
-		templates,
 		resources,
-		resolvers,
 		bucketName,
 		bucketPolicy,
 		rolePolicies,
