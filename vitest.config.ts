@@ -9,7 +9,7 @@ import { defineConfig } from "vitest/config";
 const UNIT = [
 	"tests/domain/**/*.test.ts",
 	"tests/use-cases/**/*.test.ts",
-	"tests/adapters/{batch-while-busy,cloudfront-site-cache,coalescing-counter,memory}.test.ts",
+	"tests/adapters/{batch-while-busy,cloudfront-site-cache,memory}.test.ts",
 	"tests/cli/{partner-role,stage}.test.ts",
 	"tests/functions/{metrics-warnings,s3-event,stores}.test.ts",
 	"tests/infra/feed-encoding-code.test.ts",

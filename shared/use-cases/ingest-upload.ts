@@ -22,7 +22,6 @@ import type {
 	UploadRecord,
 	UploadStore,
 } from "../ports.ts";
-import { sharedFreshReads } from "./shared-fresh-reads.ts";
 
 /** One object-created event, as the handler hands it over (key already URL-decoded). */
 export interface UploadEvent {
@@ -97,8 +96,7 @@ function canonicalLanguage(tag: string): string {
  */
 export function makeIngestUpload(deps: IngestDeps) {
 	const { uploads, articles, uploadRecords, agreements, clock } = deps;
-	// Concurrent ingests (a burst, all under one agreement) share reads, each made after it asked.
-	const readAgreement = sharedFreshReads((name) => agreements.getAgreement(name));
+	const readAgreement = (name: string) => agreements.getAgreement(name);
 	// Partners are registered and renamed, never removed: one found once is asked for no more.
 	const registered = new Set<string>();
 

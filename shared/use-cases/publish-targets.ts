@@ -55,7 +55,6 @@ import type {
 	SiteCache,
 	SiteDigestStore,
 } from "../ports.ts";
-import { batchPerTick } from "./batch-per-tick.ts";
 import { forEachLimited } from "./for-each-limited.ts";
 import {
 	type SiteWriter as FullSiteWriter,
@@ -220,16 +219,9 @@ export function sitePathsOf(keys: Iterable<string>): string[] {
 export function makePublishTargets(deps: PublishDeps) {
 	const { articles, feeds, ledger, content, site, siteUrl } = deps;
 
-	// Agreements as they stand: renders that ask in one turn of the event loop share one read
-	// per agreement, made after each of them claimed its target (so none sees an older one).
-	const readAgreement = batchPerTick<string, Agreement | undefined>(
-		async (ids) =>
-			new Map(
-				await Promise.all(
-					ids.map(async (id) => [id, await deps.agreements.getAgreement(id)] as const),
-				),
-			),
-	);
+	// Agreements as they stand, each read after its render claimed its target (so none sees an
+	// older one); the store sends the reads made at about the same time together.
+	const readAgreement = (id: string) => deps.agreements.getAgreement(id);
 
 	async function agreementsOf(
 		ids: Iterable<string>,

@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
 import type { ObjectStore, SiteDigestStore } from "../ports.ts";
-import { batchPerTick } from "./batch-per-tick.ts";
 
 type PutOptions = NonNullable<Parameters<ObjectStore["put"]>[2]>;
 
@@ -88,8 +87,9 @@ export function makeSiteWriter(
 	// Digests read ahead by `expect`, used by the first write to each key.
 	const expected = new Map<string, Promise<string | null | undefined>>();
 
+	// The store sends the digests read at about the same time together.
 	const readDigest = digests
-		? batchPerTick<string, string | null>((keys) => digests.getDigests(keys))
+		? async (key: string) => (await digests.getDigests([key])).get(key)
 		: undefined;
 	// The store sends the digests recorded at about the same time together.
 	const recordDigest = digests

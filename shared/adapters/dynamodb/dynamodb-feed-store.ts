@@ -14,7 +14,6 @@ import type { FeedPosition } from "../../domain/plan-article-change.ts";
 import { archivePageOf, type FeedEntry, type FeedItem } from "../../domain/targets.ts";
 import type { FeedState, FeedStore, StalePage } from "../../ports.ts";
 import { batchGetAll, chunksOf } from "./batch.ts";
-import { coalescingCounter } from "./coalescing-counter.ts";
 import { itemReadsOf } from "./item-reads.ts";
 
 type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
@@ -100,15 +99,12 @@ export async function feedOrdinals(
 	return known;
 }
 
-/**
- * Reserves ordinals of feeds' counters: one `ADD` per feed for every commit of this process
- * that asks while the one before is in flight (a burst's commits all take Latest News rows).
- */
+/** Reserves `n` ordinals of a feed's counter with one `ADD`, resolving with the first. */
 export function feedOrdinalReserver(
 	client: DynamoDBDocumentClient,
 	tableName: string,
 ): (feedKey: string, n: number) => Promise<number> {
-	return coalescingCounter(async (feedKey, n) => {
+	return async (feedKey, n) => {
 		const { Attributes } = await client.send(
 			new UpdateCommand({
 				TableName: tableName,
@@ -119,8 +115,8 @@ export function feedOrdinalReserver(
 				ReturnValues: "UPDATED_NEW",
 			}),
 		);
-		return Number(Attributes?.count);
-	});
+		return Number(Attributes?.count) - n + 1;
+	};
 }
 
 /**
