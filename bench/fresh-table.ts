@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { CreateTableCommand, waitUntilTableExists } from "@aws-sdk/client-dynamodb";
 import { tableDefinition } from "#shared/adapters/dynamodb/table.ts";
 import type { ArticlePlan } from "#shared/domain/plan-article-change.ts";
-import type { ArticleCommit } from "#shared/ports.ts";
+import type { ArticleCommit } from "#shared/ports/articles.ts";
 import { wireServices } from "../functions/lib/wire.ts";
 import { type LocalStack, seedExamples } from "../local/stack.ts";
 import { EXAMPLES } from "../tests/helpers/bundles.ts";

@@ -2,7 +2,7 @@ import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { DynamoDbArticleStore } from "#shared/adapters/dynamodb/dynamodb-article-store.ts";
 import { type ArticleContent, planArticleChange } from "#shared/domain/plan-article-change.ts";
 import { feedKey } from "#shared/domain/targets.ts";
-import type { ArticleCommit, ArticleStore } from "#shared/ports.ts";
+import type { ArticleCommit, ArticleStore } from "#shared/ports/articles.ts";
 import { type LocalStack, startEphemeralStack } from "../local/stack.ts";
 import { makeArticle } from "../tests/helpers/articles.ts";
 import { bulkLoadingClient } from "./bulk-load-client.ts";

@@ -12,7 +12,7 @@ import { CloudFrontSiteCache } from "#shared/adapters/cloudfront/cloudfront-site
 import { currentS3Version } from "#shared/adapters/s3/s3-current-version.ts";
 import { SqsIngestQueues } from "#shared/adapters/sqs/sqs-ingest-queues.ts";
 import { SqsUploadQueue } from "#shared/adapters/sqs/sqs-upload-queue.ts";
-import type { IngestQueues, StoredUpload, UploadQueue } from "#shared/ports.ts";
+import type { IngestQueues, StoredUpload, UploadQueue } from "#shared/ports/uploads.ts";
 import { wireServices } from "../functions/lib/wire.ts";
 import { dataPaths } from "../local/data-dir.ts";
 import { FolderIngestQueues } from "../local/folder-ingest-queues.ts";

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type S3rver from "s3rver";
-import type { SiteCache } from "#shared/ports.ts";
+import type { SiteCache } from "#shared/ports/publishing.ts";
 import {
 	AccessLog,
 	type AccessLogEntry,

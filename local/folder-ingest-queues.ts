@@ -1,6 +1,6 @@
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import type { DeadLetterMessage, IngestQueues } from "#shared/ports.ts";
+import type { DeadLetterMessage, IngestQueues } from "#shared/ports/uploads.ts";
 import { enqueueMessage, listMessages, readMessage } from "./queue-folder.ts";
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());

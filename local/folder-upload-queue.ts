@@ -1,4 +1,4 @@
-import type { UploadQueue } from "#shared/ports.ts";
+import type { UploadQueue } from "#shared/ports/uploads.ts";
 import { enqueueMessage } from "./queue-folder.ts";
 
 /**

@@ -1,4 +1,4 @@
-import type { StoredUpload, UploadInventory } from "#shared/ports.ts";
+import type { StoredUpload, UploadInventory } from "#shared/ports/uploads.ts";
 import type { LocalVersionStore } from "./version-store.ts";
 
 /** The local ingest bucket's versions (`.data/versions/`), as ListObjectVersions shows them in AWS. */

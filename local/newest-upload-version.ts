@@ -1,4 +1,4 @@
-import type { StoredUpload } from "#shared/ports.ts";
+import type { StoredUpload } from "#shared/ports/uploads.ts";
 import type { LocalVersionStore } from "./version-store.ts";
 
 /** The newest version kept for a key (versions list oldest first), as HeadObject finds it in AWS. */

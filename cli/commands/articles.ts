@@ -1,6 +1,6 @@
 import { type Command, InvalidArgumentError } from "commander";
 import type { ArticleRef } from "#shared/domain/article.ts";
-import type { ArticleSummary } from "#shared/ports.ts";
+import type { ArticleSummary } from "#shared/ports/articles.ts";
 import {
 	type CliContext,
 	CliError,

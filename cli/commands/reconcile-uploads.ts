@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { S3UploadInventory } from "#shared/adapters/s3/s3-upload-inventory.ts";
-import type { UploadInventory } from "#shared/ports.ts";
+import type { UploadInventory } from "#shared/ports/uploads.ts";
 import { makeReconcileUploads, type ReconcileResult } from "#shared/use-cases/reconcile-uploads.ts";
 import { dataPaths } from "../../local/data-dir.ts";
 import { LocalUploadInventory } from "../../local/local-upload-inventory.ts";

@@ -12,7 +12,8 @@ import {
 	sameOrder,
 	windowDays,
 } from "../domain/access-log.ts";
-import type { LogBucket, MostViewedEntry, PendingChange, ViewStore } from "../ports.ts";
+import type { PendingChange } from "../ports/articles.ts";
+import type { LogBucket, MostViewedEntry, ViewStore } from "../ports/views.ts";
 import { forEachLimited } from "./for-each-limited.ts";
 
 /** Where CloudFront's standard logging (and the local edge) writes, in the logs bucket. */

@@ -7,7 +7,8 @@ import {
 	planArticleChange,
 } from "../domain/plan-article-change.ts";
 import { feedEntriesFor, targetId, targetOfFeedKey } from "../domain/targets.ts";
-import type { AgreementStore, ArticleCommit, ArticleStore, PendingChange } from "../ports.ts";
+import type { AgreementStore } from "../ports/agreements.ts";
+import type { ArticleCommit, ArticleStore, PendingChange } from "../ports/articles.ts";
 import { forEachLimited } from "./for-each-limited.ts";
 
 export interface ChangeArticlesDeps {

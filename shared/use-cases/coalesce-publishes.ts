@@ -1,4 +1,4 @@
-import type { PendingChange } from "../ports.ts";
+import type { PendingChange } from "../ports/articles.ts";
 
 interface Waiting {
 	change: PendingChange;

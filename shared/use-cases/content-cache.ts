@@ -1,4 +1,4 @@
-import type { ObjectStore } from "../ports.ts";
+import type { ObjectStore } from "../ports/uploads.ts";
 
 /**
  * Keys named by the bundle's SHA-256 (`content/<sha256>/…`, and the bundle itself as

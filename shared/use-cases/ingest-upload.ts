@@ -12,16 +12,14 @@ import { stripImageMetadata } from "../domain/strip-image-metadata.ts";
 import { targetId } from "../domain/targets.ts";
 import { uploadIdOf, uploadOrder } from "../domain/upload.ts";
 import { decideVersion } from "../domain/versioning.ts";
+import type { AgreementStore } from "../ports/agreements.ts";
 import type {
-	AgreementStore,
 	ArticleCommit,
 	ArticleStore,
 	CommitResult,
-	ObjectStore,
 	PendingChange,
-	UploadRecord,
-	UploadStore,
-} from "../ports.ts";
+} from "../ports/articles.ts";
+import type { ObjectStore, UploadRecord, UploadStore } from "../ports/uploads.ts";
 
 /** One object-created event, as the handler hands it over (key already URL-decoded). */
 export interface UploadEvent {

@@ -8,7 +8,7 @@ import {
 	type StoredAgreement,
 } from "../domain/agreement.ts";
 import { parseDateTime } from "../domain/instant.ts";
-import type { AgreementChangeStore, AgreementStore } from "../ports.ts";
+import type { AgreementChangeStore, AgreementStore } from "../ports/agreements.ts";
 import { makeSettleAgreementChanges } from "./settle-agreement-changes.ts";
 
 /** Stable codes of `AgreementCommandError`: scripts match on them, so never rename one. */

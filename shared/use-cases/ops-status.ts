@@ -1,13 +1,8 @@
 import type { UnsettledAgreementChange } from "../domain/agreement.ts";
 import { uploadIdOf } from "../domain/upload.ts";
-import type {
-	AgreementChangeStore,
-	HealthStore,
-	IngestQueues,
-	PublishLedger,
-	QueueDepth,
-	UploadStore,
-} from "../ports.ts";
+import type { AgreementChangeStore } from "../ports/agreements.ts";
+import type { PublishLedger } from "../ports/publishing.ts";
+import type { HealthStore, IngestQueues, QueueDepth, UploadStore } from "../ports/uploads.ts";
 import type { IngestResult, UploadEvent } from "./ingest-upload.ts";
 
 /** An error as one line for a note: its name when it says more than `Error`, and its message. */

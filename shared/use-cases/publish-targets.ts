@@ -42,19 +42,17 @@ import {
 	type Target,
 	targetId,
 } from "../domain/targets.ts";
+import type { AgreementStore } from "../ports/agreements.ts";
 import type {
-	AgreementStore,
 	ArticleStore,
-	Claim,
 	FeedState,
 	FeedStore,
-	MostViewedReader,
-	ObjectStore,
 	PendingChange,
-	PublishLedger,
-	SiteCache,
 	SiteDigestStore,
-} from "../ports.ts";
+} from "../ports/articles.ts";
+import type { Claim, PublishLedger, SiteCache } from "../ports/publishing.ts";
+import type { ObjectStore } from "../ports/uploads.ts";
+import type { MostViewedReader } from "../ports/views.ts";
 import { forEachLimited } from "./for-each-limited.ts";
 import {
 	type SiteWriter as FullSiteWriter,

@@ -1,6 +1,6 @@
 import { parseUploadKey } from "../domain/report.ts";
 import { uploadIdOf } from "../domain/upload.ts";
-import type { StoredUpload, UploadInventory, UploadQueue, UploadStore } from "../ports.ts";
+import type { StoredUpload, UploadInventory, UploadQueue, UploadStore } from "../ports/uploads.ts";
 
 export interface ReconcileDeps {
 	/** What the ingest bucket holds: every version under `incoming/`. */

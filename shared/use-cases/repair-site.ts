@@ -1,4 +1,6 @@
-import type { ObjectStore, SiteCache, SiteDigestStore, SiteInventory } from "../ports.ts";
+import type { SiteDigestStore } from "../ports/articles.ts";
+import type { SiteCache, SiteInventory } from "../ports/publishing.ts";
+import type { ObjectStore } from "../ports/uploads.ts";
 import { sitePathsOf } from "./publish-targets.ts";
 
 // Keys per delete request.

@@ -1,5 +1,5 @@
 import { parseUploadKey } from "../domain/report.ts";
-import type { StoredUpload } from "../ports.ts";
+import type { StoredUpload } from "../ports/uploads.ts";
 import type { IngestResult, UploadEvent } from "./ingest-upload.ts";
 
 export interface ReprocessResult {

@@ -1,5 +1,5 @@
 import type { UnsettledAgreementChange } from "../domain/agreement.ts";
-import type { AgreementChangeStore } from "../ports.ts";
+import type { AgreementChangeStore } from "../ports/agreements.ts";
 
 /**
  * How long an agreement change's lease lasts unless renewed (every third of it while its

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import type { ObjectStore, SiteDigestStore } from "../ports.ts";
+import type { SiteDigestStore } from "../ports/articles.ts";
+import type { ObjectStore } from "../ports/uploads.ts";
 
 type PutOptions = NonNullable<Parameters<ObjectStore["put"]>[2]>;
 

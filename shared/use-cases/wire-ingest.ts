@@ -1,4 +1,4 @@
-import type { UploadStore } from "../ports.ts";
+import type { UploadStore } from "../ports/uploads.ts";
 import { coalescePublishes } from "./coalesce-publishes.ts";
 import { cachingContent } from "./content-cache.ts";
 import { type IngestDeps, makeIngestUpload } from "./ingest-upload.ts";

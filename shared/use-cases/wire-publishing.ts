@@ -1,13 +1,8 @@
-import type {
-	AgreementStore,
-	ArticleStore,
-	FeedStore,
-	HealthStore,
-	MostViewedReader,
-	ObjectStore,
-	PublishLedger,
-	SiteDigestStore,
-} from "../ports.ts";
+import type { AgreementStore } from "../ports/agreements.ts";
+import type { ArticleStore, FeedStore, SiteDigestStore } from "../ports/articles.ts";
+import type { PublishLedger } from "../ports/publishing.ts";
+import type { HealthStore, ObjectStore } from "../ports/uploads.ts";
+import type { MostViewedReader } from "../ports/views.ts";
 import { makeChangeArticles } from "./change-articles.ts";
 import { recordingPublishes } from "./ops-status.ts";
 import { makePublishChanges, makePublishTargets, type PublishDeps } from "./publish-targets.ts";

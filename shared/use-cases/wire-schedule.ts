@@ -1,4 +1,4 @@
-import type { AgreementChangeStore } from "../ports.ts";
+import type { AgreementChangeStore } from "../ports/agreements.ts";
 import type { Takedown } from "./change-articles.ts";
 import { makeSettleAgreementChanges } from "./settle-agreement-changes.ts";
 import type { PublishingStores, wirePublishing } from "./wire-publishing.ts";

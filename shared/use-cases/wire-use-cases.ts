@@ -1,4 +1,6 @@
-import type { AgreementChangeStore, LogBucket, SiteCache, ViewStore } from "../ports.ts";
+import type { AgreementChangeStore } from "../ports/agreements.ts";
+import type { SiteCache } from "../ports/publishing.ts";
+import type { LogBucket, ViewStore } from "../ports/views.ts";
 import { type AggregateViewsDeps, makeAggregateViews } from "./aggregate-views.ts";
 import type { IngestDeps } from "./ingest-upload.ts";
 import type { PublishDeps } from "./publish-targets.ts";

@@ -10,7 +10,7 @@ import { DynamoDbUploadStore } from "#shared/adapters/dynamodb/dynamodb-upload-s
 import { UnstorableError } from "#shared/domain/store-errors.ts";
 import { ARCHIVE_PAGE_SIZE, feedEntriesFor } from "#shared/domain/targets.ts";
 import { uploadOrder } from "#shared/domain/upload.ts";
-import type { ArticleCommit } from "#shared/ports.ts";
+import type { ArticleCommit } from "#shared/ports/articles.ts";
 import { localDynamoDbClient } from "../../local/stack.ts";
 import { articleChange, commitNew, makeUpload, NOW } from "../contracts/fixtures.ts";
 import { makeArticle } from "../helpers/articles.ts";

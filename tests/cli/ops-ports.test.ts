@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DynamoDbHealthStore } from "#shared/adapters/dynamodb/dynamodb-health-store.ts";
 import { InMemoryHealthStore } from "#shared/adapters/memory/in-memory-health-store.ts";
-import type { HealthStore, IngestQueues } from "#shared/ports.ts";
+import type { HealthStore, IngestQueues } from "#shared/ports/uploads.ts";
 import {
 	describeError,
 	makeListDeadLetters,

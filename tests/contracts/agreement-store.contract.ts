@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Agreement, AgreementAction } from "#shared/domain/agreement.ts";
-import type { AgreementChangeStore, AgreementStore } from "#shared/ports.ts";
+import type { AgreementChangeStore, AgreementStore } from "#shared/ports/agreements.ts";
 import { at, NOW } from "./fixtures.ts";
 
 /** Makes a fresh, empty store: every test gets its own. */

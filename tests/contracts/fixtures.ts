@@ -2,15 +2,10 @@ import type { Article, ArticleRef } from "#shared/domain/article.ts";
 import type { ArticleEvent } from "#shared/domain/plan-article-change.ts";
 import { feedEntriesFor } from "#shared/domain/targets.ts";
 import { uploadOrder } from "#shared/domain/upload.ts";
-import type {
-	AgreementStore,
-	ArticleCommit,
-	ArticleStore,
-	FeedStore,
-	PublishLedger,
-	UploadRecord,
-	UploadStore,
-} from "#shared/ports.ts";
+import type { AgreementStore } from "#shared/ports/agreements.ts";
+import type { ArticleCommit, ArticleStore, FeedStore } from "#shared/ports/articles.ts";
+import type { PublishLedger } from "#shared/ports/publishing.ts";
+import type { UploadRecord, UploadStore } from "#shared/ports/uploads.ts";
 import { makeArticle } from "../helpers/articles.ts";
 
 /** The stores that share one table (one `InMemoryTables`): what a commit writes, they read. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { ObjectStore } from "#shared/ports.ts";
+import type { ObjectStore } from "#shared/ports/uploads.ts";
 
 /** Makes a fresh, empty bucket: every test gets its own. */
 export type MakeObjectStore = () => Promise<ObjectStore>;

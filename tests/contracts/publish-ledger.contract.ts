@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { ArticleStore, PendingChange, PublishLedger } from "#shared/ports.ts";
+import type { ArticleStore, PendingChange } from "#shared/ports/articles.ts";
+import type { PublishLedger } from "#shared/ports/publishing.ts";
 import { at, makeUpload, NOW } from "./fixtures.ts";
 
 /** Pending changes are written by article commits, so the contract needs both stores. */

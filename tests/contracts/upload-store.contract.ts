@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { uploadOrder } from "#shared/domain/upload.ts";
-import type { ArticleStore, UploadRecord, UploadStore } from "#shared/ports.ts";
+import type { ArticleStore } from "#shared/ports/articles.ts";
+import type { UploadRecord, UploadStore } from "#shared/ports/uploads.ts";
 import { makeUpload, NOW } from "./fixtures.ts";
 
 /** Upload records are written by article commits, so the contract needs both stores. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { DailyViews } from "#shared/domain/access-log.ts";
-import type { MostViewedEntry, PublishLedger, ViewStore } from "#shared/ports.ts";
+import type { PublishLedger } from "#shared/ports/publishing.ts";
+import type { MostViewedEntry, ViewStore } from "#shared/ports/views.ts";
 import { NOW } from "./fixtures.ts";
 
 /** The ranking's pending change is read back through the ledger on the same table. */

@@ -8,7 +8,7 @@ import { LocalUploadInventory } from "../../local/local-upload-inventory.ts";
 import { listMessages, type QueuedMessage } from "../../local/queue-folder.ts";
 import { LocalVersionStore } from "../../local/version-store.ts";
 import { uploadIdOf } from "../../shared/domain/upload.ts";
-import type { UploadRecord, UploadStore } from "../../shared/ports.ts";
+import type { UploadRecord, UploadStore } from "../../shared/ports/uploads.ts";
 import { makeReconcileUploads } from "../../shared/use-cases/reconcile-uploads.ts";
 
 const NOW = new Date("2030-01-02T03:04:05.000Z");

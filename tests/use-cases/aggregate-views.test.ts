@@ -5,7 +5,8 @@ import { InMemoryLogBucket } from "#shared/adapters/memory/in-memory-log-bucket.
 import { InMemoryObjectStore } from "#shared/adapters/memory/in-memory-object-store.ts";
 import { InMemoryTables } from "#shared/adapters/memory/in-memory-tables.ts";
 import { InMemoryViewStore } from "#shared/adapters/memory/in-memory-view-store.ts";
-import type { PendingChange, ViewStore } from "#shared/ports.ts";
+import type { PendingChange } from "#shared/ports/articles.ts";
+import type { ViewStore } from "#shared/ports/views.ts";
 import { makeAggregateViews } from "#shared/use-cases/aggregate-views.ts";
 import { gzipLog, type LogRequest, logKey, USER_AGENTS, views } from "../helpers/access-logs.ts";
 import { startTestDynamoDb, type TestTable } from "../helpers/dynamodb.ts";

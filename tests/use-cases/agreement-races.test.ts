@@ -9,7 +9,8 @@ import { InMemoryPublishLedger } from "#shared/adapters/memory/in-memory-publish
 import { InMemorySiteDigests } from "#shared/adapters/memory/in-memory-site-digests.ts";
 import { InMemoryTables } from "#shared/adapters/memory/in-memory-tables.ts";
 import { InMemoryUploadStore } from "#shared/adapters/memory/in-memory-upload-store.ts";
-import type { AgreementStore, ArticleStore } from "#shared/ports.ts";
+import type { AgreementStore } from "#shared/ports/agreements.ts";
+import type { ArticleStore } from "#shared/ports/articles.ts";
 import { makeManageAgreements } from "#shared/use-cases/manage-agreements.ts";
 import { wireUseCases } from "#shared/use-cases/wire-use-cases.ts";
 import { makeBundle, makeManifest } from "../helpers/bundles.ts";

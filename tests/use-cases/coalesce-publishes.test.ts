@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { PendingChange } from "#shared/ports.ts";
+import type { PendingChange } from "#shared/ports/articles.ts";
 import { coalescePublishes } from "#shared/use-cases/coalesce-publishes.ts";
 
 const change = (n: number): PendingChange => ({ changeId: `c${n}`, targets: [`page|en|p|a${n}`] });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { InMemoryObjectStore } from "#shared/adapters/memory/in-memory-object-store.ts";
-import type { ObjectStore } from "#shared/ports.ts";
+import type { ObjectStore } from "#shared/ports/uploads.ts";
 import { cachingContent } from "#shared/use-cases/content-cache.ts";
 
 const SHA = "a".repeat(64);

@@ -6,7 +6,7 @@ import { InMemoryMostViewed } from "#shared/adapters/memory/in-memory-most-viewe
 import { InMemoryObjectStore } from "#shared/adapters/memory/in-memory-object-store.ts";
 import { InMemorySiteDigests } from "#shared/adapters/memory/in-memory-site-digests.ts";
 import { InMemoryTables } from "#shared/adapters/memory/in-memory-tables.ts";
-import type { ObjectStore } from "#shared/ports.ts";
+import type { ObjectStore } from "#shared/ports/uploads.ts";
 import { makeSiteWriter } from "#shared/use-cases/site-writer.ts";
 import { wireUseCases } from "#shared/use-cases/wire-use-cases.ts";
 import { makeBundle, makeManifest } from "../helpers/bundles.ts";

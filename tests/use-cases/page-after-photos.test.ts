@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { InMemoryObjectStore } from "#shared/adapters/memory/in-memory-object-store.ts";
 import { InMemorySiteDigests } from "#shared/adapters/memory/in-memory-site-digests.ts";
 import { InMemoryTables } from "#shared/adapters/memory/in-memory-tables.ts";
-import type { SiteDigestStore } from "#shared/ports.ts";
+import type { SiteDigestStore } from "#shared/ports/articles.ts";
 import { wireUseCases } from "#shared/use-cases/wire-use-cases.ts";
 import { makeBundle, makeManifest } from "../helpers/bundles.ts";
 import { inMemoryStores } from "../helpers/memory-stores.ts";

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DynamoDbFeedStore } from "#shared/adapters/dynamodb/dynamodb-feed-store.ts";
 import { S3ObjectStore } from "#shared/adapters/s3/s3-object-store.ts";
 import { UnstorableError } from "#shared/domain/store-errors.ts";
-import type { FeedStore } from "#shared/ports.ts";
+import type { FeedStore } from "#shared/ports/articles.ts";
 import { type LocalStack, startEphemeralStack } from "../../local/stack.ts";
 import { makeBundle, makeManifest } from "../helpers/bundles.ts";
 import { makeServices } from "../helpers/services.ts";

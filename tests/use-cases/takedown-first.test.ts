@@ -9,7 +9,7 @@ import { InMemoryPublishLedger } from "#shared/adapters/memory/in-memory-publish
 import { InMemoryTables } from "#shared/adapters/memory/in-memory-tables.ts";
 import { InMemoryUploadStore } from "#shared/adapters/memory/in-memory-upload-store.ts";
 import type { Article, ArticleRef } from "#shared/domain/article.ts";
-import type { ArticleCommit, CommitResult } from "#shared/ports.ts";
+import type { ArticleCommit, CommitResult } from "#shared/ports/articles.ts";
 import { makeManageAgreements } from "#shared/use-cases/manage-agreements.ts";
 import { wireUseCases } from "#shared/use-cases/wire-use-cases.ts";
 import { makeBundle, makeManifest } from "../helpers/bundles.ts";

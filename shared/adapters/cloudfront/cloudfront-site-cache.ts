@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { type CloudFrontClient, CreateInvalidationCommand } from "@aws-sdk/client-cloudfront";
-import type { SiteCache } from "../../ports.ts";
+import type { SiteCache } from "../../ports/publishing.ts";
 
 // CloudFront takes at most 3,000 paths (15 wildcards) in flight per distribution: one
 // publish asks for at most this many, so a few publishes at once still fit.

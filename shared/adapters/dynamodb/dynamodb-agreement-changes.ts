@@ -6,7 +6,7 @@ import {
 	UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type { AgreementAction, UnsettledAgreementChange } from "../../domain/agreement.ts";
-import type { AgreementChangeStore } from "../../ports.ts";
+import type { AgreementChangeStore } from "../../ports/agreements.ts";
 
 // One row per agreement in a partition of their own: the schedule reads them with one Query.
 const UNSETTLED = "AGREEMENT_CHANGES";

@@ -13,7 +13,7 @@ import {
 	type Partner,
 	type StoredAgreement,
 } from "../../domain/agreement.ts";
-import type { AgreementStore } from "../../ports.ts";
+import type { AgreementStore } from "../../ports/agreements.ts";
 import { revisionOf, unsettledChangeKey } from "./dynamodb-agreement-changes.ts";
 import { itemReadsOf } from "./item-reads.ts";
 

@@ -10,7 +10,12 @@ import {
 import type { Article, ArticleRef } from "../../domain/article.ts";
 import type { ArticleEvent } from "../../domain/plan-article-change.ts";
 import { UnstorableError } from "../../domain/store-errors.ts";
-import type { ArticleCommit, ArticleStore, ArticleSummary, CommitResult } from "../../ports.ts";
+import type {
+	ArticleCommit,
+	ArticleStore,
+	ArticleSummary,
+	CommitResult,
+} from "../../ports/articles.ts";
 import { batchGetAll } from "./batch.ts";
 import { agreementUnchanged } from "./dynamodb-agreement-store.ts";
 import { feedOrdinalReserver, feedOrdinals, feedTransactItems } from "./dynamodb-feed-store.ts";

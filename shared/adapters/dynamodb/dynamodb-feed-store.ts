@@ -12,7 +12,7 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import type { FeedPosition } from "../../domain/plan-article-change.ts";
 import { archivePageOf, type FeedEntry, type FeedItem } from "../../domain/targets.ts";
-import type { FeedState, FeedStore, StalePage } from "../../ports.ts";
+import type { FeedState, FeedStore, StalePage } from "../../ports/articles.ts";
 import { batchGetAll, chunksOf } from "./batch.ts";
 import { itemReadsOf } from "./item-reads.ts";
 

@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import type { HealthStore, IngestFailure, PipelineHealth } from "../../ports.ts";
+import type { HealthStore, IngestFailure, PipelineHealth } from "../../ports/uploads.ts";
 
 const HEALTH_KEY = { pk: "HEALTH", sk: "HEALTH" };
 

@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import type { MostViewedEntry, MostViewedReader } from "../../ports.ts";
+import type { MostViewedEntry, MostViewedReader } from "../../ports/views.ts";
 import { itemReadsOf } from "./item-reads.ts";
 
 /** The item of a language's Most Viewed ranking (the view store writes it). */

@@ -12,7 +12,8 @@ import {
 	UpdateCommand,
 	type UpdateCommandInput,
 } from "@aws-sdk/lib-dynamodb";
-import type { Claim, PendingChange, PublishLedger, ReleaseResult } from "../../ports.ts";
+import type { PendingChange } from "../../ports/articles.ts";
+import type { Claim, PublishLedger, ReleaseResult } from "../../ports/publishing.ts";
 import { batchDeleteAll, batchGetAll, chunksOf } from "./batch.ts";
 import { tableKeys } from "./table.ts";
 

@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import type { SiteDigestStore } from "../../ports.ts";
+import type { SiteDigestStore } from "../../ports/articles.ts";
 import { type BatchWrite, batchGetAll, batchWriteAll } from "./batch.ts";
 import { batchWhileBusy } from "./batch-while-busy.ts";
 import { itemReadsOf } from "./item-reads.ts";

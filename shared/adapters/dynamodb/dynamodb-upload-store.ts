@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { Report } from "../../domain/report.ts";
-import type { UploadRecord, UploadStore } from "../../ports.ts";
+import type { UploadRecord, UploadStore } from "../../ports/uploads.ts";
 import { itemReadsOf } from "./item-reads.ts";
 
 /** The item of one processed upload: in the upload's own partition, one sort key per version. */

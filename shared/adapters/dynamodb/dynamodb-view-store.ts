@@ -12,7 +12,8 @@ import {
 	UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type { DailyViews } from "../../domain/access-log.ts";
-import type { MostViewedEntry, PendingChange, StoredRanking, ViewStore } from "../../ports.ts";
+import type { PendingChange } from "../../ports/articles.ts";
+import type { MostViewedEntry, StoredRanking, ViewStore } from "../../ports/views.ts";
 import { batchGetAll } from "./batch.ts";
 import { DynamoDbMostViewedReader, rankingKey, toEntry } from "./dynamodb-most-viewed.ts";
 import { pendingItem } from "./dynamodb-publish-ledger.ts";

@@ -7,7 +7,7 @@ import {
 	type StoredAgreement,
 	type UnsettledAgreementChange,
 } from "../../domain/agreement.ts";
-import type { AgreementChangeStore, AgreementStore } from "../../ports.ts";
+import type { AgreementChangeStore, AgreementStore } from "../../ports/agreements.ts";
 import { compareKeys, copyIn, copyOut, type InMemoryTables } from "./in-memory-tables.ts";
 
 /**

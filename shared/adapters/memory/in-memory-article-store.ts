@@ -9,7 +9,7 @@ import type {
 	FeedState,
 	FeedStore,
 	StalePage,
-} from "../../ports.ts";
+} from "../../ports/articles.ts";
 import {
 	compareKeys,
 	copyIn,

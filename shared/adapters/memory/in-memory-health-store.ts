@@ -1,4 +1,4 @@
-import type { HealthStore, IngestFailure, PipelineHealth } from "../../ports.ts";
+import type { HealthStore, IngestFailure, PipelineHealth } from "../../ports/uploads.ts";
 
 /** The health notes in memory, with the DynamoDB adapter's rules (the newest run wins). */
 export class InMemoryHealthStore implements HealthStore {

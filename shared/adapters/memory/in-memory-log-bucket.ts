@@ -1,4 +1,5 @@
-import type { LogBucket, ObjectStore } from "../../ports.ts";
+import type { ObjectStore } from "../../ports/uploads.ts";
+import type { LogBucket } from "../../ports/views.ts";
 import type { InMemoryObjectStore } from "./in-memory-object-store.ts";
 
 /** A log bucket in memory: an {@link InMemoryObjectStore} listed as S3 lists keys. */

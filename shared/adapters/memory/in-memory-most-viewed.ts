@@ -1,4 +1,4 @@
-import type { MostViewedEntry, MostViewedReader } from "../../ports.ts";
+import type { MostViewedEntry, MostViewedReader } from "../../ports/views.ts";
 import { copyOut } from "./in-memory-tables.ts";
 
 /** A Most Viewed ranking that tests set directly, in place of the view aggregator's. */

@@ -1,4 +1,4 @@
-import type { ObjectStore } from "../../ports.ts";
+import type { ObjectStore } from "../../ports/uploads.ts";
 
 interface StoredObject {
 	versionId: string;

@@ -1,4 +1,5 @@
-import type { Claim, PendingChange, PublishLedger, ReleaseResult } from "../../ports.ts";
+import type { PendingChange } from "../../ports/articles.ts";
+import type { Claim, PublishLedger, ReleaseResult } from "../../ports/publishing.ts";
 import { compareKeys, copyOut, type InMemoryTables, type TargetRow } from "./in-memory-tables.ts";
 
 /**

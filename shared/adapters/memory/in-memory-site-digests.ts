@@ -1,4 +1,4 @@
-import type { SiteDigestStore } from "../../ports.ts";
+import type { SiteDigestStore } from "../../ports/articles.ts";
 import type { InMemoryTables } from "./in-memory-tables.ts";
 
 /** Site digests in memory, on the tables the other in-memory stores share. */

@@ -8,7 +8,8 @@ import type { Article, ArticleRef } from "../../domain/article.ts";
 import type { ArticleEvent } from "../../domain/plan-article-change.ts";
 import { UnstorableError } from "../../domain/store-errors.ts";
 import type { FeedItem } from "../../domain/targets.ts";
-import type { PendingChange, UploadRecord } from "../../ports.ts";
+import type { PendingChange } from "../../ports/articles.ts";
+import type { UploadRecord } from "../../ports/uploads.ts";
 
 /** One publish target's revisions and lease, as the ledger keeps them. */
 export interface TargetRow {

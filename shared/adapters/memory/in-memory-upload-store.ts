@@ -1,4 +1,4 @@
-import type { UploadRecord, UploadStore } from "../../ports.ts";
+import type { UploadRecord, UploadStore } from "../../ports/uploads.ts";
 import { compareKeys, copyOut, type InMemoryTables, markNewestIn } from "./in-memory-tables.ts";
 
 /**

@@ -1,5 +1,6 @@
 import type { DailyViews } from "../../domain/access-log.ts";
-import type { MostViewedEntry, PendingChange, StoredRanking, ViewStore } from "../../ports.ts";
+import type { PendingChange } from "../../ports/articles.ts";
+import type { MostViewedEntry, StoredRanking, ViewStore } from "../../ports/views.ts";
 import { compareKeys, copyIn, copyOut, type InMemoryTables, refKey } from "./in-memory-tables.ts";
 
 /**

@@ -1,5 +1,5 @@
 import { HeadObjectCommand, NotFound, type S3Client } from "@aws-sdk/client-s3";
-import type { StoredUpload } from "../../ports.ts";
+import type { StoredUpload } from "../../ports/uploads.ts";
 
 /**
  * The current version of an object (HeadObject without a version id), as a bucket listing

@@ -1,5 +1,6 @@
 import { ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
-import type { LogBucket, ObjectStore } from "../../ports.ts";
+import type { ObjectStore } from "../../ports/uploads.ts";
+import type { LogBucket } from "../../ports/views.ts";
 import { S3ObjectStore } from "./s3-object-store.ts";
 
 /** The access-log bucket, read by ListObjectsV2 and GetObject. */

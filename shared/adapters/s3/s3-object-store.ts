@@ -6,7 +6,7 @@ import {
 	PutObjectCommand,
 	type S3Client,
 } from "@aws-sdk/client-s3";
-import type { ObjectStore } from "../../ports.ts";
+import type { ObjectStore } from "../../ports/uploads.ts";
 
 /** One S3 bucket as an {@link ObjectStore}. */
 export class S3ObjectStore implements ObjectStore {

@@ -1,5 +1,5 @@
 import { ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
-import type { SiteInventory, SiteObject } from "../../ports.ts";
+import type { SiteInventory, SiteObject } from "../../ports/publishing.ts";
 
 /** The site bucket's objects, listed a thousand a request. */
 export class S3SiteInventory implements SiteInventory {

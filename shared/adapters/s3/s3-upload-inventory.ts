@@ -1,5 +1,5 @@
 import { ListObjectVersionsCommand, type S3Client } from "@aws-sdk/client-s3";
-import type { StoredUpload, UploadInventory } from "../../ports.ts";
+import type { StoredUpload, UploadInventory } from "../../ports/uploads.ts";
 
 /** A versioned bucket's every object version (not delete markers), by ListObjectVersions. */
 export class S3UploadInventory implements UploadInventory {

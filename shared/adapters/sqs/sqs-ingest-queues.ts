@@ -7,7 +7,7 @@ import {
 	SendMessageCommand,
 	type SQSClient,
 } from "@aws-sdk/client-sqs";
-import type { DeadLetterMessage, IngestQueues, QueueDepth } from "../../ports.ts";
+import type { DeadLetterMessage, IngestQueues, QueueDepth } from "../../ports/uploads.ts";
 
 export interface SqsIngestQueuesOptions {
 	/**

@@ -1,5 +1,5 @@
 import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import type { UploadQueue } from "../../ports.ts";
+import type { UploadQueue } from "../../ports/uploads.ts";
 
 /** The ingest queue in SQS, where S3 sends its notifications. */
 export class SqsUploadQueue implements UploadQueue {

@@ -1,7 +1,7 @@
 import { promisify } from "node:util";
 import { brotliCompress, constants, gzip } from "node:zlib";
 import { compressedVariantsOf, type VariantCoding } from "../../domain/compressed-variants.ts";
-import type { ObjectStore } from "../../ports.ts";
+import type { ObjectStore } from "../../ports/uploads.ts";
 
 const brotliAsync = promisify(brotliCompress);
 const gzipAsync = promisify(gzip);
