@@ -7,7 +7,7 @@ import {
 	targetId,
 	targetOfFeedKey,
 } from "#shared/domain/targets.ts";
-import { forEachLimited } from "#shared/use-cases/for-each-limited.ts";
+import { forEachLimited } from "#shared/lib/for-each-limited.ts";
 import { type CliContext, openStack, type StackOptions, withStackOptions } from "../context.ts";
 import { printJson } from "./output.ts";
 

@@ -24,8 +24,8 @@ export const syndicateBundling = {
 	sourceMap: true,
 	target: "node24",
 	mainFields: ["module", "main"],
-	// ESM bundles have no `require`; CommonJS dependencies (postcss under sanitize-html)
-	// require Node's built-in modules through it.
+	// ESM bundles have no `require`; CommonJS dependencies bundled into them require Node's
+	// built-in modules through it.
 	banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
 } satisfies BundlingOptions;
 

@@ -86,7 +86,7 @@ export interface PermissionRecord {
 	unblock?: string;
 }
 
-/** The attribution line of permissions.md rule 5. */
+/** The attribution line of docs/permissions.md, "The decision". */
 export function formatAttribution(rights: {
 	holder: string;
 	translator?: string | undefined;
@@ -137,7 +137,7 @@ interface DecisionInput {
 }
 
 /**
- * Rule 1 of permissions.md: public only under an agreement of the uploading partner that
+ * Rules 1-3 of docs/permissions.md ("The decision"): public only under an agreement of the uploading partner that
  * is active, lists the language and is inside its window. The attribution names what the
  * agreement grants when there is one, since the agreement is the authority, not the upload.
  */
@@ -223,7 +223,7 @@ export interface StandingPermission {
 }
 
 /**
- * Rules 1, 3 and 4 of permissions.md applied at render time: whether `agreement` (the one
+ * Rules 1-3 of docs/permissions.md ("The decision") and its photo rule applied at render time: whether `agreement` (the one
  * `subject` was published under, as stored now) still lets the article be shown at `now`,
  * and with its photos. Every feed and page render asks it, so a revoked, expired or narrowed
  * agreement takes its articles out of the site from the first render after the change,

@@ -1,5 +1,12 @@
 import { latin1, u16be, u16le, u32be, u32le } from "./bytes.ts";
 
+/**
+ * The attribute that marks an inline image as a photo of the bundle: it holds the photo's
+ * file name, and only the article page turns it into a public URL, when the agreement
+ * permits photos. The sanitizer alone writes it: a partner's own is dropped.
+ */
+export const BUNDLE_IMAGE_ATTR = "data-bundle-file";
+
 /** Content types we accept for images, told by magic bytes rather than by file name. */
 export type ImageType = "image/jpeg" | "image/png" | "image/webp";
 

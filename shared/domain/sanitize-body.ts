@@ -1,4 +1,5 @@
 import { FilterXSS } from "xss";
+import { BUNDLE_IMAGE_ATTR } from "./media.ts";
 import {
 	type FragmentElement,
 	type FragmentNode,
@@ -6,13 +7,6 @@ import {
 	parseFragment,
 	serializeFragment,
 } from "./render/html.ts";
-
-/**
- * The attribute that marks an inline image as a photo of the bundle: it holds the photo's
- * file name, and only the article page turns it into a public URL, when the agreement
- * permits photos. The sanitizer alone writes it: a partner's own is dropped.
- */
-export const BUNDLE_IMAGE_ATTR = "data-bundle-file";
 
 /** What became of one `<img>` of the body. */
 export interface InlineImage {

@@ -12,9 +12,9 @@ import {
 	sameOrder,
 	windowDays,
 } from "../domain/access-log.ts";
+import { forEachLimited } from "../lib/for-each-limited.ts";
 import type { PendingChange } from "../ports/articles.ts";
 import type { LogBucket, MostViewedEntry, ViewStore } from "../ports/views.ts";
-import { forEachLimited } from "./for-each-limited.ts";
 
 /** Where CloudFront's standard logging (and the local edge) writes, in the logs bucket. */
 export const ACCESS_LOG_PREFIX = "cloudfront/";

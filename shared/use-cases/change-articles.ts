@@ -7,9 +7,10 @@ import {
 	planArticleChange,
 } from "../domain/plan-article-change.ts";
 import { feedEntriesFor, targetId, targetOfFeedKey } from "../domain/targets.ts";
+import { streamChunksOf } from "../lib/chunks.ts";
+import { forEachLimited } from "../lib/for-each-limited.ts";
 import type { AgreementStore } from "../ports/agreements.ts";
 import type { ArticleCommit, ArticleStore, PendingChange } from "../ports/articles.ts";
-import { forEachLimited } from "./for-each-limited.ts";
 
 export interface ChangeArticlesDeps {
 	articles: ArticleStore;
@@ -74,20 +75,6 @@ const CHUNK = 2000;
 
 const refKey = (ref: ArticleRef) => `${ref.partnerId}/${ref.articleId}/${ref.language}`;
 
-async function* batchesOf<T>(
-	items: AsyncIterable<T> | Iterable<T>,
-	size: number,
-): AsyncIterable<T[]> {
-	let batch: T[] = [];
-	for await (const item of items) {
-		batch.push(item);
-		if (batch.length === size) {
-			yield batch;
-			batch = [];
-		}
-	}
-	if (batch.length > 0) yield batch;
-}
 // Articles decided at once: DynamoDB takes many small transactions in parallel.
 const CONCURRENCY = 32;
 
@@ -248,7 +235,7 @@ export function makeChangeArticles(deps: ChangeArticlesDeps) {
 			return known;
 		};
 		let count = 0;
-		for await (const chunk of batchesOf(refs, CHUNK)) {
+		for await (const chunk of streamChunksOf(refs, CHUNK)) {
 			count += chunk.length;
 			// A hundred articles at a time: one batch read, one decision each.
 			const planned: {
@@ -286,7 +273,7 @@ export function makeChangeArticles(deps: ChangeArticlesDeps) {
 						),
 				);
 			};
-			await forEachLimited(batchesOf(chunk, BATCH), BATCHES_AT_ONCE, async (batch) => {
+			await forEachLimited(streamChunksOf(chunk, BATCH), BATCHES_AT_ONCE, async (batch) => {
 				const stored = new Map(
 					(await articles.getArticles(batch)).map((article) => [refKey(article), article]),
 				);

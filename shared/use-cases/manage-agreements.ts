@@ -88,7 +88,7 @@ export interface GrantInput {
 	languages: readonly string[];
 	/**
 	 * `text`, or `text` and `images`. Defaults to `["text"]`: without `images` photos are
-	 * never public (permissions.md rule 4), so images are only ever shown by saying so.
+	 * never public (docs/permissions.md, "The decision"), so images are only ever shown by saying so.
 	 */
 	scope?: readonly string[];
 	/** RFC 3339; stored in UTC. Defaults to now. */

@@ -42,6 +42,8 @@ import {
 	type Target,
 	targetId,
 } from "../domain/targets.ts";
+import { chunksOf } from "../lib/chunks.ts";
+import { forEachLimited } from "../lib/for-each-limited.ts";
 import type { AgreementStore } from "../ports/agreements.ts";
 import type {
 	ArticleStore,
@@ -53,7 +55,6 @@ import type {
 import type { Claim, PublishLedger, SiteCache } from "../ports/publishing.ts";
 import type { ObjectStore } from "../ports/uploads.ts";
 import type { MostViewedReader } from "../ports/views.ts";
-import { forEachLimited } from "./for-each-limited.ts";
 import {
 	type SiteWriter as FullSiteWriter,
 	makeSiteWriter,
@@ -186,12 +187,6 @@ interface Shown {
 }
 
 const pageId = (ref: ArticleRef) => targetId({ kind: "page", ...ref });
-
-function slicesOf<T>(items: readonly T[], size: number): T[][] {
-	const slices: T[][] = [];
-	for (let i = 0; i < items.length; i += size) slices.push(items.slice(i, i + size));
-	return slices;
-}
 
 /**
  * The URL paths that serve the changed keys: each key's own path (each name URL-encoded, as
@@ -891,7 +886,7 @@ export function makePublishTargets(deps: PublishDeps) {
 	): Promise<void> {
 		const unique = [...new Set(ids)];
 		const pages = unique.filter((id) => id.startsWith("page|"));
-		const batches = slicesOf(pages, PAGE_BATCH);
+		const batches = chunksOf(pages, PAGE_BATCH);
 		const listings = unique.filter((id) => !id.startsWith("page|"));
 		const allPages = () =>
 			forEachLimited(batches, PAGE_BATCHES_AT_ONCE, (batch) => publishPages(batch, out));
@@ -972,7 +967,7 @@ export function makePublishTargets(deps: PublishDeps) {
 		if (gone.length === 0) return rerender;
 		const claimed = new Set(
 			(
-				await Promise.all(slicesOf(gone.map(pageId), PAGE_BATCH).map((slice) => claimPages(slice)))
+				await Promise.all(chunksOf(gone.map(pageId), PAGE_BATCH).map((slice) => claimPages(slice)))
 			).flatMap((claims) => [...claims.keys()]),
 		);
 		const keys: string[] = [];
@@ -993,7 +988,7 @@ export function makePublishTargets(deps: PublishDeps) {
 				// that says a page is there when it is not, or gone when it is not.
 				await deps.digests?.putDigests(new Map(keys.map((key) => [key, undefined])));
 				// In slices sent together: many small requests end sooner than two of a thousand.
-				await Promise.all(slicesOf(keys, DELETE_SLICE).map((slice) => site.deleteMany(slice)));
+				await Promise.all(chunksOf(keys, DELETE_SLICE).map((slice) => site.deleteMany(slice)));
 				await deps.digests?.putDigests(new Map(keys.map((key) => [key, null])));
 				await deps.cache?.invalidate(sitePathsOf(keys));
 			}

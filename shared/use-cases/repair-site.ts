@@ -1,3 +1,4 @@
+import { chunksOf } from "../lib/chunks.ts";
 import type { SiteDigestStore } from "../ports/articles.ts";
 import type { SiteCache, SiteInventory } from "../ports/publishing.ts";
 import type { ObjectStore } from "../ports/uploads.ts";
@@ -46,9 +47,7 @@ export function makeRepairSite(deps: RepairSiteDeps) {
 		}
 		if (stray.length > 0) {
 			await deps.digests?.putDigests(new Map(stray.map((key) => [key, undefined])));
-			for (let i = 0; i < stray.length; i += DELETE_SLICE) {
-				await deps.site.deleteMany(stray.slice(i, i + DELETE_SLICE));
-			}
+			for (const slice of chunksOf(stray, DELETE_SLICE)) await deps.site.deleteMany(slice);
 			await deps.digests?.putDigests(new Map(stray.map((key) => [key, null])));
 			await deps.cache?.invalidate(sitePathsOf(stray));
 		}

@@ -23,7 +23,7 @@ function decide(agreement: Agreement | undefined, language = "en") {
 }
 
 describe("formatAttribution", () => {
-	it("writes the line of permissions.md rule 5, exactly", () => {
+	it("writes the attribution line of docs/permissions.md, exactly", () => {
 		expect(
 			formatAttribution({
 				holder: "The Science News Ltd.",

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Article } from "#shared/domain/article.ts";
+import { BUNDLE_IMAGE_ATTR } from "#shared/domain/media.ts";
 import { parseFragment } from "#shared/domain/render/html.ts";
 import { uiFor } from "#shared/domain/render/i18n.ts";
 import {
@@ -10,7 +11,7 @@ import {
 	renderNotFoundPage,
 	siteStylesheet,
 } from "#shared/domain/render/render-pages.ts";
-import { BUNDLE_IMAGE_ATTR, sanitizeBody } from "#shared/domain/sanitize-body.ts";
+import { sanitizeBody } from "#shared/domain/sanitize-body.ts";
 import { type FeedItem, feedEntriesFor } from "#shared/domain/targets.ts";
 import { makeArticle } from "../helpers/articles.ts";
 

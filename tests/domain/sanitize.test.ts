@@ -1,9 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { readBundleContent } from "#shared/domain/bundle-content.ts";
+import { BUNDLE_IMAGE_ATTR } from "#shared/domain/media.ts";
 import { openBundle } from "#shared/domain/read-bundle.ts";
 import { type FragmentNode, parseFragment } from "#shared/domain/render/html.ts";
-import { BUNDLE_IMAGE_ATTR, sanitizeBody } from "#shared/domain/sanitize-body.ts";
+import { sanitizeBody } from "#shared/domain/sanitize-body.ts";
 import { makeBundle, makeManifest, PNG } from "../helpers/bundles.ts";
 
 const clean = (html: string) => sanitizeBody(html).html;

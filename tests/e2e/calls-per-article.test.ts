@@ -1,7 +1,7 @@
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { forEachLimited } from "#shared/use-cases/for-each-limited.ts";
+import { forEachLimited } from "#shared/lib/for-each-limited.ts";
 import {
 	type LocalStack,
 	localDynamoDbClient,

@@ -278,7 +278,7 @@ async function readText(store: InMemoryObjectStore, key: string): Promise<string
 	return object && "bytes" in object ? decoder.decode(object.bytes) : undefined;
 }
 
-/** Whether the agreement as stored now lets the article be public (permissions.md rule 1). */
+/** Whether the agreement as stored now lets the article be public (docs/permissions.md, "The decision"). */
 function shouldBePublic(article: Article, world: World, now: number): boolean {
 	const agreement = world.tables.agreements.get(article.rights.agreement);
 	const covered =

@@ -3,15 +3,9 @@ import {
 	BatchWriteCommand,
 	type DynamoDBDocumentClient,
 } from "@aws-sdk/lib-dynamodb";
+import { chunksOf } from "../../lib/chunks.ts";
 
 type Key = Record<string, unknown>;
-
-/** `items` in slices of at most `size`. */
-export function chunksOf<T>(items: readonly T[], size: number): T[][] {
-	const chunks: T[][] = [];
-	for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
-	return chunks;
-}
 
 // Unprocessed keys come back when the table throttles: retried after a short, growing pause.
 const pause = (attempt: number) => new Promise((resolve) => setTimeout(resolve, 10 * 2 ** attempt));

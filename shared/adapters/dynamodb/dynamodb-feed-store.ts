@@ -12,8 +12,9 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import type { FeedPosition } from "../../domain/plan-article-change.ts";
 import { archivePageOf, type FeedEntry, type FeedItem } from "../../domain/targets.ts";
+import { chunksOf } from "../../lib/chunks.ts";
 import type { FeedState, FeedStore, StalePage } from "../../ports/articles.ts";
-import { batchGetAll, chunksOf } from "./batch.ts";
+import { batchGetAll } from "./batch.ts";
 import { itemReadsOf } from "./item-reads.ts";
 
 type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];

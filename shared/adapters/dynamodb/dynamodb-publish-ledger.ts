@@ -12,9 +12,10 @@ import {
 	UpdateCommand,
 	type UpdateCommandInput,
 } from "@aws-sdk/lib-dynamodb";
+import { chunksOf } from "../../lib/chunks.ts";
 import type { PendingChange } from "../../ports/articles.ts";
 import type { Claim, PublishLedger, ReleaseResult } from "../../ports/publishing.ts";
-import { batchDeleteAll, batchGetAll, chunksOf } from "./batch.ts";
+import { batchDeleteAll, batchGetAll } from "./batch.ts";
 import { tableKeys } from "./table.ts";
 
 type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];

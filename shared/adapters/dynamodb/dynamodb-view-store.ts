@@ -12,6 +12,7 @@ import {
 	UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type { DailyViews } from "../../domain/access-log.ts";
+import { chunksOf } from "../../lib/chunks.ts";
 import type { PendingChange } from "../../ports/articles.ts";
 import type { MostViewedEntry, StoredRanking, ViewStore } from "../../ports/views.ts";
 import { batchGetAll } from "./batch.ts";
@@ -138,8 +139,7 @@ export class DynamoDbViewStore implements ViewStore {
 				if (!(error instanceof ConditionalCheckFailedException)) throw error;
 			}
 		};
-		for (let i = 0; i < unique.length; i += CLAIMS_AT_ONCE)
-			await Promise.all(unique.slice(i, i + CLAIMS_AT_ONCE).map(claim));
+		for (const chunk of chunksOf(unique, CLAIMS_AT_ONCE)) await Promise.all(chunk.map(claim));
 		return ours;
 	}
 
@@ -208,10 +208,7 @@ export class DynamoDbViewStore implements ViewStore {
 	): Promise<"counted" | "already-counted"> {
 		await this.registerLanguages(views);
 		const updates = this.countUpdates(views);
-		const chunks: TransactItem[][] = [];
-		for (let i = 0; i < updates.length; i += COUNTS_PER_TRANSACTION) {
-			chunks.push(updates.slice(i, i + COUNTS_PER_TRANSACTION));
-		}
+		const chunks = chunksOf(updates, COUNTS_PER_TRANSACTION);
 		// A log without page views is still claimed, so it is never read again.
 		if (chunks.length === 0) chunks.push([]);
 		let counted = false;

@@ -6,6 +6,7 @@ import {
 	PutObjectCommand,
 	type S3Client,
 } from "@aws-sdk/client-s3";
+import { chunksOf } from "../../lib/chunks.ts";
 import type { ObjectStore } from "../../ports/uploads.ts";
 
 /** One S3 bucket as an {@link ObjectStore}. */
@@ -60,11 +61,9 @@ export class S3ObjectStore implements ObjectStore {
 
 	async deleteMany(keys: readonly string[]): Promise<void> {
 		const unique = [...new Set(keys)];
-		const chunks: string[][] = [];
-		// S3 takes at most 1,000 keys per DeleteObjects request.
-		for (let i = 0; i < unique.length; i += 1000) chunks.push(unique.slice(i, i + 1000));
 		await Promise.all(
-			chunks.map(async (chunk) => {
+			// S3 takes at most 1,000 keys per DeleteObjects request.
+			chunksOf(unique, 1000).map(async (chunk) => {
 				const { Errors = [] } = await this.client.send(
 					new DeleteObjectsCommand({
 						Bucket: this.bucket,

@@ -7,6 +7,7 @@ import {
 	SendMessageCommand,
 	type SQSClient,
 } from "@aws-sdk/client-sqs";
+import { chunksOf } from "../../lib/chunks.ts";
 import type { DeadLetterMessage, IngestQueues, QueueDepth } from "../../ports/uploads.ts";
 
 export interface SqsIngestQueuesOptions {
@@ -116,8 +117,7 @@ export class SqsIngestQueues implements IngestQueues {
 
 	/** Makes received messages visible again at once. */
 	private async release(messages: readonly Message[]): Promise<void> {
-		for (let i = 0; i < messages.length; i += BATCH) {
-			const chunk = messages.slice(i, i + BATCH);
+		for (const chunk of chunksOf(messages, BATCH)) {
 			await this.client.send(
 				new ChangeMessageVisibilityBatchCommand({
 					QueueUrl: this.deadLetterQueueUrl,

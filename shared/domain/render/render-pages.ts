@@ -1,6 +1,6 @@
 import type { Article, StoredImage } from "../article.ts";
 import { articlePath, imagePath } from "../article.ts";
-import { BUNDLE_IMAGE_ATTR } from "../sanitize-body.ts";
+import { BUNDLE_IMAGE_ATTR } from "../media.ts";
 import { type FeedItem, subjectSlug } from "../targets.ts";
 import {
 	absoluteUrl,
