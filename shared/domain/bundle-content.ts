@@ -77,8 +77,35 @@ function inlineImageWarnings(images: readonly InlineImage[]): BundleWarning[] {
  */
 export async function readBundleContent(bundle: Bundle): Promise<BundleContent> {
 	const manifestSize = bundle.size("manifest.json");
+	const ninjsSize = bundle.size("ninjs.json");
+	if (manifestSize !== undefined && ninjsSize !== undefined) {
+		rejectBundle(
+			"MANIFEST_AND_NINJS",
+			"the zip holds both manifest.json and ninjs.json; send one of them",
+			"ninjs.json",
+		);
+	}
+	if (manifestSize === undefined && ninjsSize !== undefined) {
+		// Loaded only for a ninjs bundle: the compiled schema stays out of every other cold start.
+		const { manifestFromNinjs, ninjsLimits } = await import("./ninjs/ninjs-in.ts");
+		if (ninjsSize > ninjsLimits.maxBytes) {
+			rejectBundle(
+				"TOO_LARGE",
+				`ninjs.json is ${ninjsSize} bytes uncompressed; the limit is ${ninjsLimits.maxBytes}`,
+				"ninjs.json",
+			);
+		}
+		const ninjsBytes = await bundle.read("ninjs.json");
+		if (!ninjsBytes) rejectBundle("MANIFEST_MISSING", "ninjs.json could not be read");
+		const mapped = manifestFromNinjs(ninjsBytes);
+		const content = await readContent(bundle, mapped.manifest, utf8(mapped.bodyHtml));
+		return { ...content, warnings: [...mapped.warnings, ...content.warnings] };
+	}
 	if (manifestSize === undefined)
-		rejectBundle("MANIFEST_MISSING", "manifest.json is not at the root of the zip");
+		rejectBundle(
+			"MANIFEST_MISSING",
+			"neither manifest.json nor ninjs.json is at the root of the zip",
+		);
 	// Decided from the central directory, before inflating a byte of it.
 	if (manifestSize > manifestLimits.maxBytes) {
 		rejectBundle(
@@ -91,11 +118,20 @@ export async function readBundleContent(bundle: Bundle): Promise<BundleContent> 
 	if (!manifestBytes)
 		rejectBundle("MANIFEST_MISSING", "manifest.json is not at the root of the zip");
 	const manifest = parseManifest(manifestBytes);
+	return readContent(bundle, manifest, await bundle.read(entryName(manifest.body)));
+}
 
+const utf8 = (text: string) => new TextEncoder().encode(text);
+
+/** The body (`bodyBytes`: the manifest's file, or a ninjs document's inline body) and photos. */
+async function readContent(
+	bundle: Bundle,
+	manifest: Manifest,
+	bodyBytes: Uint8Array | undefined,
+): Promise<BundleContent> {
 	const issues: BundleIssue[] = [];
 	let bodyHtml = "";
 	let warnings: BundleWarning[] = [];
-	const bodyBytes = await bundle.read(entryName(manifest.body));
 	if (!bodyBytes) {
 		issues.push({
 			code: "BODY_MISSING",

@@ -263,9 +263,21 @@ export function parseManifest(bytes: Uint8Array): Manifest {
 	if (typeof data !== "object" || data === null || Array.isArray(data)) {
 		rejectBundle("MANIFEST_INVALID", "manifest.json must hold a JSON object", "manifest.json");
 	}
+	return validateManifest(data);
+}
+
+/**
+ * The manifest's rules applied to decoded data: a manifest's own, or one mapped from another
+ * form (a ninjs document), whose paths `pathOf` turns back into that form's so the partner is
+ * told where in what they sent. Every failing field is its own `MANIFEST_INVALID`.
+ */
+export function validateManifest(
+	data: object,
+	pathOf: (manifestPath: string) => string = (path) => path,
+): Manifest {
 	const tooDeep = findTooDeep(data, manifestLimits.maxDepth);
 	if (tooDeep) {
-		const path = formatPath(tooDeep);
+		const path = pathOf(formatPath(tooDeep));
 		rejectBundle(
 			"MANIFEST_INVALID",
 			`${path} nests deeper than ${manifestLimits.maxDepth} levels`,
@@ -277,7 +289,7 @@ export function parseManifest(bytes: Uint8Array): Manifest {
 	const seen = new Set<string>();
 	const issues: BundleIssue[] = [];
 	for (const issue of result.error.issues) {
-		const path = formatPath(issue.path);
+		const path = pathOf(formatPath(issue.path));
 		// One error per failing field, the first reason found.
 		if (seen.has(path)) continue;
 		seen.add(path);

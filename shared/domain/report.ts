@@ -16,6 +16,7 @@ export const warningCodes = [
 	"INLINE_IMAGE_REWRITTEN",
 	"INLINE_IMAGE_DROPPED",
 	"DATE_CLAMPED",
+	"NINJS_FIELD_NOT_USED",
 ] as const;
 
 export type WarningCode = (typeof warningCodes)[number];

@@ -179,8 +179,8 @@ describe("readBundleContent", () => {
 	it("rejects a manifest over 128 KiB from its declared size, before inflating it", async () => {
 		const bundle: Bundle = {
 			paths: ["manifest.json"],
-			has: () => true,
-			size: () => 128 * 1024 + 1,
+			has: (path) => path === "manifest.json",
+			size: (path) => (path === "manifest.json" ? 128 * 1024 + 1 : undefined),
 			read: () => Promise.reject(new Error("must not inflate")),
 		};
 		expect(await rejection(readBundleContent(bundle))).toEqual([
