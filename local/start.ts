@@ -72,9 +72,9 @@ Syndicate is running locally. Ctrl-C stops it.
 
 Upload a bundle as a partner does (AWS CLI):
   npm run syndicate -- pack examples/bundles/hitachi-china-en-v2 v2.zip
-  AWS_ACCESS_KEY_ID=${e.accessKeyId} AWS_SECRET_ACCESS_KEY=${e.secretAccessKey} AWS_REGION=${e.region} \\
-    aws --endpoint-url ${e.s3Endpoint} s3 cp v2.zip s3://${e.ingestBucket}/incoming/science-news/v2.zip
-  ...then read its report:
+  export AWS_ACCESS_KEY_ID=${e.accessKeyId} AWS_SECRET_ACCESS_KEY=${e.secretAccessKey} AWS_REGION=${e.region}
+  aws --endpoint-url ${e.s3Endpoint} s3 cp v2.zip s3://${e.ingestBucket}/incoming/science-news/v2.zip
+  ...then read its report (same shell):
   aws --endpoint-url ${e.s3Endpoint} s3 cp s3://${e.ingestBucket}/reports/science-news/v2.zip.json -
 
   S3          ${e.s3Endpoint}   buckets ${e.ingestBucket}, ${e.siteBucket}, ${e.logsBucket}

@@ -41,7 +41,10 @@ afterAll(async () => {
 	console.log("fault injection figures:", JSON.stringify(figures, null, 2));
 });
 
-/** `npm start` as a user runs it (Node 24 via tsx), until it prints that it is ready. */
+/**
+ * `npm start` as a user or a process manager runs it, until it prints that it is ready: the
+ * signals below go to npm's own process, as a supervisor's would.
+ */
 async function startStack(
 	dataDir: string,
 	options: { fresh?: boolean; ports?: { s3: number; dynamodb: number; edge: number } } = {},
@@ -49,14 +52,8 @@ async function startStack(
 	const started = Date.now();
 	const ports = options.ports ?? { s3: 0, dynamodb: 0, edge: 0 };
 	const child = spawn(
-		process.execPath,
-		[
-			join(ROOT, "node_modules/.bin/tsx"),
-			"local/start.ts",
-			"--data",
-			dataDir,
-			...(options.fresh ? ["--fresh"] : []),
-		],
+		"npm",
+		["start", "--", "--data", dataDir, ...(options.fresh ? ["--fresh"] : [])],
 		{
 			cwd: ROOT,
 			env: {
@@ -96,11 +93,16 @@ async function startStack(
 	return { child, output: () => output, endpoints, exited, readyMs: Date.now() - started };
 }
 
-/** SIGINT, as Ctrl-C; resolves with how long the stack took to exit. */
-async function interrupt(stack: Running): Promise<number> {
+/**
+ * SIGINT (Ctrl-C) or SIGTERM (a process manager) to npm's process; resolves with how long the
+ * stack took to exit, once its own process is gone too.
+ */
+async function interrupt(stack: Running, dataDir: string, signal: NodeJS.Signals = "SIGINT") {
+	const node = await readPidFile(dataPaths(dataDir).stackPid);
 	const since = Date.now();
-	stack.child.kill("SIGINT");
+	stack.child.kill(signal);
 	await stack.exited;
+	expect(node && isRunning(node), `the stack's process outlived npm's ${signal}`).toBe(false);
 	return Date.now() - since;
 }
 
@@ -222,7 +224,7 @@ describe("nothing is lost on a crash (the local stack as npm start runs it)", ()
 		expect(first.output()).toContain("DynamoDB Local is back");
 		expect(inProcess).toEqual({ reports: UPLOADS, public: UPLOADS });
 
-		const sigintMs = await interrupt(first);
+		const sigintMs = await interrupt(first, dataDir);
 		const second = await startStack(dataDir);
 		const afterRestart = await waitRecovered(second, "ddb", accepted, 30_000);
 		expect(afterRestart).toEqual({ reports: UPLOADS, public: UPLOADS });
@@ -239,7 +241,7 @@ describe("nothing is lost on a crash (the local stack as npm start runs it)", ()
 			deadLetters: (await readdirJson(dataPaths(dataDir).deadLetters)).length,
 		};
 		expect(await readdirJson(dataPaths(dataDir).deadLetters)).toEqual([]);
-		figures.sigintIdleMs = await interrupt(second);
+		figures.sigtermIdleMs = await interrupt(second, dataDir, "SIGTERM");
 	}, 240_000);
 
 	it("npm start SIGKILLed mid-burst: the restart stops the orphaned Java, takes its port and processes every accepted upload", async () => {
@@ -286,6 +288,6 @@ describe("nothing is lost on a crash (the local stack as npm start runs it)", ()
 		for (const key of stored) if (!(await reportOf(second, key))) unreported.push(key);
 		expect(unreported).toEqual([]);
 		(figures.nodeKilled as Record<string, unknown>).stored = stored.length;
-		await interrupt(second);
+		await interrupt(second, dataDir);
 	}, 240_000);
 });
