@@ -63,4 +63,15 @@ export class FolderIngestQueues implements IngestQueues {
 		}
 		return moved;
 	}
+
+	async discard(messageIds?: readonly string[]): Promise<string[]> {
+		const wanted = messageIds ? new Set(messageIds) : undefined;
+		const discarded: string[] = [];
+		for (const { name, message } of await this.deadLetters()) {
+			if (wanted && !wanted.has(message.messageId)) continue;
+			await rm(join(this.deadLetterFolder, name), { force: true });
+			discarded.push(message.messageId);
+		}
+		return discarded;
+	}
 }

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { makeListDeadLetters } from "#shared/use-cases/ops-status.ts";
+import { makeListDeadLetters, notifiedObjectsOf } from "#shared/use-cases/ops-status.ts";
 import { CliError, type StackOptions, withStack, withStackOptions } from "../context.ts";
 import { printJson, printTable } from "./output.ts";
 
@@ -78,4 +78,49 @@ export function registerDeadLetterCommands(program: Command): void {
 			}
 		});
 	});
+
+	withStackOptions(
+		dlq
+			.command("discard")
+			.description(
+				"delete dead letters that can never succeed; their uploads stay stored (uploads reprocess sends one again)",
+			)
+			.argument("[messageIds...]", "the messages to delete, as dlq list shows them")
+			.option("--all", "delete every dead letter")
+			.requiredOption("--reason <text>", "why: printed with what was discarded, for the record"),
+	).action(
+		async (messageIds: string[], options: StackOptions & { all?: boolean; reason: string }) => {
+			if (options.all && messageIds.length > 0)
+				throw new CliError("give message ids or --all, not both");
+			if (!options.all && messageIds.length === 0)
+				throw new CliError("give the message ids to discard (dlq list shows them), or --all");
+			await withStack(options, async (ctx) => {
+				const queues = ctx.queues();
+				// The uploads the discarded messages name, so ops can reprocess one later.
+				const listed = new Map(
+					(await queues.listDeadLetters(LIST_LIMIT)).map((m) => [m.messageId, m.body]),
+				);
+				const discarded = await queues.discard(options.all ? undefined : messageIds);
+				if (discarded.length > 0) {
+					console.log(
+						`discarded ${discarded.length} dead letter(s) of ${ctx.name} (${options.reason}); their uploads stay stored:`,
+					);
+					for (const id of discarded) {
+						const keys = notifiedObjectsOf(listed.get(id) ?? "").map((object) => object.key);
+						console.log(
+							`  ${id}${keys.map((key) => `  ${key} (uploads reprocess ${key})`).join("")}`,
+						);
+					}
+				} else if (options.all) {
+					console.log(`no dead letters in ${ctx.name}`);
+				}
+				const missing = messageIds.filter((id) => !discarded.includes(id));
+				if (missing.length > 0) {
+					throw new CliError(
+						`no dead letter ${missing.join(", ")} in ${ctx.name} (dlq list shows the ids)`,
+					);
+				}
+			});
+		},
+	);
 }

@@ -106,6 +106,11 @@ export interface IngestQueues {
 	 * leaves a copy behind, never a loss (ingest handles a repeat as the same upload).
 	 */
 	redrive(messageIds?: readonly string[]): Promise<string[]>;
+	/**
+	 * Deletes dead letters that can never succeed: those with `messageIds`, or every one.
+	 * Returns the ids deleted. Only the message goes; its upload stays stored in the bucket.
+	 */
+	discard(messageIds?: readonly string[]): Promise<string[]>;
 }
 
 /** Why ingest last failed for one upload, kept for `dlq list` (SQS keeps no error). */

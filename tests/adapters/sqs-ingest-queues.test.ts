@@ -183,6 +183,21 @@ describe("SqsIngestQueues, against an SQS emulator on loopback", () => {
 		expect(await adapter.redrive()).toEqual([]);
 	});
 
+	it("discards chosen dead letters, or every one, and sends nothing to the ingest queue", async () => {
+		const made = await makeQueues();
+		const ids = await deadLetter(made, bodies(15));
+		const adapter = new SqsIngestQueues(sqs, made.queueUrl, made.dlqUrl);
+		const chosen = ids[4] ?? "";
+		expect(await adapter.discard([chosen, "no-such-message"])).toEqual([chosen]);
+		expect(await adapter.depths()).toEqual({
+			ingest: { waiting: 0, inFlight: 0 },
+			deadLetter: { waiting: 14, inFlight: 0 },
+		});
+		expect((await adapter.discard()).sort()).toEqual(ids.filter((id) => id !== chosen).sort());
+		expect(await countMessages(made.dlqUrl)).toEqual({ visible: 0, hidden: 0 });
+		expect(await countMessages(made.queueUrl)).toEqual({ visible: 0, hidden: 0 });
+	});
+
 	it("gives back every dead letter it holds when a move fails, so a failed redrive loses none", async () => {
 		const made = await makeQueues();
 		const ids = await deadLetter(made, bodies(12));

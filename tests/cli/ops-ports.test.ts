@@ -171,6 +171,7 @@ describe("dead letters and failure notes", () => {
 				},
 			],
 			redrive: async () => [],
+			discard: async () => [],
 		};
 		const list = makeListDeadLetters({
 			queues,
@@ -247,14 +248,17 @@ describe("FolderIngestQueues (the local stack's queue folders)", () => {
 			},
 			expect.objectContaining({ messageId: "b" }),
 		]);
+		expect(await queues.discard(["c", "nope"])).toEqual(["c"]);
+		expect((await queues.listDeadLetters(10)).map((m) => m.messageId)).toEqual(["a", "b"]);
 		expect(await queues.redrive(["b", "nope"])).toEqual(["b"]);
 		const [moved] = await listMessages(queue);
 		expect(await readMessage(queue, moved ?? "")).toMatchObject({
 			body: "body b",
 			receiveCount: 0,
 		});
-		expect(await queues.redrive()).toEqual(["a", "c"]);
-		expect(await queues.depths()).toEqual({ ingest: { waiting: 3 }, deadLetter: { waiting: 0 } });
+		expect(await queues.redrive()).toEqual(["a"]);
+		expect(await queues.depths()).toEqual({ ingest: { waiting: 2 }, deadLetter: { waiting: 0 } });
+		expect(await queues.discard()).toEqual([]);
 		expect(await queues.redrive()).toEqual([]);
 	});
 });

@@ -135,6 +135,39 @@ describe("npm run syndicate -- dlq, status and uploads reprocess, on the local s
 		expect(await ok("dlq", "redrive", "--all")).toContain("no dead letters");
 	}, 180_000);
 
+	it("discards a dead letter that can never succeed: gone from status, its upload still stored", async () => {
+		const key = "incoming/science-news/ops/never.zip";
+		const version = await versions.put(
+			key,
+			bundleOf("2024-ops-never"),
+			"application/zip",
+			new Date(),
+		);
+		const metadata = join(versions.folder, `${version.versionId}.json`);
+		await rename(metadata, `${metadata}.aside`);
+		await stack.queue.send(notificationOf(version));
+		await stack.idle();
+		const [row] = await okJson("dlq", "list");
+		expect(row).toMatchObject({ key });
+
+		expect(await refused("dlq", "discard", row.messageId)).toContain("--reason");
+		const out = await ok("dlq", "discard", row.messageId, "--reason", "a test upload");
+		expect(out).toContain("discarded 1 dead letter(s)");
+		expect(out).toContain(`uploads reprocess ${key}`);
+		expect(await okJson("dlq", "list")).toEqual([]);
+		expect(await okJson("status")).toMatchObject({ deadLetterQueue: { waiting: 0 } });
+		expect(await refused("dlq", "discard", row.messageId, "--reason", "again")).toContain(
+			"no dead letter",
+		);
+		// Nothing is lost: the upload stays stored, and a reprocess later ingests it after all.
+		await rename(`${metadata}.aside`, metadata);
+		await ok("uploads", "reprocess", key);
+		await stack.idle();
+		expect(await okJson("uploads", "show", key)).toMatchObject([
+			{ uploadId: version.versionId, report: { status: "published" } },
+		]);
+	}, 180_000);
+
 	it("reprocesses the newest upload at a key, idempotently, including one whose notification was lost", async () => {
 		const key = "incoming/science-news/ops/reprocessed.zip";
 		await upload(stack, key, bundleOf("2024-ops-reprocessed"));

@@ -4,7 +4,11 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
-import { CreateQueueCommand, GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
+import {
+	CreateQueueCommand,
+	GetQueueAttributesCommand,
+	SendMessageCommand,
+} from "@aws-sdk/client-sqs";
 import { buildApp } from "fauxqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sqsClient } from "#shared/adapters/aws/ops-clients.ts";
@@ -256,7 +260,7 @@ describe("every call of the functions and the CLI, against the role that makes i
 		await expectAllAllowed([listing], names());
 	});
 
-	it("the CLI's queue calls in AWS (status, dlq list and redrive, reprocess), against the operator policy", async () => {
+	it("the CLI's queue calls in AWS (status, dlq list, discard and redrive, reprocess), against the operator policy", async () => {
 		const app = buildApp({ logger: false });
 		const endpoint = await app.listen({ host: "127.0.0.1", port: 0 });
 		const sqs = sqsClient("cli", {
@@ -279,14 +283,18 @@ describe("every call of the functions and the CLI, against the role that makes i
 					maxReceiveCount: "1",
 				}),
 			});
+			// Two dead letters: one to discard, one to redrive.
+			for (const body of ["one", "two"])
+				await sqs.send(new SendMessageCommand({ QueueUrl: dlqUrl, MessageBody: body }));
 			// Set-up is not what the CLI does: only the adapters' calls below count.
 			const setUp = readRecordedCalls(log).length;
 			const queues = new SqsIngestQueues(sqs, queueUrl, dlqUrl);
 			const uploads = new SqsUploadQueue(sqs, queueUrl);
 			await uploads.send(JSON.stringify({ Records: [] }));
 			await queues.depths();
-			await queues.listDeadLetters(10);
-			await queues.redrive();
+			const [first] = await queues.listDeadLetters(10);
+			expect(await queues.discard([first?.messageId ?? ""])).toHaveLength(1);
+			expect(await queues.redrive()).toHaveLength(1);
 			const calls = readRecordedCalls(log).slice(setUp);
 			expect(setUp).toBeGreaterThan(before);
 			expect(calls.length).toBeGreaterThan(0);

@@ -136,6 +136,10 @@ export class SqsIngestQueues implements IngestQueues {
 		await this.client.send(
 			new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: message.Body ?? "" }),
 		);
+		await this.drop(message);
+	}
+
+	private async drop(message: Message): Promise<void> {
 		await this.client.send(
 			new DeleteMessageCommand({
 				QueueUrl: this.deadLetterQueueUrl,
@@ -152,7 +156,22 @@ export class SqsIngestQueues implements IngestQueues {
 			.sort((a, b) => (a.sentAt ?? "").localeCompare(b.sentAt ?? ""));
 	}
 
-	async redrive(messageIds?: readonly string[]): Promise<string[]> {
+	redrive(messageIds?: readonly string[]): Promise<string[]> {
+		return this.take(messageIds, (message) => this.move(message));
+	}
+
+	discard(messageIds?: readonly string[]): Promise<string[]> {
+		return this.take(messageIds, (message) => this.drop(message));
+	}
+
+	/**
+	 * Applies `act` to the chosen dead letters (or every one) and returns the ids it was applied
+	 * to; any other message received on the way is made visible again at once.
+	 */
+	private async take(
+		messageIds: readonly string[] | undefined,
+		act: (message: Message) => Promise<void>,
+	): Promise<string[]> {
 		const moved: string[] = [];
 		if (!messageIds) {
 			// Every message: a batch at a time, so none is held longer than its own move.
@@ -161,7 +180,7 @@ export class SqsIngestQueues implements IngestQueues {
 				if (batch.length === 0) return moved;
 				for (const [i, message] of batch.entries()) {
 					try {
-						await this.move(message);
+						await act(message);
 					} catch (error) {
 						await this.release(batch.slice(i));
 						throw error;
@@ -179,7 +198,7 @@ export class SqsIngestQueues implements IngestQueues {
 				received.push(...batch);
 				for (const message of batch) {
 					if (message.MessageId && wanted.has(message.MessageId)) {
-						await this.move(message);
+						await act(message);
 						wanted.delete(message.MessageId);
 						moved.push(message.MessageId);
 					}
