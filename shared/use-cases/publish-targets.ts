@@ -59,7 +59,7 @@ import {
 	type SiteWriter as FullSiteWriter,
 	makeSiteWriter,
 	untrustingWriter,
-} from "./site-writer.ts";
+} from "../publishing/site-writer.ts";
 
 // The home page shows the head of each language's lists; front pages a sidebar of each.
 const HOME_ITEMS = 10;
