@@ -9,7 +9,7 @@ import { pageTarget } from "./targets/page.ts";
 type Kind = Target["kind"];
 type TargetOf<K extends Kind> = Extract<Target, { kind: K }>;
 
-/** Every kind of target, by kind: a new kind is a module and one entry here. */
+/** Every kind of target, by kind: a new kind is its case of `Target`, a module and an entry here. */
 export const TARGETS = {
 	feed: feedTarget,
 	front: frontPageTarget,
@@ -18,16 +18,16 @@ export const TARGETS = {
 	page: pageTarget,
 } satisfies { [K in Kind]: TargetKind<TargetOf<K>> };
 
-// The module of a target's own kind. TypeScript cannot tie `TARGETS[target.kind]` to
-// `target` itself (a correlated union), so the one cast is here, where the `satisfies`
-// above proves each entry takes its own kind.
-function kindOf<K extends Kind>(target: TargetOf<K>): TargetKind<TargetOf<K>> {
-	return TARGETS[target.kind as K] as TargetKind<TargetOf<K>>;
+// The same, each entry seen only as a kind of target: indexed by a kind, it gives the module
+// of that kind (`TARGETS` keeps the page's takedown keys in its type).
+const KINDS: { [K in Kind]: TargetKind<TargetOf<K>> } = TARGETS;
+function kindOf<K extends Kind>(kind: K): TargetKind<TargetOf<K>> {
+	return KINDS[kind];
 }
 
 /** The site keys a render of `target` is sure to write (see {@link TargetKind.keys}). */
 export function keysWrittenBy(target: Target): string[] {
-	return kindOf(target).keys(target);
+	return kindOf(target.kind).keys(target);
 }
 
 /** Renders a target; whether it hid what the table still shows. */
@@ -36,5 +36,5 @@ export function renderTarget(
 	out: TargetWriter,
 	ctx: RenderContext,
 ): Promise<boolean> {
-	return kindOf(target).render(target, out, ctx);
+	return kindOf(target.kind).render(target, out, ctx);
 }
