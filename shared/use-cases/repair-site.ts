@@ -2,7 +2,7 @@ import { chunksOf } from "../lib/chunks.ts";
 import type { SiteDigestStore } from "../ports/articles.ts";
 import type { SiteCache, SiteInventory } from "../ports/publishing.ts";
 import type { ObjectStore } from "../ports/uploads.ts";
-import { sitePathsOf } from "./publish-targets.ts";
+import { sitePathsOf } from "../publishing/site-paths.ts";
 
 // Keys per delete request.
 const DELETE_SLICE = 1000;

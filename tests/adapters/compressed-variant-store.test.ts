@@ -13,7 +13,7 @@ import { CompressedVariantStore } from "#shared/adapters/zlib/compressed-variant
 import { EDGE_UNCOMPRESSED_EXTENSIONS } from "#shared/domain/compressed-variants.ts";
 import { FEED_FORMATS, OPML_CONTENT_TYPE } from "#shared/domain/render/feed-document.ts";
 import type { ObjectStore } from "#shared/ports/uploads.ts";
-import { makeSiteWriter } from "#shared/use-cases/site-writer.ts";
+import { makeSiteWriter } from "#shared/publishing/site-writer.ts";
 import { localS3Client } from "../../local/stack.ts";
 import { describeObjectStoreContract } from "../contracts/object-store.contract.ts";
 

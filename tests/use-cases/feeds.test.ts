@@ -7,7 +7,7 @@ import { InMemoryObjectStore } from "#shared/adapters/memory/in-memory-object-st
 import { InMemorySiteDigests } from "#shared/adapters/memory/in-memory-site-digests.ts";
 import { InMemoryTables } from "#shared/adapters/memory/in-memory-tables.ts";
 import type { ObjectStore } from "#shared/ports/uploads.ts";
-import { makeSiteWriter } from "#shared/use-cases/site-writer.ts";
+import { makeSiteWriter } from "#shared/publishing/site-writer.ts";
 import { wireUseCases } from "#shared/use-cases/wire-use-cases.ts";
 import { makeBundle, makeManifest } from "../helpers/bundles.ts";
 import { inMemoryStores } from "../helpers/memory-stores.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { sitePathsOf } from "#shared/use-cases/publish-targets.ts";
+import { sitePathsOf } from "#shared/publishing/site-paths.ts";
 
 describe("sitePathsOf", () => {
 	it("names the URL paths a CDN caches the changed keys under", () => {

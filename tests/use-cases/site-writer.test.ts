@@ -12,7 +12,7 @@ import { InMemoryTables } from "#shared/adapters/memory/in-memory-tables.ts";
 import { S3ObjectStore } from "#shared/adapters/s3/s3-object-store.ts";
 import type { SiteDigestStore } from "#shared/ports/articles.ts";
 import type { ObjectStore } from "#shared/ports/uploads.ts";
-import { makeSiteWriter } from "#shared/use-cases/site-writer.ts";
+import { makeSiteWriter } from "#shared/publishing/site-writer.ts";
 import { localS3Client } from "../../local/stack.ts";
 import { startTestDynamoDb, type TestTable } from "../helpers/dynamodb.ts";
 

@@ -1,0 +1,212 @@
+/**
+ * The feed target, and the one module of publishing that knows the feed vocabulary (which
+ * feeds there are, their formats, paths and media types): the front page, the home page and
+ * the hub notification ask it what a language's lists show and which keys are feeds.
+ */
+import {
+	buildFeedDocument,
+	FEED_FORMATS,
+	type FeedDocument,
+	feedPath,
+} from "../../domain/render/feed-document.ts";
+import { FEED_RENDERERS } from "../../domain/render/render-feed.ts";
+import { type FrontSection, renderArchivePage } from "../../domain/render/render-pages.ts";
+import {
+	ARCHIVE_PAGE_SIZE,
+	FEED_SIZE,
+	type FeedName,
+	feedKey,
+	LANGUAGE_FEEDS,
+	type Target,
+	targetId,
+} from "../../domain/targets.ts";
+import { forEachLimited } from "../../lib/for-each-limited.ts";
+import type { FeedState } from "../../ports/articles.ts";
+import type { RoundReads, Shown } from "../round-reads.ts";
+import { HTML, SITE_CACHE, siteKey } from "../site-paths.ts";
+import type { RenderContext, TargetKind, TargetWriter } from "../target-kind.ts";
+
+type FeedTarget = Extract<Target, { kind: "feed" }>;
+
+// Front pages show a sidebar of each language's other lists.
+const SIDEBAR_ITEMS = 10;
+// Archive pages of one feed rendered at once (a first publish of a long feed renders all).
+const ARCHIVE_CONCURRENCY = 4;
+
+// A feed document (not an archive one) in any format: what the WebSub hub is told of.
+const FEED_DOCUMENT_KEY = new RegExp(
+	`^feeds/.+\\.(?:${FEED_FORMATS.map(({ format }) => format).join("|")})$`,
+);
+
+/** The HTML page of Latest News archive page `page` (0-based): `/en/archive/1`. */
+export function latestArchivePagePath(language: string, page: number): string {
+	return `/${language}/archive/${page + 1}`;
+}
+
+/** Whether a site key is a feed's subscription document (in any format), not an archive. */
+export function isFeedDocumentKey(key: string): boolean {
+	return FEED_DOCUMENT_KEY.test(key) && !key.includes("/archive/");
+}
+
+/** How many archive documents a feed has: none while its items fit the feed itself. */
+function archivePagesOf(feed: FeedName, state: FeedState): number {
+	// A ranking has no history: Most Viewed has no archive.
+	return feed !== "most-viewed" && state.count > FEED_SIZE
+		? Math.ceil(state.count / ARCHIVE_PAGE_SIZE)
+		: 0;
+}
+
+/** The newest items of a feed: its rows, or the ranking for Most Viewed. */
+async function feedItems(
+	{ reads, round }: Pick<RenderContext, "reads" | "round">,
+	language: string,
+	feed: FeedName,
+	limit: number,
+): Promise<Shown> {
+	return feed === "most-viewed"
+		? round.mostViewed(language, limit)
+		: reads.permitted(await round.listFeed(feedKey(language, feed), limit), round);
+}
+
+/**
+ * One language's lists, as its front page and the home page show them: the newest `latest`
+ * items of Latest News, beside Recent Updates and Most Viewed.
+ */
+export async function languageLists(
+	ctx: Pick<RenderContext, "reads" | "round">,
+	language: string,
+	latest: number,
+): Promise<{ section: FrontSection; hidden: boolean }> {
+	const [latestItems, updated, mostViewed] = await Promise.all([
+		feedItems(ctx, language, "latest", latest),
+		feedItems(ctx, language, "updated", SIDEBAR_ITEMS),
+		feedItems(ctx, language, "most-viewed", SIDEBAR_ITEMS),
+	]);
+	return {
+		section: {
+			language,
+			latest: latestItems.items,
+			updated: updated.items,
+			mostViewed: mostViewed.items,
+		},
+		hidden: latestItems.hidden || updated.hidden || mostViewed.hidden,
+	};
+}
+
+/** The HTML page of the newest Latest News archive document, if the feed has an archive. */
+export async function newestArchivePagePath(
+	round: RoundReads,
+	language: string,
+): Promise<string | undefined> {
+	const pages = archivePagesOf("latest", await round.getFeedState(feedKey(language, "latest")));
+	return pages > 0 ? latestArchivePagePath(language, pages - 1) : undefined;
+}
+
+/** Writes one document in every format. */
+function putDocument(doc: FeedDocument, out: TargetWriter): Promise<void>[] {
+	return FEED_FORMATS.map(({ format, contentType }) =>
+		out.put(siteKey(new URL(doc.selfUrls[format]).pathname), FEED_RENDERERS[format](doc), {
+			contentType,
+			cacheControl: SITE_CACHE,
+		}),
+	);
+}
+
+/**
+ * One feed in every format, and the archive documents that changed: the newest page
+ * (it takes every new item), the one before it when the newest is new (its
+ * `next-archive` appears), and every page a removal or a changed item marked stale.
+ * Full pages are otherwise never read or written again. A feed listed for the first time
+ * asks for the OPML (and a new language's other feeds) as follow-ups.
+ */
+async function renderFeed(
+	target: FeedTarget,
+	out: TargetWriter,
+	ctx: RenderContext,
+): Promise<boolean> {
+	const { deps, round } = ctx;
+	const { feeds, siteUrl } = deps;
+	const { language, feed } = target;
+	const key = feedKey(language, feed);
+	const [{ items, hidden }, state] = await Promise.all([
+		feedItems(ctx, language, feed, FEED_SIZE),
+		round.getFeedState(key),
+	]);
+	const pages = archivePagesOf(feed, state);
+	const doc = buildFeedDocument({
+		siteUrl,
+		language,
+		feed,
+		items,
+		archivePages: pages,
+		...(state.lastRemovedAt ? { emptySince: state.lastRemovedAt } : {}),
+		...(deps.hubUrl ? { hubUrl: deps.hubUrl } : {}),
+	});
+	deps.onFeedRendered?.(key, doc.items.length);
+	const stale = new Set(state.stalePages.map(({ page }) => page));
+	const from = ctx.everyArchivePage ? 0 : Math.max(0, state.renderedPages - 1);
+	for (let page = from; page < pages; page++) stale.add(page);
+	const writes = putDocument(doc, out);
+	let archiveHid = false;
+	await forEachLimited(
+		[...stale].filter((page) => page < pages),
+		ARCHIVE_CONCURRENCY,
+		async (page) => {
+			const shownPage = await ctx.reads.permitted(await feeds.listArchivePage(key, page), round);
+			const archived = shownPage.items;
+			archiveHid ||= shownPage.hidden;
+			const pageDoc = buildFeedDocument({
+				siteUrl,
+				language,
+				feed,
+				items: archived,
+				page: { index: page, count: pages },
+				...(state.lastRemovedAt ? { emptySince: state.lastRemovedAt } : {}),
+			});
+			// Latest News archives are also HTML pages, which front pages link as older news.
+			const html =
+				feed === "latest"
+					? [
+							out.put(
+								siteKey(latestArchivePagePath(language, page)),
+								renderArchivePage({
+									siteUrl,
+									language,
+									title: `${pageDoc.title.replace(/^Syndicate: /, "")}`,
+									items: archived,
+									...(page + 1 < pages
+										? { newerPath: latestArchivePagePath(language, page + 1) }
+										: { newerPath: `/${language}/` }),
+									...(page > 0 ? { olderPath: latestArchivePagePath(language, page - 1) } : {}),
+								}),
+								{ contentType: HTML, cacheControl: SITE_CACHE },
+							),
+						]
+					: [];
+			await Promise.all([...putDocument(pageDoc, out), ...html]);
+		},
+	);
+	await Promise.all(writes);
+	if (pages !== state.renderedPages || state.stalePages.length > 0) {
+		await feeds.markArchiveRendered(key, { renderedPages: pages, stalePages: state.stalePages });
+	}
+	if (!state.listed && (await feeds.listFeedKey(key))) {
+		// A new language's Latest News brings its other feeds: listed now, so the OPML that
+		// the same sweep renders has them, and requested, not rendered here: one publisher
+		// at a time renders each target.
+		const more = feed === "latest" ? LANGUAGE_FEEDS.filter((name) => name !== "latest") : [];
+		await Promise.all(more.map((name) => feeds.listFeedKey(feedKey(language, name))));
+		await ctx.followUp([
+			"opml",
+			...more.map((name) => targetId({ kind: "feed", language, feed: name })),
+		]);
+	}
+	return hidden || archiveHid;
+}
+
+/** One feed of one language: its document in every format and its archive documents. */
+export const feedTarget: TargetKind<FeedTarget> = {
+	keys: ({ language, feed }) =>
+		FEED_FORMATS.map(({ format }) => siteKey(feedPath(language, feed, format))),
+	render: renderFeed,
+};

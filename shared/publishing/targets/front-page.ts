@@ -1,0 +1,27 @@
+import { renderFrontPage } from "../../domain/render/render-pages.ts";
+import { FEED_SIZE, type Target } from "../../domain/targets.ts";
+import { HTML, SITE_CACHE } from "../site-paths.ts";
+import type { TargetKind } from "../target-kind.ts";
+import { languageLists, newestArchivePagePath } from "./feed.ts";
+
+type FrontTarget = Extract<Target, { kind: "front" }>;
+
+const frontPageKey = (language: string) => `${language}/index.html`;
+
+/** `{lang}/index.html`: Latest News, Recent Updates and Most Viewed of one language. */
+export const frontPageTarget: TargetKind<FrontTarget> = {
+	keys: ({ language }) => [frontPageKey(language)],
+	async render({ language }, out, ctx) {
+		const [{ section, hidden }, olderPath] = await Promise.all([
+			languageLists(ctx, language, FEED_SIZE),
+			newestArchivePagePath(ctx.round, language),
+		]);
+		const html = renderFrontPage({
+			siteUrl: ctx.deps.siteUrl,
+			...section,
+			...(olderPath ? { olderPath } : {}),
+		});
+		await out.put(frontPageKey(language), html, { contentType: HTML, cacheControl: SITE_CACHE });
+		return hidden;
+	},
+};

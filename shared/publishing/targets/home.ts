@@ -1,0 +1,48 @@
+import {
+	renderHomePage,
+	renderNotFoundPage,
+	siteIcon,
+	siteStylesheet,
+} from "../../domain/render/render-pages.ts";
+import type { Target } from "../../domain/targets.ts";
+import { CSS, HTML, IMMUTABLE, SITE_CACHE, SVG } from "../site-paths.ts";
+import type { TargetKind } from "../target-kind.ts";
+import { languageLists } from "./feed.ts";
+
+// The home page shows the head of each language's lists.
+const HOME_ITEMS = 10;
+
+const HOME_PAGE = "index.html";
+const NOT_FOUND_PAGE = "404.html";
+
+/** `index.html`, `404.html`, and the stylesheet and icon every page links. */
+export const homeTarget: TargetKind<Extract<Target, { kind: "home" }>> = {
+	keys: () => [HOME_PAGE, NOT_FOUND_PAGE, siteStylesheet().key, siteIcon().key],
+	async render(_target, out, ctx) {
+		const { siteUrl } = ctx.deps;
+		const languages = await ctx.deps.feeds.listLanguages();
+		const shown = await Promise.all(
+			languages.map((language) => languageLists(ctx, language, HOME_ITEMS)),
+		);
+		const sections = shown.map((one) => one.section);
+		const stylesheet = siteStylesheet();
+		const icon = siteIcon();
+		await Promise.all([
+			out.put(icon.key, icon.svg, { contentType: SVG, cacheControl: IMMUTABLE }),
+			out.put(stylesheet.key, stylesheet.css, {
+				contentType: CSS,
+				// Its name holds its digest: a new stylesheet is a new key.
+				cacheControl: IMMUTABLE,
+			}),
+			out.put(HOME_PAGE, renderHomePage({ sections, siteUrl }), {
+				contentType: HTML,
+				cacheControl: SITE_CACHE,
+			}),
+			out.put(NOT_FOUND_PAGE, renderNotFoundPage({ siteUrl, languages }), {
+				contentType: HTML,
+				cacheControl: SITE_CACHE,
+			}),
+		]);
+		return shown.some((one) => one.hidden);
+	},
+};
