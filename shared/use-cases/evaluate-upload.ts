@@ -13,8 +13,8 @@ import { decideVersion } from "../domain/versioning.ts";
 import type { ArticleCommit, ArticleStore } from "../ports/articles.ts";
 import type { ObjectStore, UploadRecord } from "../ports/uploads.ts";
 
-export /** What an evaluated upload commits, and what its decision rested on. */
-interface Evaluation {
+/** What an evaluated upload commits, and what its decision rested on. */
+export interface Evaluation {
 	commit: ArticleCommit & { upload: UploadRecord };
 	/** The article and the agreement as read when deciding; absent when nothing was stored. */
 	decided?: { ref: ArticleRef; agreement: StoredAgreement | undefined };
@@ -24,6 +24,7 @@ function sha256Hex(bytes: Uint8Array): string {
 	return createHash("sha256").update(bytes).digest("hex");
 }
 
+/** The pending change an upload commits, and the ingest publishes, by this id. */
 export function changeIdOf(upload: Pick<UploadRecord, "key" | "uploadId">): string {
 	return `upload:${upload.key}#${upload.uploadId}`;
 }
