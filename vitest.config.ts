@@ -16,21 +16,7 @@ const UNIT = [
 	"tests/local/{edge-paths,event-queue,reconcile-uploads}.test.ts",
 ];
 
-// Use-case tests that still run on DynamoDB Local; each moves to the unit tier once it runs
-// on the in-memory adapters (the contract suites prove the two alike).
-const ON_DYNAMODB_LOCAL = [
-	"aggregate-views",
-	"concurrent-changes",
-	"ingest-overlap",
-	"ingest-partners",
-	"manage-agreements",
-	"publish-faults",
-	"site-writer",
-].map((name) => `tests/use-cases/${name}.test.ts`);
-
-const unitFiles = UNIT.flatMap((pattern) => globSync(pattern)).filter(
-	(file) => !ON_DYNAMODB_LOCAL.includes(file),
-);
+const unitFiles = UNIT.flatMap((pattern) => globSync(pattern));
 
 export default defineConfig({
 	test: {

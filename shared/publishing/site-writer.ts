@@ -214,10 +214,13 @@ export function makeSiteWriter(
 	}
 
 	function expect(keys: Iterable<string>): void {
-		if (!readDigest) return;
-		for (const key of keys) {
-			if (known.has(key) || expected.has(key)) continue;
-			const read = readDigest(key);
+		if (!digests) return;
+		const ahead = [...new Set(keys)].filter((key) => !known.has(key) && !expected.has(key));
+		if (ahead.length === 0) return;
+		// One request for all of them, whatever store is behind.
+		const reading = digests.getDigests(ahead);
+		for (const key of ahead) {
+			const read = reading.then((found) => found.get(key));
 			// A render that fails before its write never asks: its read must not fail unheard.
 			read.catch(() => undefined);
 			expected.set(key, read);

@@ -1,26 +1,13 @@
-import { CreateBucketCommand } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Agreement } from "#shared/domain/agreement.ts";
-import { type LocalStack, startEphemeralStack } from "../../local/stack.ts";
 import { makeBundle, makeManifest } from "../helpers/bundles.ts";
-import { makeServices } from "../helpers/services.ts";
-import { putUpload } from "../helpers/uploads.ts";
-
-let stack: LocalStack;
-const BUCKET = "concurrent-ingest";
-
-beforeAll(async () => {
-	stack = await startEphemeralStack();
-	await stack.s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-});
-afterAll(async () => {
-	await stack?.stop();
-});
+import { memoryWorld } from "../helpers/memory-services.ts";
 
 describe("changes to one article, all at once", () => {
 	it("two sweeps racing a new version leave one current state and one feed item", async () => {
 		let now = new Date("2030-01-01T00:00:00Z");
-		const services = makeServices(stack, { ingestBucket: BUCKET, clock: () => now });
+		const world = await memoryWorld({ clock: () => now });
+		const services = world.services();
 		const agreement: Agreement = {
 			agreementId: "race-2030",
 			partnerId: "science-news",
@@ -46,9 +33,7 @@ describe("changes to one article, all at once", () => {
 				versionCreated: `2030-01-01T00:0${version}:00Z`,
 				rights: { holder: "The Science News Ltd.", translator: "JST", agreement: "race-2030" },
 			});
-		const v1 = await putUpload(
-			stack,
-			BUCKET,
+		const v1 = await world.putUpload(
 			"incoming/science-news/raced-1.zip",
 			makeBundle({ manifest: manifest(1) }),
 		);
@@ -56,9 +41,7 @@ describe("changes to one article, all at once", () => {
 
 		// The window opens; the schedule fires twice at once while version 2 arrives.
 		now = new Date("2030-01-01T01:00:00Z");
-		const v2 = await putUpload(
-			stack,
-			BUCKET,
+		const v2 = await world.putUpload(
 			"incoming/science-news/raced-2.zip",
 			makeBundle({ manifest: manifest(2) }),
 		);
@@ -77,9 +60,7 @@ describe("changes to one article, all at once", () => {
 		const items = await services.feeds.listFeed("en/latest", 50);
 		expect(items.filter((item) => item.articleId === "raced")).toMatchObject([{ version: 2 }]);
 		expect(await services.articles.listDue(new Date("2100-01-01T00:00:00Z"), 10)).toEqual([]);
-		const feed = (await (
-			await fetch(`${stack.endpoints.edgeUrl}/feeds/en/latest.json`)
-		).json()) as {
+		const feed = JSON.parse((await world.text("feeds/en/latest.json")) ?? "{}") as {
 			items: { id: string; _syndicate: { version: number } }[];
 		};
 		expect(

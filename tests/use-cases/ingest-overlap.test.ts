@@ -1,26 +1,10 @@
-import { CreateBucketCommand } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DynamoDbArticleStore } from "#shared/adapters/dynamodb/dynamodb-article-store.ts";
-import { DynamoDbUploadStore } from "#shared/adapters/dynamodb/dynamodb-upload-store.ts";
-import { S3ObjectStore } from "#shared/adapters/s3/s3-object-store.ts";
+import { describe, expect, it } from "vitest";
+import { InMemoryArticleStore } from "#shared/adapters/memory/in-memory-article-store.ts";
+import { InMemoryUploadStore } from "#shared/adapters/memory/in-memory-upload-store.ts";
 import type { ArticleStore } from "#shared/ports/articles.ts";
 import type { ObjectStore, UploadStore } from "#shared/ports/uploads.ts";
-import { type LocalStack, startEphemeralStack } from "../../local/stack.ts";
 import { makeBundle, makeManifest } from "../helpers/bundles.ts";
-import { makeServices } from "../helpers/services.ts";
-import { putUpload } from "../helpers/uploads.ts";
-
-let stack: LocalStack;
-// A bucket the local stack's notifications ignore: the test drives ingest itself.
-const BUCKET = "overlap-ingest";
-
-beforeAll(async () => {
-	stack = await startEphemeralStack();
-	await stack.s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-});
-afterAll(async () => {
-	await stack?.stop();
-});
+import { memoryWorld } from "../helpers/memory-services.ts";
 
 /** The real store with `methods` recording when each call starts and ends. */
 function recorded<T extends object>(
@@ -48,33 +32,25 @@ function recorded<T extends object>(
 describe("ingest of one upload", () => {
 	it("reads the bundle beside the record lookup, and stores its content beside the article read", async () => {
 		const log: string[] = [];
-		const { table } = stack.endpoints;
-		const { ingestUpload } = makeServices(stack, {
-			ingestBucket: BUCKET,
+		const world = await memoryWorld();
+		const { ingestUpload } = world.services({
 			ingest: {
-				uploads: recorded<ObjectStore>(
-					new S3ObjectStore(stack.s3, BUCKET),
-					["get", "put"],
-					log,
-					"s3",
-				),
+				uploads: recorded<ObjectStore>(world.uploads, ["get", "put"], log, "s3"),
 				uploadRecords: recorded<UploadStore>(
-					new DynamoDbUploadStore(stack.dynamodb, table),
+					new InMemoryUploadStore(world.tables),
 					["getUpload"],
 					log,
 					"records",
 				),
 				articles: recorded<ArticleStore>(
-					new DynamoDbArticleStore(stack.dynamodb, table),
+					new InMemoryArticleStore(world.tables),
 					["getArticle", "commitArticleChange"],
 					log,
 					"articles",
 				),
 			},
 		});
-		const event = await putUpload(
-			stack,
-			BUCKET,
+		const event = await world.putUpload(
 			"incoming/science-news/overlap.zip",
 			makeBundle({ manifest: makeManifest({ id: "overlap" }) }),
 		);

@@ -1,27 +1,13 @@
-import { CreateBucketCommand } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DynamoDbAgreementStore } from "#shared/adapters/dynamodb/dynamodb-agreement-store.ts";
+import { describe, expect, it } from "vitest";
+import { InMemoryAgreementStore } from "#shared/adapters/memory/in-memory-agreement-store.ts";
 import type { AgreementStore } from "#shared/ports/agreements.ts";
-import { type LocalStack, startEphemeralStack } from "../../local/stack.ts";
 import { makeBundle, makeManifest } from "../helpers/bundles.ts";
-import { makeServices } from "../helpers/services.ts";
-import { putUpload } from "../helpers/uploads.ts";
-
-let stack: LocalStack;
-// A bucket the local stack's notifications ignore: the test drives ingest itself.
-const BUCKET = "partners-ingest";
-
-beforeAll(async () => {
-	stack = await startEphemeralStack();
-	await stack.s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-});
-afterAll(async () => {
-	await stack?.stop();
-});
+import { memoryWorld } from "../helpers/memory-services.ts";
 
 describe("ingest and the partner register", () => {
 	it("asks for a registered partner once per process, and for an unknown one every time", async () => {
-		const store = new DynamoDbAgreementStore(stack.dynamodb, stack.endpoints.table);
+		const world = await memoryWorld();
+		const store = new InMemoryAgreementStore(world.tables);
 		const asked: string[] = [];
 		// The real store, its partner reads recorded.
 		const agreements: AgreementStore = Object.assign(Object.create(store), {
@@ -30,11 +16,9 @@ describe("ingest and the partner register", () => {
 				return store.getPartner(partnerId);
 			},
 		});
-		const { ingestUpload } = makeServices(stack, { ingestBucket: BUCKET, ingest: { agreements } });
+		const { ingestUpload } = world.services({ ingest: { agreements } });
 		const ingest = async (name: string) => {
-			const event = await putUpload(
-				stack,
-				BUCKET,
+			const event = await world.putUpload(
 				`incoming/newcomer/${name}.zip`,
 				makeBundle({ manifest: makeManifest({ id: name }) }),
 			);

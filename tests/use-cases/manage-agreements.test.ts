@@ -1,30 +1,21 @@
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DynamoDbAgreementChanges } from "#shared/adapters/dynamodb/dynamodb-agreement-changes.ts";
-import { DynamoDbAgreementStore } from "#shared/adapters/dynamodb/dynamodb-agreement-store.ts";
+import { describe, expect, it } from "vitest";
+import { InMemoryAgreementStore } from "#shared/adapters/memory/in-memory-agreement-store.ts";
+import { InMemoryTables } from "#shared/adapters/memory/in-memory-tables.ts";
 import {
 	AgreementCommandError,
 	type GrantInput,
 	makeManageAgreements,
 } from "#shared/use-cases/manage-agreements.ts";
-import { startTestDynamoDb, type TestTable } from "../helpers/dynamodb.ts";
-
-let db: TestTable;
-beforeAll(async () => {
-	db = await startTestDynamoDb();
-});
-afterAll(async () => {
-	await db?.stop();
-});
 
 const NOW = new Date("2026-01-01T00:00:00Z");
 const OPS = { by: "ops", reason: "contract signed" };
 
-/** The use case on a fresh table, with a partner, and a `reevaluate` that records its calls. */
+/** The use case on fresh tables, with a partner, and a `reevaluate` that records its calls. */
 async function makeManage(options: { failReevaluate?: boolean } = {}) {
-	const table = await db.createTable();
-	const store = new DynamoDbAgreementStore(db.client, table);
-	const changes = new DynamoDbAgreementChanges(db.client, table);
+	// One adapter is both stores, as one DynamoDB table holds both.
+	const store = new InMemoryAgreementStore(new InMemoryTables());
+	const changes = store;
 	const calls: { agreementId: string; by: string; reason: string; stored: unknown }[] = [];
 	const manage = makeManageAgreements({
 		agreements: store,

@@ -1,120 +1,117 @@
-import { CreateBucketCommand } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DynamoDbFeedStore } from "#shared/adapters/dynamodb/dynamodb-feed-store.ts";
-import { S3ObjectStore } from "#shared/adapters/s3/s3-object-store.ts";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { InMemoryFeedStore } from "#shared/adapters/memory/in-memory-article-store.ts";
 import { UnstorableError } from "#shared/domain/store-errors.ts";
 import type { FeedStore } from "#shared/ports/articles.ts";
-import { type LocalStack, startEphemeralStack } from "../../local/stack.ts";
 import { makeBundle, makeManifest } from "../helpers/bundles.ts";
-import { makeServices } from "../helpers/services.ts";
-import { putUpload } from "../helpers/uploads.ts";
+import { memoryWorld } from "../helpers/memory-services.ts";
 
-let stack: LocalStack;
-// A bucket the local stack's notifications ignore: these tests drive ingest themselves.
-const BUCKET = "faults-ingest";
+type World = Awaited<ReturnType<typeof memoryWorld>>;
 
-beforeAll(async () => {
-	stack = await startEphemeralStack();
-	await stack.s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-});
-afterAll(async () => {
-	await stack?.stop();
-});
-
-const status = async (path: string) => (await fetch(`${stack.endpoints.edgeUrl}${path}`)).status;
-const latestIds = async () =>
+const exists = async (world: World, key: string) => (await world.text(key)) !== undefined;
+const latestIds = async (world: World) =>
 	(
-		(await (await fetch(`${stack.endpoints.edgeUrl}/feeds/en/latest.json`)).json()) as {
+		JSON.parse((await world.text("feeds/en/latest.json")) ?? '{"items":[]}') as {
 			items: { id: string }[];
 		}
 	).items.map((item) => item.id);
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+afterEach(() => {
+	vi.useRealTimers();
+});
 
 describe("nothing is lost when a publisher dies", () => {
 	it("publishes an article whose ingest died between its commit and its publish, on the next sweep", async () => {
-		const dying = makeServices(stack, {
-			ingestBucket: BUCKET,
+		const world = await memoryWorld();
+		const dying = world.services({
 			ingest: {
 				publish: async () => {
 					throw new Error("killed right after the commit");
 				},
 			},
 		});
-		const event = await putUpload(
-			stack,
-			BUCKET,
+		const event = await world.putUpload(
 			"incoming/science-news/crash.zip",
 			makeBundle({ manifest: makeManifest({ id: "crash-after-commit" }) }),
 		);
 		await expect(dying.ingestUpload(event)).rejects.toThrow("killed right after the commit");
-		const page = "/en/articles/science-news/crash-after-commit";
-		expect(await status(page)).toBe(404);
+		const page = "en/articles/science-news/crash-after-commit";
+		expect(await exists(world, page)).toBe(false);
 
 		// The schedule's sweep, from another process: the pending change was committed with it.
-		const sweeper = makeServices(stack, { ingestBucket: BUCKET });
+		const sweeper = world.services();
 		expect(await sweeper.sweep()).toBeGreaterThan(0);
-		expect(await status(page)).toBe(200);
-		expect(await latestIds()).toContain("urn:syndicate:article:science-news:crash-after-commit:en");
+		expect(await exists(world, page)).toBe(true);
+		expect(await latestIds(world)).toContain(
+			"urn:syndicate:article:science-news:crash-after-commit:en",
+		);
 		expect(await sweeper.ledger.listPending(100)).toEqual([]);
 	});
 
 	it("frees a target a dead publisher held once its short lease runs out", async () => {
-		const { ledger } = makeServices(stack);
+		let now = new Date("2026-03-01T00:00:00Z");
+		const world = await memoryWorld({ clock: () => now });
+		const { ledger } = world.services();
 		await ledger.request("feed|en|latest");
-		// Long enough that a loaded machine still ingests inside it.
-		const deadLeaseUntil = Date.now() + 1500;
-		expect(await ledger.claim("feed|en|latest", "dead-publisher", new Date(), 1500)).not.toBeNull();
+		expect(await ledger.claim("feed|en|latest", "dead-publisher", now, 1500)).not.toBeNull();
 
-		const services = makeServices(stack, { ingestBucket: BUCKET });
-		const event = await putUpload(
-			stack,
-			BUCKET,
+		const services = world.services();
+		const event = await world.putUpload(
 			"incoming/science-news/lease.zip",
 			makeBundle({ manifest: makeManifest({ id: "behind-a-dead-lease" }) }),
 		);
 		await services.ingestUpload(event);
 		const id = "urn:syndicate:article:science-news:behind-a-dead-lease:en";
 		// The lease holder is dead: the feed stays dirty, not lost.
-		expect(await latestIds()).not.toContain(id);
+		expect(await latestIds(world)).not.toContain(id);
 		expect(await ledger.listDirty(100)).toContain("feed|en|latest");
-		await sleep(deadLeaseUntil - Date.now() + 50);
+		now = new Date(now.getTime() + 1550);
 		await services.sweep();
-		expect(await latestIds()).toContain(id);
+		expect(await latestIds(world)).toContain(id);
 		expect(await ledger.listDirty(100)).not.toContain("feed|en|latest");
 	});
 
 	it("renews its lease while a slow render runs, so no second publisher renders at once", async () => {
+		// Only the clocks the lease reads and the timer that renews it: the batched reads' turns
+		// of the event loop (setImmediate) still run on their own.
+		vi.useFakeTimers({
+			toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"],
+		});
+		const world = await memoryWorld();
+		let reached!: () => void;
+		const rendering = new Promise<void>((resolve) => {
+			reached = resolve;
+		});
 		// Slow where every render of the home page starts: the languages it lists.
-		const slowFeeds: FeedStore = new (class extends DynamoDbFeedStore {
+		const slowFeeds: FeedStore = new (class extends InMemoryFeedStore {
 			override async listLanguages(): Promise<string[]> {
-				await sleep(1500);
+				reached();
+				await new Promise((resolve) => setTimeout(resolve, 1500));
 				return super.listLanguages();
 			}
-		})(stack.dynamodb, stack.endpoints.table);
-		const slow = makeServices(stack, { publish: { feeds: slowFeeds, leaseMs: 500 } });
-		const rendering = slow.publishTargets(["home"]);
-		await sleep(1100);
+		})(world.tables);
+		const slow = world.services({ publish: { feeds: slowFeeds, leaseMs: 500 } });
+		const publishing = slow.publishTargets(["home"]);
+		// Claimed by now: the render has started.
+		await rendering;
+		await vi.advanceTimersByTimeAsync(1100);
 		// Twice the lease has passed; renewed every third of it, it is still held.
 		expect(await slow.ledger.claim("home", "another", new Date(), 500)).toBeNull();
-		await rendering;
+		await vi.advanceTimersByTimeAsync(400);
+		await publishing;
 		expect(await slow.ledger.listDirty(100)).not.toContain("home");
 	});
 });
 
 describe("every upload gets a report", () => {
 	it("keeps the newest upload's report at a key when two uploads there are processed out of order", async () => {
-		const services = makeServices(stack, { ingestBucket: BUCKET });
+		const world = await memoryWorld();
+		const services = world.services();
 		const key = "incoming/science-news/same-key.zip";
-		const older = await putUpload(
-			stack,
-			BUCKET,
+		const older = await world.putUpload(
 			key,
 			makeBundle({ manifest: makeManifest({ id: "older" }) }),
 		);
-		const newer = await putUpload(
-			stack,
-			BUCKET,
+		const newer = await world.putUpload(
 			key,
 			makeBundle({ manifest: makeManifest({ id: "newer" }) }),
 		);
@@ -122,9 +119,7 @@ describe("every upload gets a report", () => {
 		await services.ingestUpload(older);
 		// Redelivered late, the older one still does not take the key back.
 		await services.ingestUpload(older);
-		const reportBytes = await new S3ObjectStore(stack.s3, BUCKET).get(
-			"reports/science-news/same-key.zip.json",
-		);
+		const reportBytes = await world.uploads.get("reports/science-news/same-key.zip.json");
 		if (!reportBytes || "tooLarge" in reportBytes) throw new Error("no report");
 		const report = JSON.parse(new TextDecoder().decode(reportBytes.bytes));
 		expect(report).toMatchObject({ articleId: "newer", status: "published" });
@@ -134,9 +129,9 @@ describe("every upload gets a report", () => {
 	});
 
 	it("rejects an article the store refuses for good with UNSTORABLE, instead of retrying it", async () => {
-		const base = makeServices(stack);
-		const refusing = makeServices(stack, {
-			ingestBucket: BUCKET,
+		const world = await memoryWorld();
+		const base = world.services();
+		const refusing = world.services({
 			ingest: {
 				// Validation bounds every field, so only an injected fault reaches this path now.
 				articles: Object.assign(Object.create(base.articles), {
@@ -147,9 +142,7 @@ describe("every upload gets a report", () => {
 				}),
 			},
 		});
-		const event = await putUpload(
-			stack,
-			BUCKET,
+		const event = await world.putUpload(
 			"incoming/science-news/unstorable.zip",
 			makeBundle({ manifest: makeManifest({ id: "unstorable" }) }),
 		);
