@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { makeListDeadLetters } from "#shared/use-cases/ops-status.ts";
+import { makeListDeadLetters } from "#shared/use-cases/list-dead-letters.ts";
 import { CliError, type StackOptions, withStack, withStackOptions } from "../context.ts";
 import { printJson, printTable } from "./output.ts";
 

@@ -1,8 +1,8 @@
+import { coalescePublishes } from "../lib/coalesce-publishes.ts";
+import { cachingContent } from "../lib/content-cache.ts";
+import { recordingIngestFailures } from "../lib/health-notes.ts";
 import type { UploadStore } from "../ports/uploads.ts";
-import { coalescePublishes } from "./coalesce-publishes.ts";
-import { cachingContent } from "./content-cache.ts";
 import { type IngestDeps, makeIngestUpload } from "./ingest-upload.ts";
-import { recordingIngestFailures } from "./ops-status.ts";
 import type { PublishDeps } from "./publish-targets.ts";
 import { type PublishingStores, wirePublishing } from "./wire-publishing.ts";
 import type { UseCaseOptions } from "./wire-use-cases.ts";

@@ -1,10 +1,10 @@
+import { recordingPublishes } from "../lib/health-notes.ts";
 import type { AgreementStore } from "../ports/agreements.ts";
 import type { ArticleStore, FeedStore, SiteDigestStore } from "../ports/articles.ts";
 import type { PublishLedger } from "../ports/publishing.ts";
 import type { HealthStore, ObjectStore } from "../ports/uploads.ts";
 import type { MostViewedReader } from "../ports/views.ts";
 import { makeChangeArticles } from "./change-articles.ts";
-import { recordingPublishes } from "./ops-status.ts";
 import { makePublishChanges, makePublishTargets, type PublishDeps } from "./publish-targets.ts";
 import type { UseCaseOptions } from "./wire-use-cases.ts";
 
