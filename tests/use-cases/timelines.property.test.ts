@@ -16,8 +16,8 @@ import {
 	AgreementCommandError,
 	makeManageAgreements,
 } from "#shared/use-cases/manage-agreements.ts";
-import { wireUseCases } from "#shared/use-cases/wire-use-cases.ts";
 import { makeBundle, makeManifest } from "../helpers/bundles.ts";
+import { composeProcess } from "../helpers/compose-process.ts";
 
 /**
  * Random timelines of everything that can change whether an article is public (grants and
@@ -245,7 +245,7 @@ function wire(clock: () => Date) {
 	const tables = new InMemoryTables();
 	const uploads = new InMemoryObjectStore();
 	const site = new InMemoryObjectStore();
-	const wired = wireUseCases(
+	const wired = composeProcess(
 		{
 			uploads,
 			site,
