@@ -3,7 +3,8 @@ import { CreateTableCommand, waitUntilTableExists } from "@aws-sdk/client-dynamo
 import { tableDefinition } from "#shared/adapters/dynamodb/table.ts";
 import type { ArticlePlan } from "#shared/domain/plan-article-change.ts";
 import type { ArticleCommit } from "#shared/ports/articles.ts";
-import { stackPorts, useCaseOptions } from "../functions/lib/ports.ts";
+import { useCaseOptions } from "../functions/lib/ports.ts";
+import { stackPorts } from "../functions/lib/stack-ports.ts";
 import { type LocalStack, seedExamples } from "../local/stack.ts";
 import { EXAMPLES } from "../tests/helpers/bundles.ts";
 import { composeProcess } from "../tests/helpers/compose-process.ts";

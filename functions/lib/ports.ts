@@ -11,20 +11,14 @@ import { DynamoDbMostViewedReader } from "#shared/adapters/dynamodb/dynamodb-mos
 import { DynamoDbPublishLedger } from "#shared/adapters/dynamodb/dynamodb-publish-ledger.ts";
 import { DynamoDbSiteDigests } from "#shared/adapters/dynamodb/dynamodb-site-digests.ts";
 import { DynamoDbUploadStore } from "#shared/adapters/dynamodb/dynamodb-upload-store.ts";
-import { DynamoDbViewStore } from "#shared/adapters/dynamodb/dynamodb-view-store.ts";
-import { S3LogBucket } from "#shared/adapters/s3/s3-log-bucket.ts";
 import { S3ObjectStore } from "#shared/adapters/s3/s3-object-store.ts";
-import { S3SiteInventory } from "#shared/adapters/s3/s3-site-inventory.ts";
 import { CompressedVariantStore } from "#shared/adapters/zlib/compressed-variant-store.ts";
 import type {
 	IngestPorts,
 	PublishingPorts,
 	SchedulePorts,
-	StackPorts,
 	UseCaseOptions,
-	ViewsPorts,
 } from "#shared/ports/options.ts";
-import type { SiteInventory } from "#shared/ports/publishing.ts";
 
 /**
  * Where a deployment (a Lambda's environment, the ops CLI's flags, the local stack's servers)
@@ -47,7 +41,10 @@ export interface Deployment extends UseCaseOptions {
 }
 
 // One builder per entry point's needs, not one for all: a function's bundle then carries only
-// the adapters it uses (a module whose top level builds something is not tree-shaken).
+// the adapters it uses. An adapter's SDK imports stay in a bundle that imports its module
+// (the SDK is external: esbuild cannot know them free of side effects), so the view
+// aggregator's and the ops CLI's adapters are built in modules of their own: views-ports.ts
+// and stack-ports.ts.
 
 /** The DynamoDB and S3 adapters publishing needs in one deployment. */
 export function publishingPorts(deployment: Deployment): PublishingPorts {
@@ -79,26 +76,6 @@ export function schedulePorts(deployment: Deployment): PublishingPorts & Schedul
 	return {
 		...publishingPorts(deployment),
 		agreementChanges: new DynamoDbAgreementChanges(deployment.dynamodb, deployment.tableName),
-	};
-}
-
-/** The daily views and the access-log bucket; none without a logs bucket. */
-export function viewsPorts(deployment: Deployment): ViewsPorts | undefined {
-	const { s3, dynamodb, tableName, logsBucket } = deployment;
-	if (!logsBucket) return undefined;
-	return {
-		views: new DynamoDbViewStore(dynamodb, tableName),
-		logs: new S3LogBucket(s3, logsBucket),
-	};
-}
-
-/** Every adapter of one deployment: what the ops CLI and whole-pipeline tests reach. */
-export function stackPorts(deployment: Deployment): StackPorts & { siteInventory: SiteInventory } {
-	return {
-		...ingestPorts(deployment),
-		...schedulePorts(deployment),
-		...viewsPorts(deployment),
-		siteInventory: new S3SiteInventory(deployment.s3, deployment.siteBucket),
 	};
 }
 

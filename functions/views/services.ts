@@ -1,6 +1,7 @@
 import { lambdaDeployment } from "../lib/lambda-deployment.ts";
 import { feedItemsReporter, observability } from "../lib/observability.ts";
-import { publishingPorts, useCaseOptions, viewsPorts } from "../lib/ports.ts";
+import { publishingPorts, useCaseOptions } from "../lib/ports.ts";
+import { viewsPorts } from "../lib/views-ports.ts";
 import { composeViews } from "./compose.ts";
 
 // Built once per container, at module scope, and shared by every invocation.
