@@ -9,12 +9,12 @@ import {
 /**
  * One process running the whole pipeline on the given ports, each part composed as its entry
  * point composes it: uploads ingested as the ingest function does, publishing, every change
- * and the schedule as the publish function and the CLI do. The ports come along, for tests
- * to look into. `overrides` replace single dependencies: the way tests inject a fault, a
- * clock or a slow store.
+ * and the schedule as the publish function and the CLI do. The ports come along, as given,
+ * for tests to look into. `overrides` replace single dependencies: the way tests inject a
+ * fault, a clock or a slow store.
  */
-export function composeProcess(
-	ports: StackPorts,
+export function composeProcess<P extends StackPorts>(
+	ports: P,
 	options: UseCaseOptions,
 	overrides: IngestOverrides = {},
 ) {
