@@ -8,6 +8,7 @@ import { defineConfig } from "vitest/config";
  */
 const UNIT = [
 	"tests/domain/**/*.test.ts",
+	"tests/lib/**/*.test.ts",
 	"tests/use-cases/**/*.test.ts",
 	"tests/adapters/{batch-while-busy,cloudfront-site-cache,memory}.test.ts",
 	"tests/cli/{partner-role,stage}.test.ts",

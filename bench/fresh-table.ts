@@ -3,11 +3,13 @@ import { CreateTableCommand, waitUntilTableExists } from "@aws-sdk/client-dynamo
 import { tableDefinition } from "#shared/adapters/dynamodb/table.ts";
 import type { ArticlePlan } from "#shared/domain/plan-article-change.ts";
 import type { ArticleCommit } from "#shared/ports/articles.ts";
-import { wireServices } from "../functions/lib/wire.ts";
+import { useCaseOptions } from "../functions/lib/ports.ts";
+import { stackPorts } from "../functions/lib/stack-ports.ts";
 import { type LocalStack, seedExamples } from "../local/stack.ts";
 import { EXAMPLES } from "../tests/helpers/bundles.ts";
+import { composeProcess } from "../tests/helpers/compose-process.ts";
 
-export type Services = ReturnType<typeof wireServices>;
+export type Services = ReturnType<typeof composeProcess>;
 
 /**
  * Ingests an upload the bench has PUT at `key` (its S3 ETag as returned), as the stack's queue
@@ -58,7 +60,7 @@ export async function freshTable(
 	await stack.dynamodb.send(new CreateTableCommand(tableDefinition(tableName)));
 	await waitUntilTableExists({ client: stack.dynamodb, maxWaitTime: 30 }, { TableName: tableName });
 	await seedExamples(stack.dynamodb, tableName, EXAMPLES);
-	const services = wireServices({
+	const deployment = {
 		s3: stack.s3,
 		dynamodb: stack.dynamodb,
 		tableName,
@@ -66,6 +68,7 @@ export async function freshTable(
 		siteBucket: stack.endpoints.siteBucket,
 		siteUrl: stack.endpoints.edgeUrl,
 		owner: `bench-${randomUUID()}`,
-	});
+	};
+	const services = composeProcess(stackPorts(deployment), useCaseOptions(deployment));
 	return { tableName, services };
 }

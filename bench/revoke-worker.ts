@@ -1,7 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { parentPort, workerData } from "node:worker_threads";
 import { makeManageAgreements } from "#shared/use-cases/manage-agreements.ts";
-import { wireServices } from "../functions/lib/wire.ts";
+import { composeCli } from "../cli/compose.ts";
+import { useCaseOptions } from "../functions/lib/ports.ts";
+import { stackPorts } from "../functions/lib/stack-ports.ts";
+import { localDeployment } from "../local/local-ports.ts";
 import { type LocalStack, localDynamoDbClient, localS3Client } from "../local/stack.ts";
 import { SdkTimeline } from "./sdk-timeline.ts";
 
@@ -35,20 +38,18 @@ const s3 = localS3Client(data.endpoints.s3Endpoint);
 const dynamodb = localDynamoDbClient(data.endpoints.dynamodbEndpoint);
 timeline.instrument(s3, "S3");
 timeline.instrument(dynamodb, "DynamoDB");
-const services = wireServices({
-	s3,
-	dynamodb,
-	tableName: data.endpoints.table,
+const deployment = {
+	...localDeployment(data.endpoints, { s3, dynamodb }, `bench-revoke-${randomUUID()}`),
 	ingestBucket: data.ingestBucket,
-	siteBucket: data.endpoints.siteBucket,
-	siteUrl: data.endpoints.edgeUrl,
-	owner: `bench-revoke-${randomUUID()}`,
-});
+};
+const ports = stackPorts(deployment);
+// As the CLI's agreement commands compose it.
+const cli = composeCli(ports, useCaseOptions(deployment));
 const manage = makeManageAgreements({
-	agreements: services.agreements,
-	changes: services.agreementChanges,
-	reevaluate: services.reevaluateAgreement,
-	clock: services.clock,
+	agreements: ports.agreements,
+	changes: ports.agreementChanges,
+	reevaluate: cli.reevaluateAgreement,
+	clock: cli.clock,
 });
 const epochNow = () => performance.timeOrigin + performance.now();
 

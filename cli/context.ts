@@ -13,14 +13,12 @@ import { currentS3Version } from "#shared/adapters/s3/s3-current-version.ts";
 import { SqsIngestQueues } from "#shared/adapters/sqs/sqs-ingest-queues.ts";
 import { SqsUploadQueue } from "#shared/adapters/sqs/sqs-upload-queue.ts";
 import type { IngestQueues, StoredUpload, UploadQueue } from "#shared/ports/uploads.ts";
-import { wireServices } from "../functions/lib/wire.ts";
-import { dataPaths } from "../local/data-dir.ts";
-import { FolderIngestQueues } from "../local/folder-ingest-queues.ts";
-import { FolderUploadQueue } from "../local/folder-upload-queue.ts";
-import { newestUploadVersion } from "../local/newest-upload-version.ts";
+import { type Deployment, useCaseOptions } from "../functions/lib/ports.ts";
+import { stackPorts } from "../functions/lib/stack-ports.ts";
+import { localDeployment, localQueuePorts } from "../local/local-ports.ts";
 import type { Endpoints } from "../local/stack.ts";
-import { LocalVersionStore } from "../local/version-store.ts";
 import { CliError } from "./cli-error.ts";
+import { type CliPorts, composeCli } from "./compose.ts";
 import { type DeployedStack, describeStage } from "./stage.ts";
 
 export { CliError } from "./cli-error.ts";
@@ -56,26 +54,27 @@ export function withStackOptions(command: Command): Command {
 		.option("--dead-letter-queue-url <url>", "with --table: the ingest dead-letter queue");
 }
 
-/** How to reach one stack, and its use cases wired as in Lambda. */
-export type CliContext = ReturnType<typeof wireServices> & {
-	/** The local stack's endpoints, when the CLI talks to the local stack. */
-	local?: { dataDir: string; endpoints: Endpoints };
-	/** The deployed stack, when the CLI talks to AWS. */
-	aws?: DeployedStack;
-	/** What the CLI talks to, for messages: "the local stack" or "stage dev". */
-	name: string;
-	tableName: string;
-	ingestBucket: string;
-	dynamodb: DynamoDBDocumentClient;
-	s3: S3Client;
-	/** The ingest queue and its dead-letter queue, as ops inspect them. */
-	queues(): IngestQueues;
-	/** The ingest queue, to send S3 notifications to. */
-	uploadQueue(): UploadQueue;
-	/** The newest version stored at an upload key. */
-	newestUpload(key: string): Promise<StoredUpload | undefined>;
-	destroy(): void;
-};
+/** How to reach one stack: its ports, and its use cases composed as in Lambda when first used. */
+export type CliContext = CliPorts &
+	ReturnType<typeof composeCli> & {
+		/** The local stack's endpoints, when the CLI talks to the local stack. */
+		local?: { dataDir: string; endpoints: Endpoints };
+		/** The deployed stack, when the CLI talks to AWS. */
+		aws?: DeployedStack;
+		/** What the CLI talks to, for messages: "the local stack" or "stage dev". */
+		name: string;
+		tableName: string;
+		ingestBucket: string;
+		dynamodb: DynamoDBDocumentClient;
+		s3: S3Client;
+		/** The ingest queue and its dead-letter queue, as ops inspect them. */
+		queues(): IngestQueues;
+		/** The ingest queue, to send S3 notifications to. */
+		uploadQueue(): UploadQueue;
+		/** The newest version stored at an upload key. */
+		newestUpload(key: string): Promise<StoredUpload | undefined>;
+		destroy(): void;
+	};
 
 async function readEndpoints(dataDir: string): Promise<Endpoints> {
 	const file = join(dataDir, "endpoints.json");
@@ -109,13 +108,19 @@ async function deployedStack(options: StackOptions): Promise<DeployedStack | und
 	};
 }
 
+/** The stack's ports and the CLI's use cases on them. */
+function composed(deployment: Deployment) {
+	const ports = stackPorts(deployment);
+	return { ...ports, ...composeCli(ports, useCaseOptions(deployment)) };
+}
+
 function openDeployed(stack: DeployedStack, region: string | undefined): CliContext {
 	const config = region ? { region } : {};
 	const s3 = s3Client("cli", config);
 	const dynamodb = dynamoDbClient("cli", config);
 	const cloudfront = stack.distributionId ? cloudFrontClient("cli", config) : undefined;
 	let sqs: SQSClient | undefined;
-	const services = wireServices({
+	const services = composed({
 		s3,
 		dynamodb,
 		tableName: stack.tableName,
@@ -193,28 +198,16 @@ export async function openStack(options: StackOptions): Promise<CliContext> {
 		region: endpoints.region,
 		credentials,
 	});
-	const services = wireServices({
-		s3,
-		dynamodb,
-		tableName: endpoints.table,
-		ingestBucket: endpoints.ingestBucket,
-		siteBucket: endpoints.siteBucket,
-		siteUrl: endpoints.edgeUrl,
-		logsBucket: endpoints.logsBucket,
-		owner: `cli/${randomUUID()}`,
-	});
-	const paths = dataPaths(endpoints.dataDir ?? dataDir);
+	const services = composed(localDeployment(endpoints, { s3, dynamodb }, `cli/${randomUUID()}`));
 	return {
 		...services,
+		...localQueuePorts(endpoints.dataDir ?? dataDir),
 		local: { dataDir, endpoints },
 		name: "the local stack",
 		tableName: endpoints.table,
 		ingestBucket: endpoints.ingestBucket,
 		s3,
 		dynamodb,
-		queues: () => new FolderIngestQueues(paths.queue, paths.deadLetters),
-		uploadQueue: () => new FolderUploadQueue(paths.queue),
-		newestUpload: (key) => newestUploadVersion(new LocalVersionStore(paths.versions), key),
 		destroy: () => {
 			s3.destroy();
 			dynamodb.destroy();

@@ -1,6 +1,6 @@
 import { type CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
 import { cloudFormationClient } from "#shared/adapters/aws/ops-clients.ts";
-import { describeError } from "#shared/use-cases/ops-status.ts";
+import { describeError } from "#shared/lib/describe-error.ts";
 import { CliError } from "./cli-error.ts";
 
 /** Where a deployed stack keeps its data and how to reach its queues, from flags or outputs. */

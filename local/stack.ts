@@ -18,7 +18,7 @@ import { DynamoDbAgreementStore } from "#shared/adapters/dynamodb/dynamodb-agree
 import { DynamoDbUploadStore } from "#shared/adapters/dynamodb/dynamodb-upload-store.ts";
 import { tableDefinition } from "#shared/adapters/dynamodb/table.ts";
 import type { Agreement, Partner } from "#shared/domain/agreement.ts";
-import { notifiedObjectsOf } from "#shared/use-cases/ops-status.ts";
+import { notifiedObjectsOf } from "#shared/domain/notified-objects.ts";
 import { makeReconcileUploads, type ReconcileResult } from "#shared/use-cases/reconcile-uploads.ts";
 import { dataPaths } from "./data-dir.ts";
 import {

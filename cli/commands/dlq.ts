@@ -1,5 +1,6 @@
 import type { Command } from "commander";
-import { makeListDeadLetters, notifiedObjectsOf } from "#shared/use-cases/ops-status.ts";
+import { notifiedObjectsOf } from "#shared/domain/notified-objects.ts";
+import { makeListDeadLetters } from "#shared/use-cases/list-dead-letters.ts";
 import { CliError, type StackOptions, withStack, withStackOptions } from "../context.ts";
 import { printJson, printTable } from "./output.ts";
 

@@ -7,7 +7,7 @@ import {
 	s3Client,
 } from "#shared/adapters/aws/clients.ts";
 import { CloudFrontSiteCache } from "#shared/adapters/cloudfront/cloudfront-site-cache.ts";
-import type { Deployment } from "./wire.ts";
+import type { Deployment } from "./ports.ts";
 
 function requireEnv(name: string): string {
 	const value = process.env[name];

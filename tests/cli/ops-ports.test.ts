@@ -4,13 +4,11 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DynamoDbHealthStore } from "#shared/adapters/dynamodb/dynamodb-health-store.ts";
 import { InMemoryHealthStore } from "#shared/adapters/memory/in-memory-health-store.ts";
+import { notifiedObjectsOf } from "#shared/domain/notified-objects.ts";
+import { describeError } from "#shared/lib/describe-error.ts";
+import { recordingIngestFailures } from "#shared/lib/health-notes.ts";
 import type { HealthStore, IngestQueues } from "#shared/ports/uploads.ts";
-import {
-	describeError,
-	makeListDeadLetters,
-	notifiedObjectsOf,
-	recordingIngestFailures,
-} from "#shared/use-cases/ops-status.ts";
+import { makeListDeadLetters } from "#shared/use-cases/list-dead-letters.ts";
 import { FolderIngestQueues } from "../../local/folder-ingest-queues.ts";
 import { listMessages, readMessage, writeMessage } from "../../local/queue-folder.ts";
 import { startTestDynamoDb, type TestTable } from "../helpers/dynamodb.ts";

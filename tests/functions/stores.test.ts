@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { S3ObjectStore } from "#shared/adapters/s3/s3-object-store.ts";
 import { CompressedVariantStore } from "#shared/adapters/zlib/compressed-variant-store.ts";
 import { lambdaDeployment } from "../../functions/lib/lambda-deployment.ts";
-import { publishingStores, useCaseOptions } from "../../functions/lib/stores.ts";
+import { publishingPorts, useCaseOptions } from "../../functions/lib/ports.ts";
 
 const logger = { error: () => undefined } as unknown as Logger;
 
@@ -22,7 +22,7 @@ describe("the site bucket of a function's deployment", () => {
 		vi.stubEnv("COMPRESSED_VARIANTS", "true");
 		const aws = lambdaDeployment(logger, "ingest");
 		expect(aws.compressedVariants).toBe(true);
-		expect(publishingStores(aws).site).toBeInstanceOf(CompressedVariantStore);
+		expect(publishingPorts(aws).site).toBeInstanceOf(CompressedVariantStore);
 		// Not a use case option: the stores alone act on it.
 		expect(useCaseOptions(aws)).not.toHaveProperty("compressedVariants");
 	});
@@ -31,6 +31,6 @@ describe("the site bucket of a function's deployment", () => {
 		vi.stubEnv("COMPRESSED_VARIANTS", undefined);
 		const local = lambdaDeployment(logger, "ingest");
 		expect(local.compressedVariants).toBeUndefined();
-		expect(publishingStores(local).site).toBeInstanceOf(S3ObjectStore);
+		expect(publishingPorts(local).site).toBeInstanceOf(S3ObjectStore);
 	});
 });

@@ -12,8 +12,8 @@ import { InMemoryTables } from "#shared/adapters/memory/in-memory-tables.ts";
 import { InMemoryUploadStore } from "#shared/adapters/memory/in-memory-upload-store.ts";
 import type { IngestDeps, UploadEvent } from "#shared/use-cases/ingest-upload.ts";
 import type { PublishDeps } from "#shared/use-cases/publish-targets.ts";
-import { wireUseCases } from "#shared/use-cases/wire-use-cases.ts";
 import { makeAgreement } from "./agreements.ts";
+import { composeProcess } from "./compose-process.ts";
 
 let sequencer = 0x1000;
 let processes = 0;
@@ -46,7 +46,7 @@ export async function memoryWorld(options: { clock?: () => Date } = {}) {
 		/** The use cases of one process, with any dependency replaced (a fault, a slow store). */
 		services(overrides: { ingest?: Partial<IngestDeps>; publish?: Partial<PublishDeps> } = {}) {
 			const agreements = new InMemoryAgreementStore(tables);
-			return wireUseCases(
+			return composeProcess(
 				{
 					uploads,
 					site,

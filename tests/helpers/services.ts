@@ -3,12 +3,15 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { IngestDeps } from "#shared/use-cases/ingest-upload.ts";
 import type { PublishDeps } from "#shared/use-cases/publish-targets.ts";
-import { wireServices } from "../../functions/lib/wire.ts";
+import { useCaseOptions } from "../../functions/lib/ports.ts";
+import { stackPorts } from "../../functions/lib/stack-ports.ts";
+import { localDeployment } from "../../local/local-ports.ts";
 import type { LocalStack } from "../../local/stack.ts";
+import { composeProcess } from "./compose-process.ts";
 
 /**
- * The use cases wired to a running local stack's servers exactly as in Lambda, with any
- * dependency replaced: the way tests inject a fault, a clock or a slow store.
+ * The whole pipeline on a running local stack's servers, composed exactly as in Lambda, with
+ * any dependency replaced: the way tests inject a fault, a clock or a slow store.
  */
 export function makeServices(
 	stack: LocalStack,
@@ -24,23 +27,14 @@ export function makeServices(
 		publish?: Partial<PublishDeps>;
 	} = {},
 ) {
-	const { endpoints } = stack;
-	const { s3, dynamodb } = overrides.clients ?? stack;
-	return wireServices(
-		{
-			s3,
-			dynamodb,
-			tableName: endpoints.table,
-			ingestBucket: overrides.ingestBucket ?? endpoints.ingestBucket,
-			siteBucket: endpoints.siteBucket,
-			siteUrl: endpoints.edgeUrl,
-			owner: `test-${randomUUID()}`,
-			...(overrides.clock ? { clock: overrides.clock } : {}),
-			...(overrides.compressedVariants ? { compressedVariants: true } : {}),
-		},
-		{
-			...(overrides.ingest ? { ingest: overrides.ingest } : {}),
-			...(overrides.publish ? { publish: overrides.publish } : {}),
-		},
-	);
+	const deployment = {
+		...localDeployment(stack.endpoints, overrides.clients ?? stack, `test-${randomUUID()}`),
+		...(overrides.ingestBucket ? { ingestBucket: overrides.ingestBucket } : {}),
+		...(overrides.clock ? { clock: overrides.clock } : {}),
+		...(overrides.compressedVariants ? { compressedVariants: true } : {}),
+	};
+	return composeProcess(stackPorts(deployment), useCaseOptions(deployment), {
+		...(overrides.ingest ? { ingest: overrides.ingest } : {}),
+		...(overrides.publish ? { publish: overrides.publish } : {}),
+	});
 }

@@ -12,8 +12,8 @@ import { InMemoryUploadStore } from "#shared/adapters/memory/in-memory-upload-st
 import type { AgreementStore } from "#shared/ports/agreements.ts";
 import type { ArticleStore } from "#shared/ports/articles.ts";
 import { makeManageAgreements } from "#shared/use-cases/manage-agreements.ts";
-import { wireUseCases } from "#shared/use-cases/wire-use-cases.ts";
 import { makeBundle, makeManifest } from "../helpers/bundles.ts";
+import { composeProcess } from "../helpers/compose-process.ts";
 
 /**
  * Agreement commands that overlap, one held at a chosen call while the other runs to the
@@ -45,7 +45,7 @@ function wireProcess(
 	const { tables } = world;
 	const agreements = (wrap.agreements ?? ((store) => store))(new InMemoryAgreementStore(tables));
 	const articles = (wrap.articles ?? ((store) => store))(new InMemoryArticleStore(tables));
-	const wired = wireUseCases(
+	const wired = composeProcess(
 		{
 			uploads: world.uploads,
 			site: world.site,

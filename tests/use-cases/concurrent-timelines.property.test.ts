@@ -14,8 +14,8 @@ import { languageCovers } from "#shared/domain/agreement.ts";
 import type { Article } from "#shared/domain/article.ts";
 import type { UploadEvent } from "#shared/use-cases/ingest-upload.ts";
 import { makeManageAgreements } from "#shared/use-cases/manage-agreements.ts";
-import { wireUseCases } from "#shared/use-cases/wire-use-cases.ts";
 import { makeBundle, makeManifest } from "../helpers/bundles.ts";
+import { composeProcess } from "../helpers/compose-process.ts";
 
 /**
  * Commands racing each other, interleaved at the level of single adapter calls by
@@ -174,7 +174,7 @@ function wireProcess(
 		ledger: wrap(new InMemoryPublishLedger(tables), "ledger"),
 		digests: wrap(new InMemorySiteDigests(tables), "digests"),
 	};
-	const wired = wireUseCases(stores, { siteUrl: SITE, owner, clock });
+	const wired = composeProcess(stores, { siteUrl: SITE, owner, clock });
 	const manage = makeManageAgreements({
 		agreements: stores.agreements,
 		changes: wired.agreementChanges,

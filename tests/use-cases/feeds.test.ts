@@ -8,8 +8,8 @@ import { InMemorySiteDigests } from "#shared/adapters/memory/in-memory-site-dige
 import { InMemoryTables } from "#shared/adapters/memory/in-memory-tables.ts";
 import type { ObjectStore } from "#shared/ports/uploads.ts";
 import { makeSiteWriter } from "#shared/publishing/site-writer.ts";
-import { wireUseCases } from "#shared/use-cases/wire-use-cases.ts";
 import { makeBundle, makeManifest } from "../helpers/bundles.ts";
+import { composeProcess } from "../helpers/compose-process.ts";
 import { inMemoryStores } from "../helpers/memory-stores.ts";
 
 const SITE = "https://news.example.org";
@@ -82,7 +82,7 @@ async function makeSystem() {
 	};
 	const mostViewed = new InMemoryMostViewed();
 	const uploads = new InMemoryObjectStore();
-	const wired = wireUseCases(
+	const wired = composeProcess(
 		{ uploads, site, ...(await inMemoryStores(tables, new Date(START))) },
 		{ siteUrl: SITE, owner: "feeds-test", clock, hubUrl },
 		{ publish: { mostViewed } },

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { InMemoryObjectStore } from "#shared/adapters/memory/in-memory-object-store.ts";
 import { InMemoryTables } from "#shared/adapters/memory/in-memory-tables.ts";
-import { wireUseCases } from "#shared/use-cases/wire-use-cases.ts";
 import { exampleBundle } from "../helpers/bundles.ts";
+import { composeProcess } from "../helpers/compose-process.ts";
 import { inMemoryStores } from "../helpers/memory-stores.ts";
 
 describe("a ninjs bundle, as a partner's system exports it", () => {
@@ -14,7 +14,7 @@ describe("a ninjs bundle, as a partner's system exports it", () => {
 			site,
 			...(await inMemoryStores(new InMemoryTables(), new Date("2023-01-01T00:00:00Z"))),
 		};
-		const useCases = wireUseCases(stores, {
+		const useCases = composeProcess(stores, {
 			siteUrl: "https://news.example.org",
 			owner: "ninjs-test",
 			clock: () => new Date("2026-03-01T00:00:00Z"),

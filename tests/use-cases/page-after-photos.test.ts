@@ -3,8 +3,8 @@ import { InMemoryObjectStore } from "#shared/adapters/memory/in-memory-object-st
 import { InMemorySiteDigests } from "#shared/adapters/memory/in-memory-site-digests.ts";
 import { InMemoryTables } from "#shared/adapters/memory/in-memory-tables.ts";
 import type { SiteDigestStore } from "#shared/ports/articles.ts";
-import { wireUseCases } from "#shared/use-cases/wire-use-cases.ts";
 import { makeBundle, makeManifest } from "../helpers/bundles.ts";
+import { composeProcess } from "../helpers/compose-process.ts";
 import { inMemoryStores } from "../helpers/memory-stores.ts";
 
 const START = Date.parse("2026-03-01T00:00:00Z");
@@ -30,7 +30,7 @@ describe("a new article's page and its photos", () => {
 			},
 		};
 		const stores = { uploads, site, ...(await inMemoryStores(tables, new Date(START))) };
-		const wired = wireUseCases(
+		const wired = composeProcess(
 			stores,
 			{ siteUrl: "https://news.example.org", owner: "page-test", clock: () => new Date(START) },
 			{ publish: { digests } },

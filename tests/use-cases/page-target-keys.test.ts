@@ -4,9 +4,9 @@ import { InMemoryTables } from "#shared/adapters/memory/in-memory-tables.ts";
 import { targetId } from "#shared/domain/targets.ts";
 import { TARGETS } from "#shared/publishing/registry.ts";
 import { makePublishTargets } from "#shared/use-cases/publish-targets.ts";
-import { wireUseCases } from "#shared/use-cases/wire-use-cases.ts";
 import { makeAgreement } from "../helpers/agreements.ts";
 import { makeBundle, makeManifest, PNG } from "../helpers/bundles.ts";
+import { composeProcess } from "../helpers/compose-process.ts";
 import { inMemoryStores } from "../helpers/memory-stores.ts";
 
 const NOW = new Date("2026-03-01T00:00:00Z");
@@ -29,7 +29,7 @@ describe("the page target declares its keys once: what its render writes, its ta
 		const tables = new InMemoryTables();
 		const uploads = new InMemoryObjectStore();
 		const stores = await inMemoryStores(tables, NOW);
-		const wired = wireUseCases(
+		const wired = composeProcess(
 			{ uploads, site: new InMemoryObjectStore(), ...stores },
 			{ siteUrl: SITE, owner: "page-keys-ingest", clock },
 		);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { InMemoryObjectStore } from "#shared/adapters/memory/in-memory-object-store.ts";
 import { InMemoryTables } from "#shared/adapters/memory/in-memory-tables.ts";
-import { wireUseCases } from "#shared/use-cases/wire-use-cases.ts";
 import { makeBundle, makeManifest } from "../helpers/bundles.ts";
+import { composeProcess } from "../helpers/compose-process.ts";
 import { exifGpsSegment, jpegOfSize, pngOfSize, xmpSegment } from "../helpers/images.ts";
 import { inMemoryStores } from "../helpers/memory-stores.ts";
 
@@ -20,7 +20,7 @@ async function makePipeline() {
 		site,
 		...(await inMemoryStores(tables, new Date(RECEIVED - 1000 * MINUTE))),
 	};
-	const useCases = wireUseCases(stores, {
+	const useCases = composeProcess(stores, {
 		siteUrl: "https://news.example.org",
 		owner: "gaming-test",
 		clock,

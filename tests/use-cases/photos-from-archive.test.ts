@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { InMemoryObjectStore } from "#shared/adapters/memory/in-memory-object-store.ts";
 import { InMemoryTables } from "#shared/adapters/memory/in-memory-tables.ts";
-import { wireUseCases } from "#shared/use-cases/wire-use-cases.ts";
 import { makeBundle, makeManifest, PNG } from "../helpers/bundles.ts";
+import { composeProcess } from "../helpers/compose-process.ts";
 import { inMemoryStores } from "../helpers/memory-stores.ts";
 
 const START = Date.parse("2026-03-01T00:00:00Z");
@@ -27,7 +27,7 @@ describe("photos are kept in the archived bundle", () => {
 		});
 		const key = "incoming/science-news/a1.zip";
 		await uploads.put(key, bytes, { contentType: "application/zip" });
-		const ingested = await wireUseCases(stores, options).ingestUpload({
+		const ingested = await composeProcess(stores, options).ingestUpload({
 			key,
 			size: bytes.byteLength,
 			eTag: "etag-1",
@@ -45,7 +45,7 @@ describe("photos are kept in the archived bundle", () => {
 
 		// Another process (the scheduled publish function), with nothing of the upload in memory.
 		now += 2 * HOUR;
-		await wireUseCases(stores, options).scheduledSweep();
+		await composeProcess(stores, options).scheduledSweep();
 		const photo = await site.get(PHOTO);
 		expect(photo && "bytes" in photo ? [...photo.bytes] : photo).toEqual([...PNG]);
 	});

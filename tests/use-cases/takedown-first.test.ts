@@ -11,8 +11,8 @@ import { InMemoryUploadStore } from "#shared/adapters/memory/in-memory-upload-st
 import type { Article, ArticleRef } from "#shared/domain/article.ts";
 import type { ArticleCommit, CommitResult } from "#shared/ports/articles.ts";
 import { makeManageAgreements } from "#shared/use-cases/manage-agreements.ts";
-import { wireUseCases } from "#shared/use-cases/wire-use-cases.ts";
 import { makeBundle, makeManifest } from "../helpers/bundles.ts";
+import { composeProcess } from "../helpers/compose-process.ts";
 
 const SITE = "https://site.test";
 const NOW = new Date("2026-03-01T00:00:00Z");
@@ -71,7 +71,7 @@ async function publishedSite(ids: readonly string[] = ARTICLES) {
 	const uploads = new InMemoryObjectStore();
 	const site = new InMemoryObjectStore();
 	const clock = () => NOW;
-	const wired = wireUseCases(
+	const wired = composeProcess(
 		{
 			uploads,
 			site,

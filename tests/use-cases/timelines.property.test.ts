@@ -1,23 +1,17 @@
 import { performance } from "node:perf_hooks";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { InMemoryAgreementStore } from "#shared/adapters/memory/in-memory-agreement-store.ts";
-import {
-	InMemoryArticleStore,
-	InMemoryFeedStore,
-} from "#shared/adapters/memory/in-memory-article-store.ts";
-import { InMemoryObjectStore } from "#shared/adapters/memory/in-memory-object-store.ts";
-import { InMemoryPublishLedger } from "#shared/adapters/memory/in-memory-publish-ledger.ts";
+import type { InMemoryObjectStore } from "#shared/adapters/memory/in-memory-object-store.ts";
 import { InMemoryTables } from "#shared/adapters/memory/in-memory-tables.ts";
-import { InMemoryUploadStore } from "#shared/adapters/memory/in-memory-upload-store.ts";
 import { formatAttribution } from "#shared/domain/agreement.ts";
 import { ArticleChangeError } from "#shared/domain/plan-article-change.ts";
 import {
 	AgreementCommandError,
 	makeManageAgreements,
 } from "#shared/use-cases/manage-agreements.ts";
-import { wireUseCases } from "#shared/use-cases/wire-use-cases.ts";
 import { makeBundle, makeManifest } from "../helpers/bundles.ts";
+import { composeProcess } from "../helpers/compose-process.ts";
+import { inMemoryPorts } from "../helpers/memory-stores.ts";
 
 /**
  * Random timelines of everything that can change whether an article is public (grants and
@@ -240,24 +234,13 @@ function expected(
 const articleKey = (partner: string, article: string, language: string) =>
 	`${partner}/${article}/${language}`;
 
-/** The use cases on fresh in-memory adapters, wired as in a deployment. */
+/** The use cases on fresh in-memory adapters, composed as in a deployment. */
 function wire(clock: () => Date) {
-	const tables = new InMemoryTables();
-	const uploads = new InMemoryObjectStore();
-	const site = new InMemoryObjectStore();
-	const wired = wireUseCases(
-		{
-			uploads,
-			site,
-			articles: new InMemoryArticleStore(tables),
-			feeds: new InMemoryFeedStore(tables),
-			uploadRecords: new InMemoryUploadStore(tables),
-			agreements: new InMemoryAgreementStore(tables),
-			agreementChanges: new InMemoryAgreementStore(tables),
-			ledger: new InMemoryPublishLedger(tables),
-		},
-		{ siteUrl: SITE, owner: "timeline", clock },
-	);
+	const wired = composeProcess(inMemoryPorts(new InMemoryTables()), {
+		siteUrl: SITE,
+		owner: "timeline",
+		clock,
+	});
 	const manage = makeManageAgreements({
 		agreements: wired.agreements,
 		changes: wired.agreementChanges,
@@ -265,8 +248,8 @@ function wire(clock: () => Date) {
 		clock,
 	});
 	return {
-		uploads,
-		site,
+		uploads: wired.uploads,
+		site: wired.site,
 		ingestUpload: wired.ingestUpload,
 		manage,
 		changes: wired,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { InMemoryObjectStore } from "#shared/adapters/memory/in-memory-object-store.ts";
+import { cachingContent } from "#shared/lib/content-cache.ts";
 import type { ObjectStore } from "#shared/ports/uploads.ts";
-import { cachingContent } from "#shared/use-cases/content-cache.ts";
 
 const SHA = "a".repeat(64);
 const BODY = `content/${SHA}/body.html`;

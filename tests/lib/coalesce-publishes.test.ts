@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { coalescePublishes } from "#shared/lib/coalesce-publishes.ts";
 import type { PendingChange } from "#shared/ports/articles.ts";
-import { coalescePublishes } from "#shared/use-cases/coalesce-publishes.ts";
 
 const change = (n: number): PendingChange => ({ changeId: `c${n}`, targets: [`page|en|p|a${n}`] });
 
