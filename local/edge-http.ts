@@ -4,6 +4,8 @@
  * request headers and an object's metadata.
  */
 
+import { FEED_DOCUMENT_TYPES } from "../shared/domain/feeds/formats.ts";
+
 /** The content security policy of contracts.md: no scripts, no inline styles, no framing. */
 export const CONTENT_SECURITY_POLICY =
 	"default-src 'none'; img-src 'self'; style-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
@@ -34,12 +36,9 @@ const HTML_KEY = new RegExp(
 	"i",
 );
 const HASHED_ASSET = /^assets\/.+-[0-9a-f]{8,}\.[a-z0-9]+$/;
-const FEED_TYPES: Record<string, string> = {
-	rss: "application/rss+xml; charset=utf-8",
-	atom: "application/atom+xml; charset=utf-8",
-	json: "application/feed+json; charset=utf-8",
-	opml: "text/x-opml; charset=utf-8",
-};
+const FEED_TYPES: Readonly<Record<string, string>> = Object.fromEntries(
+	FEED_DOCUMENT_TYPES.map(({ extension, contentType }) => [extension, contentType]),
+);
 const ASSET_TYPES: Record<string, string> = {
 	css: "text/css; charset=utf-8",
 	html: HTML,
