@@ -7,9 +7,18 @@ import { FEED_DOCUMENT_TYPES } from "./feeds/formats.ts";
  * accepts. The publisher's writes, the edge's rewrite and the invalidation of the copies all
  * follow this one list.
  */
-export const EDGE_UNCOMPRESSED_EXTENSIONS: readonly string[] = FEED_DOCUMENT_TYPES.filter(
-	({ edgeCompressed }) => edgeCompressed,
-).map(({ extension }) => extension);
+const EDGE_COMPRESSED = FEED_DOCUMENT_TYPES.filter(({ edgeCompressed }) => edgeCompressed);
+
+export const EDGE_UNCOMPRESSED_EXTENSIONS: readonly string[] = EDGE_COMPRESSED.map(
+	({ extension }) => extension,
+);
+
+/** Those documents' names for people, as a phrase: `Atom, JSON Feed and OPML`. */
+export const EDGE_UNCOMPRESSED_NAMES = EDGE_COMPRESSED.map(({ label }) => label).reduce(
+	(phrase, name, index, names) =>
+		index === 0 ? name : `${phrase}${index === names.length - 1 ? " and " : ", "}${name}`,
+	"",
+);
 
 /**
  * The codings those documents are also stored in, each as a copy with this suffix added to its

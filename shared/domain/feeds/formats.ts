@@ -60,11 +60,13 @@ export const OPML_PATH = OPML.path;
 export const FEED_DOCUMENT_TYPES: readonly {
 	extension: string;
 	contentType: string;
+	label: string;
 	edgeCompressed: boolean;
 }[] = [
-	...FEED_FORMATS.map(({ format, contentType, edgeCompressed }) => ({
+	...FEED_FORMATS.map(({ format, contentType, label, edgeCompressed }) => ({
 		extension: format,
 		contentType,
+		label,
 		edgeCompressed,
 	})),
 	OPML,
