@@ -1,7 +1,13 @@
 import { type Agreement, standingPermission } from "./agreement.ts";
 import type { Article, ArticleRef } from "./article.ts";
 import { articleItemId, articlePath, imagePath, toUtc } from "./article.ts";
-import { FEED_KINDS, type FeedKind, type FeedName, PLAIN_FEED_KINDS } from "./feeds/kinds.ts";
+import {
+	FEED_KINDS,
+	type FeedKind,
+	type FeedName,
+	feedKindRow,
+	PLAIN_FEED_KINDS,
+} from "./feeds/kinds.ts";
 
 export type { FeedKind, FeedName } from "./feeds/kinds.ts";
 export { subjectSlug } from "./feeds/kinds.ts";
@@ -40,6 +46,14 @@ export function feedKindOf(feed: FeedName): { kind: FeedKind; parameter?: string
 	const slash = feed.indexOf("/");
 	if (slash < 0) return { kind: feed as FeedKind };
 	return { kind: feed.slice(0, slash) as FeedKind, parameter: feed.slice(slash + 1) };
+}
+
+/**
+ * The row of FEED_KINDS a feed is of: whether it is `archived`, where its `rows` come from
+ * (`views` for a ranking), its `place` on the pages (`main` has HTML archive pages).
+ */
+export function feedKindRowOf(feed: FeedName): (typeof FEED_KINDS)[number] {
+	return feedKindRow(feedKindOf(feed).kind);
 }
 
 /**

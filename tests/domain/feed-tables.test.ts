@@ -17,7 +17,7 @@ import { renderArticlePage, renderFrontPage } from "#shared/domain/render/render
 import {
 	type FeedName,
 	feedEntriesFor,
-	feedKindOf,
+	feedKindRowOf,
 	feedOfKey,
 	parseFeedName,
 } from "#shared/domain/targets.ts";
@@ -43,7 +43,7 @@ const FEEDS_BY_KIND = new Map(
 			? [row.kind as FeedName]
 			: feedEntriesFor(ARTICLE)
 					.map((entry) => feedOfKey(entry.feedKey).feed)
-					.filter((feed) => feedKindOf(feed).kind === row.kind),
+					.filter((feed) => feedKindRowOf(feed) === row),
 	]),
 );
 const ALL_FEEDS = [...FEEDS_BY_KIND.values()].flat();
