@@ -34,7 +34,9 @@ export function parseFeedName(name: string): FeedName | undefined {
 	const slash = name.indexOf("/");
 	const kind = slash < 0 ? name : name.slice(0, slash);
 	const row = FEED_KINDS.find((one) => one.kind === kind);
-	if (!row || slash < 0 !== !("parameter" in row)) return undefined;
+	// A parameterised kind's name has a parameter after the slash; any other kind's has none.
+	const withParameter = slash >= 0;
+	if (!row || withParameter !== "parameter" in row) return undefined;
 	if (!("parameter" in row)) return row.kind;
 	const parameter = name.slice(slash + 1);
 	if (!PARAMETER.test(parameter) || !row.parameter(parameter)) return undefined;

@@ -1,13 +1,6 @@
 import type { Article } from "../article.ts";
 
-/**
- * Where a kind's feeds are offered on the pages: `main` is a front page's main column (its
- * HTML archive pages, and the feed every page's Subscribe section offers), `side` a list
- * beside it, `article` an article page's "Follow this story" list.
- */
-export type FeedPlace = "main" | "side" | "article";
-
-/** What a row of {@link FEED_KINDS} says; each field is read by name, so rows stay uniform. */
+/** What a row of {@link FEED_KINDS} holds. */
 type FeedKindRow = {
 	kind: string;
 	/** Its title in English, for feeds and OPML; a parameterised kind's is followed by it. */
@@ -35,6 +28,11 @@ type FeedKindRow = {
 	parameter?: (value: string) => boolean;
 } & (
 	| {
+			/**
+			 * Where its feeds are offered on the pages: `main` is a front page's main column (with
+			 * its HTML archive pages, and the feed every page's Subscribe section offers), `side` a
+			 * list beside it, `article` an article page's "Follow this story" list.
+			 */
 			place: "main" | "side";
 			/** Its list's name in a front page's lists (`FrontSection`, render/render-pages.ts). */
 			list: string;
@@ -133,9 +131,9 @@ type Row = (typeof FEED_KINDS)[number];
 /** The kinds of feed; a feed is one kind with its parameter (see {@link FeedName}). */
 export type FeedKind = Row["kind"];
 /** The kinds that are one feed per language. */
-export type PlainFeedKind = Exclude<Row, { parameter: unknown }>["kind"];
+type PlainFeedKind = Exclude<Row, { parameter: unknown }>["kind"];
 /** The kinds that are a family of feeds, one per parameter. */
-export type ParameterisedFeedKind = Extract<Row, { parameter: unknown }>["kind"];
+type ParameterisedFeedKind = Extract<Row, { parameter: unknown }>["kind"];
 
 /**
  * A feed of one language, by its name in the site's paths (`/feeds/{lang}/{name}.rss`):
@@ -163,7 +161,7 @@ export const FRONT_PAGE_KINDS = FEED_KINDS.flatMap((row) =>
 	row.place === "article" || "parameter" in row ? [] : [row],
 );
 
-/** The name of a list of a front page's (see {@link FRONT_PAGE_KINDS}). */
+/** The name of one of a front page's lists (see {@link FRONT_PAGE_KINDS}). */
 export type FrontPageList = (typeof FRONT_PAGE_KINDS)[number]["list"];
 
 /** The kind of a front page's main column (Latest News): its HTML archive, every page's feed. */
