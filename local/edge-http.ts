@@ -4,7 +4,7 @@
  * request headers and an object's metadata.
  */
 
-import { FEED_DOCUMENT_TYPES } from "../shared/domain/feeds/formats.ts";
+import { essenceOf, FEED_DOCUMENT_TYPES } from "../shared/domain/feeds/formats.ts";
 
 /** The content security policy of contracts.md: no scripts, no inline styles, no framing. */
 export const CONTENT_SECURITY_POLICY =
@@ -89,16 +89,25 @@ export function cacheControlOf(key: string, stored: string | undefined): string 
 	return stored ?? SHORT_CACHE;
 }
 
-const COMPRESSIBLE =
-	/^(?:text\/|application\/(?:json|xml|javascript|rss\+xml|atom\+xml|feed\+json|xhtml\+xml|ld\+json)|image\/svg\+xml)/i;
+// CloudFront's list of the types it compresses.
+const CLOUDFRONT_COMPRESSIBLE =
+	/^(?:text\/|application\/(?:json|xml|javascript|rss\+xml|atom\+xml|xhtml\+xml|ld\+json)|image\/svg\+xml)/i;
+// Every document under `/feeds/`: those CloudFront lacks (JSON Feed) the AWS edge serves from
+// the publisher's compressed copies, so the local edge compresses them too.
+const FEED_DOCUMENT_ESSENCES = new Set(
+	FEED_DOCUMENT_TYPES.map(({ contentType }) => essenceOf(contentType)),
+);
 
 /** Sizes CloudFront compresses: from 1,000 bytes to 10,000,000 bytes. */
 export const COMPRESS_MIN_BYTES = 1000;
 export const COMPRESS_MAX_BYTES = 10_000_000;
 
-/** CloudFront's list of compressible types, and `application/feed+json`, which it lacks. */
+/** CloudFront's list of compressible types, and the feed documents' (`application/feed+json`). */
 export function isCompressible(contentType: string): boolean {
-	return COMPRESSIBLE.test(contentType);
+	return (
+		CLOUDFRONT_COMPRESSIBLE.test(contentType) ||
+		FEED_DOCUMENT_ESSENCES.has(essenceOf(contentType).trim().toLowerCase())
+	);
 }
 
 export type Coding = "br" | "gzip" | "identity";
