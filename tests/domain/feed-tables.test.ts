@@ -22,7 +22,7 @@ import {
 	parseFeedName,
 } from "#shared/domain/targets.ts";
 import { FEED_ENCODING_CODE } from "../../infra/constructs/feed-encoding-code.ts";
-import { mediaTypeOf } from "../../local/edge-http.ts";
+import { isCompressible, mediaTypeOf } from "../../local/edge-http.ts";
 import { makeArticle } from "../helpers/articles.ts";
 
 // Everything here reads FEED_KINDS and FEED_FORMATS: a new row is checked without a new test.
@@ -72,11 +72,12 @@ function formatLinks(html: string, feed: FeedName): void {
 
 describe("the table of formats", () => {
 	it.each(FEED_DOCUMENT_TYPES)(
-		"has the local edge serve .$extension with its media type",
+		"has the local edge serve .$extension with its media type, compressed",
 		(type) => {
 			expect(mediaTypeOf(`feeds/en/latest.${type.extension}`, "application/octet-stream")).toBe(
 				type.contentType,
 			);
+			expect(isCompressible(type.contentType)).toBe(true);
 		},
 	);
 
