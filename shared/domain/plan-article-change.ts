@@ -1,6 +1,6 @@
 import { type Agreement, decidePermission, type PermissionRecord } from "./agreement.ts";
 import { type Article, type ArticleRef, decideStatus } from "./article.ts";
-import { FEED_KINDS, FRONT_PAGE_KINDS } from "./feeds/kinds.ts";
+import { FRONT_PAGE_KINDS, RANKED_FEEDS } from "./feeds/kinds.ts";
 import {
 	type FeedEntry,
 	type FeedName,
@@ -96,11 +96,6 @@ function samePermission(a: PermissionRecord, b: PermissionRecord): boolean {
 
 // The feeds the front and home pages list beside each other.
 const FRONT_PAGE_FEEDS: ReadonlySet<FeedName> = new Set(FRONT_PAGE_KINDS.map(({ kind }) => kind));
-
-// The feeds without rows (a ranking by views): they must drop an article taken down.
-const RANKED_FEEDS: readonly FeedName[] = FEED_KINDS.flatMap((row) =>
-	row.rows === "views" ? [row.kind] : [],
-);
 
 const rowId = (row: FeedPosition) => `${row.feedKey}\n${row.sortKey}`;
 

@@ -156,6 +156,14 @@ export const PLAIN_FEED_KINDS: readonly PlainFeedKind[] = FEED_KINDS.flatMap((ro
 	"parameter" in row ? [] : [row.kind],
 );
 
+/**
+ * The feeds without rows, ranked by views (Most Viewed): every change that takes an article
+ * down, or lists it, must render them too.
+ */
+export const RANKED_FEEDS: readonly FeedName[] = FEED_KINDS.flatMap((row) =>
+	row.rows === "views" ? [row.kind] : [],
+);
+
 /** The kinds a front page shows, each with its list: its main column, then the lists beside it. */
 export const FRONT_PAGE_KINDS = FEED_KINDS.flatMap((row) =>
 	row.place === "article" || "parameter" in row ? [] : [row],
