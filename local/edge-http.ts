@@ -4,6 +4,8 @@
  * request headers and an object's metadata.
  */
 
+import { essenceOf, FEED_DOCUMENT_TYPES } from "../shared/domain/feeds/formats.ts";
+
 /** The content security policy of contracts.md: no scripts, no inline styles, no framing. */
 export const CONTENT_SECURITY_POLICY =
 	"default-src 'none'; img-src 'self'; style-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
@@ -34,12 +36,9 @@ const HTML_KEY = new RegExp(
 	"i",
 );
 const HASHED_ASSET = /^assets\/.+-[0-9a-f]{8,}\.[a-z0-9]+$/;
-const FEED_TYPES: Record<string, string> = {
-	rss: "application/rss+xml; charset=utf-8",
-	atom: "application/atom+xml; charset=utf-8",
-	json: "application/feed+json; charset=utf-8",
-	opml: "text/x-opml; charset=utf-8",
-};
+const FEED_TYPES: Readonly<Record<string, string>> = Object.fromEntries(
+	FEED_DOCUMENT_TYPES.map(({ extension, contentType }) => [extension, contentType]),
+);
 const ASSET_TYPES: Record<string, string> = {
 	css: "text/css; charset=utf-8",
 	html: HTML,
@@ -90,16 +89,25 @@ export function cacheControlOf(key: string, stored: string | undefined): string 
 	return stored ?? SHORT_CACHE;
 }
 
-const COMPRESSIBLE =
-	/^(?:text\/|application\/(?:json|xml|javascript|rss\+xml|atom\+xml|feed\+json|xhtml\+xml|ld\+json)|image\/svg\+xml)/i;
+// CloudFront's list of the types it compresses.
+const CLOUDFRONT_COMPRESSIBLE =
+	/^(?:text\/|application\/(?:json|xml|javascript|rss\+xml|atom\+xml|xhtml\+xml|ld\+json)|image\/svg\+xml)/i;
+// Every document under `/feeds/`: those CloudFront lacks (JSON Feed) the AWS edge serves from
+// the publisher's compressed copies, so the local edge compresses them too.
+const FEED_DOCUMENT_ESSENCES = new Set(
+	FEED_DOCUMENT_TYPES.map(({ contentType }) => essenceOf(contentType)),
+);
 
 /** Sizes CloudFront compresses: from 1,000 bytes to 10,000,000 bytes. */
 export const COMPRESS_MIN_BYTES = 1000;
 export const COMPRESS_MAX_BYTES = 10_000_000;
 
-/** CloudFront's list of compressible types, and `application/feed+json`, which it lacks. */
+/** CloudFront's list of compressible types, and the feed documents' (`application/feed+json`). */
 export function isCompressible(contentType: string): boolean {
-	return COMPRESSIBLE.test(contentType);
+	return (
+		CLOUDFRONT_COMPRESSIBLE.test(contentType) ||
+		FEED_DOCUMENT_ESSENCES.has(essenceOf(contentType).trim().toLowerCase())
+	);
 }
 
 export type Coding = "br" | "gzip" | "identity";

@@ -22,7 +22,10 @@ import { AaaaRecord, ARecord, HostedZone, RecordTarget } from "aws-cdk-lib/aws-r
 import { CloudFrontTarget } from "aws-cdk-lib/aws-route53-targets";
 import type { IBucket } from "aws-cdk-lib/aws-s3";
 import { Construct } from "constructs";
-import { EDGE_UNCOMPRESSED_EXTENSIONS } from "../../shared/domain/compressed-variants.ts";
+import {
+	EDGE_UNCOMPRESSED_EXTENSIONS,
+	EDGE_UNCOMPRESSED_NAMES,
+} from "../../shared/domain/compressed-variants.ts";
 import type { CustomDomain } from "../config.ts";
 import { FEED_ENCODING_CODE } from "./feed-encoding-code.ts";
 
@@ -136,7 +139,7 @@ export class Edge extends Construct {
 			code: FunctionCode.fromInline(VIEWER_REQUEST_CODE),
 		});
 		const feedEncoding = new CloudFrontFunction(this, "FeedEncoding", {
-			comment: "Atom, JSON Feed and OPML to the compressed copy Accept-Encoding takes",
+			comment: `${EDGE_UNCOMPRESSED_NAMES} to the compressed copy Accept-Encoding takes`,
 			runtime: FunctionRuntime.JS_2_0,
 			code: FunctionCode.fromInline(FEED_ENCODING_CODE),
 		});

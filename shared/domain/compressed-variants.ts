@@ -1,11 +1,24 @@
+import { FEED_DOCUMENT_TYPES } from "./feeds/formats.ts";
+
 /**
  * Extensions of the site documents whose media types are missing from CloudFront's list of
- * types it compresses: Atom (`application/atom+xml`), JSON Feed (`application/feed+json`) and
- * OPML (`text/x-opml`). In AWS these are stored compressed as well, and the edge serves the
- * copy the viewer accepts. The publisher's writes, the edge's rewrite and the invalidation of
- * the copies all follow this one list.
+ * types it compresses (the `edgeCompressed` ones of feeds/formats.ts: Atom, JSON Feed and
+ * OPML). In AWS these are stored compressed as well, and the edge serves the copy the viewer
+ * accepts. The publisher's writes, the edge's rewrite and the invalidation of the copies all
+ * follow this one list.
  */
-export const EDGE_UNCOMPRESSED_EXTENSIONS = ["atom", "json", "opml"] as const;
+const EDGE_COMPRESSED = FEED_DOCUMENT_TYPES.filter(({ edgeCompressed }) => edgeCompressed);
+
+export const EDGE_UNCOMPRESSED_EXTENSIONS: readonly string[] = EDGE_COMPRESSED.map(
+	({ extension }) => extension,
+);
+
+/** Those documents' names for people, as a phrase: `Atom, JSON Feed and OPML`. */
+export const EDGE_UNCOMPRESSED_NAMES = EDGE_COMPRESSED.map(({ label }) => label).reduce(
+	(phrase, name, index, names) =>
+		index === 0 ? name : `${phrase}${index === names.length - 1 ? " and " : ", "}${name}`,
+	"",
+);
 
 /**
  * The codings those documents are also stored in, each as a copy with this suffix added to its

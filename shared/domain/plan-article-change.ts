@@ -1,5 +1,6 @@
 import { type Agreement, decidePermission, type PermissionRecord } from "./agreement.ts";
 import { type Article, type ArticleRef, decideStatus } from "./article.ts";
+import { FRONT_PAGE_KINDS, RANKED_FEEDS } from "./feeds/kinds.ts";
 import {
 	type FeedEntry,
 	type FeedName,
@@ -94,7 +95,7 @@ function samePermission(a: PermissionRecord, b: PermissionRecord): boolean {
 }
 
 // The feeds the front and home pages list beside each other.
-const FRONT_PAGE_FEEDS: ReadonlySet<FeedName> = new Set(["latest", "updated", "most-viewed"]);
+const FRONT_PAGE_FEEDS: ReadonlySet<FeedName> = new Set(FRONT_PAGE_KINDS.map(({ kind }) => kind));
 
 const rowId = (row: FeedPosition) => `${row.feedKey}\n${row.sortKey}`;
 
@@ -191,8 +192,10 @@ export function planArticleChange(input: {
 	}
 	// Most Viewed has no rows (the view counts rank it) but must drop an article taken down.
 	if (isPublic(current) && !isPublic(next)) {
-		const target = { kind: "feed", language: next.language, feed: "most-viewed" } as const;
-		feeds.set(targetId(target), target);
+		for (const feed of RANKED_FEEDS) {
+			const target = { kind: "feed", language: next.language, feed } as const;
+			feeds.set(targetId(target), target);
+		}
 	}
 	targets.push(...feeds.values());
 	const shownLanguages = new Set(

@@ -1,23 +1,19 @@
 import { type Agreement, standingPermission } from "./agreement.ts";
 import type { Article, ArticleRef } from "./article.ts";
 import { articleItemId, articlePath, imagePath, toUtc } from "./article.ts";
+import {
+	FEED_KINDS,
+	type FeedKind,
+	type FeedName,
+	feedKindRow,
+	PLAIN_FEED_KINDS,
+} from "./feeds/kinds.ts";
 
-/** The kinds of feed of docs/feeds.md; a feed is one kind with its parameters (see {@link FeedName}). */
-export type FeedKind = "latest" | "updated" | "most-viewed" | "partners" | "subjects";
-
-/**
- * A feed of one language, by its name in the site's paths (`/feeds/{lang}/{name}.rss`):
- * `latest`, `updated`, `most-viewed`, `partners/{partnerId}` or `subjects/{slug}`.
- */
-export type FeedName =
-	| "latest"
-	| "updated"
-	| "most-viewed"
-	| `partners/${string}`
-	| `subjects/${string}`;
+export type { FeedKind, FeedName } from "./feeds/kinds.ts";
+export { subjectSlug } from "./feeds/kinds.ts";
 
 /** The feeds every language with public articles has, whatever its articles are about. */
-export const LANGUAGE_FEEDS = ["latest", "updated", "most-viewed"] as const satisfies FeedName[];
+export const LANGUAGE_FEEDS: readonly FeedName[] = PLAIN_FEED_KINDS;
 
 /** Most items a feed document holds (docs/feeds.md); older ones are in its archive documents. */
 export const FEED_SIZE = 50;
@@ -32,36 +28,19 @@ export function archivePageOf(ordinal: number): number {
 // A feed's parameter (a partner id, as manage-agreements.ts allows them, or a slug) is one
 // path segment and part of a target id: never `/`, `|`, a dot segment or anything to escape.
 const PARAMETER = /^[\p{L}\p{N}\p{M}][\p{L}\p{N}\p{M}._-]*$/u;
-const MAX_SLUG_CODE_POINTS = 64;
-
-/**
- * The slug of a subject, used in its feed's path: NFKC-normalised, lower-cased without regard
- * to locale, every run of characters that is not a letter, digit or combining mark (any
- * script) turned into one `-`, no `-` at either end, at most 64 code points. Stable: the same
- * subject always gives the same slug, and a slug is its own slug. Never holds `|` or `/`, so
- * it fits a path segment and a target id. Empty when nothing is left (no feed then).
- */
-export function subjectSlug(subject: string): string {
-	const words = subject
-		.normalize("NFKC")
-		.toLowerCase()
-		.normalize("NFKC")
-		.replace(/[^\p{L}\p{N}\p{M}]+/gu, "-")
-		.replace(/^-+|-+$/g, "");
-	const capped = [...words].slice(0, MAX_SLUG_CODE_POINTS).join("");
-	return capped.replace(/-+$/, "");
-}
 
 /** The feed name for a valid name string, or `undefined`: the inverse of the path segment. */
 export function parseFeedName(name: string): FeedName | undefined {
-	if (name === "latest" || name === "updated" || name === "most-viewed") return name;
 	const slash = name.indexOf("/");
-	const kind = name.slice(0, slash);
+	const kind = slash < 0 ? name : name.slice(0, slash);
+	const row = FEED_KINDS.find((one) => one.kind === kind);
+	// A parameterised kind's name has a parameter after the slash; any other kind's has none.
+	const withParameter = slash >= 0;
+	if (!row || withParameter !== "parameter" in row) return undefined;
+	if (!("parameter" in row)) return row.kind;
 	const parameter = name.slice(slash + 1);
-	if (slash < 0 || !PARAMETER.test(parameter)) return undefined;
-	if (kind === "partners") return `partners/${parameter}`;
-	if (kind === "subjects" && subjectSlug(parameter) === parameter) return `subjects/${parameter}`;
-	return undefined;
+	if (!PARAMETER.test(parameter) || !row.parameter(parameter)) return undefined;
+	return `${row.kind}/${parameter}`;
 }
 
 /** The kind of a feed and its parameter (partner id or subject slug), if it has one. */
@@ -69,6 +48,14 @@ export function feedKindOf(feed: FeedName): { kind: FeedKind; parameter?: string
 	const slash = feed.indexOf("/");
 	if (slash < 0) return { kind: feed as FeedKind };
 	return { kind: feed.slice(0, slash) as FeedKind, parameter: feed.slice(slash + 1) };
+}
+
+/**
+ * The row of FEED_KINDS a feed is of: whether it is `archived`, where its `rows` come from
+ * (`views` for a ranking), its `place` on the pages (`main` has HTML archive pages).
+ */
+export function feedKindRowOf(feed: FeedName): (typeof FEED_KINDS)[number] {
+	return feedKindRow(feedKindOf(feed).kind);
 }
 
 /**
@@ -210,23 +197,27 @@ function feedItemOf(article: Article): FeedItem {
 }
 
 /**
- * The feed rows an article has while it is public, one per feed it belongs to: its
- * language's `latest`, `updated` once it has a second version, its partner's feed and one
- * per subject; none while it is not public. `most-viewed` has no rows: the view counts rank it.
+ * The feed rows an article has while it is public, one per feed it belongs to, as each kind's
+ * `rows` in FEED_KINDS says (`latest`; `updated` once it has a second version; its partner's
+ * feed; one per subject); none while it is not public. Kinds ranked by views have no rows.
  */
 export function feedEntriesFor(article: Article): FeedEntry[] {
 	if (article.status !== "published") return [];
 	const item = feedItemOf(article);
 	const { language, partnerId, articleId } = article;
-	const byFirst = `${item.firstCreated}#${partnerId}#${articleId}`;
-	const names: [FeedName, string][] = [["latest", byFirst]];
-	if (article.version > 1) {
-		names.push(["updated", `${item.versionCreated}#${partnerId}#${articleId}`]);
-	}
-	names.push([`partners/${partnerId}`, byFirst]);
-	const slugs = new Set(article.subjects.map(subjectSlug).filter((slug) => slug !== ""));
-	for (const slug of slugs) names.push([`subjects/${slug}`, byFirst]);
-	return names.map(([feed, sortKey]) => ({ feedKey: feedKey(language, feed), sortKey, item }));
+	return FEED_KINDS.flatMap((row): FeedEntry[] => {
+		if (row.rows === "views") return [];
+		const sortKey = `${item[row.date]}#${partnerId}#${articleId}`;
+		const names: FeedName[] =
+			"parameter" in row
+				? [...row.rows(article, partnerId).keys()].map(
+						(parameter): FeedName => `${row.kind}/${parameter}`,
+					)
+				: row.rows(article)
+					? [row.kind]
+					: [];
+		return names.map((feed) => ({ feedKey: feedKey(language, feed), sortKey, item }));
+	});
 }
 
 /**

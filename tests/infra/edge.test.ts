@@ -1,6 +1,7 @@
 import { runInNewContext } from "node:vm";
 import { Match, type Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
+import { EDGE_UNCOMPRESSED_EXTENSIONS } from "#shared/domain/compressed-variants.ts";
 import { VIEWER_REQUEST_CODE } from "../../infra/constructs/edge.ts";
 import { FEED_ENCODING_CODE } from "../../infra/constructs/feed-encoding-code.ts";
 import { fullContext, synthesize } from "./synth.ts";
@@ -53,7 +54,7 @@ function headersPolicy(template: Template, logicalId: string): Config {
 		.ResponseHeadersPolicyConfig as Config;
 }
 
-const ENCODED_FEEDS = ["/feeds/*.atom", "/feeds/*.json", "/feeds/*.opml"];
+const ENCODED_FEEDS = EDGE_UNCOMPRESSED_EXTENSIONS.map((extension) => `/feeds/*.${extension}`);
 
 interface CloudFrontResponse {
 	statusCode: number;
@@ -215,7 +216,7 @@ describe("feeds CloudFront does not compress", () => {
 		const behaviors = distributionConfig(plain).CacheBehaviors as Config[];
 		const patterns = behaviors.map((b) => b.PathPattern);
 		// CloudFront takes the first pattern that matches: these must come before /feeds/*.
-		expect(patterns.slice(0, 4)).toEqual([...ENCODED_FEEDS, "/feeds/*"]);
+		expect(patterns.slice(0, ENCODED_FEEDS.length + 1)).toEqual([...ENCODED_FEEDS, "/feeds/*"]);
 		const functions = plain.findResources("AWS::CloudFront::Function");
 		const [feedEncoding] = Object.entries(functions).filter(
 			([, fn]) => fn.Properties.FunctionCode === FEED_ENCODING_CODE,
@@ -223,7 +224,7 @@ describe("feeds CloudFront does not compress", () => {
 		expect(feedEncoding?.[1].Properties.FunctionConfig).toMatchObject({
 			Runtime: "cloudfront-js-2.0",
 		});
-		for (const behavior of behaviors.slice(0, 3)) {
+		for (const behavior of behaviors.slice(0, ENCODED_FEEDS.length)) {
 			expect(behavior).toMatchObject({
 				CachePolicyId: policyRef(plain, "PagesAndFeeds"),
 				Compress: true,

@@ -1,28 +1,10 @@
+import { FEED_FORMATS, type FeedFormat } from "../feeds/formats.ts";
+import { feedKindRow } from "../feeds/kinds.ts";
 import { type FeedItem, type FeedName, feedKindOf } from "../targets.ts";
 import { absoluteUrl, escapeHtml } from "./html.ts";
 
-/**
- * The one list of feed formats: path extension, media type and a name for people. Publish,
- * pages and OPML all read it; a new format is one entry here and one renderer
- * (render-feed.ts, typed to need it).
- */
-export const FEED_FORMATS = [
-	{ format: "rss", contentType: "application/rss+xml; charset=utf-8", label: "RSS" },
-	{ format: "atom", contentType: "application/atom+xml; charset=utf-8", label: "Atom" },
-	{ format: "json", contentType: "application/feed+json; charset=utf-8", label: "JSON Feed" },
-] as const;
-
-export type FeedFormat = (typeof FEED_FORMATS)[number]["format"];
-
-/** Media type (with charset) of each format, as the site serves it. */
-export const feedContentTypes = Object.fromEntries(
-	FEED_FORMATS.map(({ format, contentType }) => [format, contentType]),
-) as Record<FeedFormat, string>;
-
-/** OPML's media type (the edge and the site bucket serve `feeds/index.opml` with it). */
-export const OPML_CONTENT_TYPE = "text/x-opml; charset=utf-8";
-/** Site path of the OPML list of every feed. */
-export const OPML_PATH = "/feeds/index.opml";
+// The table lives in feeds/formats.ts; publish-targets.ts, the bench and tests import it from here.
+export { FEED_FORMATS, type FeedFormat, OPML_CONTENT_TYPE, OPML_PATH } from "../feeds/formats.ts";
 
 /** One URL per format of the same document. */
 export type FormatUrls = Record<FeedFormat, string>;
@@ -50,14 +32,6 @@ export interface FeedDocument {
 	/** A WebSub hub that is told when the feed changes. */
 	hubUrl?: string;
 }
-
-const KIND_TITLES = {
-	latest: "Latest News",
-	updated: "Recent Updates",
-	"most-viewed": "Most Viewed",
-	partners: "From",
-	subjects: "Subject:",
-} as const;
 
 /** Site path of a feed in one format (docs/feeds.md): `/feeds/en/partners/science-news.rss`. */
 export function feedPath(language: string, feed: FeedName, format: FeedFormat): string {
@@ -110,7 +84,8 @@ export function languageName(language: string): string {
 /** A feed's title for people (feeds, OPML, pages): `Latest News (English)`. */
 export function feedTitle(language: string, feed: FeedName): string {
 	const { kind, parameter } = feedKindOf(feed);
-	const name = parameter === undefined ? KIND_TITLES[kind] : `${KIND_TITLES[kind]} ${parameter}`;
+	const { title } = feedKindRow(kind);
+	const name = parameter === undefined ? title : `${title} ${parameter}`;
 	return `${name} (${languageName(language)})`;
 }
 

@@ -1,13 +1,15 @@
 import { languageCovers } from "../agreement.ts";
+import type { FeedKindUiKey } from "../feeds/kinds.ts";
 
-/** Every piece of interface text a page shows, in one language. */
-export interface UiStrings {
+/**
+ * Every piece of interface text a page shows, in one language: the titles of the feed kinds
+ * (one per `uiKey` of FEED_KINDS; a parameterised kind's `{name}` is replaced by the partner's
+ * name or the subject as written), and the rest.
+ */
+export interface UiStrings extends Record<FeedKindUiKey, string> {
 	skipToContent: string;
 	home: string;
 	languages: string;
-	latestNews: string;
-	recentUpdates: string;
-	mostViewed: string;
 	noArticles: string;
 	olderArticles: string;
 	newerArticles: string;
@@ -19,10 +21,6 @@ export interface UiStrings {
 	original: string;
 	feed: string;
 	articleFeeds: string;
-	/** `{partner}` is replaced by the partner's name. */
-	partnerFeed: string;
-	/** `{subject}` is replaced by the subject's slug. */
-	subjectFeed: string;
 	subscribe: string;
 	/** What a feed is and how to use one, for a reader who has never used a feed reader. */
 	subscribeWhat: string;
@@ -51,8 +49,8 @@ const en: UiStrings = {
 	original: "Original",
 	feed: "Feed",
 	articleFeeds: "Follow this story",
-	partnerFeed: "All articles from {partner}",
-	subjectFeed: "Subject: {subject}",
+	partnerFeed: "All articles from {name}",
+	subjectFeed: "Subject: {name}",
 	subscribe: "Subscribe",
 	subscribeWhat:
 		"A feed brings every new article to a feed reader app, so you need not come back to check. To subscribe, copy the address of a feed below and add it to your reader.",
@@ -83,8 +81,8 @@ const zh: UiStrings = {
 	original: "原文",
 	feed: "订阅源",
 	articleFeeds: "关注此报道",
-	partnerFeed: "{partner} 的全部文章",
-	subjectFeed: "主题：{subject}",
+	partnerFeed: "{name} 的全部文章",
+	subjectFeed: "主题：{name}",
 	subscribe: "订阅",
 	subscribeWhat:
 		"订阅源（feed）会把每篇新文章自动送到您的阅读器应用中，无需再回来查看。订阅方法：复制下面某个订阅源的地址，添加到您的阅读器。",
@@ -113,8 +111,8 @@ const zhHant: UiStrings = {
 	original: "原文",
 	feed: "訂閱源",
 	articleFeeds: "關注此報導",
-	partnerFeed: "{partner} 的全部文章",
-	subjectFeed: "主題：{subject}",
+	partnerFeed: "{name} 的全部文章",
+	subjectFeed: "主題：{name}",
 	subscribe: "訂閱",
 	subscribeWhat:
 		"訂閱源（feed）會把每篇新文章自動送到您的閱讀器應用程式中，無需再回來查看。訂閱方法：複製下面某個訂閱源的網址，加入您的閱讀器。",
@@ -143,8 +141,8 @@ const ja: UiStrings = {
 	original: "原文",
 	feed: "フィード",
 	articleFeeds: "この記事をフォロー",
-	partnerFeed: "{partner} の全記事",
-	subjectFeed: "トピック：{subject}",
+	partnerFeed: "{name} の全記事",
+	subjectFeed: "トピック：{name}",
 	subscribe: "購読",
 	subscribeWhat:
 		"フィードを使うと、新しい記事がフィードリーダーに自動で届くので、サイトを見に来る必要がありません。購読するには、下のフィードのアドレスをコピーしてリーダーに追加してください。",

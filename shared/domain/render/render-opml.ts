@@ -1,4 +1,6 @@
-import type { FeedName } from "../targets.ts";
+import { PRIMARY_FORMAT } from "../feeds/formats.ts";
+import { FEED_KINDS } from "../feeds/kinds.ts";
+import { type FeedName, feedKindOf } from "../targets.ts";
 import { feedPath, feedTitle, languageName } from "./feed-document.ts";
 import { absoluteUrl } from "./html.ts";
 import { XML_DECLARATION, xmlElement, xmlStartTag } from "./xml.ts";
@@ -9,21 +11,19 @@ export interface OpmlFeed {
 	feed: FeedName;
 }
 
-const STANDARD_ORDER: readonly string[] = ["latest", "updated", "most-viewed"];
-
-// A language's own feeds first, as its front page shows them; then partners, then subjects.
+// By kind in the order of FEED_KINDS (a language's own feeds first, as its front page shows
+// them; then partners, then subjects), then by name.
 function byFeedOrder(a: FeedName, b: FeedName): number {
-	const rank = (feed: FeedName) => {
-		const standard = STANDARD_ORDER.indexOf(feed);
-		return standard >= 0 ? standard : feed.startsWith("partners/") ? 3 : 4;
-	};
+	const rank = (feed: FeedName) =>
+		FEED_KINDS.findIndex((row) => row.kind === feedKindOf(feed).kind);
 	return rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0);
 }
 
 /**
  * OPML 2.0 (http://opml.org/spec2.opml): every feed of the site, one folder outline per
- * language, each feed an outline of `type="rss"` with its title, RSS URL, the page it
- * belongs to and its language. No dates: the list changes only when a feed appears.
+ * language, each feed an outline of `type="rss"` (OPML's word for any feed) with its title,
+ * its URL in the primary format (RSS), the page it belongs to and its language. No dates:
+ * the list changes only when a feed appears.
  */
 export function renderOpml(input: { siteUrl: string; feeds: readonly OpmlFeed[] }): string {
 	const { siteUrl } = input;
@@ -52,10 +52,10 @@ export function renderOpml(input: { siteUrl: string; feeds: readonly OpmlFeed[] 
 					type: "rss",
 					text: title,
 					title,
-					xmlUrl: absoluteUrl(siteUrl, feedPath(language, feed, "rss")),
+					xmlUrl: absoluteUrl(siteUrl, feedPath(language, feed, PRIMARY_FORMAT.format)),
 					htmlUrl: absoluteUrl(siteUrl, `/${language}/`),
 					language,
-					version: "RSS2",
+					version: PRIMARY_FORMAT.opmlVersion,
 				})}`,
 			);
 		}
