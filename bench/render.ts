@@ -1,5 +1,6 @@
 import { performance } from "node:perf_hooks";
-import { buildFeedDocument, type FeedFormat } from "#shared/domain/render/feed-document.ts";
+import type { FeedFormat } from "#shared/domain/feeds/formats.ts";
+import { buildFeedDocument } from "#shared/domain/render/feed-document.ts";
 import { FEED_RENDERERS } from "#shared/domain/render/render-feed.ts";
 import { type FeedItem, feedEntriesFor } from "#shared/domain/targets.ts";
 import { makeArticle } from "../tests/helpers/articles.ts";

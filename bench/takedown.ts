@@ -1,7 +1,7 @@
 import { Worker } from "node:worker_threads";
 import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { articlePath, imagePath } from "#shared/domain/article.ts";
-import type { ChangeSummary } from "#shared/use-cases/change-articles.ts";
+import type { ChangeSummary } from "#shared/use-cases/change-batches.ts";
 import { makeManageAgreements } from "#shared/use-cases/manage-agreements.ts";
 import {
 	type LocalStack,

@@ -21,8 +21,6 @@ import { CliError } from "./cli-error.ts";
 import { type CliPorts, composeCli } from "./compose.ts";
 import { type DeployedStack, describeStage } from "./stage.ts";
 
-export { CliError } from "./cli-error.ts";
-
 /** The options every command that reaches a stack accepts. */
 export interface StackOptions {
 	data: string;

@@ -6,7 +6,8 @@ import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/clie
 import { type ArticleRef, articleItemId, articlePath } from "#shared/domain/article.ts";
 import { type Report, reportKey as reportKeyOf } from "#shared/domain/report.ts";
 import { describeError } from "#shared/lib/describe-error.ts";
-import type { ChangeSummary, OpsChangeInput } from "#shared/use-cases/change-articles.ts";
+import type { OpsChangeInput } from "#shared/use-cases/change-articles.ts";
+import type { ChangeSummary } from "#shared/use-cases/change-batches.ts";
 import { SMOKE_PARTNER } from "../infra/config.ts";
 import { packBundle } from "../local/pack-bundle.ts";
 import { CliError } from "./cli-error.ts";

@@ -5,6 +5,7 @@ import { readBundleContent } from "#shared/domain/bundle-content.ts";
 import { BundleRejectedError } from "#shared/domain/errors.ts";
 import { openBundle } from "#shared/domain/read-bundle.ts";
 import { packBundle } from "../local/pack-bundle.ts";
+import { CliError } from "./cli-error.ts";
 import { registerAgreementCommands } from "./commands/agreements.ts";
 import { registerArticleCommands } from "./commands/articles.ts";
 import { registerDeadLetterCommands } from "./commands/dlq.ts";
@@ -15,7 +16,6 @@ import { registerSmokeCommand } from "./commands/smoke.ts";
 import { registerStatusCommand } from "./commands/status.ts";
 import { registerUploadCommands } from "./commands/uploads.ts";
 import { registerViewCommands } from "./commands/views.ts";
-import { CliError } from "./context.ts";
 
 const program = new Command()
 	.name("syndicate")

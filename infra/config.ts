@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import type { App } from "aws-cdk-lib";
-import { partnerIdPattern } from "../shared/use-cases/manage-agreements.ts";
+import { partnerIdPattern } from "../shared/use-cases/agreement-input.ts";
 
 /** A setting given to the CDK app that it cannot use; the message says which and why. */
 export class DeployConfigError extends Error {

@@ -12,7 +12,8 @@ import { CreateBucketCommand, PutObjectCommand, type S3Client } from "@aws-sdk/c
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import S3rver from "s3rver";
-import { type Caller, dynamoDbClient, s3Client } from "#shared/adapters/aws/clients.ts";
+import { dynamoDbClient, s3Client } from "#shared/adapters/aws/clients.ts";
+import type { Caller } from "#shared/adapters/aws/record-calls.ts";
 import { DynamoDbAgreementChanges } from "#shared/adapters/dynamodb/dynamodb-agreement-changes.ts";
 import { DynamoDbAgreementStore } from "#shared/adapters/dynamodb/dynamodb-agreement-store.ts";
 import { DynamoDbUploadStore } from "#shared/adapters/dynamodb/dynamodb-upload-store.ts";

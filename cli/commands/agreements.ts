@@ -1,14 +1,14 @@
 import type { Command } from "commander";
 import { type Agreement, formatAttribution } from "#shared/domain/agreement.ts";
-import type { Takedown } from "#shared/use-cases/change-articles.ts";
+import { AgreementCommandError } from "#shared/use-cases/agreement-input.ts";
+import type { Takedown } from "#shared/use-cases/change-batches.ts";
 import {
 	type AgreementChangeResult,
-	AgreementCommandError,
 	makeManageAgreements,
 } from "#shared/use-cases/manage-agreements.ts";
+import { CliError } from "../cli-error.ts";
 import {
 	type CliContext,
-	CliError,
 	openStack,
 	operator,
 	type StackOptions,

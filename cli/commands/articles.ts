@@ -1,9 +1,9 @@
 import { type Command, InvalidArgumentError } from "commander";
 import type { ArticleRef } from "#shared/domain/article.ts";
 import type { ArticleSummary } from "#shared/ports/articles.ts";
+import { CliError } from "../cli-error.ts";
 import {
 	type CliContext,
-	CliError,
 	openStack,
 	operator,
 	type StackOptions,

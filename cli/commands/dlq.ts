@@ -1,7 +1,8 @@
 import type { Command } from "commander";
 import { notifiedObjectsOf } from "#shared/domain/notified-objects.ts";
 import { makeListDeadLetters } from "#shared/use-cases/list-dead-letters.ts";
-import { CliError, type StackOptions, withStack, withStackOptions } from "../context.ts";
+import { CliError } from "../cli-error.ts";
+import { type StackOptions, withStack, withStackOptions } from "../context.ts";
 import { printJson, printTable } from "./output.ts";
 
 // More than ops read in a terminal; `--json` and a redrive of all handle the rest.

@@ -2,9 +2,9 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import { type Command, InvalidArgumentError } from "commander";
 import { stsClient } from "#shared/adapters/aws/ops-clients.ts";
 import { SMOKE_PARTNER } from "../../infra/config.ts";
+import { CliError } from "../cli-error.ts";
 import {
 	type CliContext,
-	CliError,
 	operator,
 	type StackOptions,
 	withStack,

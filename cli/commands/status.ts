@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { makeOpsStatus, type OpsStatus } from "#shared/use-cases/ops-status.ts";
-import { CliError, type StackOptions, withStack, withStackOptions } from "../context.ts";
+import { CliError } from "../cli-error.ts";
+import { type StackOptions, withStack, withStackOptions } from "../context.ts";
 import { printJson } from "./output.ts";
 
 function depth(queue: OpsStatus["ingestQueue"]): string {

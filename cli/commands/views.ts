@@ -1,5 +1,6 @@
 import type { Command } from "commander";
-import { CliError, openStack, type StackOptions, withStackOptions } from "../context.ts";
+import { CliError } from "../cli-error.ts";
+import { openStack, type StackOptions, withStackOptions } from "../context.ts";
 import { printJson, printTable } from "./output.ts";
 
 // Rows of each language's ranking shown in the text output; --json has all of them.

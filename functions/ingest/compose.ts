@@ -2,8 +2,8 @@ import { coalescePublishes } from "#shared/lib/coalesce-publishes.ts";
 import { cachingContent } from "#shared/lib/content-cache.ts";
 import { recordingIngestFailures } from "#shared/lib/health-notes.ts";
 import type { IngestPorts, UseCaseOptions } from "#shared/ports/options.ts";
+import type { PublishDeps } from "#shared/publishing/deps.ts";
 import { type IngestDeps, makeIngestUpload } from "#shared/use-cases/ingest-upload.ts";
-import type { PublishDeps } from "#shared/use-cases/publish-targets.ts";
 import { composeChanges, composePublishing } from "../lib/compose-publishing.ts";
 
 /** Single dependencies to replace: a function's feed metrics, a test's fault or slow store. */

@@ -1,11 +1,9 @@
 import { recordingPublishes } from "#shared/lib/health-notes.ts";
 import type { PublishingPorts, SchedulePorts, UseCaseOptions } from "#shared/ports/options.ts";
+import type { PublishDeps } from "#shared/publishing/deps.ts";
+import { makePublishChanges } from "#shared/publishing/pending-sweep.ts";
 import { makeChangeArticles } from "#shared/use-cases/change-articles.ts";
-import {
-	makePublishChanges,
-	makePublishTargets,
-	type PublishDeps,
-} from "#shared/use-cases/publish-targets.ts";
+import { makePublishTargets } from "#shared/use-cases/publish-targets.ts";
 import { makeScheduledSweep } from "#shared/use-cases/scheduled-sweep.ts";
 import { makeSettleAgreementChanges } from "#shared/use-cases/settle-agreement-changes.ts";
 

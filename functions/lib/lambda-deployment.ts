@@ -1,11 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "@aws-lambda-powertools/logger";
-import {
-	type Caller,
-	cloudFrontClient,
-	dynamoDbClient,
-	s3Client,
-} from "#shared/adapters/aws/clients.ts";
+import { cloudFrontClient, dynamoDbClient, s3Client } from "#shared/adapters/aws/clients.ts";
+import type { Caller } from "#shared/adapters/aws/record-calls.ts";
 import { CloudFrontSiteCache } from "#shared/adapters/cloudfront/cloudfront-site-cache.ts";
 import type { Deployment } from "./ports.ts";
 

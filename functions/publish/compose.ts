@@ -1,5 +1,5 @@
 import type { PublishingPorts, SchedulePorts, UseCaseOptions } from "#shared/ports/options.ts";
-import type { PublishDeps } from "#shared/use-cases/publish-targets.ts";
+import type { PublishDeps } from "#shared/publishing/deps.ts";
 import { composeChanges, composePublishing, composeSchedule } from "../lib/compose-publishing.ts";
 
 /**

@@ -1,6 +1,6 @@
 import type { PublishingPorts, UseCaseOptions, ViewsPorts } from "#shared/ports/options.ts";
+import type { PublishDeps } from "#shared/publishing/deps.ts";
 import { type AggregateViewsDeps, makeAggregateViews } from "#shared/use-cases/aggregate-views.ts";
-import type { PublishDeps } from "#shared/use-cases/publish-targets.ts";
 import { composePublishing } from "../lib/compose-publishing.ts";
 
 /** Single dependencies to replace: a function's feed metrics, its look-back, a test's fault. */

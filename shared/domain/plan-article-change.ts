@@ -1,9 +1,8 @@
 import { type Agreement, decidePermission, type PermissionRecord } from "./agreement.ts";
 import { type Article, type ArticleRef, decideStatus } from "./article.ts";
-import { FRONT_PAGE_KINDS, RANKED_FEEDS } from "./feeds/kinds.ts";
+import { type FeedName, FRONT_PAGE_KINDS, RANKED_FEEDS } from "./feeds/kinds.ts";
 import {
 	type FeedEntry,
-	type FeedName,
 	feedEntriesFor,
 	type Target,
 	targetId,

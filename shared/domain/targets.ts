@@ -9,9 +9,6 @@ import {
 	PLAIN_FEED_KINDS,
 } from "./feeds/kinds.ts";
 
-export type { FeedKind, FeedName } from "./feeds/kinds.ts";
-export { subjectSlug } from "./feeds/kinds.ts";
-
 /** The feeds every language with public articles has, whatever its articles are about. */
 export const LANGUAGE_FEEDS: readonly FeedName[] = PLAIN_FEED_KINDS;
 

@@ -12,6 +12,8 @@ import {
 	sameOrder,
 	windowDays,
 } from "../domain/access-log.ts";
+import { RANKED_FEEDS } from "../domain/feeds/kinds.ts";
+import { targetId } from "../domain/targets.ts";
 import { forEachLimited } from "../lib/for-each-limited.ts";
 import type { PendingChange } from "../ports/articles.ts";
 import type { LogBucket, MostViewedEntry, ViewStore } from "../ports/views.ts";
@@ -64,9 +66,13 @@ export interface AggregateViewsResult {
 	publishError?: string;
 }
 
-/** What a change of a language's Most Viewed order makes stale (contracts.md's target ids). */
+/** What a change of a language's view ranking makes stale: its ranked feeds and the pages listing them. */
 export function mostViewedTargets(language: string): string[] {
-	return [`feed|${language}|most-viewed`, `front|${language}`, "home"];
+	return [
+		...RANKED_FEEDS.map((feed) => targetId({ kind: "feed", language, feed })),
+		targetId({ kind: "front", language }),
+		targetId({ kind: "home" }),
+	];
 }
 
 // Claims outlive any listing that could reach their object again by a wide margin.

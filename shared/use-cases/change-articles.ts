@@ -15,7 +15,6 @@ import {
 } from "./change-batches.ts";
 
 // The use case's types, from this module as its callers (the CLI, the schedule) import them.
-export type { ChangeArticlesDeps, ChangeSummary, Takedown } from "./change-batches.ts";
 
 /** Which article an ops withdraw or restore is about, who acts and why. */
 export interface OpsChangeInput {

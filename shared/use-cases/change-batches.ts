@@ -1,5 +1,6 @@
 import type { StoredAgreement } from "../domain/agreement.ts";
 import type { Article, ArticleRef } from "../domain/article.ts";
+import { RANKED_FEEDS } from "../domain/feeds/kinds.ts";
 import {
 	type ArticleChange,
 	type ArticlePlan,
@@ -96,7 +97,7 @@ function listingsOf(article: Article): string[] {
 	const { language } = article;
 	return [
 		...rows.map((row) => targetId(targetOfFeedKey(row.feedKey))),
-		targetId({ kind: "feed", language, feed: "most-viewed" }),
+		...RANKED_FEEDS.map((feed) => targetId({ kind: "feed", language, feed })),
 		targetId({ kind: "front", language }),
 		targetId({ kind: "home" }),
 	];

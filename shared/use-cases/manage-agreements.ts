@@ -24,13 +24,6 @@ import { makeSettleAgreementChanges } from "./settle-agreement-changes.ts";
 
 // The command's input and its error, from this module as its callers (the CLI, infra's
 // partner config) import them.
-export {
-	AgreementCommandError,
-	type ChangeContext,
-	type GrantInput,
-	type PartnerInput,
-	partnerIdPattern,
-} from "./agreement-input.ts";
 
 export interface AgreementChangeResult<R> {
 	agreement: Agreement;

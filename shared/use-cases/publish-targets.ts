@@ -11,9 +11,6 @@ import { makeSiteWriter, type SiteWriter, untrustingWriter } from "../publishing
 import type { RenderContext, TargetWriter } from "../publishing/target-kind.ts";
 import { renderPages } from "../publishing/targets/page.ts";
 
-export type { PublishDeps } from "../publishing/deps.ts";
-export { makePublishChanges } from "../publishing/pending-sweep.ts";
-
 // Batches of page targets (PAGE_BATCH each) published at once.
 const PAGE_BATCHES_AT_ONCE = 4;
 

@@ -1,5 +1,5 @@
 import type { HealthStore } from "../ports/uploads.ts";
-import type { ChangeSummary, Takedown } from "./change-articles.ts";
+import type { ChangeSummary, Takedown } from "./change-batches.ts";
 
 /** What one run of the schedule did. */
 export interface SweepResult {

@@ -11,7 +11,7 @@ import { InMemoryTables } from "#shared/adapters/memory/in-memory-tables.ts";
 import { S3ObjectStore } from "#shared/adapters/s3/s3-object-store.ts";
 import { CompressedVariantStore } from "#shared/adapters/zlib/compressed-variant-store.ts";
 import { EDGE_UNCOMPRESSED_EXTENSIONS } from "#shared/domain/compressed-variants.ts";
-import { FEED_FORMATS, OPML_CONTENT_TYPE } from "#shared/domain/render/feed-document.ts";
+import { FEED_FORMATS, OPML_CONTENT_TYPE } from "#shared/domain/feeds/formats.ts";
 import type { ObjectStore } from "#shared/ports/uploads.ts";
 import { makeSiteWriter } from "#shared/publishing/site-writer.ts";
 import { localS3Client } from "../../local/stack.ts";

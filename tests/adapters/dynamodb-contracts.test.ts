@@ -7,10 +7,8 @@ import S3rver from "s3rver";
 import { afterAll, beforeAll } from "vitest";
 import { DynamoDbAgreementChanges } from "#shared/adapters/dynamodb/dynamodb-agreement-changes.ts";
 import { DynamoDbAgreementStore } from "#shared/adapters/dynamodb/dynamodb-agreement-store.ts";
-import {
-	DynamoDbArticleStore,
-	DynamoDbFeedStore,
-} from "#shared/adapters/dynamodb/dynamodb-article-store.ts";
+import { DynamoDbArticleStore } from "#shared/adapters/dynamodb/dynamodb-article-store.ts";
+import { DynamoDbFeedStore } from "#shared/adapters/dynamodb/dynamodb-feed-store.ts";
 import { DynamoDbPublishLedger } from "#shared/adapters/dynamodb/dynamodb-publish-ledger.ts";
 import { DynamoDbUploadStore } from "#shared/adapters/dynamodb/dynamodb-upload-store.ts";
 import { DynamoDbViewStore } from "#shared/adapters/dynamodb/dynamodb-view-store.ts";

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { subjectSlug } from "#shared/domain/feeds/kinds.ts";
 import { planArticleChange } from "#shared/domain/plan-article-change.ts";
 import {
 	archivePageOf,
@@ -8,7 +9,6 @@ import {
 	feedOfKey,
 	parseFeedName,
 	parseTargetId,
-	subjectSlug,
 	type Target,
 	targetId,
 } from "#shared/domain/targets.ts";

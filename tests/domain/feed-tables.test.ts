@@ -8,19 +8,19 @@ import {
 	OPML,
 	PRIMARY_FORMAT,
 } from "#shared/domain/feeds/formats.ts";
-import { FEED_KINDS, FRONT_PAGE_KINDS, MAIN_FEED_KIND } from "#shared/domain/feeds/kinds.ts";
+import {
+	FEED_KINDS,
+	type FeedName,
+	FRONT_PAGE_KINDS,
+	MAIN_FEED_KIND,
+} from "#shared/domain/feeds/kinds.ts";
 import { feedPath, feedTitle } from "#shared/domain/render/feed-document.ts";
 import { escapeHtml } from "#shared/domain/render/html.ts";
 import { translatedLanguages, uiFor } from "#shared/domain/render/i18n.ts";
+import { renderArticlePage } from "#shared/domain/render/render-article-page.ts";
 import { renderOpml } from "#shared/domain/render/render-opml.ts";
-import { renderArticlePage, renderFrontPage } from "#shared/domain/render/render-pages.ts";
-import {
-	type FeedName,
-	feedEntriesFor,
-	feedKindRowOf,
-	feedOfKey,
-	parseFeedName,
-} from "#shared/domain/targets.ts";
+import { renderFrontPage } from "#shared/domain/render/render-pages.ts";
+import { feedEntriesFor, feedKindRowOf, feedOfKey, parseFeedName } from "#shared/domain/targets.ts";
 import { FEED_ENCODING_CODE } from "../../infra/constructs/feed-encoding-code.ts";
 import { isCompressible, mediaTypeOf } from "../../local/edge-http.ts";
 import { makeArticle } from "../helpers/articles.ts";

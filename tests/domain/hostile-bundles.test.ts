@@ -5,7 +5,7 @@ import { readBundleContent } from "#shared/domain/bundle-content.ts";
 import { type BundleIssue, BundleRejectedError } from "#shared/domain/errors.ts";
 import { openBundle } from "#shared/domain/read-bundle.ts";
 import { itemContentHtml } from "#shared/domain/render/feed-document.ts";
-import { renderArticlePage } from "#shared/domain/render/render-pages.ts";
+import { renderArticlePage } from "#shared/domain/render/render-article-page.ts";
 import { type FeedItem, feedEntriesFor } from "#shared/domain/targets.ts";
 import { makeArticle } from "../helpers/articles.ts";
 import { makeBundle, makeManifest, PNG } from "../helpers/bundles.ts";

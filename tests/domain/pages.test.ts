@@ -3,14 +3,14 @@ import type { Article } from "#shared/domain/article.ts";
 import { BUNDLE_IMAGE_ATTR } from "#shared/domain/media.ts";
 import { parseFragment } from "#shared/domain/render/html.ts";
 import { uiFor } from "#shared/domain/render/i18n.ts";
+import { renderArticlePage } from "#shared/domain/render/render-article-page.ts";
 import {
 	renderArchivePage,
-	renderArticlePage,
 	renderFrontPage,
 	renderHomePage,
 	renderNotFoundPage,
-	siteStylesheet,
 } from "#shared/domain/render/render-pages.ts";
+import { siteStylesheet } from "#shared/domain/render/stylesheet.ts";
 import { sanitizeBody } from "#shared/domain/sanitize-body.ts";
 import { type FeedItem, feedEntriesFor } from "#shared/domain/targets.ts";
 import { makeArticle } from "../helpers/articles.ts";

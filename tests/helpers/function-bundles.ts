@@ -4,8 +4,6 @@ import { gzipSync } from "node:zlib";
 import { build, type Metafile } from "esbuild";
 import { functionBuildOptions, functionEntries } from "../../infra/bundling.ts";
 
-export { functionEntries } from "../../infra/bundling.ts";
-
 export interface FunctionBundle {
 	name: string;
 	/** The built `index.mjs`. */

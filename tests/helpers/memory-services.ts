@@ -10,8 +10,8 @@ import { InMemoryPublishLedger } from "#shared/adapters/memory/in-memory-publish
 import { InMemorySiteDigests } from "#shared/adapters/memory/in-memory-site-digests.ts";
 import { InMemoryTables } from "#shared/adapters/memory/in-memory-tables.ts";
 import { InMemoryUploadStore } from "#shared/adapters/memory/in-memory-upload-store.ts";
+import type { PublishDeps } from "#shared/publishing/deps.ts";
 import type { IngestDeps, UploadEvent } from "#shared/use-cases/ingest-upload.ts";
-import type { PublishDeps } from "#shared/use-cases/publish-targets.ts";
 import { makeAgreement } from "./agreements.ts";
 import { composeProcess } from "./compose-process.ts";
 

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { PublishDeps } from "#shared/publishing/deps.ts";
 import type { IngestDeps } from "#shared/use-cases/ingest-upload.ts";
-import type { PublishDeps } from "#shared/use-cases/publish-targets.ts";
 import { useCaseOptions } from "../../functions/lib/ports.ts";
 import { stackPorts } from "../../functions/lib/stack-ports.ts";
 import { localDeployment } from "../../local/local-ports.ts";

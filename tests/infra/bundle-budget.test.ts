@@ -2,12 +2,12 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { functionEntries } from "../../infra/bundling.ts";
 import {
 	buildFunctionBundles,
 	contributors,
 	describeContributors,
 	type FunctionBundle,
-	functionEntries,
 } from "../helpers/function-bundles.ts";
 
 // The budget per function, the SDK external (the runtime has it). Issue 9 set 80 KB gzip;

@@ -2,11 +2,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { InMemoryAgreementStore } from "#shared/adapters/memory/in-memory-agreement-store.ts";
 import { InMemoryTables } from "#shared/adapters/memory/in-memory-tables.ts";
-import {
-	AgreementCommandError,
-	type GrantInput,
-	makeManageAgreements,
-} from "#shared/use-cases/manage-agreements.ts";
+import { AgreementCommandError, type GrantInput } from "#shared/use-cases/agreement-input.ts";
+import { makeManageAgreements } from "#shared/use-cases/manage-agreements.ts";
 
 const NOW = new Date("2026-01-01T00:00:00Z");
 const OPS = { by: "ops", reason: "contract signed" };

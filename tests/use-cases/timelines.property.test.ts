@@ -5,10 +5,8 @@ import type { InMemoryObjectStore } from "#shared/adapters/memory/in-memory-obje
 import { InMemoryTables } from "#shared/adapters/memory/in-memory-tables.ts";
 import { formatAttribution } from "#shared/domain/agreement.ts";
 import { ArticleChangeError } from "#shared/domain/plan-article-change.ts";
-import {
-	AgreementCommandError,
-	makeManageAgreements,
-} from "#shared/use-cases/manage-agreements.ts";
+import { AgreementCommandError } from "#shared/use-cases/agreement-input.ts";
+import { makeManageAgreements } from "#shared/use-cases/manage-agreements.ts";
 import { makeBundle, makeManifest } from "../helpers/bundles.ts";
 import { composeProcess } from "../helpers/compose-process.ts";
 import { inMemoryPorts } from "../helpers/memory-stores.ts";

@@ -4,8 +4,6 @@ import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { type Caller, recordCalls } from "./record-calls.ts";
 
-export type { Caller } from "./record-calls.ts";
-
 // Every SDK client of the functions, the CLI and the local stack is made here (the CLI's SQS
 // and CloudFormation ones in ops-clients.ts, which no function loads), so recording sees all.
 

@@ -540,5 +540,3 @@ export class DynamoDbArticleStore implements ArticleStore {
 		for (const language of added) this.listedLanguages.add(language);
 	}
 }
-
-export { DynamoDbFeedStore } from "./dynamodb-feed-store.ts";

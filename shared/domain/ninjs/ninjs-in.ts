@@ -1,7 +1,7 @@
 import { BundleRejectedError, rejectBundle } from "../errors.ts";
+import { subjectSlug } from "../feeds/kinds.ts";
 import { type Manifest, validateManifest } from "../manifest.ts";
 import type { BundleWarning } from "../report.ts";
-import { subjectSlug } from "../targets.ts";
 import { validate } from "./validate-ninjs-3.1.generated.mjs";
 
 /** Where an uploaded ninjs document's inline body is read from, as if it were this file. */

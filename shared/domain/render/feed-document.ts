@@ -1,10 +1,9 @@
 import { FEED_FORMATS, type FeedFormat } from "../feeds/formats.ts";
-import { feedKindRow } from "../feeds/kinds.ts";
-import { type FeedItem, type FeedName, feedKindOf } from "../targets.ts";
+import { type FeedName, feedKindRow } from "../feeds/kinds.ts";
+import { type FeedItem, feedKindOf } from "../targets.ts";
 import { absoluteUrl, escapeHtml } from "./html.ts";
 
 // The table lives in feeds/formats.ts; publish-targets.ts, the bench and tests import it from here.
-export { FEED_FORMATS, type FeedFormat, OPML_CONTENT_TYPE, OPML_PATH } from "../feeds/formats.ts";
 
 /** One URL per format of the same document. */
 export type FormatUrls = Record<FeedFormat, string>;

@@ -1,6 +1,6 @@
 import { PRIMARY_FORMAT } from "../feeds/formats.ts";
-import { FEED_KINDS } from "../feeds/kinds.ts";
-import { type FeedName, feedKindOf } from "../targets.ts";
+import { FEED_KINDS, type FeedName } from "../feeds/kinds.ts";
+import { feedKindOf } from "../targets.ts";
 import { feedPath, feedTitle, languageName } from "./feed-document.ts";
 import { absoluteUrl } from "./html.ts";
 import { XML_DECLARATION, xmlElement, xmlStartTag } from "./xml.ts";

@@ -230,5 +230,3 @@ ${translations.join("\n")}`,
 }
 
 // publish-targets.ts renders every page through this module.
-export { renderArticlePage } from "./render-article-page.ts";
-export { siteIcon, siteStylesheet } from "./stylesheet.ts";

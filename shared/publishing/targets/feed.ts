@@ -3,9 +3,15 @@
  * feeds there are, their formats, paths and media types): the front page, the home page and
  * the hub notification ask it what a language's lists show and which keys are feeds.
  */
+import { FEED_FORMATS } from "../../domain/feeds/formats.ts";
+import {
+	type FeedName,
+	FRONT_PAGE_KINDS,
+	MAIN_FEED_KIND,
+	PLAIN_FEED_KINDS,
+} from "../../domain/feeds/kinds.ts";
 import {
 	buildFeedDocument,
-	FEED_FORMATS,
 	type FeedDocument,
 	feedPath,
 } from "../../domain/render/feed-document.ts";
@@ -14,9 +20,8 @@ import { type FrontSection, renderArchivePage } from "../../domain/render/render
 import {
 	ARCHIVE_PAGE_SIZE,
 	FEED_SIZE,
-	type FeedName,
 	feedKey,
-	LANGUAGE_FEEDS,
+	feedKindRowOf,
 	type Target,
 	targetId,
 } from "../../domain/targets.ts";
@@ -38,8 +43,8 @@ const FEED_DOCUMENT_KEY = new RegExp(
 	`^feeds/.+\\.(?:${FEED_FORMATS.map(({ format }) => format).join("|")})$`,
 );
 
-/** The HTML page of Latest News archive page `page` (0-based): `/en/archive/1`. */
-export function latestArchivePagePath(language: string, page: number): string {
+/** The HTML page of archive page `page` (0-based) of a front page's main feed: `/en/archive/1`. */
+export function mainArchivePagePath(language: string, page: number): string {
 	return `/${language}/archive/${page + 1}`;
 }
 
@@ -50,56 +55,57 @@ export function isFeedDocumentKey(key: string): boolean {
 
 /** How many archive documents a feed has: none while its items fit the feed itself. */
 function archivePagesOf(feed: FeedName, state: FeedState): number {
-	// A ranking has no history: Most Viewed has no archive.
-	return feed !== "most-viewed" && state.count > FEED_SIZE
+	return feedKindRowOf(feed).archived && state.count > FEED_SIZE
 		? Math.ceil(state.count / ARCHIVE_PAGE_SIZE)
 		: 0;
 }
 
-/** The newest items of a feed: its rows, or the ranking for Most Viewed. */
+/** The newest items of a feed: its rows, or its ranking for a kind the views rank. */
 async function feedItems(
 	{ reads, round }: Pick<RenderContext, "reads" | "round">,
 	language: string,
 	feed: FeedName,
 	limit: number,
 ): Promise<Shown> {
-	return feed === "most-viewed"
+	return feedKindRowOf(feed).rows === "views"
 		? round.mostViewed(language, limit)
 		: reads.permitted(await round.listFeed(feedKey(language, feed), limit), round);
 }
 
 /**
- * One language's lists, as its front page and the home page show them: the newest `latest`
- * items of Latest News, beside Recent Updates and Most Viewed.
+ * One language's lists, as its front page and the home page show them: the newest `main`
+ * items of the main column's feed, beside the newest of each side list.
  */
 export async function languageLists(
 	ctx: Pick<RenderContext, "reads" | "round">,
 	language: string,
-	latest: number,
+	main: number,
 ): Promise<{ section: FrontSection; hidden: boolean }> {
-	const [latestItems, updated, mostViewed] = await Promise.all([
-		feedItems(ctx, language, "latest", latest),
-		feedItems(ctx, language, "updated", SIDEBAR_ITEMS),
-		feedItems(ctx, language, "most-viewed", SIDEBAR_ITEMS),
-	]);
-	return {
-		section: {
-			language,
-			latest: latestItems.items,
-			updated: updated.items,
-			mostViewed: mostViewed.items,
-		},
-		hidden: latestItems.hidden || updated.hidden || mostViewed.hidden,
-	};
+	const lists = await Promise.all(
+		FRONT_PAGE_KINDS.map(async (row) => {
+			const shown = await feedItems(
+				ctx,
+				language,
+				row.kind,
+				row.place === "main" ? main : SIDEBAR_ITEMS,
+			);
+			return { list: row.list, shown };
+		}),
+	);
+	// FrontSection's lists are exactly FRONT_PAGE_KINDS' lists, every one set below.
+	const section = { language } as FrontSection;
+	for (const { list, shown } of lists) section[list] = shown.items;
+	return { section, hidden: lists.some(({ shown }) => shown.hidden) };
 }
 
-/** The HTML page of the newest Latest News archive document, if the feed has an archive. */
+/** The HTML page of the main feed's newest archive document, if the feed has an archive. */
 export async function newestArchivePagePath(
 	round: RoundReads,
 	language: string,
 ): Promise<string | undefined> {
-	const pages = archivePagesOf("latest", await round.getFeedState(feedKey(language, "latest")));
-	return pages > 0 ? latestArchivePagePath(language, pages - 1) : undefined;
+	const main = MAIN_FEED_KIND.kind;
+	const pages = archivePagesOf(main, await round.getFeedState(feedKey(language, main)));
+	return pages > 0 ? mainArchivePagePath(language, pages - 1) : undefined;
 }
 
 /** Writes one document in every format. */
@@ -163,21 +169,21 @@ async function renderFeed(
 				page: { index: page, count: pages },
 				...(state.lastRemovedAt ? { emptySince: state.lastRemovedAt } : {}),
 			});
-			// Latest News archives are also HTML pages, which front pages link as older news.
+			// The main feed's archives are also HTML pages, which front pages link as older news.
 			const html =
-				feed === "latest"
+				feed === MAIN_FEED_KIND.kind
 					? [
 							out.put(
-								siteKey(latestArchivePagePath(language, page)),
+								siteKey(mainArchivePagePath(language, page)),
 								renderArchivePage({
 									siteUrl,
 									language,
 									title: `${pageDoc.title.replace(/^Syndicate: /, "")}`,
 									items: archived,
 									...(page + 1 < pages
-										? { newerPath: latestArchivePagePath(language, page + 1) }
+										? { newerPath: mainArchivePagePath(language, page + 1) }
 										: { newerPath: `/${language}/` }),
-									...(page > 0 ? { olderPath: latestArchivePagePath(language, page - 1) } : {}),
+									...(page > 0 ? { olderPath: mainArchivePagePath(language, page - 1) } : {}),
 								}),
 								{ contentType: HTML, cacheControl: SITE_CACHE },
 							),
@@ -194,7 +200,8 @@ async function renderFeed(
 		// A new language's Latest News brings its other feeds: listed now, so the OPML that
 		// the same sweep renders has them, and requested, not rendered here: one publisher
 		// at a time renders each target.
-		const more = feed === "latest" ? LANGUAGE_FEEDS.filter((name) => name !== "latest") : [];
+		const more =
+			feed === MAIN_FEED_KIND.kind ? PLAIN_FEED_KINDS.filter((name) => name !== feed) : [];
 		await Promise.all(more.map((name) => feeds.listFeedKey(feedKey(language, name))));
 		await ctx.followUp([
 			"opml",

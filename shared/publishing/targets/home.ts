@@ -1,9 +1,5 @@
-import {
-	renderHomePage,
-	renderNotFoundPage,
-	siteIcon,
-	siteStylesheet,
-} from "../../domain/render/render-pages.ts";
+import { renderHomePage, renderNotFoundPage } from "../../domain/render/render-pages.ts";
+import { siteIcon, siteStylesheet } from "../../domain/render/stylesheet.ts";
 import type { Target } from "../../domain/targets.ts";
 import { CSS, HTML, IMMUTABLE, SITE_CACHE, SVG } from "../site-paths.ts";
 import type { TargetKind } from "../target-kind.ts";

@@ -1,10 +1,10 @@
-import { OPML_CONTENT_TYPE, OPML_PATH } from "../../domain/render/feed-document.ts";
+import { OPML } from "../../domain/feeds/formats.ts";
 import { renderOpml } from "../../domain/render/render-opml.ts";
 import { feedOfKey, type Target } from "../../domain/targets.ts";
 import { SITE_CACHE, siteKey } from "../site-paths.ts";
 import type { TargetKind } from "../target-kind.ts";
 
-const OPML_KEY = siteKey(OPML_PATH);
+const OPML_KEY = siteKey(OPML.path);
 
 /** `feeds/index.opml`: every feed listed so far. */
 export const opmlTarget: TargetKind<Extract<Target, { kind: "opml" }>> = {
@@ -12,7 +12,7 @@ export const opmlTarget: TargetKind<Extract<Target, { kind: "opml" }>> = {
 	async render(_target, out, ctx) {
 		const keys = await ctx.deps.feeds.listFeedKeys();
 		const opml = renderOpml({ siteUrl: ctx.deps.siteUrl, feeds: keys.map(feedOfKey) });
-		await out.put(OPML_KEY, opml, { contentType: OPML_CONTENT_TYPE, cacheControl: SITE_CACHE });
+		await out.put(OPML_KEY, opml, { contentType: OPML.contentType, cacheControl: SITE_CACHE });
 		return false;
 	},
 };

@@ -1,6 +1,6 @@
 import { type Article, type ArticleRef, articlePath, imageKey } from "../../domain/article.ts";
 import type { Bundle } from "../../domain/read-bundle.ts";
-import { renderArticlePage } from "../../domain/render/render-pages.ts";
+import { renderArticlePage } from "../../domain/render/render-article-page.ts";
 import { stripImageMetadata } from "../../domain/strip-image-metadata.ts";
 import type { Target } from "../../domain/targets.ts";
 import { forEachLimited } from "../../lib/for-each-limited.ts";
