@@ -3,7 +3,6 @@ import {
 	TransactionCanceledException,
 } from "@aws-sdk/client-dynamodb";
 import {
-	BatchGetCommand,
 	DeleteCommand,
 	type DynamoDBDocumentClient,
 	QueryCommand,
@@ -380,17 +379,13 @@ export class DynamoDbPublishLedger implements PublishLedger {
 		);
 		if (Items.length === 0) return [];
 		// The index holds keys only; the targets are read from the items themselves.
-		const { Responses } = await this.client.send(
-			new BatchGetCommand({
-				RequestItems: {
-					[this.tableName]: {
-						Keys: Items.map((item) => ({ pk: item.pk, sk: item.sk })),
-						ConsistentRead: true,
-					},
-				},
-			}),
+		const items = await batchGetAll(
+			this.client,
+			this.tableName,
+			Items.map((item) => ({ pk: item.pk, sk: item.sk })),
+			true,
 		);
-		return (Responses?.[this.tableName] ?? []).map((item) => ({
+		return items.map((item) => ({
 			changeId: String(item.changeId),
 			targets: (item.targets as string[] | undefined) ?? [],
 		}));
