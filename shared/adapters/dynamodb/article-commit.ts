@@ -55,7 +55,7 @@ export function whyUnstorable(error: unknown): string | undefined {
  * and the check of the agreement the plan read unless `checkAgreement` is false (a batch
  * checks each agreement once for all its commits: a transaction may name an item once).
  * `feedItems`: the commit's feed rows, their archive copies and stale marks
- * (`feedTransactItems`, dynamodb-feed-store.ts).
+ * (`feedTransactItems`, feed-writes.ts).
  */
 export function planTransaction(
 	tableName: string,

@@ -32,7 +32,7 @@ import {
 } from "./article-items.ts";
 import { batchGetAll } from "./batch.ts";
 import { agreementUnchanged } from "./dynamodb-agreement-store.ts";
-import { feedOrdinalReserver, feedOrdinals, feedTransactItems } from "./dynamodb-feed-store.ts";
+import { feedOrdinalReserver, feedOrdinals, feedTransactItems } from "./feed-writes.ts";
 import { str, strSet } from "./item-fields.ts";
 import { itemReadsOf } from "./item-reads.ts";
 import { tableKeys } from "./table.ts";

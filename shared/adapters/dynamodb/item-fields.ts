@@ -97,6 +97,15 @@ export function shaped<T>(item: Item, name: string, shape: ShapeOf<T>): T {
 	return value as T;
 }
 
+/** {@link shaped} for a list of values stored whole in one attribute; `[]` when it is absent. */
+export function shapedList<T>(item: Item, name: string, shape: ShapeOf<T>): T[] {
+	const value = item[name];
+	if (value === undefined) return [];
+	check(item, name, value, [shape]);
+	// Each entry checked against a rule for each of T's attributes just above.
+	return value as T[];
+}
+
 /** A string attribute. */
 export function str(item: Item, name: string): string {
 	const value = item[name];
