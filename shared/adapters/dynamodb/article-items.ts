@@ -55,7 +55,7 @@ const DECISIONS = valuesOf<Decision>({
 const REF: ShapeOf<ArticleRef> = { partnerId: "string", articleId: "string", language: "string" };
 
 const PERMISSION: ShapeOf<PermissionRecord> = {
-	agreementId: "string|null",
+	agreementId: "string or null",
 	decision: DECISIONS,
 	reason: "string",
 	checkedAt: "string",
@@ -89,7 +89,7 @@ const ARTICLE: ShapeOf<Article> = {
 	firstCreated: "string",
 	versionCreated: "string",
 	embargoUntil: "string?",
-	subjects: "strings",
+	subjects: "string list",
 	images: [IMAGE],
 	original: "map?",
 	rights: { holder: "string", translator: "string?", agreement: "string", notice: "string?" },
@@ -124,7 +124,7 @@ const SUMMARY: ShapeOf<ArticleSummary> = {
 	version: "number",
 	status: STATUSES,
 	headline: "string",
-	agreementId: "string|null",
+	agreementId: "string or null",
 	decision: DECISIONS,
 };
 

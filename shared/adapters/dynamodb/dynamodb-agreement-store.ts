@@ -1,10 +1,5 @@
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import {
-	type DynamoDBDocumentClient,
-	QueryCommand,
-	type QueryCommandInput,
-	TransactWriteCommand,
-} from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import {
 	type Agreement,
 	type AgreementAction,
@@ -17,6 +12,7 @@ import type { AgreementStore } from "../../ports/agreements.ts";
 import { ACTIONS, revisionOf, unsettledChangeKey } from "./dynamodb-agreement-changes.ts";
 import { type Item, oneOf, optStr, type ShapeOf, shaped, str, valuesOf } from "./item-fields.ts";
 import { itemReadsOf } from "./item-reads.ts";
+import { queryAll } from "./query.ts";
 
 // Each list is a partition of its own, one row per id, written in the same transaction as
 // the record: listing is one paginated Query, never a Scan of the whole table.
@@ -75,10 +71,10 @@ const AGREEMENT: ShapeOf<Agreement> = {
 	partnerId: "string",
 	holder: "string",
 	translator: "string",
-	languages: "strings",
-	scope: "strings",
+	languages: "string list",
+	scope: "string list",
 	validFrom: "string",
-	validUntil: "string|null",
+	validUntil: "string or null",
 	notice: "string",
 	status: valuesOf<Agreement["status"]>({ active: true, revoked: true }),
 };
@@ -272,18 +268,12 @@ export class DynamoDbAgreementStore implements AgreementStore {
 	}
 
 	/** Every item of a partition (with a sort key prefix), in sort key order, page by page. */
-	private async *query(pk: string, skPrefix?: string): AsyncIterable<Record<string, unknown>> {
-		const input: QueryCommandInput = {
+	private query(pk: string, skPrefix?: string): AsyncIterable<Item> {
+		return queryAll(this.client, {
 			TableName: this.tableName,
 			KeyConditionExpression: skPrefix ? "pk = :pk AND begins_with(sk, :prefix)" : "pk = :pk",
 			ExpressionAttributeValues: skPrefix ? { ":pk": pk, ":prefix": skPrefix } : { ":pk": pk },
 			ConsistentRead: true,
-		};
-		let start: Record<string, unknown> | undefined;
-		do {
-			const page = await this.client.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
-			yield* page.Items ?? [];
-			start = page.LastEvaluatedKey;
-		} while (start);
+		});
 	}
 }

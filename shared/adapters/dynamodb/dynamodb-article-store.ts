@@ -2,7 +2,6 @@ import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import {
 	type DynamoDBDocumentClient,
 	QueryCommand,
-	type QueryCommandInput,
 	TransactWriteCommand,
 	UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
@@ -35,6 +34,7 @@ import { agreementUnchanged } from "./dynamodb-agreement-store.ts";
 import { feedOrdinalReserver, feedOrdinals, feedTransactItems } from "./feed-writes.ts";
 import { str, strSet } from "./item-fields.ts";
 import { itemReadsOf } from "./item-reads.ts";
+import { queryAll } from "./query.ts";
 import { tableKeys } from "./table.ts";
 
 const CONFLICT_RETRIES = 8;
@@ -43,19 +43,6 @@ const LANGUAGES_KEY = { pk: "SITE", sk: "LANGUAGES" };
 const FEW_ARTICLES = 25;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Every page of a query, item by item. */
-async function* queryAll(
-	client: DynamoDBDocumentClient,
-	input: QueryCommandInput,
-): AsyncIterable<Record<string, unknown>> {
-	let start: Record<string, unknown> | undefined;
-	do {
-		const page = await client.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
-		yield* page.Items ?? [];
-		start = page.LastEvaluatedKey;
-	} while (start);
-}
 
 /** Articles in DynamoDB: current state, versions, history, and the agreement and due indexes. */
 export class DynamoDbArticleStore implements ArticleStore {

@@ -8,7 +8,6 @@ import {
 	type DynamoDBDocumentClient,
 	PutCommand,
 	QueryCommand,
-	type QueryCommandInput,
 	TransactWriteCommand,
 	UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
@@ -18,6 +17,7 @@ import type { FeedState, FeedStore, StalePage } from "../../ports/articles.ts";
 import { feedPartitions, metaPk } from "./feed-keys.ts";
 import { type Item, num, optStr, type ShapeOf, shaped, str, strSet } from "./item-fields.ts";
 import { itemReadsOf } from "./item-reads.ts";
+import { queryItems } from "./query.ts";
 
 export { feedRowKey } from "./feed-keys.ts";
 
@@ -43,7 +43,7 @@ const FEED_ITEM: ShapeOf<FeedItem> = {
 	holder: "string",
 	firstCreated: "string",
 	versionCreated: "string",
-	subjects: "strings",
+	subjects: "string list",
 	attribution: "string",
 	path: "string",
 	image: "map?",
@@ -56,21 +56,6 @@ function marksOf(page: StalePage): string[] {
 	const marks: unknown = JSON.parse(page.mark);
 	if (Array.isArray(marks) && marks.every((mark) => typeof mark === "string")) return marks;
 	throw new Error(`not a stale page's mark: ${page.mark}`);
-}
-
-/** Every page of a query, item by item. */
-async function queryAll(
-	client: DynamoDBDocumentClient,
-	input: QueryCommandInput,
-): Promise<Record<string, unknown>[]> {
-	const items: Record<string, unknown>[] = [];
-	let start: Record<string, unknown> | undefined;
-	do {
-		const page = await client.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
-		items.push(...(page.Items ?? []));
-		start = page.LastEvaluatedKey;
-	} while (start);
-	return items;
 }
 
 /**
@@ -142,7 +127,7 @@ export class DynamoDbFeedStore implements FeedStore {
 	}
 
 	async getFeedState(feedKey: string): Promise<FeedState> {
-		const rows = await queryAll(this.client, {
+		const rows = await queryItems(this.client, {
 			TableName: this.tableName,
 			KeyConditionExpression: "pk = :pk",
 			ExpressionAttributeValues: { ":pk": metaPk(feedKey) },
@@ -172,7 +157,7 @@ export class DynamoDbFeedStore implements FeedStore {
 	}
 
 	async listArchivePage(feedKey: string, page: number): Promise<FeedItem[]> {
-		const rows = await queryAll(this.client, {
+		const rows = await queryItems(this.client, {
 			TableName: this.tableName,
 			KeyConditionExpression: "pk = :pk",
 			ExpressionAttributeValues: { ":pk": `ARCHIVE#${feedKey}#${page}` },
@@ -265,7 +250,7 @@ export class DynamoDbFeedStore implements FeedStore {
 	}
 
 	async listFeedKeys(): Promise<string[]> {
-		const rows = await queryAll(this.client, {
+		const rows = await queryItems(this.client, {
 			TableName: this.tableName,
 			KeyConditionExpression: "pk = :pk",
 			ExpressionAttributeValues: { ":pk": FEED_LIST },

@@ -1,9 +1,10 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { Report, ReportStatus } from "../../domain/report.ts";
 import type { UploadRecord, UploadStore } from "../../ports/uploads.ts";
 import { type Item, type ShapeOf, shaped, str, strs, valuesOf } from "./item-fields.ts";
 import { itemReadsOf } from "./item-reads.ts";
+import { queryItems } from "./query.ts";
 
 /** The item of one processed upload: in the upload's own partition, one sort key per version. */
 export function uploadItemKey(key: string, uploadId: string) {
@@ -56,7 +57,7 @@ export function toUploadAttributes(record: UploadRecord) {
 // checked one level down, and its issues, warnings and permission only for being lists and a map.
 const REPORT: ShapeOf<Report> = {
 	bundle: "string",
-	sha256: "string|null",
+	sha256: "string or null",
 	status: valuesOf<ReportStatus>({
 		published: true,
 		"pending-permission": true,
@@ -98,21 +99,13 @@ export class DynamoDbUploadStore implements UploadStore {
 	}
 
 	async listUploads(key: string): Promise<UploadRecord[]> {
-		const records: UploadRecord[] = [];
-		let start: Record<string, unknown> | undefined;
-		do {
-			const page = await this.client.send(
-				new QueryCommand({
-					TableName: this.tableName,
-					KeyConditionExpression: "pk = :pk AND begins_with(sk, :id)",
-					ExpressionAttributeValues: { ":pk": `UPLOAD#${key}`, ":id": "ID#" },
-					ConsistentRead: true,
-					ExclusiveStartKey: start,
-				}),
-			);
-			records.push(...(page.Items ?? []).map(toUploadRecord));
-			start = page.LastEvaluatedKey;
-		} while (start);
+		const items = await queryItems(this.client, {
+			TableName: this.tableName,
+			KeyConditionExpression: "pk = :pk AND begins_with(sk, :id)",
+			ExpressionAttributeValues: { ":pk": `UPLOAD#${key}`, ":id": "ID#" },
+			ConsistentRead: true,
+		});
+		const records = items.map(toUploadRecord);
 		return records.sort(
 			(a, b) =>
 				a.order.localeCompare(b.order) || a.report.receivedAt.localeCompare(b.report.receivedAt),

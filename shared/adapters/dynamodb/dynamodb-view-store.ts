@@ -6,7 +6,6 @@ import {
 	type DynamoDBDocumentClient,
 	GetCommand,
 	PutCommand,
-	QueryCommand,
 	type QueryCommandInput,
 	TransactWriteCommand,
 	UpdateCommand,
@@ -19,6 +18,7 @@ import { batchGetAll } from "./batch.ts";
 import { DynamoDbMostViewedReader, rankingEntries, rankingKey } from "./dynamodb-most-viewed.ts";
 import { pendingItem } from "./dynamodb-publish-ledger.ts";
 import { type Item, num, optStr, str } from "./item-fields.ts";
+import { queryAll } from "./query.ts";
 import { tableKeys } from "./table.ts";
 
 type TransactItem = NonNullable<
@@ -86,15 +86,8 @@ export class DynamoDbViewStore implements ViewStore {
 		private readonly tableName: string,
 	) {}
 
-	private async *query(input: Omit<QueryCommandInput, "TableName">): AsyncIterable<Item> {
-		let start: Item | undefined;
-		do {
-			const page = await this.client.send(
-				new QueryCommand({ ...input, TableName: this.tableName, ExclusiveStartKey: start }),
-			);
-			yield* page.Items ?? [];
-			start = page.LastEvaluatedKey;
-		} while (start);
+	private query(input: Omit<QueryCommandInput, "TableName">): AsyncIterable<Item> {
+		return queryAll(this.client, { ...input, TableName: this.tableName });
 	}
 
 	async countedLogs(logKeys: readonly string[]): Promise<Set<string>> {

@@ -1,7 +1,8 @@
 /** An item as the document client returns it: attribute names to plain values. */
 export type Item = Record<string, unknown>;
 
-type Type = "string" | "number" | "boolean" | "strings" | "list" | "map" | "string|null";
+// Each read as "a …" in an error.
+type Type = "string" | "number" | "boolean" | "string list" | "list" | "map" | "string or null";
 
 /**
  * What one attribute must hold: a type (`?`: or nothing), the strings it may be, the rules of
@@ -32,19 +33,9 @@ function fail(item: Item, path: string, what: string): never {
 	throw new MalformedItemError(`DynamoDB item ${item.pk}/${item.sk}: "${path}" ${what}`);
 }
 
-const described: Record<string, string> = {
-	string: "a string",
-	number: "a number",
-	boolean: "a boolean",
-	strings: "a list of strings",
-	list: "a list",
-	map: "a map",
-	"string|null": "a string or null",
-};
-
 /** Fails for `value` at `path`: missing, or not `type`. */
 function wrong(item: Item, path: string, value: unknown, type: string): never {
-	return fail(item, path, value === undefined ? "is missing" : `is not ${described[type] ?? type}`);
+	return fail(item, path, value === undefined ? "is missing" : `is not a ${type}`);
 }
 
 const isMap = (value: unknown): value is Item =>
@@ -56,10 +47,10 @@ const isList = (rule: Rule): rule is readonly string[] | readonly [Shape] => Arr
 const isString = (value: unknown): value is string => typeof value === "string";
 
 function holds(type: string, value: unknown): boolean {
-	if (type === "strings") return Array.isArray(value) && value.every(isString);
+	if (type === "string list") return Array.isArray(value) && value.every(isString);
 	if (type === "list") return Array.isArray(value);
 	if (type === "map") return isMap(value);
-	if (type === "string|null") return value === null || isString(value);
+	if (type === "string or null") return value === null || isString(value);
 	return typeof value === type;
 }
 
@@ -130,7 +121,7 @@ export function strs(item: Item, name: string): string[] {
 	if (value === undefined) return [];
 	return Array.isArray(value) && value.every(isString)
 		? value
-		: wrong(item, name, value, "strings");
+		: wrong(item, name, value, "string list");
 }
 
 /** A string set (as the document client reads one), sorted; `[]` when absent. */
