@@ -8,7 +8,7 @@ type Type = "string" | "number" | "boolean" | "string list" | "list" | "map" | "
  * What one attribute must hold: a type (`?`: or nothing), the strings it may be, the rules of
  * a nested map's attributes, or (`[shape]`) a list of such maps.
  */
-export type Rule = Type | `${Type}?` | readonly string[] | readonly [Shape] | Shape;
+type Rule = Type | `${Type}?` | readonly string[] | readonly [Shape] | Shape;
 interface Shape {
 	readonly [name: string]: Rule;
 }
