@@ -135,8 +135,10 @@ export class DynamoDbFeedStore implements FeedStore {
 		});
 		const meta = rows.find((row) => row.sk === "META");
 		const stale = rows.filter((row) => str(row, "sk").startsWith("STALE#"));
-		const removed = [meta, ...stale]
-			.map((row) => row && optStr(row, row === meta ? "lastRemovedAt" : "removedAt"))
+		const removed = [
+			meta && optStr(meta, "lastRemovedAt"),
+			...stale.map((row) => optStr(row, "removedAt")),
+		]
 			.filter((at) => at !== undefined)
 			.sort();
 		const pages = new Map<number, string[]>();
