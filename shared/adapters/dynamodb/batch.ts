@@ -1,14 +1,19 @@
 import {
 	BatchGetCommand,
 	BatchWriteCommand,
+	type BatchWriteCommandInput,
 	type DynamoDBDocumentClient,
 } from "@aws-sdk/lib-dynamodb";
 import { chunksOf } from "../../lib/chunks.ts";
 
 type Key = Record<string, unknown>;
+type WriteRequest = NonNullable<BatchWriteCommandInput["RequestItems"]>[string][number];
 
-// Unprocessed keys come back when the table throttles: retried after a short, growing pause.
-const pause = (attempt: number) => new Promise((resolve) => setTimeout(resolve, 10 * 2 ** attempt));
+// Unprocessed keys come back when the table throttles: retried after a pause that doubles each
+// round, up to MAX_ROUNDS requests in all. Jittered (half to all of it), so the chunks sent in
+// parallel, throttled together, do not all come back at the same instant.
+const pause = (round: number) =>
+	new Promise((resolve) => setTimeout(resolve, 10 * 2 ** round * (0.5 + Math.random() / 2)));
 const MAX_ROUNDS = 8;
 
 /**
@@ -41,7 +46,7 @@ export async function batchGetAll(
 					}),
 				);
 				items.push(...(Responses?.[tableName] ?? []));
-				todo = (UnprocessedKeys?.[tableName]?.Keys as Key[] | undefined) ?? [];
+				todo = UnprocessedKeys?.[tableName]?.Keys ?? [];
 			}
 			return items;
 		}),
@@ -60,14 +65,14 @@ export async function batchWriteAll(
 ): Promise<void> {
 	await Promise.all(
 		chunksOf(writes, 25).map(async (chunk) => {
-			let todo = chunk;
+			let todo: WriteRequest[] = chunk;
 			for (let round = 0; todo.length > 0; round++) {
 				if (round === MAX_ROUNDS) throw new Error(`${todo.length} writes stayed unprocessed`);
 				if (round > 0) await pause(round);
 				const { UnprocessedItems } = await client.send(
 					new BatchWriteCommand({ RequestItems: { [tableName]: todo } }),
 				);
-				todo = (UnprocessedItems?.[tableName] as BatchWrite[] | undefined) ?? [];
+				todo = UnprocessedItems?.[tableName] ?? [];
 			}
 		}),
 	);

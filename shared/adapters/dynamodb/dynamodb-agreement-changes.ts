@@ -7,6 +7,7 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import type { AgreementAction, UnsettledAgreementChange } from "../../domain/agreement.ts";
 import type { AgreementChangeStore } from "../../ports/agreements.ts";
+import { type Item, num, oneOf, optStr, str } from "./item-fields.ts";
 
 // One row per agreement in a partition of their own: the schedule reads them with one Query.
 const UNSETTLED = "AGREEMENT_CHANGES";
@@ -16,22 +17,25 @@ export function unsettledChangeKey(agreementId: string) {
 	return { pk: UNSETTLED, sk: agreementId };
 }
 
+/** Every action an agreement change may record. */
+export const ACTIONS: readonly AgreementAction[] = ["grant", "amend", "revoke"];
+
 /** An agreement item's revision (or its change row's); 0 for one stored before revisions. */
-export function revisionOf(item: Record<string, unknown>): number {
-	return typeof item.revision === "number" ? item.revision : 0;
+export function revisionOf(item: Item): number {
+	return num(item, "revision", 0);
 }
 
-function toUnsettled(item: Record<string, unknown>): UnsettledAgreementChange {
-	const owner = item.leaseOwner;
-	const until = item.leaseUntil;
+function toUnsettled(item: Item): UnsettledAgreementChange {
+	const owner = optStr(item, "leaseOwner");
+	const until = item.leaseUntil === undefined ? undefined : num(item, "leaseUntil");
 	return {
-		agreementId: String(item.sk),
+		agreementId: str(item, "sk"),
 		revision: revisionOf(item),
-		at: String(item.at),
-		action: item.action as AgreementAction,
-		by: String(item.by),
-		reason: String(item.reason),
-		...(typeof owner === "string" && typeof until === "number" ? { lease: { owner, until } } : {}),
+		at: str(item, "at"),
+		action: oneOf(item, "action", ACTIONS),
+		by: str(item, "by"),
+		reason: str(item, "reason"),
+		...(owner !== undefined && until !== undefined ? { lease: { owner, until } } : {}),
 	};
 }
 

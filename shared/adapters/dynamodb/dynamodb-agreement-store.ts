@@ -1,10 +1,5 @@
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import {
-	type DynamoDBDocumentClient,
-	QueryCommand,
-	type QueryCommandInput,
-	TransactWriteCommand,
-} from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import {
 	type Agreement,
 	type AgreementAction,
@@ -14,8 +9,10 @@ import {
 	type StoredAgreement,
 } from "../../domain/agreement.ts";
 import type { AgreementStore } from "../../ports/agreements.ts";
-import { revisionOf, unsettledChangeKey } from "./dynamodb-agreement-changes.ts";
+import { ACTIONS, revisionOf, unsettledChangeKey } from "./dynamodb-agreement-changes.ts";
+import { type Item, oneOf, optStr, type ShapeOf, shaped, str, valuesOf } from "./item-fields.ts";
 import { itemReadsOf } from "./item-reads.ts";
+import { queryAll } from "./query.ts";
 
 // Each list is a partition of its own, one row per id, written in the same transaction as
 // the record: listing is one paginated Query, never a Scan of the whole table.
@@ -67,28 +64,46 @@ export function agreementUnchanged(
 /** Attempts at writing an agreement that other writers keep changing under us. */
 const MAX_ATTEMPTS = 8;
 
-function toPartner(item: Record<string, unknown>): Partner {
-	return { partnerId: String(item.partnerId), name: String(item.name) };
+// The agreement is stored whole, as one map: every attribute of it is checked, each decision
+// reads them all.
+const AGREEMENT: ShapeOf<Agreement> = {
+	agreementId: "string",
+	partnerId: "string",
+	holder: "string",
+	translator: "string",
+	languages: "string list",
+	scope: "string list",
+	validFrom: "string",
+	validUntil: "string or null",
+	notice: "string",
+	status: valuesOf<Agreement["status"]>({ active: true, revoked: true }),
+};
+
+function toPartner(item: Item): Partner {
+	return { partnerId: str(item, "partnerId"), name: str(item, "name") };
 }
 
-function toAgreement(item: Record<string, unknown>): Agreement {
-	return agreementTerms(item.agreement as Agreement);
+function toAgreement(item: Item): Agreement {
+	return agreementTerms(shaped<Agreement>(item, "agreement", AGREEMENT));
 }
 
-function toStoredAgreement(item: Record<string, unknown>): StoredAgreement {
+function toStoredAgreement(item: Item): StoredAgreement {
 	return { ...toAgreement(item), revision: revisionOf(item) };
 }
 
-function toChange(item: Record<string, unknown>): AgreementChange {
+function toChange(item: Item): AgreementChange {
 	const agreement = toAgreement(item);
 	return {
-		at: String(item.at),
+		at: str(item, "at"),
 		// Entries written before actions were recorded (the demo seed) say `why`, no action.
 		action:
-			(item.action as AgreementAction | undefined) ??
-			(agreement.status === "revoked" ? "revoke" : "grant"),
-		by: String(item.by),
-		reason: String(item.reason ?? item.why ?? ""),
+			item.action === undefined
+				? agreement.status === "revoked"
+					? "revoke"
+					: "grant"
+				: oneOf(item, "action", ACTIONS),
+		by: str(item, "by"),
+		reason: optStr(item, "reason") ?? optStr(item, "why") ?? "",
 		agreement,
 	};
 }
@@ -253,18 +268,12 @@ export class DynamoDbAgreementStore implements AgreementStore {
 	}
 
 	/** Every item of a partition (with a sort key prefix), in sort key order, page by page. */
-	private async *query(pk: string, skPrefix?: string): AsyncIterable<Record<string, unknown>> {
-		const input: QueryCommandInput = {
+	private query(pk: string, skPrefix?: string): AsyncIterable<Item> {
+		return queryAll(this.client, {
 			TableName: this.tableName,
 			KeyConditionExpression: skPrefix ? "pk = :pk AND begins_with(sk, :prefix)" : "pk = :pk",
 			ExpressionAttributeValues: skPrefix ? { ":pk": pk, ":prefix": skPrefix } : { ":pk": pk },
 			ConsistentRead: true,
-		};
-		let start: Record<string, unknown> | undefined;
-		do {
-			const page = await this.client.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
-			yield* page.Items ?? [];
-			start = page.LastEvaluatedKey;
-		} while (start);
+		});
 	}
 }

@@ -2,9 +2,7 @@ import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import {
 	type DynamoDBDocumentClient,
 	QueryCommand,
-	type QueryCommandInput,
 	TransactWriteCommand,
-	type TransactWriteCommandInput,
 	UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type { Article, ArticleRef } from "../../domain/article.ts";
@@ -16,108 +14,35 @@ import type {
 	ArticleSummary,
 	CommitResult,
 } from "../../ports/articles.ts";
+import {
+	packTransactions,
+	planTransaction,
+	type TransactItem,
+	whyUnstorable,
+} from "./article-commit.ts";
+import {
+	articleOf,
+	articlePk,
+	DUE,
+	dueRefOf,
+	eventOf,
+	refOfPk,
+	summaryOf,
+} from "./article-items.ts";
 import { batchGetAll } from "./batch.ts";
 import { agreementUnchanged } from "./dynamodb-agreement-store.ts";
-import { feedOrdinalReserver, feedOrdinals, feedTransactItems } from "./dynamodb-feed-store.ts";
-import { pendingItem } from "./dynamodb-publish-ledger.ts";
-import { newestUpdate, toUploadAttributes, uploadItemKey } from "./dynamodb-upload-store.ts";
+import { feedOrdinalReserver, feedOrdinals, feedTransactItems } from "./feed-writes.ts";
+import { str, strSet } from "./item-fields.ts";
 import { itemReadsOf } from "./item-reads.ts";
+import { queryAll } from "./query.ts";
 import { tableKeys } from "./table.ts";
-
-type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
 
 const CONFLICT_RETRIES = 8;
 const LANGUAGES_KEY = { pk: "SITE", sk: "LANGUAGES" };
-// One partition lists every article by the instant its decision can next change by itself.
-const DUE = "DUE";
 // Articles read with the other single-item reads of the moment (`ItemReads`), at most.
 const FEW_ARTICLES = 25;
 
-// Key shapes stay in this file: the domain names articles by their ref only.
-export function articlePk(ref: ArticleRef): string {
-	return `ARTICLE#${ref.partnerId}#${ref.articleId}#${ref.language}`;
-}
-
-function refOfPk(pk: string): ArticleRef {
-	const [, partnerId = "", articleId = "", language = ""] = pk.split("#");
-	return { partnerId, articleId, language };
-}
-
-function dueKey(dueAt: string, ref: ArticleRef) {
-	return { pk: DUE, sk: `${dueAt}#${articlePk(ref)}` };
-}
-
-function partnerListingKey(ref: ArticleRef) {
-	return { pk: `PARTNER#${ref.partnerId}`, sk: `ARTICLE#${ref.articleId}#${ref.language}` };
-}
-
-function toSummary(article: Article): ArticleSummary {
-	return {
-		partnerId: article.partnerId,
-		articleId: article.articleId,
-		language: article.language,
-		version: article.version,
-		status: article.status,
-		headline: article.headline,
-		agreementId: article.permission.agreementId,
-		decision: article.permission.decision,
-	};
-}
-
-// TransactWriteItems takes at most 100 items.
-const TRANSACTION_ITEMS = 100;
-
-interface PlannedTransaction {
-	items: TransactItem[];
-	/** Index of the upload record's put, or -1. */
-	uploadIndex: number;
-	/** Index of the write making the upload the newest at its key, or -1. */
-	newestIndex: number;
-	/** Index of the article's put, or -1. */
-	articleIndex: number;
-	/** Index of the check that the agreement is still what the plan read, or -1. */
-	agreementIndex: number;
-	/** Languages the commit's feed rows are in. */
-	languages: string[];
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
- * Why DynamoDB refused the data for good, or `undefined` for faults a retry may cure
- * (throttling, conflicts, a server or network error). The marshaller throws plain errors
- * before anything is sent; the service answers ValidationException for items over 400 KB
- * and malformed attributes, or cancels a transaction with a ValidationError reason.
- */
-function whyUnstorable(error: unknown): string | undefined {
-	if (!(error instanceof Error)) return undefined;
-	const sent = "$metadata" in error;
-	if (!sent && (error instanceof TypeError || error instanceof RangeError)) {
-		return `the data cannot be written (${error.message})`;
-	}
-	if (!sent && /marshall|Unsupported type|convertClassInstanceToMap/i.test(error.message)) {
-		return `the data cannot be written (${error.message})`;
-	}
-	if (error.name === "ValidationException") return `the store refused it (${error.message})`;
-	if (error instanceof TransactionCanceledException) {
-		const reason = error.CancellationReasons?.find((r) => r.Code === "ValidationError");
-		if (reason) return `the store refused it (${reason.Message ?? "validation error"})`;
-	}
-	return undefined;
-}
-
-/** Every page of a query, item by item. */
-async function* queryAll(
-	client: DynamoDBDocumentClient,
-	input: QueryCommandInput,
-): AsyncIterable<Record<string, unknown>> {
-	let start: Record<string, unknown> | undefined;
-	do {
-		const page = await client.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
-		yield* page.Items ?? [];
-		start = page.LastEvaluatedKey;
-	} while (start);
-}
 
 /** Articles in DynamoDB: current state, versions, history, and the agreement and due indexes. */
 export class DynamoDbArticleStore implements ArticleStore {
@@ -143,7 +68,7 @@ export class DynamoDbArticleStore implements ArticleStore {
 			pk: articlePk(ref),
 			sk: "CURRENT",
 		});
-		return item?.article as Article | undefined;
+		return item ? articleOf(item) : undefined;
 	}
 
 	/** Reads the site's languages once per store, unless a read is under way or done. */
@@ -152,7 +77,7 @@ export class DynamoDbArticleStore implements ArticleStore {
 		const reading = itemReadsOf(this.client, this.tableName)
 			.get(LANGUAGES_KEY)
 			.then((item) => {
-				for (const language of (item?.languages as Set<string> | undefined) ?? []) {
+				for (const language of item ? strSet(item, "languages") : []) {
 					this.listedLanguages.add(language);
 				}
 			});
@@ -166,10 +91,10 @@ export class DynamoDbArticleStore implements ArticleStore {
 		if (keys.length <= FEW_ARTICLES) {
 			const reads = itemReadsOf(this.client, this.tableName);
 			const items = await Promise.all(keys.map((key) => reads.get(key)));
-			return items.flatMap((item) => (item ? [item.article as Article] : []));
+			return items.flatMap((item) => (item ? [articleOf(item)] : []));
 		}
 		const items = await batchGetAll(this.client, this.tableName, keys, true);
-		return items.map((item) => item.article as Article);
+		return items.map(articleOf);
 	}
 
 	private async listPrefix(ref: ArticleRef, prefix: string): Promise<Record<string, unknown>[]> {
@@ -186,11 +111,11 @@ export class DynamoDbArticleStore implements ArticleStore {
 	}
 
 	async listVersions(ref: ArticleRef): Promise<Article[]> {
-		return (await this.listPrefix(ref, "VERSION#")).map((item) => item.article as Article);
+		return (await this.listPrefix(ref, "VERSION#")).map(articleOf);
 	}
 
 	async listHistory(ref: ArticleRef): Promise<ArticleEvent[]> {
-		return (await this.listPrefix(ref, "HISTORY#")).map((item) => item.event as ArticleEvent);
+		return (await this.listPrefix(ref, "HISTORY#")).map(eventOf);
 	}
 
 	async *listByAgreement(agreementId: string): AsyncIterable<ArticleRef> {
@@ -200,7 +125,7 @@ export class DynamoDbArticleStore implements ArticleStore {
 			KeyConditionExpression: "gsi1pk = :agreement",
 			ExpressionAttributeValues: { ":agreement": `AGREEMENT#${agreementId}` },
 		})) {
-			yield refOfPk(String(item.pk));
+			yield refOfPk(str(item, "pk"));
 		}
 	}
 
@@ -214,7 +139,7 @@ export class DynamoDbArticleStore implements ArticleStore {
 			},
 			ConsistentRead: true,
 		})) {
-			yield item.summary as ArticleSummary;
+			yield summaryOf(item);
 		}
 	}
 
@@ -229,124 +154,7 @@ export class DynamoDbArticleStore implements ArticleStore {
 				ConsistentRead: true,
 			}),
 		);
-		return Items.map((item) => item.ref as ArticleRef);
-	}
-
-	/**
-	 * The transaction items of one commit, and where its conditions are among them; with the
-	 * upload's mark as the newest at its key unless `markNewest` is false (a later one is),
-	 * and the check of the agreement the plan read unless `checkAgreement` is false (a batch
-	 * checks each agreement once for all its commits: a transaction may name an item once).
-	 */
-	private transactionOf(
-		commit: ArticleCommit,
-		feedItems: TransactItem[],
-		markNewest = true,
-		checkAgreement = true,
-	): PlannedTransaction {
-		const { tableName } = this;
-		const items: TransactItem[] = [];
-		let uploadIndex = -1;
-		let newestIndex = -1;
-		let articleIndex = -1;
-		let agreementIndex = -1;
-		if (commit.upload) {
-			if (markNewest) {
-				// In the commit, not after it: one write less for every upload.
-				newestIndex = items.length;
-				items.push({ Update: newestUpdate(tableName, commit.upload) });
-			}
-			uploadIndex = items.length;
-			items.push({
-				Put: {
-					TableName: tableName,
-					Item: {
-						...uploadItemKey(commit.upload.key, commit.upload.uploadId),
-						...toUploadAttributes(commit.upload),
-					},
-					ConditionExpression: "attribute_not_exists(pk)",
-				},
-			});
-		}
-		const change = commit.article;
-		if (change) {
-			const { next, expectedRevision } = change;
-			const pk = articlePk(next);
-			const ref: ArticleRef = {
-				partnerId: next.partnerId,
-				articleId: next.articleId,
-				language: next.language,
-			};
-			articleIndex = items.length;
-			items.push({
-				Put: {
-					TableName: tableName,
-					Item: {
-						pk,
-						sk: "CURRENT",
-						revision: next.revision,
-						article: next,
-						gsi1pk: `AGREEMENT#${next.rights.agreement}`,
-						gsi1sk: pk,
-					},
-					// Optimistic lock: the plan was made against expectedRevision.
-					ConditionExpression:
-						expectedRevision === null ? "attribute_not_exists(pk)" : "revision = :expected",
-					...(expectedRevision === null
-						? {}
-						: { ExpressionAttributeValues: { ":expected": expectedRevision } }),
-				},
-			});
-			if (change.newVersion) {
-				items.push({
-					Put: {
-						TableName: tableName,
-						Item: { pk, sk: `VERSION#${String(next.version).padStart(9, "0")}`, article: next },
-					},
-				});
-			}
-			if (change.event) {
-				items.push({
-					Put: {
-						TableName: tableName,
-						Item: {
-							pk,
-							sk: `HISTORY#${change.event.at}#${String(next.revision).padStart(9, "0")}`,
-							event: change.event,
-						},
-					},
-				});
-			}
-			if (change.previousDueAt !== next.dueAt) {
-				if (change.previousDueAt) {
-					items.push({ Delete: { TableName: tableName, Key: dueKey(change.previousDueAt, ref) } });
-				}
-				if (next.dueAt) {
-					items.push({
-						Put: { TableName: tableName, Item: { ...dueKey(next.dueAt, ref), ref } },
-					});
-				}
-			}
-			items.push({
-				Put: {
-					TableName: tableName,
-					Item: { ...partnerListingKey(ref), summary: toSummary(next) },
-				},
-			});
-			items.push(...feedItems);
-		}
-		if (commit.pending) {
-			items.push({ Put: { TableName: tableName, Item: pendingItem(commit.pending) } });
-		}
-		const under = change?.decidedUnder;
-		if (under && checkAgreement) {
-			agreementIndex = items.length;
-			items.push({
-				ConditionCheck: agreementUnchanged(tableName, under.agreementId, under.revision),
-			});
-		}
-		const languages = [...new Set(change?.feedPuts.map((entry) => entry.item.language))];
-		return { items, uploadIndex, newestIndex, articleIndex, agreementIndex, languages };
+		return Items.map(dueRefOf);
 	}
 
 	commitArticleChange(commit: ArticleCommit): Promise<CommitResult> {
@@ -356,7 +164,7 @@ export class DynamoDbArticleStore implements ArticleStore {
 	/** One commit in a transaction of its own; `markInserts`: see {@link feedTransactItems}. */
 	private async commitOne(commit: ArticleCommit, markInserts: boolean): Promise<CommitResult> {
 		const feedItems = await this.feedItemsOf(commit, undefined, markInserts);
-		let planned = this.transactionOf(commit, feedItems);
+		let planned = planTransaction(this.tableName, commit, feedItems);
 		if (planned.languages.length > 0) await this.addLanguages(planned.languages);
 		let conflicts = 0;
 		for (;;) {
@@ -374,7 +182,7 @@ export class DynamoDbArticleStore implements ArticleStore {
 				if (reasons[agreementIndex]?.Code === "ConditionalCheckFailed") return "agreement-changed";
 				// A later upload at the key is the newest: the commit goes again without the mark.
 				if (reasons[newestIndex]?.Code === "ConditionalCheckFailed") {
-					planned = this.transactionOf(commit, feedItems, false);
+					planned = planTransaction(this.tableName, commit, feedItems, false);
 					continue;
 				}
 				const conflict = reasons.some((r) => r.Code === "TransactionConflict");
@@ -398,42 +206,23 @@ export class DynamoDbArticleStore implements ArticleStore {
 		);
 		const planned = await Promise.all(
 			commits.map(async (commit) =>
-				this.transactionOf(commit, await this.feedItemsOf(commit, ordinals, true), true, false),
+				planTransaction(
+					this.tableName,
+					commit,
+					await this.feedItemsOf(commit, ordinals, true),
+					true,
+					false,
+				),
 			),
 		);
 		const languages = [...new Set(planned.flatMap((p) => p.languages))];
 		if (languages.length > 0) await this.addLanguages(languages);
 		const results: (CommitResult | undefined)[] = commits.map(() => undefined);
 		const underOf = (index: number) => commits[index]?.article?.decidedUnder;
-		// Commits packed into transactions of at most 100 items, with one check per agreement
-		// they were decided under (a commit that read another revision of it goes in another
-		// transaction); a commit too big to share one goes alone. A transaction cancelled by one
-		// commit's condition applies nothing: that commit gets its answer (every commit decided
-		// under an agreement that moved on, when its check failed), the others go again;
-		// anything else is decided one by one.
-		const groups: number[][] = [];
-		let group: number[] = [];
-		let size = 0;
-		let checked = new Map<string, number | null>();
-		for (const [index, p] of planned.entries()) {
-			const under = underOf(index);
-			const known = under && checked.has(under.agreementId);
-			const clash = known && checked.get(under.agreementId) !== under.revision;
-			const added = p.items.length + (under && !known ? 1 : 0);
-			if ((clash || size + added > TRANSACTION_ITEMS) && group.length > 0) {
-				groups.push(group);
-				group = [];
-				size = 0;
-				checked = new Map();
-			}
-			group.push(index);
-			size += p.items.length;
-			if (under && !checked.has(under.agreementId)) {
-				checked.set(under.agreementId, under.revision);
-				size += 1;
-			}
-		}
-		if (group.length > 0) groups.push(group);
+		// A transaction cancelled by one commit's condition applies nothing: that commit gets its
+		// answer (every commit decided under an agreement that moved on, when its check failed),
+		// the others go again; anything else is decided one by one.
+		const groups = packTransactions(planned, underOf);
 		await Promise.all(
 			groups.map(async (indexes) => {
 				let todo = indexes;

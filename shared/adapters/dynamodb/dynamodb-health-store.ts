@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { HealthStore, IngestFailure, PipelineHealth } from "../../ports/uploads.ts";
+import { type Item, num, optStr, str } from "./item-fields.ts";
 
 const HEALTH_KEY = { pk: "HEALTH", sk: "HEALTH" };
 
@@ -11,19 +12,21 @@ function failureKey(key: string, uploadId: string) {
 	return { pk: `INGEST_FAILURE#${key}`, sk: `ID#${uploadId}` };
 }
 
-function toFailure(item: Record<string, unknown>): IngestFailure {
+function toFailure(item: Item): IngestFailure {
 	return {
-		key: String(item.key),
-		uploadId: String(item.uploadId),
-		failures: Number(item.failures ?? 0),
-		firstFailedAt: String(item.firstFailedAt),
-		lastFailedAt: String(item.lastFailedAt),
-		lastError: String(item.lastError ?? ""),
+		key: str(item, "key"),
+		uploadId: str(item, "uploadId"),
+		failures: num(item, "failures", 0),
+		firstFailedAt: str(item, "firstFailedAt"),
+		lastFailedAt: str(item, "lastFailedAt"),
+		lastError: optStr(item, "lastError") ?? "",
 	};
 }
 
-function toRun(at: unknown, targets: unknown): { at: string; targets: number } | undefined {
-	return typeof at === "string" ? { at, targets: Number(targets ?? 0) } : undefined;
+/** The last sweep's or publish's note (`prefix`), if one was made. */
+function toRun(item: Item, prefix: string): { at: string; targets: number } | undefined {
+	const at = optStr(item, `${prefix}At`);
+	return at === undefined ? undefined : { at, targets: num(item, `${prefix}Targets`, 0) };
 }
 
 /**
@@ -91,8 +94,8 @@ export class DynamoDbHealthStore implements HealthStore {
 		const { Item } = await this.client.send(
 			new GetCommand({ TableName: this.tableName, Key: HEALTH_KEY, ConsistentRead: true }),
 		);
-		const lastSweep = toRun(Item?.lastSweepAt, Item?.lastSweepTargets);
-		const lastPublish = toRun(Item?.lastPublishAt, Item?.lastPublishTargets);
+		const lastSweep = Item && toRun(Item, "lastSweep");
+		const lastPublish = Item && toRun(Item, "lastPublish");
 		return { ...(lastSweep ? { lastSweep } : {}), ...(lastPublish ? { lastPublish } : {}) };
 	}
 

@@ -1,5 +1,6 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { MostViewedEntry, MostViewedReader } from "../../ports/views.ts";
+import { type Item, type ShapeOf, shapedList } from "./item-fields.ts";
 import { itemReadsOf } from "./item-reads.ts";
 
 /** The item of a language's Most Viewed ranking (the view store writes it). */
@@ -7,15 +8,16 @@ export function rankingKey(language: string) {
 	return { pk: `MOSTVIEWED#${language}`, sk: "MOSTVIEWED" };
 }
 
-/** One entry of a stored ranking. */
-export function toEntry(value: unknown): MostViewedEntry {
-	const entry = value as Record<string, unknown>;
-	return {
-		partnerId: String(entry.partnerId),
-		articleId: String(entry.articleId),
-		language: String(entry.language),
-		views: Number(entry.views ?? 0),
-	};
+const ENTRY: ShapeOf<MostViewedEntry> = {
+	partnerId: "string",
+	articleId: "string",
+	language: "string",
+	views: "number",
+};
+
+/** The entries of a stored ranking (an item of {@link rankingKey}); none when it is absent. */
+export function rankingEntries(item: Item | undefined): MostViewedEntry[] {
+	return item ? shapedList<MostViewedEntry>(item, "entries", ENTRY) : [];
 }
 
 /**
@@ -32,6 +34,6 @@ export class DynamoDbMostViewedReader implements MostViewedReader {
 		// With the other single-item reads of the moment (a publish reads the languages, the
 		// page's article and the ranking as its renders start): one request for them all.
 		const Item = await itemReadsOf(this.client, this.tableName).get(rankingKey(language));
-		return ((Item?.entries as unknown[] | undefined) ?? []).slice(0, limit).map(toEntry);
+		return rankingEntries(Item).slice(0, limit);
 	}
 }

@@ -1,34 +1,26 @@
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import {
-	ConditionalCheckFailedException,
-	TransactionCanceledException,
-} from "@aws-sdk/client-dynamodb";
-import {
-	BatchGetCommand,
 	DeleteCommand,
 	type DynamoDBDocumentClient,
 	QueryCommand,
-	TransactWriteCommand,
-	type TransactWriteCommandInput,
 	UpdateCommand,
-	type UpdateCommandInput,
 } from "@aws-sdk/lib-dynamodb";
-import { chunksOf } from "../../lib/chunks.ts";
 import type { PendingChange } from "../../ports/articles.ts";
 import type { Claim, PublishLedger, ReleaseResult } from "../../ports/publishing.ts";
 import { batchDeleteAll, batchGetAll } from "./batch.ts";
+import { num, optStr, str, strs } from "./item-fields.ts";
+import {
+	claimUpdate,
+	DIRTY,
+	releaseUpdate,
+	requestAndClaimUpdate,
+	requestUpdate,
+	targetKey,
+	transactEach,
+	type Update,
+} from "./ledger-updates.ts";
 import { tableKeys } from "./table.ts";
 
-type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
-
-type Update = Omit<UpdateCommandInput, "ReturnValues" | "ReturnValuesOnConditionCheckFailure"> & {
-	UpdateExpression: string;
-};
-
-// TransactWriteItems takes at most 100 actions.
-const TRANSACTION_SIZE = 100;
-const TRANSACTION_ROUNDS = 4;
-
-const DIRTY = "DIRTY";
 const PENDING = "PENDING";
 
 function pendingKey(changeId: string) {
@@ -56,123 +48,15 @@ export class DynamoDbPublishLedger implements PublishLedger {
 		private readonly tableName: string,
 	) {}
 
-	private key(targetId: string) {
-		return { pk: `TARGET#${targetId}`, sk: "TARGET" };
-	}
-
-	private requestUpdate(targetId: string): Update {
-		return {
-			TableName: this.tableName,
-			Key: this.key(targetId),
-			UpdateExpression: "ADD rev :one SET gsi1pk = :dirty, gsi1sk = :id",
-			ExpressionAttributeValues: { ":one": 1, ":dirty": DIRTY, ":id": targetId },
-		};
-	}
-
-	/**
-	 * Takes the lease if nobody holds it, or (unless `freeOnly`) if its holder's ran out. A
-	 * batch claims free leases only, so that one taken over (interrupted) is told so, alone.
-	 */
-	private claimUpdate(
-		targetId: string,
-		owner: string,
-		now: Date,
-		leaseMs: number,
-		freeOnly = false,
-	): Update {
-		return {
-			TableName: this.tableName,
-			Key: this.key(targetId),
-			// A target claimed before any request starts at revision 0, which release matches.
-			UpdateExpression:
-				"SET leaseOwner = :owner, leaseUntil = :until, rev = if_not_exists(rev, :zero)",
-			ConditionExpression: freeOnly
-				? "attribute_not_exists(leaseOwner)"
-				: "attribute_not_exists(leaseOwner) OR leaseUntil < :now",
-			ExpressionAttributeValues: {
-				":owner": owner,
-				":until": now.getTime() + leaseMs,
-				":zero": 0,
-				...(freeOnly ? {} : { ":now": now.getTime() }),
-			},
-		};
-	}
-
-	private releaseUpdate(targetId: string, owner: string, rev: number): Update {
-		return {
-			TableName: this.tableName,
-			Key: this.key(targetId),
-			UpdateExpression: "SET publishedRev = :rev REMOVE leaseOwner, leaseUntil, gsi1pk, gsi1sk",
-			ConditionExpression: "leaseOwner = :owner AND rev = :rev",
-			ExpressionAttributeValues: { ":owner": owner, ":rev": rev },
-		};
-	}
-
-	/**
-	 * Applies the updates of `ids` in transactions of 100. An update whose condition fails is
-	 * dropped and the rest retried (a cancelled transaction applies nothing); transactions
-	 * that keep conflicting with other writers fall back to one update at a time. Returns the
-	 * ids whose update was applied by a transaction; `single` decides the others alone.
-	 */
-	private async transactEach(
-		ids: readonly string[],
-		update: (id: string) => Update,
-		single: (id: string) => Promise<void>,
-		/**
-		 * Unconditional items written with the updates when they all go in one transaction,
-		 * after every other id was decided alone (`done` tells whether they were written).
-		 */
-		extra?: { items: TransactItem[]; done: boolean },
-	): Promise<Set<string>> {
-		const applied = new Set<string>();
-		const unique = [...new Set(ids)];
-		const withExtra =
-			extra !== undefined &&
-			unique.length > 1 &&
-			unique.length + extra.items.length <= TRANSACTION_SIZE;
-		await Promise.all(
-			chunksOf(unique, TRANSACTION_SIZE).map(async (chunk) => {
-				// One update alone is the same conditional write, at a fraction of a transaction's
-				// cost (and, for a claim, it returns the revision without a read).
-				if (chunk.length === 1) return Promise.all(chunk.map(single));
-				let todo = chunk;
-				for (let round = 0; todo.length > 0 && round < TRANSACTION_ROUNDS; round++) {
-					try {
-						await this.client.send(
-							new TransactWriteCommand({
-								TransactItems: [
-									...todo.map((id) => ({ Update: update(id) })),
-									...(withExtra ? extra.items : []),
-								],
-							}),
-						);
-						for (const id of todo) applied.add(id);
-						if (withExtra) extra.done = true;
-						return;
-					} catch (error) {
-						if (!(error instanceof TransactionCanceledException)) throw error;
-						const reasons = error.CancellationReasons ?? [];
-						const failed = new Set(
-							todo.filter((_, i) => reasons[i]?.Code === "ConditionalCheckFailed"),
-						);
-						await Promise.all([...failed].map(single));
-						todo = todo.filter((id) => !failed.has(id));
-					}
-				}
-				await Promise.all(todo.map(single));
-			}),
-		);
-		return applied;
-	}
-
 	async request(targetId: string): Promise<void> {
-		await this.client.send(new UpdateCommand(this.requestUpdate(targetId)));
+		await this.client.send(new UpdateCommand(requestUpdate(this.tableName, targetId)));
 	}
 
 	async requestMany(targetIds: readonly string[]): Promise<void> {
-		await this.transactEach(
+		await transactEach(
+			this.client,
 			targetIds,
-			(id) => this.requestUpdate(id),
+			(id) => requestUpdate(this.tableName, id),
 			(id) => this.request(id),
 		);
 	}
@@ -192,12 +76,12 @@ export class DynamoDbPublishLedger implements PublishLedger {
 		try {
 			const { Attributes } = await this.client.send(
 				new UpdateCommand({
-					...this.claimUpdate(targetId, owner, now, leaseMs),
+					...claimUpdate(this.tableName, targetId, owner, now, leaseMs),
 					ReturnValues: "ALL_OLD",
 				}),
 			);
 			return {
-				rev: Number(Attributes?.rev ?? 0),
+				rev: Attributes ? num(Attributes, "rev", 0) : 0,
 				interrupted: Attributes?.leaseOwner !== undefined,
 			};
 		} catch (error) {
@@ -212,26 +96,15 @@ export class DynamoDbPublishLedger implements PublishLedger {
 		now: Date,
 		leaseMs: number,
 	): Promise<Claim | null> {
-		const request = this.requestUpdate(targetId);
-		const claim = this.claimUpdate(targetId, owner, now, leaseMs);
 		try {
-			// The claim's SET without its `rev = if_not_exists(...)`: the ADD gives rev its value.
 			const { Attributes } = await this.client.send(
 				new UpdateCommand({
-					...claim,
-					UpdateExpression:
-						"ADD rev :one SET gsi1pk = :dirty, gsi1sk = :id, leaseOwner = :owner, leaseUntil = :until",
-					ExpressionAttributeValues: {
-						...request.ExpressionAttributeValues,
-						":owner": owner,
-						":until": now.getTime() + leaseMs,
-						":now": now.getTime(),
-					},
+					...requestAndClaimUpdate(this.tableName, targetId, owner, now, leaseMs),
 					ReturnValues: "ALL_OLD",
 				}),
 			);
 			return {
-				rev: Number(Attributes?.rev ?? 0) + 1,
+				rev: (Attributes ? num(Attributes, "rev", 0) : 0) + 1,
 				interrupted: Attributes?.leaseOwner !== undefined,
 			};
 		} catch (error) {
@@ -249,9 +122,10 @@ export class DynamoDbPublishLedger implements PublishLedger {
 		leaseMs: number,
 	): Promise<Map<string, Claim>> {
 		const claimed = new Map<string, Claim>();
-		const byTransaction = await this.transactEach(
+		const byTransaction = await transactEach(
+			this.client,
 			targetIds,
-			(id) => this.claimUpdate(id, owner, now, leaseMs, true),
+			(id) => claimUpdate(this.tableName, id, owner, now, leaseMs, true),
 			async (id) => {
 				const claim = await this.claimTarget(id, owner, now, leaseMs);
 				if (claim !== null) claimed.set(id, claim);
@@ -274,14 +148,14 @@ export class DynamoDbPublishLedger implements PublishLedger {
 		const items = await batchGetAll(
 			this.client,
 			this.tableName,
-			[...targetIds].map((id) => this.key(id)),
+			[...targetIds].map((id) => targetKey(id)),
 			true,
 		);
 		for (const item of items) {
 			// Claimed in a transaction only while free: never a lease taken over.
-			if (item.leaseOwner === owner) {
-				into.set(String(item.pk).slice("TARGET#".length), {
-					rev: Number(item.rev ?? 0),
+			if (optStr(item, "leaseOwner") === owner) {
+				into.set(str(item, "pk").slice("TARGET#".length), {
+					rev: num(item, "rev", 0),
 					interrupted: false,
 				});
 			}
@@ -307,21 +181,10 @@ export class DynamoDbPublishLedger implements PublishLedger {
 		};
 		// Free leases only in a transaction, bumped and taken in one update each; one held, or
 		// taken over from a holder whose lease ran out, goes alone (and is told so).
-		const byTransaction = await this.transactEach(
+		const byTransaction = await transactEach(
+			this.client,
 			targetIds,
-			(id) => {
-				const claim = this.claimUpdate(id, owner, now, leaseMs, true);
-				return {
-					...claim,
-					UpdateExpression:
-						"ADD rev :one SET gsi1pk = :dirty, gsi1sk = :id, leaseOwner = :owner, leaseUntil = :until",
-					ExpressionAttributeValues: {
-						...this.requestUpdate(id).ExpressionAttributeValues,
-						":owner": owner,
-						":until": now.getTime() + leaseMs,
-					},
-				};
-			},
+			(id) => requestAndClaimUpdate(this.tableName, id, owner, now, leaseMs, true),
 			async (id) => {
 				const claim = await this.requestAndClaim(id, owner, now, leaseMs);
 				if (claim !== null) claimed.set(id, claim);
@@ -337,7 +200,7 @@ export class DynamoDbPublishLedger implements PublishLedger {
 		try {
 			await this.client.send(
 				new UpdateCommand({
-					...this.releaseUpdate(targetId, owner, rev),
+					...releaseUpdate(this.tableName, targetId, owner, rev),
 					ReturnValuesOnConditionCheckFailure: "ALL_OLD",
 				}),
 			);
@@ -355,7 +218,7 @@ export class DynamoDbPublishLedger implements PublishLedger {
 			await this.client.send(
 				new UpdateCommand({
 					TableName: this.tableName,
-					Key: this.key(targetId),
+					Key: targetKey(targetId),
 					UpdateExpression: "SET leaseUntil = :until",
 					ConditionExpression: "leaseOwner = :owner",
 					ExpressionAttributeValues: { ":owner": owner, ":until": now.getTime() + leaseMs },
@@ -380,19 +243,15 @@ export class DynamoDbPublishLedger implements PublishLedger {
 		);
 		if (Items.length === 0) return [];
 		// The index holds keys only; the targets are read from the items themselves.
-		const { Responses } = await this.client.send(
-			new BatchGetCommand({
-				RequestItems: {
-					[this.tableName]: {
-						Keys: Items.map((item) => ({ pk: item.pk, sk: item.sk })),
-						ConsistentRead: true,
-					},
-				},
-			}),
+		const items = await batchGetAll(
+			this.client,
+			this.tableName,
+			Items.map((item) => ({ pk: item.pk, sk: item.sk })),
+			true,
 		);
-		return (Responses?.[this.tableName] ?? []).map((item) => ({
-			changeId: String(item.changeId),
-			targets: (item.targets as string[] | undefined) ?? [],
+		return items.map((item) => ({
+			changeId: str(item, "changeId"),
+			targets: strs(item, "targets"),
 		}));
 	}
 
@@ -401,9 +260,10 @@ export class DynamoDbPublishLedger implements PublishLedger {
 		owner: string,
 	): Promise<Map<string, ReleaseResult>> {
 		const results = new Map<string, ReleaseResult>();
-		const released = await this.transactEach(
+		const released = await transactEach(
+			this.client,
 			[...claims.keys()],
-			(id) => this.releaseUpdate(id, owner, claims.get(id) ?? 0),
+			(id) => releaseUpdate(this.tableName, id, owner, claims.get(id) ?? 0),
 			async (id) => {
 				results.set(id, await this.release(id, owner, claims.get(id) ?? 0));
 			},
@@ -425,12 +285,12 @@ export class DynamoDbPublishLedger implements PublishLedger {
 	async yieldMany(targetIds: readonly string[], owner: string): Promise<void> {
 		const yieldUpdate = (id: string): Update => ({
 			TableName: this.tableName,
-			Key: this.key(id),
+			Key: targetKey(id),
 			UpdateExpression: "REMOVE leaseOwner, leaseUntil",
 			ConditionExpression: "leaseOwner = :owner",
 			ExpressionAttributeValues: { ":owner": owner },
 		});
-		await this.transactEach(targetIds, yieldUpdate, async (id) => {
+		await transactEach(this.client, targetIds, yieldUpdate, async (id) => {
 			try {
 				await this.client.send(new UpdateCommand(yieldUpdate(id)));
 			} catch (error) {
@@ -450,6 +310,6 @@ export class DynamoDbPublishLedger implements PublishLedger {
 				Limit: limit,
 			}),
 		);
-		return Items.map((item) => String(item.gsi1sk));
+		return Items.map((item) => str(item, "gsi1sk"));
 	}
 }

@@ -2,6 +2,7 @@ import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { SiteDigestStore } from "../../ports/articles.ts";
 import { type BatchWrite, batchGetAll, batchWriteAll } from "./batch.ts";
 import { batchWhileBusy } from "./batch-while-busy.ts";
+import { str } from "./item-fields.ts";
 import { itemReadsOf } from "./item-reads.ts";
 
 // Keys read with the other single-item reads of the moment (`ItemReads`), at most: a
@@ -42,7 +43,9 @@ export class DynamoDbSiteDigests implements SiteDigestStore {
 				: await batchGetAll(this.client, this.tableName, unique.map(keyOf), true);
 		const found = new Map<string, string | null>();
 		for (const item of items) {
-			found.set(String(item.pk).slice("SITEKEY#".length), (item.digest as string | null) ?? null);
+			// `null`: the key is known absent (deleted).
+			const digest = item.digest === null ? null : str(item, "digest");
+			found.set(str(item, "pk").slice("SITEKEY#".length), digest);
 		}
 		return found;
 	}

@@ -1,8 +1,10 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import type { Report } from "../../domain/report.ts";
+import { type DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import type { Report, ReportStatus } from "../../domain/report.ts";
 import type { UploadRecord, UploadStore } from "../../ports/uploads.ts";
+import { type Item, type ShapeOf, shaped, str, strs, valuesOf } from "./item-fields.ts";
 import { itemReadsOf } from "./item-reads.ts";
+import { queryItems } from "./query.ts";
 
 /** The item of one processed upload: in the upload's own partition, one sort key per version. */
 export function uploadItemKey(key: string, uploadId: string) {
@@ -51,13 +53,36 @@ export function toUploadAttributes(record: UploadRecord) {
 	};
 }
 
-function toUploadRecord(item: Record<string, unknown>): UploadRecord {
+// The report is stored whole and handed back to the partner as it is: its attributes are
+// checked one level down, and its issues, warnings and permission only for being lists and a map.
+const REPORT: ShapeOf<Report> = {
+	bundle: "string",
+	sha256: "string or null",
+	status: valuesOf<ReportStatus>({
+		published: true,
+		"pending-permission": true,
+		embargoed: true,
+		withdrawn: true,
+		duplicate: true,
+		rejected: true,
+	}),
+	articleId: "string?",
+	version: "number?",
+	language: "string?",
+	errors: "list",
+	warnings: "list?",
+	permission: "map?",
+	receivedAt: "string",
+	processedAt: "string",
+};
+
+function toUploadRecord(item: Item): UploadRecord {
 	return {
-		key: String(item.key),
-		uploadId: String(item.uploadId),
-		order: String(item.order),
-		report: item.report as Report,
-		targets: (item.targets as string[] | undefined) ?? [],
+		key: str(item, "key"),
+		uploadId: str(item, "uploadId"),
+		order: str(item, "order"),
+		report: shaped<Report>(item, "report", REPORT),
+		targets: strs(item, "targets"),
 	};
 }
 
@@ -74,21 +99,13 @@ export class DynamoDbUploadStore implements UploadStore {
 	}
 
 	async listUploads(key: string): Promise<UploadRecord[]> {
-		const records: UploadRecord[] = [];
-		let start: Record<string, unknown> | undefined;
-		do {
-			const page = await this.client.send(
-				new QueryCommand({
-					TableName: this.tableName,
-					KeyConditionExpression: "pk = :pk AND begins_with(sk, :id)",
-					ExpressionAttributeValues: { ":pk": `UPLOAD#${key}`, ":id": "ID#" },
-					ConsistentRead: true,
-					ExclusiveStartKey: start,
-				}),
-			);
-			records.push(...(page.Items ?? []).map(toUploadRecord));
-			start = page.LastEvaluatedKey;
-		} while (start);
+		const items = await queryItems(this.client, {
+			TableName: this.tableName,
+			KeyConditionExpression: "pk = :pk AND begins_with(sk, :id)",
+			ExpressionAttributeValues: { ":pk": `UPLOAD#${key}`, ":id": "ID#" },
+			ConsistentRead: true,
+		});
+		const records = items.map(toUploadRecord);
 		return records.sort(
 			(a, b) =>
 				a.order.localeCompare(b.order) || a.report.receivedAt.localeCompare(b.report.receivedAt),

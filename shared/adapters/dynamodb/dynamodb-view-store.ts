@@ -6,7 +6,6 @@ import {
 	type DynamoDBDocumentClient,
 	GetCommand,
 	PutCommand,
-	QueryCommand,
 	type QueryCommandInput,
 	TransactWriteCommand,
 	UpdateCommand,
@@ -16,11 +15,12 @@ import { chunksOf } from "../../lib/chunks.ts";
 import type { PendingChange } from "../../ports/articles.ts";
 import type { MostViewedEntry, StoredRanking, ViewStore } from "../../ports/views.ts";
 import { batchGetAll } from "./batch.ts";
-import { DynamoDbMostViewedReader, rankingKey, toEntry } from "./dynamodb-most-viewed.ts";
+import { DynamoDbMostViewedReader, rankingEntries, rankingKey } from "./dynamodb-most-viewed.ts";
 import { pendingItem } from "./dynamodb-publish-ledger.ts";
+import { type Item, num, optStr, str } from "./item-fields.ts";
+import { queryAll } from "./query.ts";
 import { tableKeys } from "./table.ts";
 
-type Item = Record<string, unknown>;
 type TransactItem = NonNullable<
 	ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]
 >[number];
@@ -52,11 +52,11 @@ function epochSeconds(instant: Date): number {
 
 function toDailyViews(item: Item): DailyViews {
 	return {
-		partnerId: String(item.partnerId),
-		articleId: String(item.articleId),
-		language: String(item.language),
-		day: String(item.day),
-		views: Number(item.views ?? 0),
+		partnerId: str(item, "partnerId"),
+		articleId: str(item, "articleId"),
+		language: str(item, "language"),
+		day: str(item, "day"),
+		views: num(item, "views", 0),
 	};
 }
 
@@ -86,15 +86,8 @@ export class DynamoDbViewStore implements ViewStore {
 		private readonly tableName: string,
 	) {}
 
-	private async *query(input: Omit<QueryCommandInput, "TableName">): AsyncIterable<Item> {
-		let start: Item | undefined;
-		do {
-			const page = await this.client.send(
-				new QueryCommand({ ...input, TableName: this.tableName, ExclusiveStartKey: start }),
-			);
-			yield* page.Items ?? [];
-			start = page.LastEvaluatedKey;
-		} while (start);
+	private query(input: Omit<QueryCommandInput, "TableName">): AsyncIterable<Item> {
+		return queryAll(this.client, { ...input, TableName: this.tableName });
 	}
 
 	async countedLogs(logKeys: readonly string[]): Promise<Set<string>> {
@@ -103,12 +96,13 @@ export class DynamoDbViewStore implements ViewStore {
 			this.tableName,
 			[...new Set(logKeys)].map(keys.claim),
 			false,
-			"logKey, applied, chunks",
+			// The key too, for naming a malformed item.
+			"pk, sk, logKey, applied, chunks",
 		);
 		return new Set(
 			items
-				.filter((item) => Number(item.applied) >= Number(item.chunks))
-				.map((item) => String(item.logKey)),
+				.filter((item) => num(item, "applied") >= num(item, "chunks"))
+				.map((item) => str(item, "logKey")),
 		);
 	}
 
@@ -198,7 +192,8 @@ export class DynamoDbViewStore implements ViewStore {
 		const { Item } = await this.client.send(
 			new GetCommand({ TableName: this.tableName, Key: keys.claim(logKey), ConsistentRead: true }),
 		);
-		return { applied: Number(Item?.applied ?? 0), chunks: Number(Item?.chunks ?? 0) };
+		if (!Item) return { applied: 0, chunks: 0 };
+		return { applied: num(Item, "applied"), chunks: num(Item, "chunks") };
 	}
 
 	async recordLogViews(
@@ -269,7 +264,7 @@ export class DynamoDbViewStore implements ViewStore {
 			KeyConditionExpression: "gsi1pk = :registry",
 			ExpressionAttributeValues: { ":registry": VIEW_LANGUAGES },
 		})) {
-			languages.push(String(item.gsi1sk));
+			languages.push(str(item, "gsi1sk"));
 		}
 		return languages.sort();
 	}
@@ -300,10 +295,7 @@ export class DynamoDbViewStore implements ViewStore {
 				ConsistentRead: true,
 			}),
 		);
-		return {
-			entries: ((Item?.entries as unknown[] | undefined) ?? []).map(toEntry),
-			rev: Number(Item?.rev ?? 0),
-		};
+		return { entries: rankingEntries(Item), rev: Item ? num(Item, "rev") : 0 };
 	}
 
 	async saveRanking(
@@ -370,7 +362,7 @@ export class DynamoDbViewStore implements ViewStore {
 				ConsistentRead: true,
 			}),
 		);
-		return typeof Item?.hour === "string" ? Item.hour : undefined;
+		return Item && optStr(Item, "hour");
 	}
 
 	async advanceLogWatermark(distributionId: string, hour: string): Promise<void> {

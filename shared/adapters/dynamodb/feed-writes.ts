@@ -1,0 +1,155 @@
+import type { DynamoDBDocumentClient, TransactWriteCommandInput } from "@aws-sdk/lib-dynamodb";
+import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import type { FeedPosition } from "../../domain/plan-article-change.ts";
+import { archivePageOf, type FeedEntry } from "../../domain/targets.ts";
+import { batchGetAll } from "./batch.ts";
+import { archiveRowKey, feedRowKey, metaPk, staleRowKey } from "./feed-keys.ts";
+import { num, str } from "./item-fields.ts";
+
+type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
+
+const rowKeyString = (row: FeedPosition) => {
+	const key = feedRowKey(row.feedKey, row.sortKey);
+	return `${key.pk}\n${key.sk}`;
+};
+
+/**
+ * The ordinals of those of `rows` that are stored, read 100 keys a request: what a change
+ * to existing rows needs to find their archive pages. Read once for a whole batch of commits.
+ */
+export async function feedOrdinals(
+	client: DynamoDBDocumentClient,
+	tableName: string,
+	rows: readonly FeedPosition[],
+): Promise<Map<string, number>> {
+	const keys = [...new Map(rows.map((row) => [rowKeyString(row), row])).values()].map((row) =>
+		feedRowKey(row.feedKey, row.sortKey),
+	);
+	const known = new Map<string, number>();
+	for (const item of await batchGetAll(client, tableName, keys, true)) {
+		// A row stored before rows had ordinals has none: it is new to the archive.
+		if (item.ordinal === undefined) continue;
+		known.set(`${str(item, "pk")}\n${str(item, "sk")}`, num(item, "ordinal"));
+	}
+	return known;
+}
+
+/** Reserves `n` ordinals of a feed's counter with one `ADD`, resolving with the first. */
+export function feedOrdinalReserver(
+	client: DynamoDBDocumentClient,
+	tableName: string,
+): (feedKey: string, n: number) => Promise<number> {
+	return async (feedKey, n) => {
+		const Key = { pk: metaPk(feedKey), sk: "META" };
+		const { Attributes } = await client.send(
+			new UpdateCommand({
+				TableName: tableName,
+				Key,
+				UpdateExpression: "ADD #count :n",
+				ExpressionAttributeNames: { "#count": "count" },
+				ExpressionAttributeValues: { ":n": n },
+				ReturnValues: "UPDATED_NEW",
+			}),
+		);
+		// Only the counter comes back: the key names the item in an error.
+		return num({ ...Key, ...Attributes }, "count") - n + 1;
+	};
+}
+
+/**
+ * The transaction items that write a commit's feed rows, with what archives need: each new
+ * row takes the feed's next ordinal (a counter incremented before the transaction, outside
+ * it, where every commit to the feed would conflict; a commit that fails leaves a gap), and
+ * a copy in its archive page; a changed or removed row marks its page stale.
+ *
+ * With `markInserts`, a new row marks its page stale too. A render between the reservation and
+ * the commit counts the reserved ordinals and moves the feed's rendered pages on; when many
+ * were reserved at once (an agreement's articles granted again), the commit can land in a page
+ * the next render no longer looks at. Its mark makes that render look. A lone upload's rows
+ * land in the newest page, which every render looks at: it goes unmarked.
+ */
+export async function feedTransactItems(
+	client: DynamoDBDocumentClient,
+	tableName: string,
+	/** Reserves `n` ordinals of a feed, resolving with the first: {@link feedOrdinalReserver}. */
+	reserve: (feedKey: string, n: number) => Promise<number>,
+	change: {
+		feedPuts: readonly FeedEntry[];
+		feedDeletes: readonly FeedPosition[];
+		/** `null` for a new article: its rows are all new, nothing to read. */
+		expectedRevision: number | null;
+		at: string;
+		markInserts?: boolean;
+	},
+	/** {@link feedOrdinals} of the change's rows, when a batch read them already. */
+	ordinals?: ReadonlyMap<string, number>,
+): Promise<TransactItem[]> {
+	const { feedPuts, feedDeletes } = change;
+	if (feedPuts.length === 0 && feedDeletes.length === 0) return [];
+	const known =
+		ordinals ??
+		(change.expectedRevision === null
+			? new Map<string, number>()
+			: await feedOrdinals(client, tableName, [...feedPuts, ...feedDeletes]));
+	const ordinalOf = (row: FeedPosition) => known.get(rowKeyString(row));
+	const inserts = feedPuts.filter((row) => ordinalOf(row) === undefined);
+	const counts = new Map<string, number>();
+	for (const row of inserts) counts.set(row.feedKey, (counts.get(row.feedKey) ?? 0) + 1);
+	const next = new Map<string, number>();
+	await Promise.all(
+		[...counts].map(async ([feedKey, n]) => next.set(feedKey, await reserve(feedKey, n))),
+	);
+
+	const items: TransactItem[] = [];
+	const mark = `${change.at}#${Math.random().toString(36).slice(2)}`;
+	for (const row of feedPuts) {
+		let ordinal = ordinalOf(row);
+		const inserted = ordinal === undefined;
+		if (ordinal === undefined) {
+			ordinal = next.get(row.feedKey) ?? 1;
+			next.set(row.feedKey, ordinal + 1);
+		}
+		if (!inserted || change.markInserts) {
+			items.push({
+				Put: {
+					TableName: tableName,
+					Item: { ...staleRowKey(row.feedKey, ordinal), page: archivePageOf(ordinal), mark },
+				},
+			});
+		}
+		items.push(
+			{
+				Put: {
+					TableName: tableName,
+					Item: { ...feedRowKey(row.feedKey, row.sortKey), item: row.item, ordinal },
+				},
+			},
+			{
+				Put: {
+					TableName: tableName,
+					Item: { ...archiveRowKey(row.feedKey, ordinal), item: row.item },
+				},
+			},
+		);
+	}
+	for (const row of feedDeletes) {
+		items.push({ Delete: { TableName: tableName, Key: feedRowKey(row.feedKey, row.sortKey) } });
+		const ordinal = ordinalOf(row);
+		if (ordinal === undefined) continue;
+		items.push(
+			{ Delete: { TableName: tableName, Key: archiveRowKey(row.feedKey, ordinal) } },
+			{
+				Put: {
+					TableName: tableName,
+					Item: {
+						...staleRowKey(row.feedKey, ordinal),
+						page: archivePageOf(ordinal),
+						mark,
+						removedAt: change.at,
+					},
+				},
+			},
+		);
+	}
+	return items;
+}
