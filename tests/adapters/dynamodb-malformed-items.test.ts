@@ -2,10 +2,8 @@ import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DynamoDbAgreementChanges } from "#shared/adapters/dynamodb/dynamodb-agreement-changes.ts";
 import { DynamoDbAgreementStore } from "#shared/adapters/dynamodb/dynamodb-agreement-store.ts";
-import {
-	DynamoDbArticleStore,
-	DynamoDbFeedStore,
-} from "#shared/adapters/dynamodb/dynamodb-article-store.ts";
+import { DynamoDbArticleStore } from "#shared/adapters/dynamodb/dynamodb-article-store.ts";
+import { DynamoDbFeedStore } from "#shared/adapters/dynamodb/dynamodb-feed-store.ts";
 import { DynamoDbHealthStore } from "#shared/adapters/dynamodb/dynamodb-health-store.ts";
 import { DynamoDbMostViewedReader } from "#shared/adapters/dynamodb/dynamodb-most-viewed.ts";
 import { DynamoDbPublishLedger } from "#shared/adapters/dynamodb/dynamodb-publish-ledger.ts";

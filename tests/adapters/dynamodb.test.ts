@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DynamoDbAgreementStore } from "#shared/adapters/dynamodb/dynamodb-agreement-store.ts";
 import { DynamoDbArticleStore } from "#shared/adapters/dynamodb/dynamodb-article-store.ts";
-import { DynamoDbFeedStore, feedRowKey } from "#shared/adapters/dynamodb/dynamodb-feed-store.ts";
+import { DynamoDbFeedStore } from "#shared/adapters/dynamodb/dynamodb-feed-store.ts";
 import { DynamoDbPublishLedger } from "#shared/adapters/dynamodb/dynamodb-publish-ledger.ts";
 import { DynamoDbUploadStore } from "#shared/adapters/dynamodb/dynamodb-upload-store.ts";
+import { feedRowKey } from "#shared/adapters/dynamodb/feed-keys.ts";
 import { UnstorableError } from "#shared/domain/store-errors.ts";
 import { ARCHIVE_PAGE_SIZE, feedEntriesFor } from "#shared/domain/targets.ts";
 import { uploadOrder } from "#shared/domain/upload.ts";

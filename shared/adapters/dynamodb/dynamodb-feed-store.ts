@@ -19,8 +19,6 @@ import { type Item, num, optStr, type ShapeOf, shaped, str, strSet } from "./ite
 import { itemReadsOf } from "./item-reads.ts";
 import { queryItems } from "./query.ts";
 
-export { feedRowKey } from "./feed-keys.ts";
-
 const LANGUAGES_KEY = { pk: "SITE", sk: "LANGUAGES" };
 // Every listed feed, one item each in one partition: the OPML reads it with one Query.
 const FEED_LIST = "FEEDS";

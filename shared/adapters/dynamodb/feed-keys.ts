@@ -1,14 +1,19 @@
-import { archivePageOf } from "../../domain/targets.ts";
+import { FEED_KINDS } from "../../domain/feeds/kinds.ts";
+import { archivePageOf, feedOfKey } from "../../domain/targets.ts";
 
 /**
- * Write sharding: a language's `latest` and `updated` take every upload of the language, so
- * their rows are spread over this many partitions (by article) and read back with one Query
- * per partition, merged. Any other feed (a partner's, a subject's) is one partition.
+ * Write sharding: a language-wide kind with rows (Latest News, Recent Updates) takes every
+ * upload of the language, so its rows are spread over this many partitions (by article) and
+ * read back with one Query per partition, merged. Any other feed (a partner's, a subject's)
+ * is one partition.
  */
 export const LANGUAGE_FEED_SHARDS = 4;
+const SHARDED_KINDS = new Set<string>(
+	FEED_KINDS.flatMap((row) => ("parameter" in row || row.rows === "views" ? [] : [row.kind])),
+);
 // Key shapes stay in the adapters: the domain names a feed by its key, a row by its sort key.
 function shardsOf(feedKey: string): number {
-	return /\/(?:latest|updated)$/.test(feedKey) ? LANGUAGE_FEED_SHARDS : 1;
+	return SHARDED_KINDS.has(feedOfKey(feedKey).feed) ? LANGUAGE_FEED_SHARDS : 1;
 }
 
 // FNV-1a over the article part of the sort key: the same article always lands on one shard.
