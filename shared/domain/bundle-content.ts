@@ -7,6 +7,7 @@ import {
 	readImageSize,
 	sniffImageType,
 } from "./media.ts";
+import { manifestFromNinjs, ninjsLimits } from "./ninjs/ninjs-in.ts";
 import { type Bundle, entryName } from "./read-bundle.ts";
 import type { BundleWarning } from "./report.ts";
 import { type InlineImage, sanitizeBody } from "./sanitize-body.ts";
@@ -86,8 +87,6 @@ export async function readBundleContent(bundle: Bundle): Promise<BundleContent> 
 		);
 	}
 	if (manifestSize === undefined && ninjsSize !== undefined) {
-		// Loaded only for a ninjs bundle: the compiled schema stays out of every other cold start.
-		const { manifestFromNinjs, ninjsLimits } = await import("./ninjs/ninjs-in.ts");
 		if (ninjsSize > ninjsLimits.maxBytes) {
 			rejectBundle(
 				"TOO_LARGE",
