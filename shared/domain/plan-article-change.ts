@@ -189,8 +189,12 @@ export function planArticleChange(input: {
 		const target = targetOfFeedKey(row.feedKey);
 		feeds.set(targetId(target), target);
 	}
-	// Most Viewed has no rows (the view counts rank it) but must drop an article taken down.
-	if (isPublic(current) && !isPublic(next)) {
+	// Most Viewed has no rows (the view counts rank it) but lists a ranked article by the item
+	// its rows hold, read as it renders: when they change, it must drop the article taken down,
+	// list it again once public (restored, granted again) and show its new version or photo.
+	// Its ranking does not change with them, so nothing else renders it again. A first upload
+	// has had no page to view, so no ranking lists it yet.
+	if (current && feedPuts.length + feedDeletes.length > 0) {
 		for (const feed of RANKED_FEEDS) {
 			const target = { kind: "feed", language: next.language, feed } as const;
 			feeds.set(targetId(target), target);

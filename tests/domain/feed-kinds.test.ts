@@ -158,7 +158,7 @@ describe("targets follow the rows that change", () => {
 	}).next;
 	const ids = (plan: { targets: Target[] }) => plan.targets.map(targetId).sort();
 
-	it("a second version re-renders its feeds, Recent Updates, the front and home pages", () => {
+	it("a second version re-renders its feeds, Recent Updates, Most Viewed, the front and home pages", () => {
 		const plan = planArticleChange({
 			current: first,
 			change: {
@@ -174,6 +174,8 @@ describe("targets follow the rows that change", () => {
 			[
 				"feed|en|latest",
 				"feed|en|updated",
+				// It has no rows, but shows the article by their item.
+				"feed|en|most-viewed",
 				"feed|en|partners/science-news",
 				"feed|en|subjects/energy",
 				"feed|en|subjects/policy",

@@ -334,6 +334,39 @@ describe("feeds on the publish path", () => {
 		expect(guids(after.items)).toEqual(["urn:syndicate:article:science-news:a2:en"]);
 	});
 
+	it("Most Viewed lists an article again once restored, as the front page does (issue 23)", async () => {
+		const system = await makeSystem();
+		await system.upload("a1");
+		const a1 = { partnerId: "science-news", articleId: "a1", language: "en" };
+		// The views keep their ranking through the takedown: nothing republishes it.
+		system.mostViewed.set("en", [{ ...a1, views: 9 }]);
+		await system.wired.publishTargets(["feed|en|most-viewed", "front|en"]);
+		const ops = { partnerId: "science-news", articleId: "a1", by: "ops" };
+		await system.wired.withdraw({ ...ops, reason: "x" });
+		expect((await readFeed(system, "feeds/en/most-viewed")).items).toEqual([]);
+
+		await system.wired.restore({ ...ops, reason: "y" });
+		const frontMostViewed = (await system.read("en/index.html")).match(
+			/<section aria-labelledby="most-viewed-en">[\s\S]*?<\/section>/,
+		)?.[0];
+		expect(frontMostViewed).toContain("Headline a1");
+		const ranked = await readFeed(system, "feeds/en/most-viewed");
+		expect(guids(ranked.items)).toEqual(["urn:syndicate:article:science-news:a1:en"]);
+		expect(ranked.json.items.map((item) => item.title)).toEqual(["Headline a1"]);
+	});
+
+	it("Most Viewed shows a ranked article's new version, its ranking unchanged", async () => {
+		const system = await makeSystem();
+		await system.upload("a1");
+		system.mostViewed.set("en", [
+			{ partnerId: "science-news", articleId: "a1", language: "en", views: 9 },
+		]);
+		await system.wired.publishTargets(["feed|en|most-viewed"]);
+		await system.upload("a1", { version: 2, headline: "Corrected" });
+		const ranked = await readFeed(system, "feeds/en/most-viewed");
+		expect(ranked.json.items.map((item) => item.title)).toEqual(["Corrected"]);
+	});
+
 	it("an emptied feed keeps a plausible date from the data: when it lost its last item", async () => {
 		const system = await makeSystem();
 		await system.upload("a1", { subjects: ["rare"] });
