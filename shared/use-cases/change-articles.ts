@@ -6,6 +6,7 @@ import {
 	type ArticlePlan,
 	planArticleChange,
 } from "../domain/plan-article-change.ts";
+import { untilWon } from "../lib/retry-races.ts";
 import type { PendingChange } from "../ports/articles.ts";
 import {
 	type ChangeArticlesDeps,
@@ -51,26 +52,31 @@ export function makeChangeArticles(deps: ChangeArticlesDeps) {
 		onPlanned?: (current: Article, plan: ArticlePlan) => void,
 	): Promise<PendingChange | undefined> {
 		let readAgreement = agreementOf;
-		for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-			const current = await articles.getArticle(ref);
-			if (!current) {
-				throw new ArticleChangeError(
-					`no article ${ref.partnerId}/${ref.articleId} in language ${ref.language}`,
-				);
-			}
-			const agreement = await readAgreement(current.rights.agreement);
-			const plan = planArticleChange({ current, change, agreement, now: clock() });
-			if (!plan.changed) return undefined;
-			onPlanned?.(current, plan);
-			const commit = commitOf(current, plan, agreement);
-			const result = await articles.commitArticleChange(commit);
-			if (result === "committed") return commit.pending;
-			// Another change to the article, or to its agreement, committed first: decide again
-			// on what it left, the agreement read afresh (a batch's shared read is the old one).
-			if (result === "agreement-changed") readAgreement = (id) => agreements.getAgreement(id);
-		}
-		throw new Error(
-			`${ref.partnerId}/${ref.articleId} (${ref.language}) changed ${MAX_ATTEMPTS} times while deciding`,
+		return untilWon<PendingChange | undefined>(
+			MAX_ATTEMPTS,
+			async () => {
+				const current = await articles.getArticle(ref);
+				if (!current) {
+					throw new ArticleChangeError(
+						`no article ${ref.partnerId}/${ref.articleId} in language ${ref.language}`,
+					);
+				}
+				const agreement = await readAgreement(current.rights.agreement);
+				const plan = planArticleChange({ current, change, agreement, now: clock() });
+				if (!plan.changed) return { won: true, value: undefined };
+				onPlanned?.(current, plan);
+				const commit = commitOf(current, plan, agreement);
+				const result = await articles.commitArticleChange(commit);
+				if (result === "committed") return { won: true, value: commit.pending };
+				// Another change to the article, or to its agreement, committed first: decide again
+				// on what it left, the agreement read afresh (a batch's shared read is the old one).
+				if (result === "agreement-changed") readAgreement = (id) => agreements.getAgreement(id);
+				return { won: false };
+			},
+			() =>
+				new Error(
+					`${ref.partnerId}/${ref.articleId} (${ref.language}) changed ${MAX_ATTEMPTS} times while deciding`,
+				),
 		);
 	}
 

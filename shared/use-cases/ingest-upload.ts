@@ -3,6 +3,7 @@ import { bundleLimits } from "../domain/read-bundle.ts";
 import { parseUploadKey, type Report, reportKey, type UploadLocation } from "../domain/report.ts";
 import { UnstorableError } from "../domain/store-errors.ts";
 import { uploadIdOf, uploadOrder } from "../domain/upload.ts";
+import { untilWon } from "../lib/retry-races.ts";
 import type { AgreementStore } from "../ports/agreements.ts";
 import type { ArticleStore, CommitResult, PendingChange } from "../ports/articles.ts";
 import type { ObjectStore, UploadRecord, UploadStore } from "../ports/uploads.ts";
@@ -171,32 +172,35 @@ export function makeIngestUpload(deps: IngestDeps) {
 		// Asked in the same turn as the upload's record below, so one request reads both.
 		const partnerKnown = isRegistered(location.partnerId);
 		partnerKnown.catch(() => undefined);
-		for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-			const seen = await uploadRecords.getUpload(identity.key, identity.uploadId);
-			if (seen) return finish(location, seen);
-			const evaluation = await evaluate(event, location, identity, read, partnerKnown);
-			const result = await commit(evaluation.commit);
-			// A concurrent delivery of this upload committed first (found above next time), or
-			// another upload of the article did: decide again.
-			if (result === "lost-race") continue;
-			const { committed, newest } = result;
-			const agreementName = evaluation.commit.article?.next.rights.agreement;
-			// Beside the publish, not before it: a decision taken again publishes on its own. Read
-			// as the report's key is read again, in the same request.
-			let reportWritten = () => {};
-			const rechecking = new Promise<void>((resolve) => {
-				reportWritten = resolve;
-			});
-			const [finished] = await Promise.all([
-				finish(location, committed.upload, newest, () => reportWritten()),
-				evaluation.decided && agreementName && committed.article
-					? rechecking.then(() =>
-							evaluation.decided ? recheck(evaluation.decided, agreementName) : undefined,
-						)
-					: undefined,
-			]);
-			return finished;
-		}
-		throw new Error(`ingest of ${event.key} lost ${MAX_ATTEMPTS} races in a row`);
+		return untilWon(
+			MAX_ATTEMPTS,
+			async () => {
+				const seen = await uploadRecords.getUpload(identity.key, identity.uploadId);
+				if (seen) return { won: true, value: await finish(location, seen) };
+				const evaluation = await evaluate(event, location, identity, read, partnerKnown);
+				const result = await commit(evaluation.commit);
+				// A concurrent delivery of this upload committed first (found above next time), or
+				// another upload of the article did: decide again.
+				if (result === "lost-race") return { won: false };
+				const { committed, newest } = result;
+				const agreementName = evaluation.commit.article?.next.rights.agreement;
+				// Beside the publish, not before it: a decision taken again publishes on its own. Read
+				// as the report's key is read again, in the same request.
+				let reportWritten = () => {};
+				const rechecking = new Promise<void>((resolve) => {
+					reportWritten = resolve;
+				});
+				const [finished] = await Promise.all([
+					finish(location, committed.upload, newest, () => reportWritten()),
+					evaluation.decided && agreementName && committed.article
+						? rechecking.then(() =>
+								evaluation.decided ? recheck(evaluation.decided, agreementName) : undefined,
+							)
+						: undefined,
+				]);
+				return { won: true, value: finished };
+			},
+			() => new Error(`ingest of ${event.key} lost ${MAX_ATTEMPTS} races in a row`),
+		);
 	};
 }

@@ -8,6 +8,7 @@ import {
 	type Partner,
 	type StoredAgreement,
 } from "../../domain/agreement.ts";
+import { untilWon } from "../../lib/retry-races.ts";
 import type { AgreementStore } from "../../ports/agreements.ts";
 import { ACTIONS, revisionOf, unsettledChangeKey } from "./dynamodb-agreement-changes.ts";
 import { type Item, oneOf, optStr, type ShapeOf, shaped, str, valuesOf } from "./item-fields.ts";
@@ -118,7 +119,7 @@ function isConflict(error: unknown): boolean {
 	);
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Partners and agreements, with the append-only audit history of every agreement change. */
 export class DynamoDbAgreementStore implements AgreementStore {
@@ -183,75 +184,83 @@ export class DynamoDbAgreementStore implements AgreementStore {
 		const agreement = agreementTerms(stated);
 		const { agreementId } = agreement;
 		const at = change.at.toISOString();
-		for (let attempt = 1; ; attempt++) {
-			const current = revisionOf((await this.getAgreementItem(agreementId)) ?? {});
-			// Revision 0 is none: a new agreement, or one stored before revisions (the demo seed).
-			const unchanged =
-				current === 0
-					? { ConditionExpression: "attribute_not_exists(#revision)" }
-					: {
-							ConditionExpression: "#revision = :current",
-							ExpressionAttributeValues: { ":current": current },
-						};
-			try {
-				await this.client.send(
-					new TransactWriteCommand({
-						TransactItems: [
-							{
-								Put: {
-									TableName: this.tableName,
-									Item: { ...keys.agreement(agreementId), agreement, revision: current + 1 },
-									ExpressionAttributeNames: { "#revision": "revision" },
-									...unchanged,
-								},
-							},
-							{
-								Put: {
-									TableName: this.tableName,
-									Item: { ...keys.agreementRow(agreementId), agreement, revision: current + 1 },
-								},
-							},
-							{
-								Put: {
-									TableName: this.tableName,
-									// Append-only: a new key per change, never overwritten.
-									Item: {
-										...keys.change(agreementId, current + 1),
-										revision: current + 1,
-										at,
-										action: change.action,
-										by: change.by,
-										reason: change.reason,
-										agreement,
-									},
-									ConditionExpression: "attribute_not_exists(pk)",
-								},
-							},
-							{
-								Put: {
-									TableName: this.tableName,
-									// Replaces an older unsettled change: deciding again reads the newest.
-									Item: {
-										...keys.unsettled(agreementId),
-										revision: current + 1,
-										at,
-										action: change.action,
-										by: change.by,
-										reason: change.reason,
-										...(lease ? { leaseOwner: lease.owner, leaseUntil: lease.until } : {}),
+		let lastConflict: unknown;
+		return untilWon<number>(
+			MAX_ATTEMPTS,
+			async () => {
+				const current = revisionOf((await this.getAgreementItem(agreementId)) ?? {});
+				// Revision 0 is none: a new agreement, or one stored before revisions (the demo seed).
+				const unchanged =
+					current === 0
+						? { ConditionExpression: "attribute_not_exists(#revision)" }
+						: {
+								ConditionExpression: "#revision = :current",
+								ExpressionAttributeValues: { ":current": current },
+							};
+				try {
+					await this.client.send(
+						new TransactWriteCommand({
+							TransactItems: [
+								{
+									Put: {
+										TableName: this.tableName,
+										Item: { ...keys.agreement(agreementId), agreement, revision: current + 1 },
+										ExpressionAttributeNames: { "#revision": "revision" },
+										...unchanged,
 									},
 								},
-							},
-						],
-					}),
-				);
-				return current + 1;
-			} catch (error) {
-				if (!isConflict(error) || attempt >= MAX_ATTEMPTS) throw error;
-				// Jittered, so writers that collided do not collide again.
-				await sleep(Math.random() * 20 * attempt);
-			}
-		}
+								{
+									Put: {
+										TableName: this.tableName,
+										Item: { ...keys.agreementRow(agreementId), agreement, revision: current + 1 },
+									},
+								},
+								{
+									Put: {
+										TableName: this.tableName,
+										// Append-only: a new key per change, never overwritten.
+										Item: {
+											...keys.change(agreementId, current + 1),
+											revision: current + 1,
+											at,
+											action: change.action,
+											by: change.by,
+											reason: change.reason,
+											agreement,
+										},
+										ConditionExpression: "attribute_not_exists(pk)",
+									},
+								},
+								{
+									Put: {
+										TableName: this.tableName,
+										// Replaces an older unsettled change: deciding again reads the newest.
+										Item: {
+											...keys.unsettled(agreementId),
+											revision: current + 1,
+											at,
+											action: change.action,
+											by: change.by,
+											reason: change.reason,
+											...(lease ? { leaseOwner: lease.owner, leaseUntil: lease.until } : {}),
+										},
+									},
+								},
+							],
+						}),
+					);
+					return { won: true, value: current + 1 };
+				} catch (error) {
+					if (!isConflict(error)) throw error;
+					lastConflict = error;
+					return { won: false };
+				}
+			},
+			() =>
+				lastConflict instanceof Error ? lastConflict : new Error(`${agreementId} kept conflicting`),
+			// Jittered, so writers that collided do not collide again.
+			(lost) => sleep(Math.random() * 20 * lost),
+		);
 	}
 
 	async listAgreementHistory(agreementId: string): Promise<AgreementChange[]> {
