@@ -433,15 +433,20 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
 	// The path a cached answer takes (a 304, or a body already in memory) stays synchronous:
 	// on a 304 the promise machinery would cost as much as the rest of the work.
 	function serve(req: IncomingMessage, res: ServerResponse, exchange: Exchange): Pending {
-		if (req.method === "OPTIONS" && answerFeedOptions(req, res, exchange)) return;
-		if (req.method !== "GET" && req.method !== "HEAD") {
-			exchange.detailed = "InvalidRequestMethod";
-			sendBuiltIn(req, res, exchange, 405, ["Allow", "GET, HEAD"]);
-			return;
-		}
 		// The key comes from the whitelist only: never from a URL parser's idea of the path.
 		const site = resolveSiteKeyCached(req.url ?? "");
 		exchange.feed = site.ok && isFeedKey(site.key);
+		if (req.method !== "GET" && req.method !== "HEAD") {
+			// OPTIONS is answered under `/feeds/` only, as only the feed behaviours allow it.
+			if (req.method === "OPTIONS" && exchange.feed) {
+				answerFeedOptions(req, res, exchange);
+				return;
+			}
+			exchange.detailed = "InvalidRequestMethod";
+			const allowed = exchange.feed ? FEED_CORS.allowMethods.join(", ") : "GET, HEAD";
+			sendBuiltIn(req, res, exchange, 405, ["Allow", allowed]);
+			return;
+		}
 		if (!site.ok) {
 			if (site.status === 301) {
 				exchange.result = "FunctionGeneratedResponse";
@@ -468,20 +473,15 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
 	}
 
 	/**
-	 * OPTIONS under `/feeds/`, the only paths that answer it (as only the feed behaviours allow
-	 * it): 204 with the methods allowed, and to a CORS preflight what it asks, whether or not
-	 * the document exists (S3 answers a preflight from its CORS rule alone). False elsewhere.
+	 * OPTIONS under `/feeds/`: 204 with the methods allowed and, to a CORS preflight, what it
+	 * asks, whether or not the document exists (S3 answers a preflight from its CORS rule alone).
 	 */
-	function answerFeedOptions(req: IncomingMessage, res: ServerResponse, exchange: Exchange) {
-		const site = resolveSiteKeyCached(req.url ?? "");
-		if (!site.ok || !isFeedKey(site.key)) return false;
-		exchange.feed = true;
+	function answerFeedOptions(req: IncomingMessage, res: ServerResponse, exchange: Exchange): void {
 		exchange.contentLength = 0;
 		const allowed = FEED_CORS.allowMethods.join(", ");
 		const { origin } = req.headers;
 		const preflight = feedPreflightHeaders(origin, req.headers["access-control-request-method"]);
 		send(req, res, exchange, 204, ["Allow", allowed, ...preflight], EMPTY);
-		return true;
 	}
 
 	function serveVersion(

@@ -594,10 +594,8 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
 				...sdkVariables,
 				// CloudWatch reads metrics from the logs in AWS; locally they would only bury the logs.
 				POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? "true",
+				...(options.hubUrl ? { HUB_URL: options.hubUrl } : {}),
 			});
-			// Set or cleared: a hub an earlier stack of this process had must not linger.
-			if (options.hubUrl) process.env.HUB_URL = options.hubUrl;
-			else delete process.env.HUB_URL;
 			ingest = (await import("../functions/ingest/handler.ts")).handler as unknown as SqsHandler;
 			publish = (await import("../functions/publish/handler.ts")).handler as unknown as (
 				event: object,

@@ -177,13 +177,15 @@ export class Edge extends Construct {
 		// these types itself.
 		// OPTIONS: CloudFront passes a CORS preflight to S3, which answers it from the site
 		// bucket's CORS rule when it sees the Origin and Access-Control-Request-* headers; the
-		// headers policy then sets the answer's CORS headers.
+		// headers policy then sets the answer's CORS headers. Preflights are not cached: those
+		// headers are not in the cache key, so a bare OPTIONS (which S3 refuses) would be
+		// served to the preflights after it; browsers keep a preflight's answer themselves.
 		const feeds: BehaviorOptions = {
 			...common,
 			cachePolicy: pagesAndFeeds,
 			responseHeadersPolicy: feedHeaders,
 			allowedMethods: AllowedMethods.ALLOW_GET_HEAD_OPTIONS,
-			cachedMethods: CachedMethods.CACHE_GET_HEAD_OPTIONS,
+			cachedMethods: CachedMethods.CACHE_GET_HEAD,
 			originRequestPolicy: OriginRequestPolicy.CORS_S3_ORIGIN,
 		};
 		const encodedFeeds: BehaviorOptions = {

@@ -647,7 +647,12 @@ describe("the local edge: feeds for web readers on other origins (CORS)", () => 
 			headers: { ...ORIGIN, "Access-Control-Request-Method": "GET" },
 		});
 		expect(page.status).toBe(405);
+		expect(page.headers.allow).toBe("GET, HEAD");
 		expect(page.headers["access-control-allow-origin"]).toBeUndefined();
+		// Other methods under /feeds/: 405 naming OPTIONS too, readable by the other origin.
+		const post = await send("/feeds/en/cors.json", { method: "POST", headers: ORIGIN });
+		expect(post.status).toBe(405);
+		expect(post.headers).toMatchObject({ ...CORS, allow: "GET, HEAD, OPTIONS" });
 	});
 });
 
