@@ -216,9 +216,10 @@ const EMPTY = Buffer.alloc(0);
  * The CloudFront stand-in over the site bucket, behaving as the distribution does: media
  * types with charset, Cache-Control by path class, ETag and Last-Modified with 304s answered
  * from an in-memory index (no body read), gzip and Brotli by `Accept-Encoding`, security
- * headers on every response, the site's `404.html` for unknown paths, 405 for methods other
- * than GET and HEAD, `/en` → `/en/`, and one access-log line per request in CloudFront's
- * standard format. Bytes are served only when they are the whole object for the ETag sent
+ * headers on every response, CORS under `/feeds/` (preflights included), the site's
+ * `404.html` for unknown paths, 405 for methods other than GET and HEAD (and OPTIONS under
+ * `/feeds/`), `/en` → `/en/`, and one access-log line per request in CloudFront's standard
+ * format. Bytes are served only when they are the whole object for the ETag sent
  * with them (see {@link EdgeOrigin}); the index is at most `ttlMs` stale, less when
  * invalidated (by `objectEvents`, or through `invalidate` as CloudFront is told).
  */
@@ -477,6 +478,8 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
 	 * asks, whether or not the document exists (S3 answers a preflight from its CORS rule alone).
 	 */
 	function answerFeedOptions(req: IncomingMessage, res: ServerResponse, exchange: Exchange): void {
+		// The feed behaviours pass every OPTIONS on to S3: none is answered from the cache.
+		exchange.result = "Miss";
 		exchange.contentLength = 0;
 		const allowed = FEED_CORS.allowMethods.join(", ");
 		const { origin } = req.headers;
