@@ -130,6 +130,8 @@ function openDeployed(stack: DeployedStack, region: string | undefined): CliCont
 		// must rewrite those too, as the functions do.
 		compressedVariants: true,
 		owner: `cli/${randomUUID()}`,
+		// Feeds the CLI publishes link the hub the functions' feeds link, and it hears of them.
+		...(stack.hubUrl ? { hubUrl: stack.hubUrl } : {}),
 		// A takedown from the CLI must reach readers now, not when the CDN's copy expires.
 		...(cloudfront && stack.distributionId
 			? { cache: new CloudFrontSiteCache(cloudfront, stack.distributionId) }

@@ -15,6 +15,8 @@ export interface DeployedStack {
 	queueUrl?: string;
 	deadLetterQueueUrl?: string;
 	distributionId?: string;
+	/** The WebSub hub the stage's feeds link, when it has one. */
+	hubUrl?: string;
 	/** The account and partition the stage lives in (from its data stack's id), for role ARNs. */
 	account?: string;
 	partition?: string;
@@ -30,10 +32,12 @@ export const STAGE_OUTPUTS = {
 	DeadLetterQueueUrl: "deadLetterQueueUrl",
 	DistributionId: "distributionId",
 	LogsBucketName: "logsBucket",
+	HubUrl: "hubUrl",
 } as const satisfies Record<string, keyof DeployedStack>;
 
-// Every command of the CLI needs these; only the logs bucket may be missing (an older stack).
-const OPTIONAL_OUTPUTS = new Set<string>(["LogsBucketName"]);
+// Every command of the CLI needs these; the logs bucket may be missing (an older stack), the
+// hub is there only when the stage was deployed with `-c hubUrl`.
+const OPTIONAL_OUTPUTS = new Set<string>(["LogsBucketName", "HubUrl"]);
 
 const STAGE_NAME = /^[A-Za-z][A-Za-z0-9-]{0,63}$/;
 

@@ -11,7 +11,7 @@ export function stackNames(stage: string): { data: string; app: string } {
 
 /**
  * Builds the whole app from its context (`-c stage`, `-c domainName`, `-c certificateArn`,
- * `-c hostedZoneId`, `-c hostedZoneName`, `-c alarmEmail`, `-c partnersFile`); tests pass
+ * `-c hostedZoneId`, `-c hostedZoneName`, `-c alarmEmail`, `-c hubUrl`, `-c partnersFile`); tests pass
  * context to skip bundling and to choose a stage.
  */
 export function buildApp(app = new App()): {

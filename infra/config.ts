@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import type { App } from "aws-cdk-lib";
+import { hubUrlProblem } from "../shared/lib/hub-url.ts";
 import { partnerIdPattern } from "../shared/use-cases/agreement-input.ts";
 
 /** A setting given to the CDK app that it cannot use; the message says which and why. */
@@ -38,6 +39,8 @@ export interface DeployConfig {
 	disposable: boolean;
 	domain?: CustomDomain;
 	alarmEmail?: string;
+	/** The WebSub hub every feed links and every publisher tells of changed feeds. */
+	hubUrl?: string;
 	partners: PartnerConfig[];
 }
 
@@ -142,7 +145,7 @@ export function parsePartners(raw: unknown, stage: string, source: string): Part
 	});
 }
 
-/** Reads and validates the deployment's context: `-c stage`, domain, alarm email, partners. */
+/** Reads and validates the deployment's context: `-c stage`, domain, alarm email, hub, partners. */
 export function readDeployConfig(app: App): DeployConfig {
 	if (contextString(app, "siteUrl") !== undefined) {
 		throw new DeployConfigError(
@@ -208,6 +211,10 @@ export function readDeployConfig(app: App): DeployConfig {
 		throw new DeployConfigError(`-c alarmEmail: "${alarmEmail}" is not an email address`);
 	}
 
+	const hubUrl = contextString(app, "hubUrl");
+	const hubProblem = hubUrl === undefined ? undefined : hubUrlProblem(hubUrl);
+	if (hubProblem !== undefined) throw new DeployConfigError(`-c hubUrl: ${hubProblem}`);
+
 	const partnersFile =
 		contextString(app, "partnersFile") ?? join(import.meta.dirname, "partners.json");
 	const path = isAbsolute(partnersFile) ? partnersFile : join(process.cwd(), partnersFile);
@@ -226,6 +233,7 @@ export function readDeployConfig(app: App): DeployConfig {
 		disposable: stage === DISPOSABLE_STAGE,
 		...(domain ? { domain } : {}),
 		...(alarmEmail ? { alarmEmail } : {}),
+		...(hubUrl ? { hubUrl } : {}),
 		partners,
 	};
 }

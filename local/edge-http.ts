@@ -4,6 +4,7 @@
  * request headers and an object's metadata.
  */
 
+import { FEED_CORS } from "../shared/domain/feeds/cors.ts";
 import { essenceOf, FEED_DOCUMENT_TYPES } from "../shared/domain/feeds/formats.ts";
 
 /** The content security policy of contracts.md: no scripts, no inline styles, no framing. */
@@ -21,6 +22,41 @@ export const SECURITY_HEADERS: readonly (readonly [string, string])[] = [
 	["X-Frame-Options", "DENY"],
 	["Referrer-Policy", "strict-origin-when-cross-origin"],
 ];
+
+/** Under `/feeds/`: the documents any origin may read (FEED_CORS), found or not. */
+export function isFeedKey(key: string): boolean {
+	return key.startsWith("feeds/");
+}
+
+/**
+ * The CORS headers of a response under `/feeds/`: only to a request with an Origin, as the
+ * response headers policy adds them; `Vary: Origin` keeps caches from mixing the two.
+ */
+export function feedCorsHeaders(origin: string | undefined): string[] {
+	if (origin === undefined) return [];
+	return [
+		"Access-Control-Allow-Origin",
+		FEED_CORS.allowOrigin,
+		"Access-Control-Expose-Headers",
+		FEED_CORS.exposeHeaders.join(", "),
+	];
+}
+
+/** What a CORS preflight (an OPTIONS with Origin and Access-Control-Request-Method) is told. */
+export function feedPreflightHeaders(
+	origin: string | undefined,
+	requestMethod: string | undefined,
+): string[] {
+	if (origin === undefined || requestMethod === undefined) return [];
+	return [
+		"Access-Control-Allow-Methods",
+		FEED_CORS.allowMethods.join(", "),
+		"Access-Control-Allow-Headers",
+		FEED_CORS.allowHeaders,
+		"Access-Control-Max-Age",
+		String(FEED_CORS.maxAgeSeconds),
+	];
+}
 
 /** Feeds and pages change with every publish: readers re-check within a minute. */
 export const SHORT_CACHE = "public, max-age=60";

@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type S3rver from "s3rver";
+import { FEED_CORS } from "#shared/domain/feeds/cors.ts";
 import type { SiteCache } from "#shared/ports/publishing.ts";
 import {
 	AccessLog,
@@ -21,7 +22,10 @@ import {
 	cacheControlOf,
 	chooseCoding,
 	ERROR_CACHE,
+	feedCorsHeaders,
+	feedPreflightHeaders,
 	isCompressible,
+	isFeedKey,
 	isNotModified,
 	mediaTypeOf,
 	SECURITY_HEADERS,
@@ -180,6 +184,8 @@ interface Exchange {
 	detailed: string | undefined;
 	contentType: string | undefined;
 	contentLength: number | undefined;
+	/** A path under `/feeds/`: the answer carries CORS headers for a request with an Origin. */
+	feed: boolean;
 }
 
 /** The response headers of a stored version, computed once per version. */
@@ -210,9 +216,10 @@ const EMPTY = Buffer.alloc(0);
  * The CloudFront stand-in over the site bucket, behaving as the distribution does: media
  * types with charset, Cache-Control by path class, ETag and Last-Modified with 304s answered
  * from an in-memory index (no body read), gzip and Brotli by `Accept-Encoding`, security
- * headers on every response, the site's `404.html` for unknown paths, 405 for methods other
- * than GET and HEAD, `/en` → `/en/`, and one access-log line per request in CloudFront's
- * standard format. Bytes are served only when they are the whole object for the ETag sent
+ * headers on every response, CORS under `/feeds/` (preflights included), the site's
+ * `404.html` for unknown paths, 405 for methods other than GET and HEAD (and OPTIONS under
+ * `/feeds/`), `/en` → `/en/`, and one access-log line per request in CloudFront's standard
+ * format. Bytes are served only when they are the whole object for the ETag sent
  * with them (see {@link EdgeOrigin}); the index is at most `ttlMs` stale, less when
  * invalidated (by `objectEvents`, or through `invalidate` as CloudFront is told).
  */
@@ -254,7 +261,8 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
 				cacheControlOf(meta.key, meta.cacheControl),
 			];
 			if (meta.lastModified) validators.push("Last-Modified", meta.lastModified.toUTCString());
-			if (compressible) validators.push("Vary", "Accept-Encoding");
+			if (isFeedKey(meta.key)) validators.push("Vary", FEED_CORS.vary);
+			else if (compressible) validators.push("Vary", "Accept-Encoding");
 			known = { contentType, validators, compressible };
 			representations.set(meta, known);
 		}
@@ -271,6 +279,7 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
 	): void {
 		exchange.firstByte = performance.now();
 		const all = headers.concat(SECURITY);
+		if (exchange.feed) all.push(...feedCorsHeaders(req.headers.origin));
 		all.push("X-Cache", X_CACHE[exchange.result], "X-Amz-Cf-Id", exchange.requestId);
 		res.writeHead(status, all);
 		res.end(req.method === "HEAD" ? undefined : body);
@@ -348,7 +357,7 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
 			"Cache-Control",
 			ERROR_CACHE,
 			"Vary",
-			"Accept-Encoding",
+			exchange.feed ? FEED_CORS.vary : "Accept-Encoding",
 		];
 		if (encoded.coding !== "identity") headers.push("Content-Encoding", encoded.coding);
 		send(req, res, exchange, 404, headers, encoded.bytes);
@@ -379,6 +388,7 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
 			...headers,
 			...representation.validators,
 			...SECURITY,
+			...(exchange.feed ? feedCorsHeaders(req.headers.origin) : []),
 			"X-Cache",
 			X_CACHE[exchange.result],
 			"X-Amz-Cf-Id",
@@ -424,13 +434,20 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
 	// The path a cached answer takes (a 304, or a body already in memory) stays synchronous:
 	// on a 304 the promise machinery would cost as much as the rest of the work.
 	function serve(req: IncomingMessage, res: ServerResponse, exchange: Exchange): Pending {
-		if (req.method !== "GET" && req.method !== "HEAD") {
-			exchange.detailed = "InvalidRequestMethod";
-			sendBuiltIn(req, res, exchange, 405, ["Allow", "GET, HEAD"]);
-			return;
-		}
 		// The key comes from the whitelist only: never from a URL parser's idea of the path.
 		const site = resolveSiteKeyCached(req.url ?? "");
+		exchange.feed = site.ok && isFeedKey(site.key);
+		if (req.method !== "GET" && req.method !== "HEAD") {
+			// OPTIONS is answered under `/feeds/` only, as only the feed behaviours allow it.
+			if (req.method === "OPTIONS" && exchange.feed) {
+				answerFeedOptions(req, res, exchange);
+				return;
+			}
+			exchange.detailed = "InvalidRequestMethod";
+			const allowed = exchange.feed ? FEED_CORS.allowMethods.join(", ") : "GET, HEAD";
+			sendBuiltIn(req, res, exchange, 405, ["Allow", allowed]);
+			return;
+		}
 		if (!site.ok) {
 			if (site.status === 301) {
 				exchange.result = "FunctionGeneratedResponse";
@@ -454,6 +471,20 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
 		if (lookup instanceof Promise)
 			return lookup.then((found) => serveVersion(req, res, exchange, found));
 		return serveVersion(req, res, exchange, lookup);
+	}
+
+	/**
+	 * OPTIONS under `/feeds/`: 204 with the methods allowed and, to a CORS preflight, what it
+	 * asks, whether or not the document exists (S3 answers a preflight from its CORS rule alone).
+	 */
+	function answerFeedOptions(req: IncomingMessage, res: ServerResponse, exchange: Exchange): void {
+		// The feed behaviours pass every OPTIONS on to S3: none is answered from the cache.
+		exchange.result = "Miss";
+		exchange.contentLength = 0;
+		const allowed = FEED_CORS.allowMethods.join(", ");
+		const { origin } = req.headers;
+		const preflight = feedPreflightHeaders(origin, req.headers["access-control-request-method"]);
+		send(req, res, exchange, 204, ["Allow", allowed, ...preflight], EMPTY);
 	}
 
 	function serveVersion(
@@ -623,6 +654,7 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
 			detailed: undefined,
 			contentType: undefined,
 			contentLength: undefined,
+			feed: false,
 		};
 		if (log) {
 			const written = req.socket.bytesWritten ?? 0;

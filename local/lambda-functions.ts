@@ -15,6 +15,8 @@ export interface LocalResources {
 	region: string;
 	/** The variables that point the SDK at the local servers (endpoints, credentials, checksums). */
 	sdk: Record<string, string>;
+	/** The WebSub hub (`SYNDICATE_HUB_URL`), given to every function as HUB_URL, as `-c hubUrl` is in AWS. */
+	hubUrl?: string;
 }
 
 /**
@@ -75,6 +77,7 @@ export function localEnvironment(
 	);
 	return {
 		...environment,
+		...(local.hubUrl ? { HUB_URL: local.hubUrl } : {}),
 		...local.sdk,
 		// CloudWatch reads metrics from the logs in AWS; locally they would only bury the logs.
 		POWERTOOLS_METRICS_DISABLED: "true",

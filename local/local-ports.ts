@@ -27,6 +27,8 @@ export function localDeployment(
 		siteUrl: endpoints.edgeUrl,
 		logsBucket: endpoints.logsBucket,
 		owner,
+		// Feeds the CLI publishes link the hub the stack's functions link, and it hears of them.
+		...(endpoints.hubUrl ? { hubUrl: endpoints.hubUrl } : {}),
 	};
 }
 

@@ -61,6 +61,8 @@ export interface Endpoints {
 	table: string;
 	/** The stack's data folder: its queue, dead letters and upload versions are under it. */
 	dataDir: string;
+	/** The WebSub hub the stack's feeds link, so the CLI's publishes link it too. */
+	hubUrl?: string;
 }
 
 export interface StackOptions {
@@ -103,6 +105,8 @@ export interface StackOptions {
 	buildDir?: string;
 	/** Lambda runtime: debug lines (cold starts with their init ms, replaced containers). */
 	debug?: (line: string) => void;
+	/** A WebSub hub (checked by the caller): every feed links it, every publish tells it. */
+	hubUrl?: string;
 }
 
 /** What a start found and did before it resolved. */
@@ -446,6 +450,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
 			...CREDENTIALS,
 			...NAMES,
 			dataDir,
+			...(options.hubUrl ? { hubUrl: options.hubUrl } : {}),
 		};
 		const versions = new LocalVersionStore(paths.versions);
 		const [shapes, build] = lambdaReady ? await lambdaReady : [undefined, undefined];
@@ -566,6 +571,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
 					siteUrl: endpoints.edgeUrl,
 					region: REGION,
 					sdk: sdkVariables,
+					...(options.hubUrl ? { hubUrl: options.hubUrl } : {}),
 				},
 				{ maxContainers: lambdaConcurrency, ...(options.debug ? { debug: options.debug } : {}) },
 			);
@@ -588,6 +594,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
 				...sdkVariables,
 				// CloudWatch reads metrics from the logs in AWS; locally they would only bury the logs.
 				POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? "true",
+				...(options.hubUrl ? { HUB_URL: options.hubUrl } : {}),
 			});
 			ingest = (await import("../functions/ingest/handler.ts")).handler as unknown as SqsHandler;
 			publish = (await import("../functions/publish/handler.ts")).handler as unknown as (
@@ -664,7 +671,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
 /** What a throwaway stack may be started with; the functions run in-process unless told. */
 export type EphemeralStackOptions = Pick<
 	StackOptions,
-	"runtime" | "lambdaConcurrency" | "visibilityTimeoutSeconds" | "buildDir" | "debug"
+	"runtime" | "lambdaConcurrency" | "visibilityTimeoutSeconds" | "buildDir" | "debug" | "hubUrl"
 >;
 
 /**

@@ -1,5 +1,6 @@
 import { join, resolve } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
+import { hubUrlProblem } from "#shared/lib/hub-url.ts";
 import { DEFAULT_LAMBDA_CONCURRENCY } from "./lambda-functions.ts";
 import { PortInUseError } from "./ports.ts";
 import {
@@ -33,6 +34,15 @@ function runtimeVariable(): "lambda" | "in-process" {
 		throw new InvalidArgumentError(
 			`SYNDICATE_RUNTIME must be lambda or in-process, not "${value}"`,
 		);
+	return value;
+}
+
+/** SYNDICATE_HUB_URL: the WebSub hub, as `-c hubUrl` is in AWS; none when unset. */
+function hubUrlVariable(): string | undefined {
+	const value = process.env.SYNDICATE_HUB_URL?.trim();
+	if (!value) return undefined;
+	const problem = hubUrlProblem(value);
+	if (problem) throw new InvalidArgumentError(`SYNDICATE_HUB_URL: ${problem}`);
 	return value;
 }
 
@@ -78,7 +88,7 @@ Upload a bundle as a partner does (AWS CLI):
   aws --endpoint-url ${e.s3Endpoint} s3 cp s3://${e.ingestBucket}/reports/science-news/v2.zip.json -
 
   S3          ${e.s3Endpoint}   buckets ${e.ingestBucket}, ${e.siteBucket}, ${e.logsBucket}
-  DynamoDB    ${e.dynamodbEndpoint}   table ${e.table}
+  DynamoDB    ${e.dynamodbEndpoint}   table ${e.table}${e.hubUrl ? `\n  WebSub hub  ${e.hubUrl}` : ""}
   Endpoints   ${join(dataDir, "endpoints.json")}
 `;
 }
@@ -104,6 +114,7 @@ async function main(): Promise<void> {
 		dynamodb: port("SYNDICATE_DYNAMODB_PORT", defaultPorts.dynamodb),
 		edge: port("SYNDICATE_EDGE_PORT", defaultPorts.edge),
 	};
+	const hubUrl = hubUrlVariable();
 	const started = Date.now();
 	// Ctrl-C while starting stops what has started (Java included) instead of orphaning it.
 	const starting = new AbortController();
@@ -161,6 +172,7 @@ async function main(): Promise<void> {
 			...(process.env.SYNDICATE_DEBUG
 				? { debug: (line: string) => console.error(`debug: ${line}`) }
 				: {}),
+			...(hubUrl ? { hubUrl } : {}),
 			signal: starting.signal,
 			onCrash: (error) => {
 				console.error(`\n${error.message}; everything is stopped.`);

@@ -38,6 +38,7 @@ export function composePublishing(
 		...(options.onLeaseLost ? { onLeaseLost: options.onLeaseLost } : {}),
 		...(options.cache ? { cache: options.cache } : {}),
 		...(options.hubUrl ? { hubUrl: options.hubUrl } : {}),
+		...(options.onHubError ? { onHubError: options.onHubError } : {}),
 		...(ports.mostViewed ? { mostViewed: ports.mostViewed } : {}),
 		...(ports.digests ? { digests: ports.digests } : {}),
 		...overrides,

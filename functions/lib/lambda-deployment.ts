@@ -3,6 +3,7 @@ import type { Logger } from "@aws-lambda-powertools/logger";
 import { cloudFrontClient, dynamoDbClient, s3Client } from "#shared/adapters/aws/clients.ts";
 import type { Caller } from "#shared/adapters/aws/record-calls.ts";
 import { CloudFrontSiteCache } from "#shared/adapters/cloudfront/cloudfront-site-cache.ts";
+import { hubUrlProblem } from "#shared/lib/hub-url.ts";
 import type { Deployment } from "./ports.ts";
 
 function requireEnv(name: string): string {
@@ -12,7 +13,8 @@ function requireEnv(name: string): string {
 }
 
 /**
- * The deployment a function runs in, from its environment: SDK clients, table and buckets.
+ * The deployment a function runs in, from its environment: SDK clients, table and buckets,
+ * and the WebSub hub (HUB_URL) when there is one.
  * Called once per container, at module scope, and shared by every invocation.
  */
 export function lambdaDeployment(
@@ -21,6 +23,9 @@ export function lambdaDeployment(
 ): Deployment {
 	// Set in AWS only: the local edge keeps no cache to invalidate.
 	const distributionId = process.env.DISTRIBUTION_ID;
+	const hubUrl = process.env.HUB_URL;
+	const hubProblem = hubUrl ? hubUrlProblem(hubUrl) : undefined;
+	if (hubProblem) throw new Error(`environment variable HUB_URL: ${hubProblem}`);
 	return {
 		s3: s3Client(caller, {
 			// Only the local S3 stand-in needs path-style addressing; AWS uses virtual hosts.
@@ -40,6 +45,14 @@ export function lambdaDeployment(
 		onLeaseLost: (target) => logger.error("publish lease lost while rendering", { target }),
 		...(distributionId
 			? { cache: new CloudFrontSiteCache(cloudFrontClient(caller), distributionId) }
+			: {}),
+		...(hubUrl
+			? {
+					hubUrl,
+					// The publish stands; subscribers poll meanwhile, and the next change tells the hub again.
+					onHubError: (error) =>
+						logger.warn("the WebSub hub was not told of changed feeds", { error }),
+				}
 			: {}),
 	};
 }

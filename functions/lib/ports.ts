@@ -79,7 +79,7 @@ export function schedulePorts(deployment: Deployment): PublishingPorts & Schedul
 
 /** The use cases' options of a deployment, named one by one: its clients and names are not. */
 export function useCaseOptions(deployment: Deployment): UseCaseOptions {
-	const { siteUrl, owner, onLeaseLost, cache, clock, hubUrl } = deployment;
+	const { siteUrl, owner, onLeaseLost, cache, clock, hubUrl, onHubError } = deployment;
 	return {
 		siteUrl,
 		owner,
@@ -87,5 +87,6 @@ export function useCaseOptions(deployment: Deployment): UseCaseOptions {
 		...(cache ? { cache } : {}),
 		...(clock ? { clock } : {}),
 		...(hubUrl ? { hubUrl } : {}),
+		...(onHubError ? { onHubError } : {}),
 	};
 }

@@ -3,6 +3,7 @@ import { Certificate } from "aws-cdk-lib/aws-certificatemanager";
 import {
 	AllowedMethods,
 	type BehaviorOptions,
+	CachedMethods,
 	CachePolicy,
 	Function as CloudFrontFunction,
 	Distribution,
@@ -13,6 +14,7 @@ import {
 	HeadersFrameOption,
 	HeadersReferrerPolicy,
 	HttpVersion,
+	OriginRequestPolicy,
 	ResponseHeadersPolicy,
 	SecurityPolicyProtocol,
 	ViewerProtocolPolicy,
@@ -26,6 +28,7 @@ import {
 	EDGE_UNCOMPRESSED_EXTENSIONS,
 	EDGE_UNCOMPRESSED_NAMES,
 } from "../../shared/domain/compressed-variants.ts";
+import { FEED_CORS } from "../../shared/domain/feeds/cors.ts";
 import type { CustomDomain } from "../config.ts";
 import { FEED_ENCODING_CODE } from "./feed-encoding-code.ts";
 
@@ -123,14 +126,25 @@ export class Edge extends Construct {
 			comment: "The security headers of every response, as at the local edge",
 			securityHeadersBehavior,
 		});
-		// A behaviour has one headers policy: the feeds served by encoding get the same security
-		// headers, and the `Vary` S3 cannot set, so caches after the edge keep one per coding.
-		const encodedFeedHeaders = new ResponseHeadersPolicy(this, "EncodedFeedHeaders", {
-			responseHeadersPolicyName: `Syndicate-${stage}-EncodedFeedHeaders`,
-			comment: "The security headers, and Vary: Accept-Encoding for feeds served by encoding",
+		// A behaviour has one headers policy: the feeds get the same security headers, CORS so
+		// a web reader on any origin may fetch them, and the `Vary` S3 cannot set. CloudFront
+		// adds the CORS headers only to requests with an Origin, so caches after the edge must
+		// keep those apart (Origin) as they keep the codings apart (Accept-Encoding).
+		const feedHeaders = new ResponseHeadersPolicy(this, "FeedHeaders", {
+			responseHeadersPolicyName: `Syndicate-${stage}-FeedHeaders`,
+			comment: "The security headers, CORS for any origin, and Vary: Accept-Encoding, Origin",
 			securityHeadersBehavior,
+			corsBehavior: {
+				accessControlAllowOrigins: [FEED_CORS.allowOrigin],
+				accessControlAllowMethods: [...FEED_CORS.allowMethods],
+				accessControlAllowHeaders: [FEED_CORS.allowHeaders],
+				accessControlExposeHeaders: [...FEED_CORS.exposeHeaders],
+				accessControlMaxAge: Duration.seconds(FEED_CORS.maxAgeSeconds),
+				accessControlAllowCredentials: false,
+				originOverride: true,
+			},
 			customHeadersBehavior: {
-				customHeaders: [{ header: "Vary", value: "Accept-Encoding", override: true }],
+				customHeaders: [{ header: "Vary", value: FEED_CORS.vary, override: true }],
 			},
 		});
 		const viewerRequest = new CloudFrontFunction(this, "ViewerRequest", {
@@ -161,10 +175,21 @@ export class Edge extends Construct {
 		// key; the normalised Accept-Encoding the policy adds only splits one copy's entries by
 		// how viewers spell the header and never mixes codings, as CloudFront compresses none of
 		// these types itself.
-		const feeds: BehaviorOptions = { ...common, cachePolicy: pagesAndFeeds };
+		// OPTIONS: CloudFront passes a CORS preflight to S3, which answers it from the site
+		// bucket's CORS rule when it sees the Origin and Access-Control-Request-* headers; the
+		// headers policy then sets the answer's CORS headers. Preflights are not cached: those
+		// headers are not in the cache key, so a bare OPTIONS (which S3 refuses) would be
+		// served to the preflights after it; browsers keep a preflight's answer themselves.
+		const feeds: BehaviorOptions = {
+			...common,
+			cachePolicy: pagesAndFeeds,
+			responseHeadersPolicy: feedHeaders,
+			allowedMethods: AllowedMethods.ALLOW_GET_HEAD_OPTIONS,
+			cachedMethods: CachedMethods.CACHE_GET_HEAD,
+			originRequestPolicy: OriginRequestPolicy.CORS_S3_ORIGIN,
+		};
 		const encodedFeeds: BehaviorOptions = {
 			...feeds,
-			responseHeadersPolicy: encodedFeedHeaders,
 			functionAssociations: [
 				{ eventType: FunctionEventType.VIEWER_REQUEST, function: feedEncoding },
 			],

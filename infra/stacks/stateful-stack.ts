@@ -14,12 +14,14 @@ import {
 	BucketEncryption,
 	type CfnBucket,
 	EventType,
+	HttpMethods,
 	ObjectOwnership,
 } from "aws-cdk-lib/aws-s3";
 import { SqsDestination } from "aws-cdk-lib/aws-s3-notifications";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
 import { tableKeys } from "../../shared/adapters/dynamodb/table.ts";
+import { FEED_CORS } from "../../shared/domain/feeds/cors.ts";
 import type { DeployConfig } from "../config.ts";
 import { PartnerAccess } from "../constructs/partner-access.ts";
 
@@ -112,6 +114,18 @@ export class StatefulStack extends Stack {
 			encryption: BucketEncryption.S3_MANAGED,
 			blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
 			enforceSSL: true,
+			// For the CORS preflights of feed readers, which the distribution's feed behaviours
+			// pass on: S3 answers a preflight only from a rule. Only CloudFront reads this bucket,
+			// and only its feed behaviours pass OPTIONS and the Origin on.
+			cors: [
+				{
+					allowedOrigins: [FEED_CORS.allowOrigin],
+					allowedMethods: [HttpMethods.GET, HttpMethods.HEAD],
+					allowedHeaders: [FEED_CORS.allowHeaders],
+					exposedHeaders: [...FEED_CORS.exposeHeaders],
+					maxAge: FEED_CORS.maxAgeSeconds,
+				},
+			],
 			serverAccessLogsBucket: this.logsBucket,
 			serverAccessLogsPrefix: "s3/site/",
 			...bucketLifetime,

@@ -101,6 +101,9 @@ export class StatelessStack extends Stack {
 			DISTRIBUTION_ID: this.edge.distribution.distributionId,
 			// The edge serves Atom, JSON Feed and OPML from the compressed copies publishers write.
 			COMPRESSED_VARIANTS: "true",
+			// Every function that publishes renders feeds: each must link the same hub, or a feed
+			// one of them rewrites would lose its link.
+			...(config.hubUrl ? { HUB_URL: config.hubUrl } : {}),
 		};
 
 		this.observability = new Observability(this, "Observability", {
@@ -184,6 +187,8 @@ export class StatelessStack extends Stack {
 		new CfnOutput(this, "AlarmTopicArn", { value: this.observability.topic.topicArn });
 		new CfnOutput(this, "DashboardName", { value: this.observability.dashboard.dashboardName });
 		new CfnOutput(this, "OperatorPolicyArn", { value: operator.managedPolicyArn });
+		// The CLI publishes too: its feeds must link the hub the functions' feeds link.
+		if (config.hubUrl) new CfnOutput(this, "HubUrl", { value: config.hubUrl });
 	}
 
 	/**

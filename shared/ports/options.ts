@@ -15,6 +15,8 @@ export interface UseCaseOptions {
 	clock?: () => Date;
 	/** A WebSub hub the feeds link and the publisher tells of changes; none by default. */
 	hubUrl?: string;
+	/** Where a hub that could not be told is reported (the publish itself stands). */
+	onHubError?: (error: unknown) => void;
 }
 
 /** The ports publishing and every change but an upload read and write. */

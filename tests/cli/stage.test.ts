@@ -67,6 +67,20 @@ describe("--stage: a deployed stage's endpoints from its stack outputs", () => {
 		expect(stack.logsBucket).toBeUndefined();
 	});
 
+	it("takes the WebSub hub from a stage deployed with -c hubUrl, and none from one without", () => {
+		const hub = "https://hub.example.org/websub";
+		const stack = deployedStackFromOutputs("dev", [
+			{ stackName: "d", outputs: DATA_OUTPUTS },
+			{ stackName: "a", outputs: { ...APP_OUTPUTS, HubUrl: hub } },
+		]);
+		expect(stack.hubUrl).toBe(hub);
+		const without = deployedStackFromOutputs("dev", [
+			{ stackName: "d", outputs: DATA_OUTPUTS },
+			{ stackName: "a", outputs: APP_OUTPUTS },
+		]);
+		expect(without.hubUrl).toBeUndefined();
+	});
+
 	it("refuses a stage name no stack can carry", () => {
 		expect(checkStageName("staging-2")).toBe("staging-2");
 		for (const bad of ["", "2dev", "dev prod", "dev/x", "a".repeat(65)]) {

@@ -89,9 +89,9 @@ describe("cache policies", () => {
 				CachePolicyId: policyRef(plain, "PagesAndFeeds"),
 				Compress: true,
 				ViewerProtocolPolicy: "redirect-to-https",
-				AllowedMethods: ["GET", "HEAD"],
 			});
 		}
+		expect(distribution.DefaultCacheBehavior).toMatchObject({ AllowedMethods: ["GET", "HEAD"] });
 		// RSS, which CloudFront compresses, runs no function: none billed per request.
 		expect(feeds?.FunctionAssociations).toBeUndefined();
 	});
@@ -138,30 +138,81 @@ describe("response headers policy", () => {
 		expect(config.CorsConfig).toBeUndefined();
 	});
 
-	it("applies to every behaviour, with Vary: Accept-Encoding added where feeds are served by encoding", () => {
+	it("applies to every behaviour, the feeds' adding CORS and Vary: Accept-Encoding, Origin", () => {
 		const config = distributionConfig(plain);
 		const behaviors = [
 			config.DefaultCacheBehavior,
 			...(config.CacheBehaviors as Config[]),
 		] as Config[];
 		for (const behavior of behaviors) {
-			const encoded = ENCODED_FEEDS.includes(String(behavior.PathPattern));
+			const feed = String(behavior.PathPattern).startsWith("/feeds/");
 			expect(behavior.ResponseHeadersPolicyId).toEqual(
 				policyRef(
 					plain,
-					encoded ? "EncodedFeedHeaders" : "SecurityHeaders",
+					feed ? "FeedHeaders" : "SecurityHeaders",
 					"AWS::CloudFront::ResponseHeadersPolicy",
 				),
 			);
 		}
-		const encodedFeeds = headersPolicy(plain, "EncodedFeedHeaders");
-		expect(encodedFeeds.Name).toBe("Syndicate-dev-EncodedFeedHeaders");
-		expect(encodedFeeds.SecurityHeadersConfig).toEqual(
+		const feeds = headersPolicy(plain, "FeedHeaders");
+		expect(feeds.Name).toBe("Syndicate-dev-FeedHeaders");
+		expect(feeds.SecurityHeadersConfig).toEqual(
 			headersPolicy(plain, "SecurityHeaders").SecurityHeadersConfig,
 		);
-		// S3 cannot send Vary; without it a shared cache after the edge could mix the codings.
-		expect(encodedFeeds.CustomHeadersConfig).toEqual({
-			Items: [{ Header: "Vary", Value: "Accept-Encoding", Override: true }],
+		// Any origin may read a feed, without credentials; the reader may see the ETag to send
+		// If-None-Match itself, and a preflight is remembered for a day.
+		expect(feeds.CorsConfig).toEqual({
+			AccessControlAllowOrigins: { Items: ["*"] },
+			AccessControlAllowMethods: { Items: ["GET", "HEAD", "OPTIONS"] },
+			AccessControlAllowHeaders: { Items: ["*"] },
+			AccessControlExposeHeaders: { Items: ["ETag"] },
+			AccessControlMaxAgeSec: 86_400,
+			AccessControlAllowCredentials: false,
+			OriginOverride: true,
+		});
+		// S3 cannot send Vary; without it a shared cache after the edge could mix the codings,
+		// or hand a response without CORS headers (no Origin asked) to a reader on another origin.
+		expect(feeds.CustomHeadersConfig).toEqual({
+			Items: [{ Header: "Vary", Value: "Accept-Encoding, Origin", Override: true }],
+		});
+	});
+});
+
+describe("CORS preflights of feed readers", () => {
+	it("reach S3 through the feed behaviours only, with the headers S3 answers them by", () => {
+		const config = distributionConfig(plain);
+		for (const behavior of config.CacheBehaviors as Config[]) {
+			const feed = String(behavior.PathPattern).startsWith("/feeds/");
+			expect(behavior.AllowedMethods, String(behavior.PathPattern)).toEqual(
+				feed ? ["GET", "HEAD", "OPTIONS"] : ["GET", "HEAD"],
+			);
+			if (!feed) {
+				expect(behavior.OriginRequestPolicyId).toBeUndefined();
+				continue;
+			}
+			// Not cached: a bare OPTIONS S3 refuses must not be served to the preflights after it.
+			expect(behavior.CachedMethods).toEqual(["GET", "HEAD"]);
+			// The managed CORS-S3Origin policy: Origin and Access-Control-Request-* to S3.
+			expect(behavior.OriginRequestPolicyId).toBe("88a5eaf4-2fd4-4709-b370-b4c650ea3fcf");
+		}
+		expect((config.DefaultCacheBehavior as Config).OriginRequestPolicyId).toBeUndefined();
+	});
+
+	it("are answered by the site bucket's CORS rule: reads from any origin", () => {
+		const { dataTemplate } = synthesize();
+		const buckets = Object.entries(dataTemplate.findResources("AWS::S3::Bucket"));
+		const withCors = buckets.filter(([, bucket]) => bucket.Properties.CorsConfiguration);
+		expect(withCors.map(([id]) => id.replace(/[0-9A-F]{8}$/, ""))).toEqual(["Site"]);
+		expect(withCors[0]?.[1].Properties.CorsConfiguration).toEqual({
+			CorsRules: [
+				{
+					AllowedOrigins: ["*"],
+					AllowedMethods: ["GET", "HEAD"],
+					AllowedHeaders: ["*"],
+					ExposedHeaders: ["ETag"],
+					MaxAge: 86_400,
+				},
+			],
 		});
 	});
 });
@@ -229,7 +280,6 @@ describe("feeds CloudFront does not compress", () => {
 				CachePolicyId: policyRef(plain, "PagesAndFeeds"),
 				Compress: true,
 				ViewerProtocolPolicy: "redirect-to-https",
-				AllowedMethods: ["GET", "HEAD"],
 			});
 			expect(behavior.FunctionAssociations).toEqual([
 				{

@@ -166,8 +166,40 @@ describe("context the app refuses, with a message that says why", () => {
 		[{ hostedZoneId: "Z1", hostedZoneName: "example.org" }, /need -c domainName/],
 		[{ alarmEmail: "ops" }, /not an email address/],
 		[{ partnersFile: "/nonexistent/partners.json" }, /partners: cannot read/],
+		[
+			{ hubUrl: "http://hub.example.org/" },
+			/-c hubUrl: "http:\/\/hub.example.org\/" must be an https URL/,
+		],
+		[{ hubUrl: "hub.example.org" }, /-c hubUrl: "hub.example.org" is not a URL/],
+		[{ hubUrl: "https://ops:secret@hub.example.org/" }, /-c hubUrl: .* carries credentials/],
 	])("%j", (context, message) => {
 		expect(synthError(context)).toMatch(message);
+	});
+});
+
+describe("-c hubUrl", () => {
+	const HUB = "https://hub.example.org/websub";
+	const functionsOf = (template: ReturnType<typeof synthesize>["appTemplate"]) =>
+		ofType(template, "AWS::Lambda::Function").map(
+			// The template's shape, which the Template API leaves untyped.
+			(fn) =>
+				(fn.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)
+					?.Variables ?? {},
+		);
+
+	it("reaches every function that publishes as HUB_URL, and the CLI as the HubUrl output", () => {
+		const { appTemplate } = synthesize({ hubUrl: HUB });
+		const variables = functionsOf(appTemplate);
+		// Ingest, Publish and Views all render feeds: each must link the same hub.
+		expect(variables).toHaveLength(3);
+		for (const env of variables) expect(env.HUB_URL).toBe(HUB);
+		appTemplate.hasOutput("HubUrl", { Value: HUB });
+	});
+
+	it("is no variable and no output when not given", () => {
+		const { appTemplate } = synthesize();
+		for (const env of functionsOf(appTemplate)) expect(env.HUB_URL).toBeUndefined();
+		expect(Object.keys(appTemplate.findOutputs("HubUrl"))).toEqual([]);
 	});
 });
 

@@ -565,6 +565,97 @@ describe("the local edge: byte ranges of bodies too large to keep", () => {
 	});
 });
 
+describe("the local edge: feeds for web readers on other origins (CORS)", () => {
+	const ORIGIN = { Origin: "https://reader.example" };
+	const CORS = {
+		"access-control-allow-origin": "*",
+		"access-control-expose-headers": "ETag",
+	};
+
+	it("lets any origin read every document under /feeds/, found or not, and nothing else", async () => {
+		const feeds: [key: string, body: string][] = [
+			["feeds/en/cors.rss", longText("rss")],
+			["feeds/en/cors.atom", longText("atom")],
+			["feeds/en/cors.json", longText("json")],
+			["feeds/opml/en.opml", longText("opml")],
+			["feeds/en/archive/cors-2026-12.rss", "<rss/>"],
+		];
+		for (const [key, body] of feeds) await put(key, body);
+		for (const [key] of feeds) {
+			for (const coding of ["identity", "br"]) {
+				const headers = { ...ORIGIN, "Accept-Encoding": coding };
+				const answer = await send(`/${key}`, { headers });
+				expect(answer.status, key).toBe(200);
+				expect(answer.headers, `${key} ${coding}`).toMatchObject(CORS);
+				expect(answer.headers.vary, key).toBe("Accept-Encoding, Origin");
+				// Same bytes for a reader on another origin as for anyone: only headers are added.
+				const plain = await send(`/${key}`, { headers: { "Accept-Encoding": coding } });
+				expect(answer.body.equals(plain.body), key).toBe(true);
+				expect(plain.headers["access-control-allow-origin"], key).toBeUndefined();
+				expect(plain.headers.vary, key).toBe("Accept-Encoding, Origin");
+			}
+			const head = await send(`/${key}`, { method: "HEAD", headers: ORIGIN });
+			expect(head.headers, key).toMatchObject(CORS);
+		}
+		// A reader's own conditional request: 304 with the CORS headers and the same Vary.
+		const first = await send("/feeds/en/cors.rss", { headers: ORIGIN });
+		const etag = String(first.headers.etag);
+		const notModified = await send("/feeds/en/cors.rss", {
+			headers: { ...ORIGIN, "If-None-Match": etag },
+		});
+		expect(notModified.status).toBe(304);
+		expect(notModified.headers).toMatchObject({ ...CORS, vary: "Accept-Encoding, Origin" });
+		// A feed that is not there: the 404 is readable too, so a reader can tell it is gone.
+		const missing = await send("/feeds/en/none-here.rss", { headers: ORIGIN });
+		expect(missing.status).toBe(404);
+		expect(missing.headers).toMatchObject({ ...CORS, vary: "Accept-Encoding, Origin" });
+		// Pages, photos and assets are not for other origins' scripts.
+		for (const path of ["/en/", "/media/en/p/a/big.png", "/nowhere"]) {
+			const answer = await send(path, { headers: ORIGIN });
+			expect(answer.headers["access-control-allow-origin"], path).toBeUndefined();
+		}
+	});
+
+	it("answers a CORS preflight under /feeds/ with 204 and what it may send, and OPTIONS elsewhere 405", async () => {
+		const preflight = await send("/feeds/en/cors.json", {
+			method: "OPTIONS",
+			headers: {
+				...ORIGIN,
+				"Access-Control-Request-Method": "GET",
+				"Access-Control-Request-Headers": "if-none-match",
+			},
+		});
+		expect(preflight.status).toBe(204);
+		expect(preflight.body.byteLength).toBe(0);
+		expect(preflight.headers).toMatchObject({
+			...CORS,
+			"access-control-allow-methods": "GET, HEAD, OPTIONS",
+			"access-control-allow-headers": "*",
+			"access-control-max-age": "86400",
+			allow: "GET, HEAD, OPTIONS",
+		});
+		expect(preflight.headers["x-content-type-options"]).toBe("nosniff");
+		// Plain OPTIONS (no Origin): what the path allows, and no CORS headers.
+		const plain = await send("/feeds/en/cors.json", { method: "OPTIONS" });
+		expect(plain.status).toBe(204);
+		expect(plain.headers.allow).toBe("GET, HEAD, OPTIONS");
+		expect(plain.headers["access-control-allow-origin"]).toBeUndefined();
+		expect(plain.headers["access-control-allow-methods"]).toBeUndefined();
+		// A page answers no preflight: its scripts' readers are not other origins.
+		const page = await send("/en/", {
+			method: "OPTIONS",
+			headers: { ...ORIGIN, "Access-Control-Request-Method": "GET" },
+		});
+		expect(page.status).toBe(405);
+		expect(page.headers.allow).toBe("GET, HEAD");
+		expect(page.headers["access-control-allow-origin"]).toBeUndefined();
+		// Other methods under /feeds/: 405 naming OPTIONS too, readable by the other origin.
+		const post = await send("/feeds/en/cors.json", { method: "POST", headers: ORIGIN });
+		expect(post.status).toBe(405);
+		expect(post.headers).toMatchObject({ ...CORS, allow: "GET, HEAD, OPTIONS" });
+	});
+});
+
 describe("the local edge: compression", () => {
 	const body = longText("compress");
 
@@ -591,7 +682,8 @@ describe("the local edge: compression", () => {
 				headers: accept === undefined ? {} : { "Accept-Encoding": accept },
 			});
 			expect(answer.headers["content-encoding"], accept).toBe(coding);
-			expect(answer.headers.vary, accept).toBe("Accept-Encoding");
+			// A feed's CORS headers go to requests with an Origin only: caches keep those apart too.
+			expect(answer.headers.vary, accept).toBe("Accept-Encoding, Origin");
 			expect(answer.headers["content-type"]).toBe("application/feed+json; charset=utf-8");
 			expect(Number(answer.headers["content-length"])).toBe(answer.body.byteLength);
 			const plain =
