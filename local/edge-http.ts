@@ -66,6 +66,8 @@ export const IMMUTABLE_CACHE = "public, max-age=31536000, immutable";
 export const ERROR_CACHE = "public, max-age=10";
 
 const HTML = "text/html; charset=utf-8";
+// Agreements' ODRL policies (docs/permissions.md).
+const JSON_LD = "application/ld+json";
 const LANGUAGE = "[a-z]{2,3}(?:-[A-Za-z0-9]{1,8})*";
 const HTML_KEY = new RegExp(
 	`^(?:(?:index|404)\\.html|${LANGUAGE}/(?:.+/)?index\\.html|${LANGUAGE}/articles/[^/]+/[^/]+)$`,
@@ -97,8 +99,8 @@ function extensionOf(key: string): string {
 
 /**
  * The media type of a site key. Site paths are the contract (docs/feeds.md), so pages, feeds,
- * OPML and the stylesheet get their type from the path, charset included, whatever the
- * object was stored with; anything else (photos) keeps its stored type.
+ * OPML, agreements' policies and the stylesheet get their type from the path, charset
+ * included, whatever the object was stored with; anything else (photos) keeps its stored type.
  */
 export function mediaTypeOf(key: string, stored: string | undefined): string {
 	if (HTML_KEY.test(key)) return HTML;
@@ -111,6 +113,7 @@ export function mediaTypeOf(key: string, stored: string | undefined): string {
 		const type = ASSET_TYPES[extension];
 		if (type) return type;
 	}
+	if (key.startsWith("agreements/") && extension === "jsonld") return JSON_LD;
 	if (stored) return stored;
 	return ASSET_TYPES[extension] ?? "application/octet-stream";
 }

@@ -22,8 +22,9 @@ export function archivePageOf(ordinal: number): number {
 	return Math.floor((ordinal - 1) / ARCHIVE_PAGE_SIZE);
 }
 
-// A feed's parameter (a partner id, as manage-agreements.ts allows them, or a slug) is one
-// path segment and part of a target id: never `/`, `|`, a dot segment or anything to escape.
+// A feed's parameter (a partner id, as manage-agreements.ts allows them, or a slug), and an
+// agreement id, is one path segment and part of a target id: never `/`, `|`, a dot segment or
+// anything to escape.
 const PARAMETER = /^[\p{L}\p{N}\p{M}][\p{L}\p{N}\p{M}._-]*$/u;
 
 /** The feed name for a valid name string, or `undefined`: the inverse of the path segment. */
@@ -58,15 +59,16 @@ export function feedKindRowOf(feed: FeedName): (typeof FEED_KINDS)[number] {
 /**
  * Something the publisher renders from the table and writes to the site: one feed (all its
  * formats and its archive documents), a language's front page, the home page (with the 404
- * page and the stylesheet), the OPML list of feeds, or one article page. Each has its own
- * revision counter, so publishing can be driven one target at a time.
+ * page and the stylesheet), the OPML list of feeds, one article page, or one agreement's ODRL
+ * policy. Each has its own revision counter, so publishing can be driven one target at a time.
  */
 export type Target =
 	| { kind: "feed"; language: string; feed: FeedName }
 	| { kind: "front"; language: string }
 	| { kind: "home" }
 	| { kind: "opml" }
-	| ({ kind: "page" } & ArticleRef);
+	| ({ kind: "page" } & ArticleRef)
+	| { kind: "agreement"; agreementId: string };
 
 const SEPARATOR = "|";
 
@@ -79,6 +81,8 @@ export function targetId(target: Target): string {
 			return ["front", target.language].join(SEPARATOR);
 		case "page":
 			return ["page", target.language, target.partnerId, target.articleId].join(SEPARATOR);
+		case "agreement":
+			return ["agreement", target.agreementId].join(SEPARATOR);
 		case "home":
 		case "opml":
 			return target.kind;
@@ -96,11 +100,24 @@ export function parseTargetId(id: string): Target {
 			if (feed) return { kind, language, feed };
 		}
 		if (kind === "front" && parts.length === 2) return { kind, language };
+		// The second part of an agreement's id is its agreement id, not a language.
+		if (kind === "agreement" && parts.length === 2 && PARAMETER.test(language)) {
+			return { kind, agreementId: language };
+		}
 		if (kind === "page" && parts.length === 4 && a && b) {
 			return { kind, language, partnerId: a, articleId: b };
 		}
 	}
 	throw new Error(`not a target id: ${id}`);
+}
+
+/**
+ * The target of the agreement's ODRL policy document, as an id: none for an id that is not
+ * one safe path segment. Every id a grant accepts is (agreement-input.ts); an id stored some
+ * other way that is not gets no document, rather than a target id that cannot be parsed.
+ */
+export function policyTargetIds(agreementId: string): string[] {
+	return PARAMETER.test(agreementId) ? [targetId({ kind: "agreement", agreementId })] : [];
 }
 
 /** What a feed shows of an article: enough to render every format without reading S3. */

@@ -11,8 +11,11 @@ import type { MostViewedReader } from "../ports/views.ts";
 export interface PublishDeps {
 	articles: ArticleStore;
 	feeds: FeedStore;
-	/** Read by every render: an item or page is shown only while its agreement still allows it. */
-	agreements: Pick<AgreementStore, "getAgreement">;
+	/**
+	 * Read by every render: an item or page is shown only while its agreement still allows it.
+	 * An agreement's policy also reads its history, for when it was revoked.
+	 */
+	agreements: Pick<AgreementStore, "getAgreement" | "listAgreementHistory">;
 	ledger: PublishLedger;
 	/** The ingest bucket, where article bodies and images are kept privately. */
 	content: ObjectStore;

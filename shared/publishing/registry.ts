@@ -1,5 +1,6 @@
 import type { Target } from "../domain/targets.ts";
 import type { RenderContext, TargetKind, TargetWriter } from "./target-kind.ts";
+import { agreementTarget } from "./targets/agreement.ts";
 import { feedTarget } from "./targets/feed.ts";
 import { frontPageTarget } from "./targets/front-page.ts";
 import { homeTarget } from "./targets/home.ts";
@@ -16,6 +17,7 @@ export const TARGETS = {
 	home: homeTarget,
 	opml: opmlTarget,
 	page: pageTarget,
+	agreement: agreementTarget,
 } satisfies { [K in Kind]: TargetKind<TargetOf<K>> };
 
 // The same, each entry seen only as a kind of target: indexed by a kind, it gives the module

@@ -6,6 +6,7 @@ import {
 	type ArticlePlan,
 	planArticleChange,
 } from "../domain/plan-article-change.ts";
+import { policyTargetIds } from "../domain/targets.ts";
 import { untilWon } from "../lib/retry-races.ts";
 import type { PendingChange } from "../ports/articles.ts";
 import {
@@ -82,7 +83,12 @@ export function makeChangeArticles(deps: ChangeArticlesDeps) {
 
 	const applyAll = makeApplyAll(deps, applyChange);
 
-	/** Re-decides every article that names the agreement, after it was granted, amended or revoked. */
+	/**
+	 * Re-decides every article that names the agreement, after it was granted, amended or
+	 * revoked, and publishes the agreement's ODRL policy with them: the command that changed it
+	 * returns once the site states the change, and the schedule finishing a change that a dead
+	 * command left publishes it too.
+	 */
 	function reevaluateAgreement(
 		agreementId: string,
 		by: string,
@@ -93,6 +99,7 @@ export function makeChangeArticles(deps: ChangeArticlesDeps) {
 			{ kind: "reevaluate", by, reason },
 			undefined,
 			true,
+			policyTargetIds(agreementId),
 		);
 	}
 

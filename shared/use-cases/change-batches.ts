@@ -165,12 +165,14 @@ export function makeApplyAll(deps: ChangeArticlesDeps, applyChange: ApplyChange)
 	 * or not: renders apply the agreement as it stands, so after an agreement change each
 	 * listing must be rendered once more from the last state, even where a concurrent change
 	 * left every article's own decision as it was (a revoke overtaken by a grant).
+	 * `alsoPublish` are published at the end with them, whatever the articles did.
 	 */
 	return async function applyAll(
 		refs: AsyncIterable<ArticleRef> | Iterable<ArticleRef>,
 		change: ArticleChange,
 		sinceOf: (current: Article) => string | undefined = () => undefined,
 		refreshListings = false,
+		alsoPublish: readonly string[] = [],
 	): Promise<ChangeSummary> {
 		// Takedowns are noted as planned, by change id: only those `pending` holds were committed.
 		const began = clock().toISOString();
@@ -185,8 +187,8 @@ export function makeApplyAll(deps: ChangeArticlesDeps, applyChange: ApplyChange)
 		const publishedEarly = new Map<string, Date>();
 		const read = new Map<string, Promise<StoredAgreement | undefined>>();
 		// Targets published besides the committed changes': pages an early takedown left dirty
-		// (rendered again from whatever was committed), and the listings to refresh.
-		const also = new Set<string>();
+		// (rendered again from whatever was committed), the listings to refresh, and `alsoPublish`.
+		const also = new Set<string>(alsoPublish);
 		const agreementOf = (id: string) => {
 			const known = read.get(id) ?? agreements.getAgreement(id);
 			read.set(id, known);

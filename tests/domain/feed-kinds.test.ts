@@ -59,6 +59,7 @@ describe("target ids", () => {
 		{ kind: "home" },
 		{ kind: "opml" },
 		{ kind: "page", language: "en", partnerId: "science-news", articleId: "a.b-c" },
+		{ kind: "agreement", agreementId: "sn-jst.2023_1" },
 	];
 
 	it.each(targets.map((target) => [targetId(target), target]))(
@@ -80,6 +81,7 @@ describe("target ids", () => {
 			"home",
 			"opml",
 			"page|en|science-news|a.b-c",
+			"agreement|sn-jst.2023_1",
 		]);
 	});
 
@@ -94,6 +96,10 @@ describe("target ids", () => {
 		"front|en|x",
 		"page|en|p",
 		"opml|x",
+		"agreement|",
+		"agreement|a|b",
+		"agreement|a/b",
+		"agreement|..",
 		"",
 	])("refuses %j", (id) => {
 		expect(() => parseTargetId(id)).toThrow(/not a target id/);

@@ -270,6 +270,14 @@ describe("an article is public exactly while its agreement permits it, as the ed
 		);
 		expect(views).toEqual([GONE, GONE]);
 		expect(latencyMs).toBeLessThanOrEqual(2000);
+		// Its ODRL policy stays up, stating its end: revoked, not "never existed".
+		const policy = await fetch(`${stack.endpoints.edgeUrl}/agreements/rl-revoked.jsonld`);
+		expect(policy.status).toBe(200);
+		expect(policy.headers.get("content-type")).toBe("application/ld+json");
+		expect(await policy.json()).toMatchObject({
+			status: "revoked",
+			endedAt: { "@value": result.change.at },
+		});
 	});
 
 	it("brings a revoked agreement's articles back without photos when it is granted again text-only", async () => {

@@ -145,6 +145,12 @@ describe("the local edge: media types and Cache-Control", () => {
 			],
 			["feeds/index.opml", "/feeds/index.opml", "text/x-opml; charset=utf-8", "public, max-age=60"],
 			[
+				"agreements/sn-jst-2023.jsonld",
+				"/agreements/sn-jst-2023.jsonld",
+				"application/ld+json",
+				"public, max-age=60",
+			],
+			[
 				"assets/site-0123abcd.css",
 				"/assets/site-0123abcd.css",
 				"text/css; charset=utf-8",

@@ -77,9 +77,10 @@ export function renderOdrlPolicy(input: {
 }) {
 	const { agreement, siteUrl } = input;
 	const assets = assetsOf(agreement.partnerId);
+	// Compared as instants: stored texts differ in precision (`…00Z`, a revoke's `…00.000Z`).
 	const end =
 		agreement.status === "revoked" && input.revokedAt
-			? agreement.validUntil && agreement.validUntil < input.revokedAt
+			? agreement.validUntil && Date.parse(agreement.validUntil) < Date.parse(input.revokedAt)
 				? agreement.validUntil
 				: input.revokedAt
 			: agreement.validUntil;
