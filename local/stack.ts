@@ -16,10 +16,12 @@ import { dynamoDbClient, s3Client } from "#shared/adapters/aws/clients.ts";
 import type { Caller } from "#shared/adapters/aws/record-calls.ts";
 import { DynamoDbAgreementChanges } from "#shared/adapters/dynamodb/dynamodb-agreement-changes.ts";
 import { DynamoDbAgreementStore } from "#shared/adapters/dynamodb/dynamodb-agreement-store.ts";
+import { DynamoDbPublishLedger } from "#shared/adapters/dynamodb/dynamodb-publish-ledger.ts";
 import { DynamoDbUploadStore } from "#shared/adapters/dynamodb/dynamodb-upload-store.ts";
 import { tableDefinition } from "#shared/adapters/dynamodb/table.ts";
 import type { Agreement, Partner } from "#shared/domain/agreement.ts";
 import { notifiedObjectsOf } from "#shared/domain/notified-objects.ts";
+import { policyTargetIds } from "#shared/domain/targets.ts";
 import { makeReconcileUploads, type ReconcileResult } from "#shared/use-cases/reconcile-uploads.ts";
 import { dataPaths } from "./data-dir.ts";
 import {
@@ -221,6 +223,9 @@ export async function seedExamples(
 			agreement.agreementId,
 			revision,
 		);
+		// Its ODRL policy, as a grant publishes it: the start's sweep renders what is requested.
+		const ledger = new DynamoDbPublishLedger(dynamodb, table);
+		for (const id of policyTargetIds(agreement.agreementId)) await ledger.request(id);
 	}
 }
 
