@@ -33,9 +33,9 @@ export function makeEarlyTakedown(
 	/**
 	 * Takes down at once the pages and photos of these page targets whose agreement no longer
 	 * allows the article, ahead of the commit that decides it: each page document is replaced
-	 * by its takedown (a 410 page, a canceled ninjs document), each photo deleted. Each page is bumped and claimed
-	 * first, so no render in flight writes it back, and its deletion is recorded in the site's
-	 * digests, so a later render writes it again; then its lease is given back with the target
+	 * by its takedown (a 410 page, a canceled ninjs document), each photo deleted. Each page
+	 * is bumped and claimed first, so no render in flight writes it back, and what it wrote and
+	 * deleted is recorded in the site's digests, so a later render writes it again; then its lease is given back with the target
 	 * still dirty: whatever the commit turns out to decide (a grant may overtake the revoke),
 	 * the next publish of the page, or the sweep should this process die, renders that. A page
 	 * another publisher holds is left to it: bumped, it renders again under the agreement as
