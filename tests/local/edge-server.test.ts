@@ -127,6 +127,12 @@ describe("the local edge: media types and Cache-Control", () => {
 				"public, max-age=60",
 			],
 			[
+				"en/articles/science-news/a-b.c.ninjs.json",
+				"/en/articles/science-news/a-b.c.ninjs.json",
+				"application/json",
+				"public, max-age=60",
+			],
+			[
 				"feeds/en/latest.rss",
 				"/feeds/en/latest.rss",
 				"application/rss+xml; charset=utf-8",
