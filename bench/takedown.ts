@@ -39,7 +39,7 @@ interface EdgeCheck {
 
 type Manage = ReturnType<typeof makeManageAgreements<ChangeSummary>>;
 
-/** What must stop showing articles whose ids start with `prefix`: every listing, page and photo. */
+/** What must stop showing articles whose ids start with `prefix`: every listing, page (410) and photo (404). */
 function takedownChecks(prefix: string, articleIds: readonly string[]): EdgeCheck[] {
 	const listings = LISTINGS.map((path) => ({
 		path,
@@ -48,10 +48,14 @@ function takedownChecks(prefix: string, articleIds: readonly string[]): EdgeChec
 	}));
 	const pages = articleIds.flatMap((articleId) => {
 		const ref = { partnerId: PARTNER, articleId, language: "en" };
-		return [articlePath(ref), imagePath(ref, { file: "images/photo.png" })].map((path) => ({
+		// A taken-down page answers 410 Gone with its notice; its photo is deleted.
+		return [
+			{ path: articlePath(ref), gone: 410 },
+			{ path: imagePath(ref, { file: "images/photo.png" }), gone: 404 },
+		].map(({ path, gone }) => ({
 			path,
 			method: "HEAD" as const,
-			holds: (status: number) => status === 404,
+			holds: (status: number) => status === gone,
 		}));
 	});
 	return [...listings, ...pages];

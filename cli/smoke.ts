@@ -318,9 +318,10 @@ export async function runSmoke(
 			(summary) => `${summary.targets} page(s) and feed(s) published`,
 		);
 		await step("page gone", () =>
-			waitFor(`HTTP 404 from ${page}`, options.timeoutMs, async () => {
+			// A taken-down page answers 410 Gone with its notice (docs/feeds.md, "Taken-down articles").
+			waitFor(`HTTP 410 from ${page}`, options.timeoutMs, async () => {
 				const { status } = await get(page);
-				return status === 404 ? { done: status } : { seen: `HTTP ${status}` };
+				return status === 410 ? { done: status } : { seen: `HTTP ${status}` };
 			}),
 		);
 		await step("out of feed", () =>

@@ -73,6 +73,8 @@ const HTML_KEY = new RegExp(
 	`^(?:(?:index|404)\\.html|${LANGUAGE}/(?:.+/)?index\\.html|${LANGUAGE}/articles/[^/]+/[^/]+)$`,
 	"i",
 );
+// An article's ninjs document, beside its page (docs/feeds.md, "ninjs").
+const NINJS_KEY = new RegExp(`^${LANGUAGE}/articles/[^/]+/[^/]+\\.ninjs\\.json$`, "i");
 const HASHED_ASSET = /^assets\/.+-[0-9a-f]{8,}\.[a-z0-9]+$/;
 const FEED_TYPES: Readonly<Record<string, string>> = Object.fromEntries(
 	FEED_DOCUMENT_TYPES.map(({ extension, contentType }) => [extension, contentType]),
@@ -103,6 +105,7 @@ function extensionOf(key: string): string {
  * included, whatever the object was stored with; anything else (photos) keeps its stored type.
  */
 export function mediaTypeOf(key: string, stored: string | undefined): string {
+	if (NINJS_KEY.test(key)) return "application/json";
 	if (HTML_KEY.test(key)) return HTML;
 	const extension = extensionOf(key);
 	if (key.startsWith("feeds/")) {

@@ -9,6 +9,7 @@ import {
 	type HeadObjectCommandOutput,
 	type S3Client,
 } from "@aws-sdk/client-s3";
+import { GONE_METADATA_NAME } from "#shared/publishing/site-paths.ts";
 
 const gzipAsync = promisify(gzip);
 const brotliAsync = promisify(brotliCompress);
@@ -22,6 +23,8 @@ export interface ObjectMeta {
 	size: number;
 	contentType: string | undefined;
 	cacheControl: string | undefined;
+	/** What a takedown left at a page's key (S3 metadata, site-paths.ts): answered 410 Gone. */
+	gone: boolean;
 }
 
 /**
@@ -108,6 +111,7 @@ function metaOf(key: string, output: HeadObjectCommandOutput | GetObjectCommandO
 		size: output.ContentLength ?? 0,
 		contentType: output.ContentType,
 		cacheControl: output.CacheControl,
+		gone: output.Metadata?.[GONE_METADATA_NAME] !== undefined,
 	};
 }
 

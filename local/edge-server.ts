@@ -538,7 +538,8 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
 			return;
 		}
 		const served = representationOf(body.meta);
-		if (range.kind === "part") {
+		// A gone page is answered whole, as CloudFront's function turns only a 200 into a 410.
+		if (range.kind === "part" && !body.meta.gone) {
 			sendPart(req, res, exchange, served, body.bytes, range);
 			return;
 		}
@@ -548,7 +549,8 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
 			const headers = ["Content-Type", served.contentType];
 			headers.push("Content-Length", String(encoded.bytes.byteLength), "Accept-Ranges", "bytes");
 			if (encoded.coding !== "identity") headers.push("Content-Encoding", encoded.coding);
-			send(req, res, exchange, 200, headers.concat(served.validators), encoded.bytes);
+			const status = body.meta.gone ? 410 : 200;
+			send(req, res, exchange, status, headers.concat(served.validators), encoded.bytes);
 		};
 		// What was read may be newer than the index knew: its own metadata is what is served.
 		const encoded = encode(req, body, served.compressible);

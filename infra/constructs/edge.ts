@@ -29,6 +29,7 @@ import {
 	EDGE_UNCOMPRESSED_NAMES,
 } from "../../shared/domain/compressed-variants.ts";
 import { FEED_CORS } from "../../shared/domain/feeds/cors.ts";
+import { GONE_METADATA_NAME } from "../../shared/publishing/site-paths.ts";
 import type { CustomDomain } from "../config.ts";
 import { FEED_ENCODING_CODE } from "./feed-encoding-code.ts";
 
@@ -57,6 +58,25 @@ export const VIEWER_REQUEST_CODE = `function handler(event) {
   }
   if (uri.endsWith('/')) request.uri = uri + 'index.html';
   return request;
+}`;
+
+/**
+ * The default behaviour's viewer-response function: a page a takedown left carries the S3
+ * metadata site-paths.ts names (an `x-amz-meta-*` header at the edge), and its 200 becomes
+ * 410 Gone, as the local edge answers it; the header itself is not passed on. Cached or not,
+ * every response goes through it. A 304 stays a 304: the viewer revalidated what it holds.
+ */
+export const GONE_PAGE_CODE = `var GONE = ${JSON.stringify(`x-amz-meta-${GONE_METADATA_NAME}`)};
+
+function handler(event) {
+  var response = event.response;
+  if (!response.headers[GONE]) return response;
+  delete response.headers[GONE];
+  if (response.statusCode === 200) {
+    response.statusCode = 410;
+    response.statusDescription = 'Gone';
+  }
+  return response;
 }`;
 
 export interface EdgeProps {
@@ -152,6 +172,11 @@ export class Edge extends Construct {
 			runtime: FunctionRuntime.JS_2_0,
 			code: FunctionCode.fromInline(VIEWER_REQUEST_CODE),
 		});
+		const gonePage = new CloudFrontFunction(this, "GonePage", {
+			comment: "A taken-down page's 200 to 410 Gone, by its S3 metadata",
+			runtime: FunctionRuntime.JS_2_0,
+			code: FunctionCode.fromInline(GONE_PAGE_CODE),
+		});
 		const feedEncoding = new CloudFrontFunction(this, "FeedEncoding", {
 			comment: `${EDGE_UNCOMPRESSED_NAMES} to the compressed copy Accept-Encoding takes`,
 			runtime: FunctionRuntime.JS_2_0,
@@ -213,6 +238,7 @@ export class Edge extends Construct {
 				cachePolicy: pagesAndFeeds,
 				functionAssociations: [
 					{ eventType: FunctionEventType.VIEWER_REQUEST, function: viewerRequest },
+					{ eventType: FunctionEventType.VIEWER_RESPONSE, function: gonePage },
 				],
 			},
 			// In this order: CloudFront takes the first pattern that matches.

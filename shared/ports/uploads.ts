@@ -10,11 +10,19 @@ export interface ObjectStore {
 		key: string,
 		options?: { maxBytes?: number; versionId?: string },
 	): Promise<{ bytes: Uint8Array } | { tooLarge: number } | undefined>;
-	/** Stores the object; `contentEncoding` says the body is already compressed with that coding. */
+	/**
+	 * Stores the object; `contentEncoding` says the body is already compressed with that coding;
+	 * `metadata` is S3 user metadata (served as `x-amz-meta-<name>` headers).
+	 */
 	put(
 		key: string,
 		body: string | Uint8Array,
-		options?: { contentType?: string; cacheControl?: string; contentEncoding?: string },
+		options?: {
+			contentType?: string;
+			cacheControl?: string;
+			contentEncoding?: string;
+			metadata?: Record<string, string>;
+		},
 	): Promise<void>;
 	delete(key: string): Promise<void>;
 	/** Deletes every key (absent ones too), in as few requests as the store allows. */

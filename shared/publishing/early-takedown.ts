@@ -8,8 +8,9 @@ import { PAGE_BATCH } from "./lease.ts";
 import { TARGETS } from "./registry.ts";
 import { type AgreementReads, pageId } from "./round-reads.ts";
 import { sitePathsOf } from "./site-paths.ts";
+import { makeSiteWriter } from "./site-writer.ts";
 import { PUBLISH_CONCURRENCY } from "./target-kind.ts";
-import type { PageTarget } from "./targets/page.ts";
+import type { PageTakedown, PageTarget } from "./targets/page.ts";
 
 // Keys per delete request of an early takedown.
 const DELETE_SLICE = 100;
@@ -31,9 +32,10 @@ export function makeEarlyTakedown(
 
 	/**
 	 * Takes down at once the pages and photos of these page targets whose agreement no longer
-	 * allows the article, ahead of the commit that decides it. Each page is bumped and claimed
-	 * first, so no render in flight writes it back, and its deletion is recorded in the site's
-	 * digests, so a later render writes it again; then its lease is given back with the target
+	 * allows the article, ahead of the commit that decides it: each page document is replaced
+	 * by its takedown (a 410 page, a canceled ninjs document), each photo deleted. Each page
+	 * is bumped and claimed first, so no render in flight writes it back, and what it wrote and
+	 * deleted is recorded in the site's digests, so a later render writes it again; then its lease is given back with the target
 	 * still dirty: whatever the commit turns out to decide (a grant may overtake the revoke),
 	 * the next publish of the page, or the sweep should this process die, renders that. A page
 	 * another publisher holds is left to it: bumped, it renders again under the agreement as
@@ -68,16 +70,26 @@ export function makeEarlyTakedown(
 			).flatMap((claims) => [...claims.keys()]),
 		);
 		const keys: string[] = [];
+		const replaced: PageTakedown["replaced"] = [];
 		await forEachLimited(
 			gone.filter((target) => claimed.has(pageId(target))),
 			PUBLISH_CONCURRENCY,
 			async (target) => {
-				keys.push(
-					...(await TARGETS.page.takedownKeys(articles, target, stored.get(pageId(target)))),
-				);
+				const article = stored.get(pageId(target));
+				const takedown = await TARGETS.page.takedownOf(articles, target, article, deps.siteUrl);
+				keys.push(...takedown.deleted);
+				replaced.push(...takedown.replaced);
 			},
 		);
 		try {
+			if (replaced.length > 0) {
+				// The pages first, through a writer: it records their digests as a render does.
+				const writer = makeSiteWriter(site, deps.digests);
+				await Promise.all(
+					replaced.map(({ key, body, options }) => writer.replace(key, body, options)),
+				);
+				await deps.cache?.invalidate(sitePathsOf(writer.changed));
+			}
 			if (keys.length > 0) {
 				// Forgotten, deleted, then recorded deleted: a crash anywhere leaves no digest
 				// that says a page is there when it is not, or gone when it is not.

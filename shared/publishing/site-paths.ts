@@ -30,3 +30,10 @@ export function sitePathsOf(keys: Iterable<string>): string[] {
 	}
 	return [...paths].sort();
 }
+
+/**
+ * S3 user metadata of what stays at a taken-down page's key: the edge answers it with 410
+ * Gone (the local edge from the object's metadata, CloudFront from the `x-amz-meta-*` header).
+ */
+export const GONE_METADATA_NAME = "syndicate-gone";
+export const GONE_METADATA: Readonly<Record<string, string>> = { [GONE_METADATA_NAME]: "410" };

@@ -9,6 +9,12 @@ export interface SiteWriter {
 	/** Writes the object unless the site already holds these bytes with these headers. */
 	put(key: string, body: string | Uint8Array, options?: PutOptions): Promise<void>;
 	/**
+	 * {@link put} only where the site holds an object at `key` (by its digest, else read
+	 * back): what stays once a page is taken down replaces the page, and is never written
+	 * where no page ever was.
+	 */
+	replace(key: string, body: string | Uint8Array, options?: PutOptions): Promise<void>;
+	/**
 	 * The same, resolved once the object is in the site bucket, before its digest is
 	 * recorded: for what another write waits on (a page waits for its photos to be served,
 	 * not recorded). `settled()` waits for the record.
@@ -51,6 +57,11 @@ export function siteDigest(
 	const hash = createHash("sha256").update(
 		`${options.contentType ?? ""}\n${options.cacheControl ?? ""}\n`,
 	);
+	// Only a key with metadata digests it: every other digest stays what it was.
+	if (options.metadata) {
+		const entries = Object.entries(options.metadata).sort(([a], [b]) => (a < b ? -1 : 1));
+		hash.update(`${JSON.stringify(entries)}\n`);
+	}
 	// Only a key with copies digests them: every other digest stays what it was.
 	if (variants.length > 0) hash.update(`${variants.join("\n")}\n\n`);
 	return hash.update(bytes).digest("hex");
@@ -162,6 +173,17 @@ export function makeSiteWriter(
 		await (await write(key, body, options)).record;
 	}
 
+	async function replace(key: string, body: string | Uint8Array, options: PutOptions = {}) {
+		let stored = await storedDigest(key);
+		if (stored === undefined) {
+			// Unknown to the digests (forgotten, or a writer that trusts none): is it there?
+			requests.get += 1;
+			stored = (await site.get(key, { maxBytes: 0 })) === undefined ? null : "";
+		}
+		known.set(key, stored);
+		if (stored !== null) await put(key, body, options);
+	}
+
 	async function store(key: string, body: string | Uint8Array, options: PutOptions = {}) {
 		const { record } = await write(key, body, options);
 		if (!record) return;
@@ -229,6 +251,7 @@ export function makeSiteWriter(
 
 	return {
 		put,
+		replace,
 		store,
 		settled,
 		delete: remove,

@@ -9,7 +9,7 @@ export const PUBLISH_CONCURRENCY = 32;
 /** Where a render writes: the site bucket, remembering what it changed. */
 export type TargetWriter = Pick<
 	SiteWriter,
-	"put" | "store" | "delete" | "deleteMany" | "expect" | "settled" | "written"
+	"put" | "replace" | "store" | "delete" | "deleteMany" | "expect" | "settled" | "written"
 >;
 
 /** What a render reads and calls beside its target and its writer. */

@@ -51,7 +51,7 @@ describe("npm run syndicate -- smoke, on the local stack", () => {
 
 		const articleId = smokeIdOf(out);
 		expect(articleId).toMatch(/^smoke-\d{8}-\d{6}-[0-9a-f]{4}$/);
-		expect(await edgeStatus(`/en/articles/science-news/${articleId}`)).toBe(404);
+		expect(await edgeStatus(`/en/articles/science-news/${articleId}`)).toBe(410);
 		expect(await latestIds()).not.toContain(`urn:syndicate:article:science-news:${articleId}:en`);
 		// Withdrawn as `articles withdraw` does it: in its history, with who and why.
 		const shown = JSON.parse(
@@ -107,7 +107,7 @@ describe("npm run syndicate -- smoke, on the local stack", () => {
 
 			// The real edge shows it withdrawn: a failed run leaves nothing in front of readers.
 			const articleId = smokeIdOf(run.out);
-			expect(await edgeStatus(`/en/articles/science-news/${articleId}`)).toBe(404);
+			expect(await edgeStatus(`/en/articles/science-news/${articleId}`)).toBe(410);
 			expect(await latestIds()).not.toContain(`urn:syndicate:article:science-news:${articleId}:en`);
 		} finally {
 			nothing.close();

@@ -46,6 +46,32 @@ export interface SiteWriterSetup {
 /** What the site writer does on every bucket and digest store, whatever their backend. */
 export function describeSiteWriter(name: string, setup: () => Promise<SiteWriterSetup>) {
 	describe(`site writer: ${name}`, () => {
+		it("replaces an object only where the site holds one, whatever the digests know", async () => {
+			const { site, digests } = await setup();
+			const html = { contentType: "text/html; charset=utf-8" };
+			const text = async (key: string) => {
+				const got = await site.get(key);
+				return got && "bytes" in got ? new TextDecoder().decode(got.bytes) : undefined;
+			};
+			const first = makeSiteWriter(site, digests?.());
+			await first.replace("en/articles/p/never", "<p>gone</p>", html);
+			expect(await text("en/articles/p/never")).toBeUndefined();
+			expect(first.changed.size).toBe(0);
+			await first.put("en/articles/p/there", "<p>page</p>", html);
+
+			const later = makeSiteWriter(site, digests?.());
+			await later.replace("en/articles/p/there", "<p>gone</p>", html);
+			expect(await text("en/articles/p/there")).toBe("<p>gone</p>");
+			// Written behind the writer's back, so no digest knows it: read back.
+			await site.put("en/articles/p/unrecorded", "<p>old</p>", html);
+			await later.replace("en/articles/p/unrecorded", "<p>gone</p>", html);
+			expect(await text("en/articles/p/unrecorded")).toBe("<p>gone</p>");
+			expect([...later.changed].sort()).toEqual([
+				"en/articles/p/there",
+				"en/articles/p/unrecorded",
+			]);
+		});
+
 		it("writes new and changed bytes, and nothing (no S3 request with digests) when unchanged", async () => {
 			const { site, digests, etag } = await setup();
 			const { store, calls } = counting(site);

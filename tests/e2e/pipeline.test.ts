@@ -270,7 +270,7 @@ describe("upload → ingest → DynamoDB → S3 → feeds, on the real local ser
 			errors: [{ code: "STALE_VERSION" }],
 		});
 
-		// A withheld version takes the article down: page, photo and feed item.
+		// A withheld version takes the article down: the page answers 410 Gone, photo and feed item go.
 		const withheld = makeBundle({
 			manifest: makeManifest({ id: "versioned", version: 3, pubStatus: "withheld" }),
 		});
@@ -279,7 +279,7 @@ describe("upload → ingest → DynamoDB → S3 → feeds, on the real local ser
 			status: "withdrawn",
 			version: 3,
 		});
-		expect((await get("/en/articles/science-news/versioned")).status).toBe(404);
+		expect((await get("/en/articles/science-news/versioned")).status).toBe(410);
 		expect((await get("/media/en/science-news/versioned/images/other.png")).status).toBe(404);
 		expect((await get("/media/en/science-news/versioned/images/photo.png")).status).toBe(404);
 		for (const ids of Object.values(await latestIds("en"))) {

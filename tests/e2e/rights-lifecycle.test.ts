@@ -207,7 +207,8 @@ const PUBLIC_TEXT_ONLY: ReaderView = {
 	front: true,
 	home: true,
 };
-const GONE: ReaderView = {
+/** Never public: nothing at the article's address. */
+const NOT_PUBLIC: ReaderView = {
 	page: 404,
 	pageHasImg: false,
 	photo: 404,
@@ -218,7 +219,10 @@ const GONE: ReaderView = {
 	home: false,
 };
 
-const isGone = (view: ReaderView) => JSON.stringify(view) === JSON.stringify(GONE);
+/** Taken down: the address answers 410 Gone with a notice, the rest as never public. */
+const TAKEN_DOWN: ReaderView = { ...NOT_PUBLIC, page: 410 };
+
+const isGone = (view: ReaderView) => JSON.stringify(view) === JSON.stringify(TAKEN_DOWN);
 
 describe("an article is public exactly while its agreement permits it, as the edge serves it", () => {
 	it("publishes an upload under a granted text-and-images agreement, photo included", async () => {
@@ -268,7 +272,7 @@ describe("an article is public exactly while its agreement permits it, as the ed
 				latencyMs: 0,
 			})),
 		);
-		expect(views).toEqual([GONE, GONE]);
+		expect(views).toEqual([TAKEN_DOWN, TAKEN_DOWN]);
 		expect(latencyMs).toBeLessThanOrEqual(2000);
 		// Its ODRL policy stays up, stating its end: revoked, not "never existed".
 		const policy = await fetch(`${stack.endpoints.edgeUrl}/agreements/rl-revoked.jsonld`);
@@ -285,7 +289,7 @@ describe("an article is public exactly while its agreement permits it, as the ed
 		await uploadArticle("rl-regrant-a", { rights: rights("rl-regrant") });
 		expect(await readerView("rl-regrant-a")).toEqual(PUBLIC_WITH_PHOTOS);
 		await manage.revokeAgreement("rl-regrant", ACTOR);
-		expect(await readerView("rl-regrant-a")).toEqual(GONE);
+		expect(await readerView("rl-regrant-a")).toEqual(TAKEN_DOWN);
 
 		const regranted = await grant("rl-regrant", { scope: ["text"] });
 		expect(regranted.change.action).toBe("grant");
@@ -324,7 +328,7 @@ describe("an article is public exactly while its agreement permits it, as the ed
 				latencyMs: 1000,
 			},
 		]);
-		expect(await readerView("rl-expiry-a")).toEqual(GONE);
+		expect(await readerView("rl-expiry-a")).toEqual(TAKEN_DOWN);
 		const article = await services.articles.getArticle({
 			partnerId: PARTNER,
 			articleId: "rl-expiry-a",
@@ -338,11 +342,11 @@ describe("an article is public exactly while its agreement permits it, as the ed
 		await grant("rl-opens", { from: from.toISOString() });
 		const report = await uploadArticle("rl-opens-a", { rights: rights("rl-opens") });
 		expect(report).toMatchObject({ status: "pending-permission" });
-		expect(await readerView("rl-opens-a")).toEqual(GONE);
+		expect(await readerView("rl-opens-a")).toEqual(NOT_PUBLIC);
 
 		now = new Date(from.getTime() - 1);
 		await services.scheduledSweep();
-		expect(await readerView("rl-opens-a")).toEqual(GONE);
+		expect(await readerView("rl-opens-a")).toEqual(NOT_PUBLIC);
 
 		now = from;
 		await services.scheduledSweep();
@@ -357,7 +361,7 @@ describe("an article is public exactly while its agreement permits it, as the ed
 		});
 		const permission = report.permission as { unblock?: string };
 		expect(permission.unblock).toContain("rl-pending");
-		expect(await readerView("rl-pending-a")).toEqual(GONE);
+		expect(await readerView("rl-pending-a")).toEqual(NOT_PUBLIC);
 
 		await grant("rl-pending");
 		expect(await readerView("rl-pending-a")).toEqual(PUBLIC_WITH_PHOTOS);
@@ -374,11 +378,11 @@ describe("an article is public exactly while its agreement permits it, as the ed
 			status: "embargoed",
 			permission: { decision: "granted", publicAt: embargoUntil.toISOString() },
 		});
-		expect(await readerView("rl-embargo-a")).toEqual(GONE);
+		expect(await readerView("rl-embargo-a")).toEqual(NOT_PUBLIC);
 
 		now = new Date(embargoUntil.getTime() - 1);
 		await services.scheduledSweep();
-		expect(await readerView("rl-embargo-a")).toEqual(GONE);
+		expect(await readerView("rl-embargo-a")).toEqual(NOT_PUBLIC);
 
 		now = new Date(embargoUntil.getTime());
 		await services.scheduledSweep();
@@ -392,14 +396,18 @@ describe("an article is public exactly while its agreement permits it, as the ed
 		const ref = { partnerId: PARTNER, articleId: "rl-withdraw-a", ...ACTOR };
 
 		await services.withdraw(ref);
-		expect(await readerView("rl-withdraw-a")).toEqual(GONE);
+		expect(await readerView("rl-withdraw-a")).toEqual(TAKEN_DOWN);
+		// Its ninjs document stays, reduced to its identity: re-publishers read the cancel.
+		const ninjs = await get(`/en/articles/${PARTNER}/rl-withdraw-a.ninjs.json`);
+		expect(ninjs.status).toBe(200);
+		expect(JSON.parse(ninjs.text)).toMatchObject({ pubStatus: "canceled", version: "1" });
 		// A withdrawal holds across a new version.
 		const report = await uploadArticle("rl-withdraw-a", {
 			version: 2,
 			rights: rights("rl-withdraw"),
 		});
 		expect(report).toMatchObject({ status: "withdrawn" });
-		expect(await readerView("rl-withdraw-a")).toEqual(GONE);
+		expect(await readerView("rl-withdraw-a")).toEqual(TAKEN_DOWN);
 
 		await services.restore(ref);
 		expect(await readerView("rl-withdraw-a")).toEqual(PUBLIC_WITH_PHOTOS);

@@ -2,7 +2,7 @@ import { runInNewContext } from "node:vm";
 import { Match, type Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { EDGE_UNCOMPRESSED_EXTENSIONS } from "#shared/domain/compressed-variants.ts";
-import { VIEWER_REQUEST_CODE } from "../../infra/constructs/edge.ts";
+import { GONE_PAGE_CODE, VIEWER_REQUEST_CODE } from "../../infra/constructs/edge.ts";
 import { FEED_ENCODING_CODE } from "../../infra/constructs/feed-encoding-code.ts";
 import { fullContext, synthesize } from "./synth.ts";
 
@@ -235,6 +235,7 @@ describe("viewer-request function", () => {
 		const behavior = distributionConfig(plain).DefaultCacheBehavior as Config;
 		expect(behavior.FunctionAssociations).toEqual([
 			{ EventType: "viewer-request", FunctionARN: expect.anything() },
+			{ EventType: "viewer-response", FunctionARN: expect.anything() },
 		]);
 	});
 
@@ -259,6 +260,58 @@ describe("viewer-request function", () => {
 		["/english", "/english"],
 	])("passes %s on as %s", (uri, expected) => {
 		expect(viewerRequest(uri)).toMatchObject({ uri: expected });
+	});
+});
+
+/** Runs the viewer-response function as CloudFront would, on one response. */
+function viewerResponse(response: CloudFrontResponse & { statusDescription?: string }) {
+	const handler = runInNewContext(`${GONE_PAGE_CODE}; handler`) as (event: unknown) => unknown;
+	const request = { uri: "/en/articles/science-news/a1", method: "GET", headers: {} };
+	return handler({ request, response }) as CloudFrontResponse & { statusDescription?: string };
+}
+
+describe("viewer-response function: taken-down pages", () => {
+	it("runs on the default behaviour, where the article pages are, in runtime 2.0", () => {
+		const functions = plain.findResources("AWS::CloudFront::Function");
+		const [gone] = Object.entries(functions).filter(
+			([, fn]) => fn.Properties.FunctionCode === GONE_PAGE_CODE,
+		);
+		expect(gone?.[1].Properties.FunctionConfig).toMatchObject({ Runtime: "cloudfront-js-2.0" });
+		const behavior = distributionConfig(plain).DefaultCacheBehavior as Config;
+		expect(behavior.FunctionAssociations).toContainEqual({
+			EventType: "viewer-response",
+			FunctionARN: { "Fn::GetAtt": [gone?.[0], "FunctionARN"] },
+		});
+	});
+
+	it("turns the 200 of a page carrying x-amz-meta-syndicate-gone into 410 Gone, dropping the header", () => {
+		const answer = viewerResponse({
+			statusCode: 200,
+			statusDescription: "OK",
+			headers: {
+				"content-type": { value: "text/html; charset=utf-8" },
+				"x-amz-meta-syndicate-gone": { value: "410" },
+			},
+		});
+		expect(answer).toEqual({
+			statusCode: 410,
+			statusDescription: "Gone",
+			headers: { "content-type": { value: "text/html; charset=utf-8" } },
+		});
+	});
+
+	it("leaves every other response as it is, and a revalidated gone page's 304", () => {
+		const page = {
+			statusCode: 200,
+			statusDescription: "OK",
+			headers: { "content-type": { value: "text/html; charset=utf-8" } },
+		};
+		expect(viewerResponse(structuredClone(page))).toEqual(page);
+		const revalidated = viewerResponse({
+			statusCode: 304,
+			headers: { "x-amz-meta-syndicate-gone": { value: "410" } },
+		});
+		expect(revalidated).toEqual({ statusCode: 304, headers: {} });
 	});
 });
 

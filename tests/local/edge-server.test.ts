@@ -13,6 +13,7 @@ import {
 } from "@aws-sdk/client-s3";
 import S3rver from "s3rver";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { GONE_METADATA } from "#shared/publishing/site-paths.ts";
 import { CONTENT_SECURITY_POLICY } from "../../local/edge-http.ts";
 import { type EdgeServer, startEdgeServer } from "../../local/edge-server.ts";
 import { localS3Client } from "../../local/stack.ts";
@@ -123,6 +124,12 @@ describe("the local edge: media types and Cache-Control", () => {
 				"en/articles/science-news/a-b.c",
 				"/en/articles/science-news/a-b.c",
 				"text/html; charset=utf-8",
+				"public, max-age=60",
+			],
+			[
+				"en/articles/science-news/a-b.c.ninjs.json",
+				"/en/articles/science-news/a-b.c.ninjs.json",
+				"application/json",
 				"public, max-age=60",
 			],
 			[
@@ -306,6 +313,39 @@ describe("the local edge: security headers, methods, redirects and 404s", () => 
 		const head = await send("/nowhere", { method: "HEAD" });
 		expect(head).toMatchObject({ status: 404, body: Buffer.alloc(0) });
 		expect(Number(head.headers["content-length"])).toBe(Buffer.byteLength(page));
+	});
+});
+
+describe("the local edge: taken-down pages", () => {
+	it("answers a page a takedown left (S3 metadata syndicate-gone) with 410 and its notice, whole", async () => {
+		const key = "en/articles/p/withdrawn";
+		const notice = `<!doctype html><html lang="en"><h1>Article withdrawn</h1>${longText("gone")}</html>`;
+		await s3.send(
+			new PutObjectCommand({
+				Bucket: SITE,
+				Key: key,
+				Body: notice,
+				ContentType: "text/html; charset=utf-8",
+				Metadata: GONE_METADATA,
+			}),
+		);
+		edge.invalidateKeys([key]);
+		const answer = await send(`/${key}`);
+		expect(answer.status).toBe(410);
+		expect(answer.headers["content-type"]).toBe("text/html; charset=utf-8");
+		expect(answer.body.toString()).toBe(notice);
+		const compressed = await send(`/${key}`, { headers: { "Accept-Encoding": "gzip" } });
+		expect(compressed.status).toBe(410);
+		expect(gunzipSync(compressed.body).toString()).toBe(notice);
+		const ranged = await send(`/${key}`, { headers: { Range: "bytes=0-9" } });
+		expect(ranged.status).toBe(410);
+		expect(ranged.body.toString()).toBe(notice);
+		expect((await send(`/${key}`, { method: "HEAD" })).status).toBe(410);
+
+		// Restored: the full page, without the metadata, is a 200 again.
+		await put(key, "<!doctype html><p>Back</p>", { contentType: "text/html; charset=utf-8" });
+		edge.invalidateKeys([key]);
+		expect(await send(`/${key}`)).toMatchObject({ status: 200 });
 	});
 });
 

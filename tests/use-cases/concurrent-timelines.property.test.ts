@@ -16,6 +16,7 @@ import type { UploadEvent } from "#shared/use-cases/ingest-upload.ts";
 import { makeManageAgreements } from "#shared/use-cases/manage-agreements.ts";
 import { makeBundle, makeManifest } from "../helpers/bundles.ts";
 import { composeProcess } from "../helpers/compose-process.ts";
+import { publicKeys } from "../helpers/site.ts";
 
 /**
  * Commands racing each other, interleaved at the level of single adapter calls by
@@ -377,7 +378,7 @@ async function runTimeline(
 		[...tables.targets.entries()].filter(([, row]) => row.dirty).map(([id]) => id),
 		`${label}: dirty targets`,
 	).toEqual([]);
-	const keys = world.site.keys();
+	const keys = await publicKeys(world.site);
 	const publicPages = new Set<string>();
 	const latest = await readText(world.site, "feeds/en/latest.json");
 	const partnerFeed = await readText(world.site, `feeds/en/partners/${PARTNER}.json`);
@@ -389,7 +390,7 @@ async function runTimeline(
 		seen[shown ? "public" : "hidden"]++;
 		expect(article.status === "published", `${what} published in the table`).toBe(shown);
 		const pageKey = `${language}/articles/${PARTNER}/${articleId}`;
-		if (shown) publicPages.add(pageKey);
+		if (shown) publicPages.add(pageKey).add(`${pageKey}.ninjs.json`);
 		expect(keys.includes(pageKey), `${what} page`).toBe(shown);
 		const images = tables.agreements.get(AGREEMENT)?.scope.includes("images") ?? false;
 		const photoKey = `media/${language}/${PARTNER}/${articleId}/${PHOTO}`;

@@ -23,8 +23,8 @@ class DeletionRecordingStore extends InMemoryObjectStore {
 	}
 }
 
-describe("the page target declares its keys once: what its render writes, its takedown deletes", () => {
-	it("an early takedown deletes every key the page's render wrote, and only the page's", async () => {
+describe("the page target declares its keys once: what its render writes, its takedown replaces or deletes", () => {
+	it("an early takedown replaces the page's documents and deletes its photos, and touches nothing else", async () => {
 		const clock = () => NOW;
 		const tables = new InMemoryTables();
 		const uploads = new InMemoryObjectStore();
@@ -77,15 +77,14 @@ describe("the page target declares its keys once: what its render writes, its ta
 		expect(written).toContain("media/en/science-news/a1/images/other.png");
 
 		const article = await stores.articles.getArticle(PAGE);
-		const declared = await TARGETS.page.takedownKeys(stores.articles, PAGE, article);
-		expect([...declared].sort()).toEqual(
-			[
-				...TARGETS.page.keys(PAGE),
-				"media/en/science-news/a1/images/other.png",
-				"media/en/science-news/a1/images/photo.png",
-			].sort(),
-		);
-		for (const key of written) expect(declared).toContain(key);
+		const declared = await TARGETS.page.takedownOf(stores.articles, PAGE, article, SITE);
+		const replaced = declared.replaced.map(({ key }) => key);
+		expect(replaced.sort()).toEqual(TARGETS.page.keys(PAGE).sort());
+		expect([...declared.deleted].sort()).toEqual([
+			"media/en/science-news/a1/images/other.png",
+			"media/en/science-news/a1/images/photo.png",
+		]);
+		for (const key of written) expect([...replaced, ...declared.deleted]).toContain(key);
 
 		// Revoked, the articles not decided again yet: the page goes ahead of its commit.
 		await stores.agreements.putAgreement(makeAgreement({ status: "revoked" }), {
@@ -96,7 +95,12 @@ describe("the page target declares its keys once: what its render writes, its ta
 		});
 		site.deleted.length = 0;
 		await publisher.takeDownNow([targetId(PAGE)]);
-		expect(site.keys()).toEqual([]);
-		expect([...site.deleted].sort()).toEqual([...declared].sort());
+		expect(site.keys()).toEqual(replaced.sort());
+		expect([...site.deleted].sort()).toEqual([...declared.deleted].sort());
+		for (const { key, body, options } of declared.replaced) {
+			const stored = await site.get(key);
+			expect(stored && "bytes" in stored && new TextDecoder().decode(stored.bytes)).toBe(body);
+			expect(site.head(key)?.metadata).toEqual(options.metadata);
+		}
 	});
 });

@@ -13,6 +13,7 @@ import type { ArticleCommit, CommitResult } from "#shared/ports/articles.ts";
 import { makeManageAgreements } from "#shared/use-cases/manage-agreements.ts";
 import { makeBundle, makeManifest } from "../helpers/bundles.ts";
 import { composeProcess } from "../helpers/compose-process.ts";
+import { isTakenDown } from "../helpers/site.ts";
 
 const SITE = "https://site.test";
 const NOW = new Date("2026-03-01T00:00:00Z");
@@ -123,9 +124,14 @@ async function publishedSite(ids: readonly string[] = ARTICLES) {
 		return object && "bytes" in object ? new TextDecoder().decode(object.bytes) : undefined;
 	};
 	const shown = async () => ({
-		pages: (await Promise.all(ids.map((id) => site.get(`en/articles/science-news/${id}`)))).filter(
-			Boolean,
-		).length,
+		pages: (
+			await Promise.all(
+				ids.map(async (id) => {
+					const key = `en/articles/science-news/${id}`;
+					return (await site.get(key)) !== undefined && !(await isTakenDown(site, key));
+				}),
+			)
+		).filter(Boolean).length,
 		photos: (
 			await Promise.all(ids.map((id) => site.get(`media/en/science-news/${id}/images/photo.png`)))
 		).filter(Boolean).length,

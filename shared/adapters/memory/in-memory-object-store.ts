@@ -6,6 +6,7 @@ interface StoredObject {
 	contentType?: string;
 	cacheControl?: string;
 	contentEncoding?: string;
+	metadata?: Record<string, string>;
 }
 
 /**
@@ -38,7 +39,7 @@ export class InMemoryObjectStore implements ObjectStore {
 	async put(
 		key: string,
 		body: string | Uint8Array,
-		options: { contentType?: string; cacheControl?: string; contentEncoding?: string } = {},
+		options: NonNullable<Parameters<ObjectStore["put"]>[2]> = {},
 	): Promise<void> {
 		const object: StoredObject = {
 			versionId: String(++this.versionCounter),
@@ -48,6 +49,7 @@ export class InMemoryObjectStore implements ObjectStore {
 			...(options.contentEncoding === undefined
 				? {}
 				: { contentEncoding: options.contentEncoding }),
+			...(options.metadata === undefined ? {} : { metadata: { ...options.metadata } }),
 		};
 		const stored = this.objects.get(key) ?? { versions: [] };
 		stored.current = object;

@@ -41,7 +41,7 @@ export class S3ObjectStore implements ObjectStore {
 	async put(
 		key: string,
 		body: string | Uint8Array,
-		options: { contentType?: string; cacheControl?: string; contentEncoding?: string } = {},
+		options: NonNullable<Parameters<ObjectStore["put"]>[2]> = {},
 	): Promise<void> {
 		await this.client.send(
 			new PutObjectCommand({
@@ -51,6 +51,7 @@ export class S3ObjectStore implements ObjectStore {
 				ContentType: options.contentType,
 				CacheControl: options.cacheControl,
 				ContentEncoding: options.contentEncoding,
+				Metadata: options.metadata,
 			}),
 		);
 	}

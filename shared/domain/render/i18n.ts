@@ -30,6 +30,9 @@ export interface UiStrings extends Record<FeedKindUiKey, string> {
 	subscribeThisPage: string;
 	notFoundTitle: string;
 	notFoundText: string;
+	/** The page left at an article's address once it is taken down (410 Gone). */
+	goneTitle: string;
+	goneText: string;
 }
 
 const en: UiStrings = {
@@ -62,6 +65,8 @@ const en: UiStrings = {
 	notFoundTitle: "Page not found",
 	notFoundText:
 		"There is no page at this address. It may have been taken down, or the address may be mistyped.",
+	goneTitle: "Article withdrawn",
+	goneText: "This article is no longer available: it has been withdrawn from this site.",
 };
 
 const zh: UiStrings = {
@@ -92,6 +97,8 @@ const zh: UiStrings = {
 	subscribeThisPage: "本页的订阅源",
 	notFoundTitle: "找不到页面",
 	notFoundText: "此地址没有页面。页面可能已被撤下，或地址有误。",
+	goneTitle: "文章已撤下",
+	goneText: "此文章已从本站撤下，不再提供。",
 };
 
 const zhHant: UiStrings = {
@@ -122,6 +129,8 @@ const zhHant: UiStrings = {
 	subscribeThisPage: "本頁的訂閱源",
 	notFoundTitle: "找不到頁面",
 	notFoundText: "此網址沒有頁面。頁面可能已被撤下，或網址有誤。",
+	goneTitle: "文章已撤下",
+	goneText: "此文章已從本站撤下，不再提供。",
 };
 
 const ja: UiStrings = {
@@ -154,6 +163,8 @@ const ja: UiStrings = {
 	notFoundTitle: "ページが見つかりません",
 	notFoundText:
 		"このアドレスにはページがありません。掲載が終了したか、アドレスが間違っている可能性があります。",
+	goneTitle: "記事の掲載終了",
+	goneText: "この記事は本サイトでの掲載を終了しました。",
 };
 
 // Most specific first: `zh-Hant` and the regions that write it before plain `zh`.

@@ -1,4 +1,5 @@
 import { type FeedDocument, itemContentHtml, siteHref } from "./feed-document.ts";
+import { ninjsPath } from "./render-ninjs.ts";
 
 /**
  * JSON Feed 1.1 (https://jsonfeed.org/version/1.1). Written here rather than with `feed`,
@@ -61,7 +62,8 @@ export function renderJsonFeed(doc: FeedDocument): string {
 							},
 						}
 					: {}),
-				_syndicate: { version: item.version },
+				// The item as an IPTC ninjs document (docs/feeds.md, "ninjs"), for re-publishers.
+				_syndicate: { version: item.version, ninjs: siteHref(doc.siteUrl, ninjsPath(item)) },
 			})),
 		},
 		null,

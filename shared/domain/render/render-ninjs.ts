@@ -205,3 +205,20 @@ export function renderNinjs(input: {
 			: {}),
 	};
 }
+
+/**
+ * What stays of an article's ninjs document once it is taken down: its identity, with
+ * `pubStatus: "canceled"`, so a re-publisher that polls it learns to take its copy down.
+ */
+export function renderCanceledNinjs(
+	article: Pick<Article, "partnerId" | "articleId" | "language" | "version">,
+): Pick<NinjsDocument, "standard" | "uri" | "type" | "version" | "pubStatus" | "language"> {
+	return {
+		standard: NINJS_STANDARD,
+		uri: articleItemId(article),
+		type: "text",
+		version: String(article.version),
+		pubStatus: "canceled",
+		language: article.language,
+	};
+}

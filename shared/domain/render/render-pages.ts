@@ -230,3 +230,20 @@ ${translations.join("\n")}`,
 }
 
 // publish-targets.ts renders every page through this module.
+
+/**
+ * What stays at an article's address once it is taken down, served with 410 Gone: a short
+ * notice in the page's language, with the way back to its Latest News. Nothing of the
+ * article is shown, not even its headline: the right to show it is what went.
+ */
+export function renderGonePage(input: { siteUrl: string; language: string }): string {
+	const ctx = contextFor(input.siteUrl, input.language);
+	return layout({
+		ctx,
+		title: `${ctx.ui.strings.goneTitle} · ${SITE_NAME}`,
+		feeds: [],
+		nav: languageMenu(ctx, [input.language]),
+		main: `<h1${ctx.uiLang}>${t(ctx, "goneTitle")}</h1>
+<p${ctx.uiLang}>${t(ctx, "goneText")} <a href="${href(input.siteUrl, frontPath(input.language))}">${t(ctx, "backToLatestNews")}</a></p>`,
+	});
+}

@@ -1,12 +1,14 @@
 import { type Article, type ArticleRef, articlePath, imageKey } from "../../domain/article.ts";
 import type { Bundle } from "../../domain/read-bundle.ts";
 import { renderArticlePage } from "../../domain/render/render-article-page.ts";
+import { ninjsPath, renderCanceledNinjs, renderNinjs } from "../../domain/render/render-ninjs.ts";
+import { renderGonePage } from "../../domain/render/render-pages.ts";
 import { stripImageMetadata } from "../../domain/strip-image-metadata.ts";
 import type { Target } from "../../domain/targets.ts";
 import { forEachLimited } from "../../lib/for-each-limited.ts";
 import type { ArticleStore } from "../../ports/articles.ts";
 import { pageId, type RoundReads } from "../round-reads.ts";
-import { HTML, SITE_CACHE, siteKey } from "../site-paths.ts";
+import { GONE_METADATA, HTML, SITE_CACHE, siteKey } from "../site-paths.ts";
 import {
 	PUBLISH_CONCURRENCY,
 	type RenderContext,
@@ -22,14 +24,29 @@ interface PageInput {
 	article: Article;
 	bodyHtml: string;
 	siteUrl: string;
+	/** The notice of the agreement the article is published under, where it has one. */
+	notice?: string;
 }
 
-/** One document of an article's page: written while the article is public, deleted with it. */
+type PutOptions = NonNullable<Parameters<TargetWriter["put"]>[2]>;
+
+/**
+ * One document of an article's page: written while the article is public, and replaced by
+ * its `takedown` once it is not (photos, by contrast, are deleted).
+ */
 interface PageDocument {
 	key(ref: ArticleRef): string;
 	contentType: string;
 	render(input: PageInput): string;
+	takedown: {
+		/** What stays at the key: it says the article went, and shows nothing of it. */
+		render(input: { article: Article; siteUrl: string }): string;
+		/** Served with 410 Gone (by the metadata in site-paths.ts), not 200. */
+		answersGone: boolean;
+	};
 }
+
+const json = (document: unknown) => `${JSON.stringify(document, null, 2)}\n`;
 
 /**
  * Every document an article's page writes beside its photos: the one list its render, its
@@ -37,7 +54,22 @@ interface PageDocument {
  * taken down alike.
  */
 const PAGE_DOCUMENTS: readonly PageDocument[] = [
-	{ key: (ref) => siteKey(articlePath(ref)), contentType: HTML, render: renderArticlePage },
+	{
+		key: (ref) => siteKey(articlePath(ref)),
+		contentType: HTML,
+		render: renderArticlePage,
+		takedown: {
+			render: ({ article, siteUrl }) => renderGonePage({ siteUrl, language: article.language }),
+			answersGone: true,
+		},
+	},
+	{
+		key: (ref) => siteKey(ninjsPath(ref)),
+		contentType: "application/json",
+		render: (input) => json(renderNinjs(input)),
+		// Served (200) for re-publishers to read: `pubStatus: "canceled"` is their takedown.
+		takedown: { render: ({ article }) => json(renderCanceledNinjs(article)), answersGone: false },
+	},
 ];
 
 const documentKeys = (ref: ArticleRef) => PAGE_DOCUMENTS.map((document) => document.key(ref));
@@ -62,16 +94,36 @@ async function stalePhotoKeys(
 	return [...new Set(keys)].filter((key) => !shownKeys.has(key));
 }
 
-/**
- * What taking the page down deletes: every document of the page and every photo any
- * version of the article (`article`, as stored) showed.
- */
-async function takedownKeys(
+/** What taking a page down writes and deletes. */
+export interface PageTakedown {
+	/** Each document's takedown, written only where the document is (`SiteWriter.replace`). */
+	replaced: { key: string; body: string; options: PutOptions }[];
+	/**
+	 * Every photo any version of the article showed; and the documents themselves where no
+	 * article is stored to speak for.
+	 */
+	deleted: string[];
+}
+
+/** What taking the page of `article` (as stored) down writes and deletes. */
+async function takedownOf(
 	articles: Pick<ArticleStore, "listVersions">,
 	target: PageTarget,
 	article: Article | undefined,
-): Promise<string[]> {
-	return [...documentKeys(target), ...(await stalePhotoKeys(articles, target, article, new Set()))];
+	siteUrl: string,
+): Promise<PageTakedown> {
+	const photos = await stalePhotoKeys(articles, target, article, new Set());
+	if (!article) return { replaced: [], deleted: [...documentKeys(target), ...photos] };
+	const replaced = PAGE_DOCUMENTS.map((document) => ({
+		key: document.key(target),
+		body: document.takedown.render({ article, siteUrl }),
+		options: {
+			contentType: document.contentType,
+			cacheControl: SITE_CACHE,
+			...(document.takedown.answersGone ? { metadata: { ...GONE_METADATA } } : {}),
+		},
+	}));
+	return { replaced, deleted: photos };
 }
 
 /** The bundle an article was ingested from, as archived: where its photos are kept. */
@@ -86,8 +138,8 @@ async function archivedBundle(ctx: PageContext, archiveKey: string): Promise<Bun
 }
 
 /**
- * Writes the page and photos of a published article; returns the keys that must go (the
- * page itself when the article is not public, and every photo it no longer shows), so a
+ * Writes the page and photos of a published article, or the page's takedown when it is not
+ * public; returns the keys that must go (every photo it no longer shows), so a
  * batch of pages can delete them in one request, and whether the agreement as it stands
  * hid what the table still shows (see `Shown` in round-reads.ts).
  */
@@ -109,7 +161,13 @@ async function renderPageOf(
 				? article
 				: { ...article, permission: { ...article.permission, imagesAllowed: false } }
 			: undefined;
-	if (!published) return { gone: await takedownKeys(deps.articles, target, article), hidden };
+	if (!published) {
+		const takedown = await takedownOf(deps.articles, target, article, deps.siteUrl);
+		await Promise.all(
+			takedown.replaced.map(({ key, body, options }) => out.replace(key, body, options)),
+		);
+		return { gone: takedown.deleted, hidden };
+	}
 	const shown = published.permission.imagesAllowed ? published.images : [];
 	const stale = await stalePhotoKeys(
 		deps.articles,
@@ -117,10 +175,14 @@ async function renderPageOf(
 		article,
 		new Set(shown.map((image) => imageKey(target, image))),
 	);
-	const [body, bundle] = await Promise.all([
+	const { agreementId } = published.permission;
+	const [body, bundle, agreements] = await Promise.all([
 		deps.content.get(published.bodyKey),
 		shown.length > 0 ? archivedBundle(ctx, published.archiveKey) : undefined,
+		// The agreement `standingOf` read above: the round's reads hold it (outside a round, read again).
+		agreementId ? ctx.reads.agreementsOf([agreementId], ctx.round) : undefined,
 	]);
+	const notice = agreementId ? agreements?.get(agreementId)?.notice : undefined;
 	if (!body || "tooLarge" in body) throw new Error(`body ${published.bodyKey} is missing`);
 	await Promise.all(
 		shown.map(async (image) => {
@@ -138,6 +200,7 @@ async function renderPageOf(
 		article: published,
 		bodyHtml: new TextDecoder().decode(body.bytes),
 		siteUrl: deps.siteUrl,
+		...(notice ? { notice } : {}),
 	};
 	await Promise.all(
 		PAGE_DOCUMENTS.map((document) =>
@@ -183,12 +246,13 @@ export async function renderPages(
 }
 
 /**
- * One article's page: its documents and its photos. Its takedown deletes them, where other
- * targets are taken down by rendering them again without the article.
+ * One article's page: its documents and its photos. Its takedown replaces the documents and
+ * deletes the photos, where other targets are taken down by rendering them again without
+ * the article.
  */
-export const pageTarget: TargetKind<PageTarget> & { takedownKeys: typeof takedownKeys } = {
+export const pageTarget: TargetKind<PageTarget> & { takedownOf: typeof takedownOf } = {
 	keys: documentKeys,
-	takedownKeys,
+	takedownOf,
 	async render(target, out, ctx) {
 		const article = await ctx.deps.articles.getArticle(target);
 		const { gone, hidden } = await renderPageOf(target, article, out, ctx);
