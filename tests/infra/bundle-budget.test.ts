@@ -14,12 +14,12 @@ import {
 // recording SDK calls and publishing in fewer round trips (issue 20) took ingest to 81 KB.
 // What the budget guards is the cold start, measured by `npm run bench` against an SDK-only
 // bundle (goal ≤ 1.3×): ingest's init and first invocation were 1.09× of it at 81 KB.
-// Validating uploaded ninjs documents against the IPTC schema (issue 22) took ingest to 97 KB
-// gzip, 353 KB raw: the schema compiled ahead of time, no ajv compiler in the bundle. (Imported
-// lazily, the validator's module drags in zod's locales: esbuild cannot tree-shake a namespace
-// import inside a lazily initialised module.)
-const MAX_RAW = 360_000;
-const MAX_GZIP = 98_000;
+// Issue 22 took ingest to 100 KB gzip, 362 KB raw: validating uploaded ninjs documents against
+// the IPTC schema (compiled ahead of time, no ajv compiler in the bundle; imported lazily it
+// would drag in zod's locales, since esbuild cannot tree-shake a namespace import inside a
+// lazily initialised module), and the ninjs document and 410 notice every page publish writes.
+const MAX_RAW = 375_000;
+const MAX_GZIP = 102_000;
 
 let outdir: string;
 let bundles: Map<string, FunctionBundle>;
@@ -47,7 +47,7 @@ function inputsMatching(name: string, pattern: RegExp): string[] {
 
 describe("each function's bundle, built as deployed", () => {
 	it.each(functionEntries().map(({ name }) => name))(
-		"%s stays within 360 KB raw and 98 KB gzip",
+		"%s stays within 375 KB raw and 102 KB gzip",
 		(name) => {
 			const { raw, gzip, metafile } = bundle(name);
 			const why = `${name}: ${raw} B raw, ${gzip} B gzip; largest parts:\n${describeContributors(metafile)}`;
