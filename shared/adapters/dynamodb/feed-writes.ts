@@ -1,9 +1,10 @@
 import type { DynamoDBDocumentClient, TransactWriteCommandInput } from "@aws-sdk/lib-dynamodb";
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import type { FeedPosition } from "../../domain/plan-article-change.ts";
+import { KILL_NOTICE_MS } from "../../domain/feeds/kill-notices.ts";
+import type { FeedPosition, FeedRemoval } from "../../domain/plan-article-change.ts";
 import { archivePageOf, type FeedEntry } from "../../domain/targets.ts";
 import { batchGetAll } from "./batch.ts";
-import { archiveRowKey, feedRowKey, metaPk, staleRowKey } from "./feed-keys.ts";
+import { archiveRowKey, feedRowKey, metaPk, staleRowKey, tombstoneKey } from "./feed-keys.ts";
 import { num, str } from "./item-fields.ts";
 
 type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
@@ -75,7 +76,7 @@ export async function feedTransactItems(
 	reserve: (feedKey: string, n: number) => Promise<number>,
 	change: {
 		feedPuts: readonly FeedEntry[];
-		feedDeletes: readonly FeedPosition[];
+		feedDeletes: readonly FeedRemoval[];
 		/** `null` for a new article: its rows are all new, nothing to read. */
 		expectedRevision: number | null;
 		at: string;
@@ -109,6 +110,13 @@ export async function feedTransactItems(
 			ordinal = next.get(row.feedKey) ?? 1;
 			next.set(row.feedKey, ordinal + 1);
 		}
+		// New to the feed: an item that comes back takes back its kill notice (a new article
+		// has none to take back).
+		if (inserted && change.expectedRevision !== null) {
+			items.push({
+				Delete: { TableName: tableName, Key: tombstoneKey(row.feedKey, row.item.id) },
+			});
+		}
 		if (!inserted || change.markInserts) {
 			items.push({
 				Put: {
@@ -135,6 +143,23 @@ export async function feedTransactItems(
 	for (const row of feedDeletes) {
 		items.push({ Delete: { TableName: tableName, Key: feedRowKey(row.feedKey, row.sortKey) } });
 		const ordinal = ordinalOf(row);
+		if (row.kill) {
+			const { id, when, reason } = row.kill;
+			items.push({
+				Put: {
+					TableName: tableName,
+					Item: {
+						...tombstoneKey(row.feedKey, id),
+						id,
+						when,
+						reason,
+						...(ordinal === undefined ? {} : { page: archivePageOf(ordinal) }),
+						// The table's TTL prunes it some time after its 30 days; readers filter by `when`.
+						expiresAt: Math.ceil((Date.parse(when) + KILL_NOTICE_MS) / 1000),
+					},
+				},
+			});
+		}
 		if (ordinal === undefined) continue;
 		items.push(
 			{ Delete: { TableName: tableName, Key: archiveRowKey(row.feedKey, ordinal) } },
