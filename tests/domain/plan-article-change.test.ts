@@ -548,6 +548,20 @@ describe("planArticleChange: new version", () => {
 		expect(result.event).toMatchObject({ action: "upload", version: 2, status: "published" });
 	});
 
+	it("a new version without a subject leaves that subject's feed with a kill notice", () => {
+		const current = stored(makeAgreement());
+		const result = plan(current, upload({ version: 2, subjects: ["energy"] }), makeAgreement());
+
+		expect(result.next.status).toBe("published");
+		expect(result.feedDeletes).toEqual([
+			{
+				feedKey: "en/subjects/policy",
+				sortKey: SORT_KEY,
+				kill: { id: ITEM, when: NOW.toISOString(), reason: "removed from this feed" },
+			},
+		]);
+	});
+
 	it("moves the row when a new version corrects firstCreated: new row put, old row deleted", () => {
 		const current = stored(makeAgreement());
 		const result = plan(
