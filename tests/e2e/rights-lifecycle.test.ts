@@ -95,7 +95,7 @@ function grant(agreementId: string, input: Partial<GrantInput> = {}) {
 const xml = new XMLParser({
 	ignoreAttributes: false,
 	attributeNamePrefix: "@",
-	isArray: (name) => ["item", "entry", "link"].includes(name),
+	isArray: (name) => ["item", "entry", "link", "at:deleted-entry"].includes(name),
 });
 
 async function get(path: string): Promise<{ status: number; text: string }> {
@@ -187,6 +187,22 @@ async function readerView(articleId: string, language = "en"): Promise<ReaderVie
 	};
 }
 
+/** The reason class each of Latest News' Atom and JSON Feed gives for the article's kill notice. */
+async function killNotices(articleId: string, language = "en") {
+	const id = `urn:syndicate:article:${PARTNER}:${articleId}:${language}`;
+	const [atom, json] = await Promise.all([
+		get(`/feeds/${language}/latest.atom`),
+		get(`/feeds/${language}/latest.json`),
+	]);
+	const tombstones: { "@ref": string; "at:comment": { "#text": string } }[] =
+		xml.parse(atom.text).feed["at:deleted-entry"] ?? [];
+	const deleted: { id: string; reason: string }[] = JSON.parse(json.text)._syndicate?.deleted ?? [];
+	return {
+		atom: tombstones.find((entry) => entry["@ref"] === id)?.["at:comment"]["#text"],
+		json: deleted.find((notice) => notice.id === id)?.reason,
+	};
+}
+
 const PUBLIC_WITH_PHOTOS: ReaderView = {
 	page: 200,
 	pageHasImg: true,
@@ -270,6 +286,10 @@ describe("an article is public exactly while its agreement permits it, as the ed
 		);
 		expect(views).toEqual([GONE, GONE]);
 		expect(latencyMs).toBeLessThanOrEqual(2000);
+		// Each feed it was in says so, with the reason class only.
+		const revoked = { atom: "permission revoked", json: "permission revoked" };
+		expect(await killNotices("rl-revoked-a", "en")).toEqual(revoked);
+		expect(await killNotices("rl-revoked-a", "zh")).toEqual(revoked);
 	});
 
 	it("brings a revoked agreement's articles back without photos when it is granted again text-only", async () => {
@@ -385,6 +405,7 @@ describe("an article is public exactly while its agreement permits it, as the ed
 
 		await services.withdraw(ref);
 		expect(await readerView("rl-withdraw-a")).toEqual(GONE);
+		expect(await killNotices("rl-withdraw-a")).toEqual({ atom: "withdrawn", json: "withdrawn" });
 		// A withdrawal holds across a new version.
 		const report = await uploadArticle("rl-withdraw-a", {
 			version: 2,
@@ -395,5 +416,7 @@ describe("an article is public exactly while its agreement permits it, as the ed
 
 		await services.restore(ref);
 		expect(await readerView("rl-withdraw-a")).toEqual(PUBLIC_WITH_PHOTOS);
+		// Back with its new version, and its kill notice taken back.
+		expect(await killNotices("rl-withdraw-a")).toEqual({ atom: undefined, json: undefined });
 	});
 });
