@@ -337,6 +337,10 @@ describe("an article is public exactly while its agreement permits it, as the ed
 			},
 		]);
 		expect(await readerView("rl-expiry-a")).toEqual(GONE);
+		expect(await killNotices("rl-expiry-a")).toEqual({
+			atom: "permission expired",
+			json: "permission expired",
+		});
 		const article = await services.articles.getArticle({
 			partnerId: PARTNER,
 			articleId: "rl-expiry-a",
