@@ -129,10 +129,10 @@ export function buildFeedDocument(input: {
 }): FeedDocument {
 	const { siteUrl, language, feed, items, page } = input;
 	const deleted = input.deleted ?? [];
+	// Both UTC ISO 8601 (toUtc, domain/article.ts; toISOString): they sort as strings.
 	const newest = [
 		...items.map((item) => item.versionCreated),
 		...deleted.map((kill) => kill.when),
-		// Both UTC ISO 8601 (toUtc, domain/article.ts; toISOString): they sort as strings.
 	].reduce<string | undefined>((max, at) => (max === undefined || at > max ? at : max), undefined);
 	const urls = (pathOf: (format: FeedFormat) => string) => formatUrls(siteUrl, pathOf);
 	const pageUrls = (index: number) => urls((format) => archivePath(language, feed, index, format));
