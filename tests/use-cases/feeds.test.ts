@@ -471,7 +471,10 @@ describe("RFC 5005 archives", () => {
 		const back = await readFeed(system, "feeds/en/latest");
 		expect(back.feed["at:deleted-entry"]).toBe(undefined);
 		expect(back.json._syndicate).toBe(undefined);
-		// Back with a new ordinal: on the newest archive page.
+		// Back with a new ordinal: on the newest archive page; the page it left is written again.
 		expect(guids((await readFeed(system, "feeds/en/latest/archive/2")).items)).toContain(id);
+		expect((await readFeed(system, "feeds/en/latest/archive/1")).feed["at:deleted-entry"]).toBe(
+			undefined,
+		);
 	});
 });

@@ -9,28 +9,36 @@ import { num, str } from "./item-fields.ts";
 
 type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
 
-const rowKeyString = (row: FeedPosition) => {
-	const key = feedRowKey(row.feedKey, row.sortKey);
-	return `${key.pk}\n${key.sk}`;
-};
+const keyString = (key: { pk: string; sk: string }) => `${key.pk}\n${key.sk}`;
+const rowKeyString = (row: FeedPosition) => keyString(feedRowKey(row.feedKey, row.sortKey));
+const tombstoneKeyString = (row: FeedEntry) => keyString(tombstoneKey(row.feedKey, row.item.id));
 
 /**
  * The ordinals of those of `rows` that are stored, read 100 keys a request: what a change
- * to existing rows needs to find their archive pages. Read once for a whole batch of commits.
+ * to existing rows needs to find their archive pages; and, in the same requests, for each
+ * row put, the ordinal the item had when it left the feed, if it left a kill notice there:
+ * what a return needs to find the archive page whose notice it takes back. Read once for a
+ * whole batch of commits.
  */
 export async function feedOrdinals(
 	client: DynamoDBDocumentClient,
 	tableName: string,
-	rows: readonly FeedPosition[],
+	rows: readonly (FeedPosition | FeedEntry)[],
 ): Promise<Map<string, number>> {
-	const keys = [...new Map(rows.map((row) => [rowKeyString(row), row])).values()].map((row) =>
-		feedRowKey(row.feedKey, row.sortKey),
-	);
+	const keys = new Map<string, { pk: string; sk: string }>();
+	for (const row of rows) {
+		const rowKey = feedRowKey(row.feedKey, row.sortKey);
+		keys.set(keyString(rowKey), rowKey);
+		if ("item" in row) {
+			const notice = tombstoneKey(row.feedKey, row.item.id);
+			keys.set(keyString(notice), notice);
+		}
+	}
 	const known = new Map<string, number>();
-	for (const item of await batchGetAll(client, tableName, keys, true)) {
+	for (const item of await batchGetAll(client, tableName, [...keys.values()], true)) {
 		// A row stored before rows had ordinals has none: it is new to the archive.
 		if (item.ordinal === undefined) continue;
-		known.set(`${str(item, "pk")}\n${str(item, "sk")}`, num(item, "ordinal"));
+		known.set(keyString({ pk: str(item, "pk"), sk: str(item, "sk") }), num(item, "ordinal"));
 	}
 	return known;
 }
@@ -111,11 +119,20 @@ export async function feedTransactItems(
 			next.set(row.feedKey, ordinal + 1);
 		}
 		// New to the feed: an item that comes back takes back its kill notice (a new article
-		// has none to take back).
+		// has none to take back), and the archive page the notice was on is written again.
 		if (inserted && change.expectedRevision !== null) {
 			items.push({
 				Delete: { TableName: tableName, Key: tombstoneKey(row.feedKey, row.item.id) },
 			});
+			const left = known.get(tombstoneKeyString(row));
+			if (left !== undefined) {
+				items.push({
+					Put: {
+						TableName: tableName,
+						Item: { ...staleRowKey(row.feedKey, left), page: archivePageOf(left), mark },
+					},
+				});
+			}
 		}
 		if (!inserted || change.markInserts) {
 			items.push({
@@ -153,7 +170,7 @@ export async function feedTransactItems(
 						id,
 						when,
 						reason,
-						...(ordinal === undefined ? {} : { page: archivePageOf(ordinal) }),
+						...(ordinal === undefined ? {} : { page: archivePageOf(ordinal), ordinal }),
 						// The table's TTL prunes it some time after its 30 days; readers filter by `when`.
 						expiresAt: Math.ceil((Date.parse(when) + KILL_NOTICE_MS) / 1000),
 					},

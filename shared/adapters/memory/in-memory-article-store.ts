@@ -71,8 +71,12 @@ function putFeedRow(tables: InMemoryTables, entry: FeedEntry): void {
 		meta.count += 1;
 		ordinal = meta.count;
 		ordinals.set(entry.sortKey, ordinal);
-		// New to the feed: an item that comes back takes back its kill notice.
-		tables.feedTombstones.get(entry.feedKey)?.delete(entry.item.id);
+		// New to the feed: an item that comes back takes back its kill notice, and the archive
+		// page the notice was on is written again.
+		const notices = tables.feedTombstones.get(entry.feedKey);
+		const left = notices?.get(entry.item.id)?.page;
+		notices?.delete(entry.item.id);
+		if (left !== undefined) meta.stale.set(left, `m${++marks}`);
 	} else {
 		meta.stale.set(archivePageOf(ordinal), `m${++marks}`);
 	}
