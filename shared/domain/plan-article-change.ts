@@ -1,5 +1,6 @@
 import { type Agreement, decidePermission, type PermissionRecord } from "./agreement.ts";
 import { type Article, type ArticleRef, decideStatus } from "./article.ts";
+import { type FeedKill, killReasonOf } from "./feeds/kill-notices.ts";
 import { type FeedName, FRONT_PAGE_KINDS, RANKED_FEEDS } from "./feeds/kinds.ts";
 import {
 	type FeedEntry,
@@ -40,6 +41,14 @@ export interface ArticleEvent {
 /** A feed row's position, enough to delete it. */
 export type FeedPosition = Pick<FeedEntry, "feedKey" | "sortKey">;
 
+/**
+ * A feed row to delete; `kill` when its item leaves the feed (it is not put back under
+ * another sort key): the store keeps it as the feed's kill notice until the item returns.
+ */
+export interface FeedRemoval extends FeedPosition {
+	kill?: FeedKill;
+}
+
 /** What a change does to one article: the next state and exactly what it touches. */
 export interface ArticlePlan {
 	next: Article;
@@ -49,7 +58,7 @@ export interface ArticlePlan {
 	event?: ArticleEvent;
 	/** Rows that are new or whose item changed. */
 	feedPuts: FeedEntry[];
-	feedDeletes: FeedPosition[];
+	feedDeletes: FeedRemoval[];
 	/** What must be rendered again: derived from the rows that changed and the page. */
 	targets: Target[];
 }
@@ -169,9 +178,14 @@ export function planArticleChange(input: {
 	const feedPuts = after.filter(
 		(row) => JSON.stringify(beforeById.get(rowId(row))?.item) !== JSON.stringify(row.item),
 	);
+	// An item put back into a feed under another sort key (its date moved) has not left it.
+	const stays = new Set(after.map((row) => `${row.feedKey}\n${row.item.id}`));
 	const feedDeletes = before
 		.filter((row) => !afterIds.has(rowId(row)))
-		.map(({ feedKey, sortKey }) => ({ feedKey, sortKey }));
+		.map(({ feedKey, sortKey, item }): FeedRemoval => {
+			if (stays.has(`${feedKey}\n${item.id}`)) return { feedKey, sortKey };
+			return { feedKey, sortKey, kill: { id: item.id, when: at, reason: killReasonOf(next) } };
+		});
 
 	const newVersion = change.kind === "upload";
 	const decisionChanged =

@@ -1,5 +1,6 @@
 import type { Article, ArticleRef } from "../domain/article.ts";
-import type { ArticleEvent, FeedPosition } from "../domain/plan-article-change.ts";
+import type { FeedTombstone } from "../domain/feeds/kill-notices.ts";
+import type { ArticleEvent, FeedRemoval } from "../domain/plan-article-change.ts";
 import type { FeedEntry, FeedItem } from "../domain/targets.ts";
 import type { UploadRecord, UploadStore } from "./uploads.ts";
 
@@ -27,8 +28,10 @@ export interface ArticleCommit {
 		event?: ArticleEvent;
 		/** The due instant the stored article had, to take it off the due index. */
 		previousDueAt?: string;
+		/** A row new to its feed also takes back the item's kill notice there, if it has one. */
 		feedPuts: FeedEntry[];
-		feedDeletes: FeedPosition[];
+		/** A removal with a `kill` stores the feed's kill notice (`FeedState.tombstones`). */
+		feedDeletes: FeedRemoval[];
 		/**
 		 * The agreement the article names, at the revision the plan read (`null`: it did not
 		 * exist): the commit applies only while the agreement is still at that revision, so a
@@ -102,6 +105,11 @@ export interface FeedState {
 	lastRemovedAt?: string;
 	/** Whether the feed is in the site's list of feeds (OPML). */
 	listed: boolean;
+	/**
+	 * The kill notices of items that left the feed and have not come back, newest first: kept
+	 * at least 30 days (KILL_NOTICE_MS), possibly longer until the store prunes them.
+	 */
+	tombstones: FeedTombstone[];
 }
 
 /** An archive page to render again; `mark` tells this marking from a later one. */

@@ -114,6 +114,19 @@ describe("DynamoDbFeedStore on malformed items", () => {
 		);
 	});
 
+	it("refuses a kill notice whose reason is not a reason class", async () => {
+		await put({
+			pk: "FEEDMETA#en/killed",
+			sk: "TOMB#urn:x",
+			id: "urn:x",
+			when: "2026-01-01T00:00:00.000Z",
+			reason: "legal order 42",
+		});
+		await expect(feeds().getFeedState("en/killed")).rejects.toThrow(
+			'DynamoDB item FEEDMETA#en/killed/TOMB#urn:x: "reason" is not one of withdrawn',
+		);
+	});
+
 	it("refuses a list of languages that is not a string set", async () => {
 		await put({ pk: "SITE", sk: "LANGUAGES", languages: ["en"] });
 		await expect(feeds().listLanguages()).rejects.toThrow(

@@ -119,6 +119,78 @@ export function describeFeedStoreContract(name: string, makeStores: MakeTableSto
 			expect((await feeds.getFeedState(FEED)).count).toBe(4);
 		});
 
+		it("keeps a kill notice per feed and item, on the page it left, until the item comes back", async () => {
+			const { articles, feeds } = await makeStores();
+			const all = Array.from({ length: 3 }, (_, i) => numbered(i));
+			for (const article of all) await commitNew(articles, article);
+			const gone = all[1] ?? numbered(1);
+			const id = feedEntriesFor(gone)[0]?.item.id ?? "";
+			const when = "2026-03-01T12:00:00.000Z";
+			await articles.commitArticleChange({
+				article: articleChange({ ...gone, status: "withdrawn", revision: 2 }, 1, {
+					newVersion: false,
+					feedPuts: [],
+					feedDeletes: positionsOf(gone).map((row) => ({
+						...row,
+						kill: { id, when, reason: "withdrawn" as const },
+					})),
+				}),
+			});
+			const tombstone = { id, when, reason: "withdrawn", page: 0 };
+			expect((await feeds.getFeedState(FEED)).tombstones).toEqual([tombstone]);
+			expect((await feeds.getFeedState("en/subjects/energy")).tombstones).toEqual([tombstone]);
+			expect((await feeds.getFeedState("ja/latest")).tombstones).toEqual([]);
+			// Rendering the archive leaves the notice.
+			const state = await feeds.getFeedState(FEED);
+			await feeds.markArchiveRendered(FEED, { renderedPages: 1, stalePages: state.stalePages });
+			expect((await feeds.getFeedState(FEED)).tombstones).toEqual([tombstone]);
+
+			// Back again: the row is new to the feed, takes its notice back, and marks the page
+			// the notice was on, so that archive document is written again without it.
+			await articles.commitArticleChange({
+				article: articleChange({ ...gone, revision: 3 }, 2, { newVersion: false }),
+			});
+			const back = await feeds.getFeedState(FEED);
+			expect(back.tombstones).toEqual([]);
+			expect(back.stalePages.map((stale) => stale.page)).toEqual([0]);
+			expect((await feeds.getFeedState("en/subjects/energy")).tombstones).toEqual([]);
+		});
+
+		it("lists a feed's kill notices newest first; a removal without a kill keeps none", async () => {
+			const { articles, feeds } = await makeStores();
+			const all = Array.from({ length: 3 }, (_, i) => numbered(i));
+			for (const article of all) await commitNew(articles, article);
+			const [a, b, c] = all.map((article) => ({
+				article,
+				id: feedEntriesFor(article)[0]?.item.id ?? "",
+			}));
+			const remove = async (
+				one: typeof a,
+				kill?: { when: string; reason: "permission revoked" | "canceled by the partner" },
+			) => {
+				if (!one) return;
+				await articles.commitArticleChange({
+					article: articleChange({ ...one.article, status: "withdrawn", revision: 2 }, 1, {
+						newVersion: false,
+						feedPuts: [],
+						feedDeletes: positionsOf(one.article).map((row) => ({
+							...row,
+							...(kill ? { kill: { id: one.id, ...kill } } : {}),
+						})),
+					}),
+				});
+			};
+			await remove(a, { when: "2026-03-01T00:00:00.000Z", reason: "permission revoked" });
+			await remove(b, { when: "2026-03-02T00:00:00.000Z", reason: "canceled by the partner" });
+			await remove(c);
+			expect(
+				(await feeds.getFeedState(FEED)).tombstones.map(({ id, reason }) => ({ id, reason })),
+			).toEqual([
+				{ id: b?.id, reason: "canceled by the partner" },
+				{ id: a?.id, reason: "permission revoked" },
+			]);
+		});
+
 		it("clears only the marks it saw: a page marked again since stays stale", async () => {
 			const { articles, feeds } = await makeStores();
 			const a = numbered(0);

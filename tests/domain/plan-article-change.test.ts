@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Agreement } from "#shared/domain/agreement.ts";
 import type { Article } from "#shared/domain/article.ts";
+import type { KillReason } from "#shared/domain/feeds/kill-notices.ts";
 import {
 	type ArticleChange,
 	ArticleChangeError,
@@ -26,6 +27,10 @@ const ROWS = [
 	"en/subjects/energy",
 	"en/subjects/policy",
 ].map((feedKey) => ({ feedKey, sortKey: SORT_KEY }));
+const ITEM = "urn:syndicate:article:science-news:2024-01-test-article:en";
+// ROWS deleted with the kill notice each feed keeps (docs/feeds.md, "Kill notices").
+const killed = (reason: KillReason, when = NOW) =>
+	ROWS.map((row) => ({ ...row, kill: { id: ITEM, when: when.toISOString(), reason } }));
 // A second version is in Recent Updates too, by its versionCreated.
 const V2_ROWS = [
 	ROW,
@@ -413,7 +418,7 @@ describe("planArticleChange: re-evaluate", () => {
 		});
 		expect(result.next.permission.unblock).toEqual(expect.stringMatching(/\S/));
 		expect(result.feedPuts).toEqual([]);
-		expect(result.feedDeletes).toEqual(ROWS);
+		expect(result.feedDeletes).toEqual(killed("permission revoked"));
 		expect(targetIds(result)).toEqual(RANKED_TARGETS);
 		expect(result.changed).toBe(true);
 		expect(result.event).toMatchObject({
@@ -436,7 +441,9 @@ describe("planArticleChange: re-evaluate", () => {
 		expect(result.next.permission.unblock).toEqual(expect.stringMatching(/\S/));
 		expect(result.next).not.toHaveProperty("dueAt");
 		expect(result.feedPuts).toEqual([]);
-		expect(result.feedDeletes).toEqual(ROWS);
+		expect(result.feedDeletes).toEqual(
+			killed("permission expired", new Date("2026-07-01T00:00:00.000Z")),
+		);
 		expect(targetIds(result)).toEqual(RANKED_TARGETS);
 		expect(result.event).toMatchObject({ action: "reevaluate", status: "pending-permission" });
 	});
@@ -543,6 +550,20 @@ describe("planArticleChange: new version", () => {
 		expect(result.event).toMatchObject({ action: "upload", version: 2, status: "published" });
 	});
 
+	it("a new version without a subject leaves that subject's feed with a kill notice", () => {
+		const current = stored(makeAgreement());
+		const result = plan(current, upload({ version: 2, subjects: ["energy"] }), makeAgreement());
+
+		expect(result.next.status).toBe("published");
+		expect(result.feedDeletes).toEqual([
+			{
+				feedKey: "en/subjects/policy",
+				sortKey: SORT_KEY,
+				kill: { id: ITEM, when: NOW.toISOString(), reason: "removed from this feed" },
+			},
+		]);
+	});
+
 	it("moves the row when a new version corrects firstCreated: new row put, old row deleted", () => {
 		const current = stored(makeAgreement());
 		const result = plan(
@@ -575,7 +596,7 @@ describe("planArticleChange: new version", () => {
 		expect(result.next.status).toBe("embargoed");
 		expect(result.next.dueAt).toBe("2026-06-10T00:00:00.000Z");
 		expect(result.feedPuts).toEqual([]);
-		expect(result.feedDeletes).toEqual(ROWS);
+		expect(result.feedDeletes).toEqual(killed("embargoed"));
 		expect(targetIds(result)).toEqual(RANKED_TARGETS);
 	});
 
@@ -587,7 +608,9 @@ describe("planArticleChange: new version", () => {
 
 			expect(result.next.status).toBe("withdrawn");
 			expect(result.feedPuts).toEqual([]);
-			expect(result.feedDeletes).toEqual(ROWS);
+			expect(result.feedDeletes).toEqual(
+				killed(pubStatus === "canceled" ? "canceled by the partner" : "withheld by the partner"),
+			);
 			expect(targetIds(result)).toEqual(RANKED_TARGETS);
 			expect(result.event).toMatchObject({ action: "upload", version: 2, status: "withdrawn" });
 		},
@@ -609,7 +632,7 @@ describe("planArticleChange: withdraw and restore", () => {
 		expect(result.next.permission).toBe(current.permission);
 		expect(result.next.revision).toBe(current.revision + 1);
 		expect(result.feedPuts).toEqual([]);
-		expect(result.feedDeletes).toEqual(ROWS);
+		expect(result.feedDeletes).toEqual(killed("withdrawn"));
 		expect(targetIds(result)).toEqual(RANKED_TARGETS);
 		expect(result.changed).toBe(true);
 		expect(result.event).toEqual({

@@ -95,7 +95,7 @@ function grant(agreementId: string, input: Partial<GrantInput> = {}) {
 const xml = new XMLParser({
 	ignoreAttributes: false,
 	attributeNamePrefix: "@",
-	isArray: (name) => ["item", "entry", "link"].includes(name),
+	isArray: (name) => ["item", "entry", "link", "at:deleted-entry"].includes(name),
 });
 
 async function get(path: string): Promise<{ status: number; text: string }> {
@@ -184,6 +184,22 @@ async function readerView(articleId: string, language = "en"): Promise<ReaderVie
 		},
 		front: front.status === 200 && front.text.includes(link),
 		home: home.status === 200 && home.text.includes(link),
+	};
+}
+
+/** The reason class each of Latest News' Atom and JSON Feed gives for the article's kill notice. */
+async function killNotices(articleId: string, language = "en") {
+	const id = `urn:syndicate:article:${PARTNER}:${articleId}:${language}`;
+	const [atom, json] = await Promise.all([
+		get(`/feeds/${language}/latest.atom`),
+		get(`/feeds/${language}/latest.json`),
+	]);
+	const tombstones: { "@ref": string; "at:comment": { "#text": string } }[] =
+		xml.parse(atom.text).feed["at:deleted-entry"] ?? [];
+	const deleted: { id: string; reason: string }[] = JSON.parse(json.text)._syndicate?.deleted ?? [];
+	return {
+		atom: tombstones.find((entry) => entry["@ref"] === id)?.["at:comment"]["#text"],
+		json: deleted.find((notice) => notice.id === id)?.reason,
 	};
 }
 
@@ -282,6 +298,10 @@ describe("an article is public exactly while its agreement permits it, as the ed
 			status: "revoked",
 			endedAt: { "@value": result.change.at },
 		});
+		// Each feed it was in says so, with the reason class only.
+		const revoked = { atom: "permission revoked", json: "permission revoked" };
+		expect(await killNotices("rl-revoked-a", "en")).toEqual(revoked);
+		expect(await killNotices("rl-revoked-a", "zh")).toEqual(revoked);
 	});
 
 	it("brings a revoked agreement's articles back without photos when it is granted again text-only", async () => {
@@ -329,6 +349,10 @@ describe("an article is public exactly while its agreement permits it, as the ed
 			},
 		]);
 		expect(await readerView("rl-expiry-a")).toEqual(TAKEN_DOWN);
+		expect(await killNotices("rl-expiry-a")).toEqual({
+			atom: "permission expired",
+			json: "permission expired",
+		});
 		const article = await services.articles.getArticle({
 			partnerId: PARTNER,
 			articleId: "rl-expiry-a",
@@ -401,6 +425,7 @@ describe("an article is public exactly while its agreement permits it, as the ed
 		const ninjs = await get(`/en/articles/${PARTNER}/rl-withdraw-a.ninjs.json`);
 		expect(ninjs.status).toBe(200);
 		expect(JSON.parse(ninjs.text)).toMatchObject({ pubStatus: "canceled", version: "1" });
+		expect(await killNotices("rl-withdraw-a")).toEqual({ atom: "withdrawn", json: "withdrawn" });
 		// A withdrawal holds across a new version.
 		const report = await uploadArticle("rl-withdraw-a", {
 			version: 2,
@@ -411,5 +436,7 @@ describe("an article is public exactly while its agreement permits it, as the ed
 
 		await services.restore(ref);
 		expect(await readerView("rl-withdraw-a")).toEqual(PUBLIC_WITH_PHOTOS);
+		// Back with its new version, and its kill notice taken back.
+		expect(await killNotices("rl-withdraw-a")).toEqual({ atom: undefined, json: undefined });
 	});
 });

@@ -19,7 +19,10 @@ const xml = new XMLParser({
 	ignoreAttributes: false,
 	attributeNamePrefix: "@",
 	htmlEntities: true,
-	isArray: (name) => ["item", "entry", "category", "link", "atom:link", "outline"].includes(name),
+	isArray: (name) =>
+		["item", "entry", "category", "link", "atom:link", "outline", "at:deleted-entry"].includes(
+			name,
+		),
 });
 
 type Node = Record<string, unknown>;
@@ -453,5 +456,58 @@ describe("RFC 5005 archives", () => {
 		expect(system.writes).not.toContain("feeds/en/latest/archive/2.rss");
 		// It was past the newest 50, so the feed itself did not change.
 		expect(system.writes).not.toContain("feeds/en/latest.rss");
+	});
+
+	it("a takedown leaves a kill notice in the feed and the archive page it left; a restore takes it back", async () => {
+		const system = await makeSystem();
+		for (let i = 0; i < 52; i++)
+			await system.upload(`k${String(i).padStart(2, "0")}`, { subjects: [] });
+		const id = "urn:syndicate:article:science-news:k00:en";
+		system.advance(3_600_000);
+		const when = system.clock().toISOString();
+		system.reset();
+		await system.wired.withdraw({
+			partnerId: "science-news",
+			articleId: "k00",
+			by: "ops",
+			reason: "legal order 42",
+		});
+		const notice = { "@ref": id, "@when": when };
+		const latest = await readFeed(system, "feeds/en/latest");
+		expect(latest.feed["at:deleted-entry"]).toEqual([
+			expect.objectContaining({
+				...notice,
+				"at:by": { name: "Syndicate", uri: `${SITE}/en/` },
+				"at:comment": expect.objectContaining({ "#text": "withdrawn" }),
+			}),
+		]);
+		expect(latest.json._syndicate).toEqual({ deleted: [{ id, when, reason: "withdrawn" }] });
+		// The private reason is never published.
+		expect(JSON.stringify([latest.feed, latest.json])).not.toContain("legal order");
+		const page = await readFeed(system, "feeds/en/latest/archive/1");
+		expect(page.feed["at:deleted-entry"]).toEqual([expect.objectContaining(notice)]);
+		expect((await readFeed(system, "feeds/en/latest/archive/2")).feed["at:deleted-entry"]).toBe(
+			undefined,
+		);
+		// The item was past the newest 50: the notice alone changed the feed, and the hub heard.
+		const told = pings.flatMap((ping) => ping.getAll("hub.url"));
+		expect(told).toContain(`${SITE}/feeds/en/latest.atom`);
+		expect(told).toContain(`${SITE}/feeds/en/latest.json`);
+
+		system.advance(3_600_000);
+		await system.wired.restore({
+			partnerId: "science-news",
+			articleId: "k00",
+			by: "ops",
+			reason: "order lifted",
+		});
+		const back = await readFeed(system, "feeds/en/latest");
+		expect(back.feed["at:deleted-entry"]).toBe(undefined);
+		expect(back.json._syndicate).toBe(undefined);
+		// Back with a new ordinal: on the newest archive page; the page it left is written again.
+		expect(guids((await readFeed(system, "feeds/en/latest/archive/2")).items)).toContain(id);
+		expect((await readFeed(system, "feeds/en/latest/archive/1")).feed["at:deleted-entry"]).toBe(
+			undefined,
+		);
 	});
 });

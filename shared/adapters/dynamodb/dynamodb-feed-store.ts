@@ -11,11 +11,12 @@ import {
 	TransactWriteCommand,
 	UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
+import { type FeedTombstone, KILL_REASONS } from "../../domain/feeds/kill-notices.ts";
 import type { FeedItem } from "../../domain/targets.ts";
 import { chunksOf } from "../../lib/chunks.ts";
 import type { FeedState, FeedStore, StalePage } from "../../ports/articles.ts";
-import { feedPartitions, metaPk } from "./feed-keys.ts";
-import { type Item, num, optStr, type ShapeOf, shaped, str, strSet } from "./item-fields.ts";
+import { feedPartitions, metaPk, TOMBSTONE_PREFIX } from "./feed-keys.ts";
+import { type Item, num, oneOf, optStr, type ShapeOf, shaped, str, strSet } from "./item-fields.ts";
 import { itemReadsOf } from "./item-reads.ts";
 import { queryItems } from "./query.ts";
 
@@ -48,6 +49,15 @@ const FEED_ITEM: ShapeOf<FeedItem> = {
 };
 
 const feedItemOf = (row: Item) => shaped<FeedItem>(row, "item", FEED_ITEM);
+
+function tombstoneOf(row: Item): FeedTombstone {
+	return {
+		id: str(row, "id"),
+		when: str(row, "when"),
+		reason: oneOf(row, "reason", KILL_REASONS),
+		...(row.page === undefined ? {} : { page: num(row, "page") }),
+	};
+}
 
 /** The marks of the stale pages a render saw (`getFeedState` made them). */
 function marksOf(page: StalePage): string[] {
@@ -133,6 +143,10 @@ export class DynamoDbFeedStore implements FeedStore {
 		});
 		const meta = rows.find((row) => row.sk === "META");
 		const stale = rows.filter((row) => str(row, "sk").startsWith("STALE#"));
+		const tombstones = rows
+			.filter((row) => str(row, "sk").startsWith(TOMBSTONE_PREFIX))
+			.map(tombstoneOf)
+			.sort((a, b) => (a.when < b.when ? 1 : a.when > b.when ? -1 : a.id < b.id ? -1 : 1));
 		const removed = [
 			meta && optStr(meta, "lastRemovedAt"),
 			...stale.map((row) => optStr(row, "removedAt")),
@@ -152,6 +166,7 @@ export class DynamoDbFeedStore implements FeedStore {
 				.map(([page, marks]) => ({ page, mark: JSON.stringify(marks) })),
 			renderedPages: meta ? num(meta, "renderedPages", 0) : 0,
 			listed: meta?.listed === true,
+			tombstones,
 			...(lastRemovedAt ? { lastRemovedAt } : {}),
 		};
 	}

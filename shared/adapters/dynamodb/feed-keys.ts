@@ -55,3 +55,10 @@ export const metaPk = (feedKey: string) => `FEEDMETA#${feedKey}`;
 export function staleRowKey(feedKey: string, ordinal: number) {
 	return { pk: metaPk(feedKey), sk: `STALE#${pad(ordinal)}` };
 }
+
+/** A feed's kill notice of one item: beside the feed's counter, read with it. */
+export function tombstoneKey(feedKey: string, id: string) {
+	return { pk: metaPk(feedKey), sk: `${TOMBSTONE_PREFIX}${id}` };
+}
+
+export const TOMBSTONE_PREFIX = "TOMB#";

@@ -1,35 +1,44 @@
 import type { DynamoDBDocumentClient, TransactWriteCommandInput } from "@aws-sdk/lib-dynamodb";
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import type { FeedPosition } from "../../domain/plan-article-change.ts";
+import { KILL_NOTICE_MS } from "../../domain/feeds/kill-notices.ts";
+import type { FeedPosition, FeedRemoval } from "../../domain/plan-article-change.ts";
 import { archivePageOf, type FeedEntry } from "../../domain/targets.ts";
 import { batchGetAll } from "./batch.ts";
-import { archiveRowKey, feedRowKey, metaPk, staleRowKey } from "./feed-keys.ts";
+import { archiveRowKey, feedRowKey, metaPk, staleRowKey, tombstoneKey } from "./feed-keys.ts";
 import { num, str } from "./item-fields.ts";
 
 type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
 
-const rowKeyString = (row: FeedPosition) => {
-	const key = feedRowKey(row.feedKey, row.sortKey);
-	return `${key.pk}\n${key.sk}`;
-};
+const keyString = (key: { pk: string; sk: string }) => `${key.pk}\n${key.sk}`;
+const rowKeyString = (row: FeedPosition) => keyString(feedRowKey(row.feedKey, row.sortKey));
+const tombstoneKeyString = (row: FeedEntry) => keyString(tombstoneKey(row.feedKey, row.item.id));
 
 /**
  * The ordinals of those of `rows` that are stored, read 100 keys a request: what a change
- * to existing rows needs to find their archive pages. Read once for a whole batch of commits.
+ * to existing rows needs to find their archive pages; and, in the same requests, for each
+ * row put, the ordinal the item had when it left the feed, if it left a kill notice there:
+ * what a return needs to find the archive page whose notice it takes back. Read once for a
+ * whole batch of commits.
  */
 export async function feedOrdinals(
 	client: DynamoDBDocumentClient,
 	tableName: string,
-	rows: readonly FeedPosition[],
+	rows: readonly (FeedPosition | FeedEntry)[],
 ): Promise<Map<string, number>> {
-	const keys = [...new Map(rows.map((row) => [rowKeyString(row), row])).values()].map((row) =>
-		feedRowKey(row.feedKey, row.sortKey),
-	);
+	const keys = new Map<string, { pk: string; sk: string }>();
+	for (const row of rows) {
+		const rowKey = feedRowKey(row.feedKey, row.sortKey);
+		keys.set(keyString(rowKey), rowKey);
+		if ("item" in row) {
+			const notice = tombstoneKey(row.feedKey, row.item.id);
+			keys.set(keyString(notice), notice);
+		}
+	}
 	const known = new Map<string, number>();
-	for (const item of await batchGetAll(client, tableName, keys, true)) {
+	for (const item of await batchGetAll(client, tableName, [...keys.values()], true)) {
 		// A row stored before rows had ordinals has none: it is new to the archive.
 		if (item.ordinal === undefined) continue;
-		known.set(`${str(item, "pk")}\n${str(item, "sk")}`, num(item, "ordinal"));
+		known.set(keyString({ pk: str(item, "pk"), sk: str(item, "sk") }), num(item, "ordinal"));
 	}
 	return known;
 }
@@ -75,7 +84,7 @@ export async function feedTransactItems(
 	reserve: (feedKey: string, n: number) => Promise<number>,
 	change: {
 		feedPuts: readonly FeedEntry[];
-		feedDeletes: readonly FeedPosition[];
+		feedDeletes: readonly FeedRemoval[];
 		/** `null` for a new article: its rows are all new, nothing to read. */
 		expectedRevision: number | null;
 		at: string;
@@ -109,6 +118,22 @@ export async function feedTransactItems(
 			ordinal = next.get(row.feedKey) ?? 1;
 			next.set(row.feedKey, ordinal + 1);
 		}
+		// New to the feed: an item that comes back takes back its kill notice (a new article
+		// has none to take back), and the archive page the notice was on is written again.
+		if (inserted && change.expectedRevision !== null) {
+			items.push({
+				Delete: { TableName: tableName, Key: tombstoneKey(row.feedKey, row.item.id) },
+			});
+			const left = known.get(tombstoneKeyString(row));
+			if (left !== undefined) {
+				items.push({
+					Put: {
+						TableName: tableName,
+						Item: { ...staleRowKey(row.feedKey, left), page: archivePageOf(left), mark },
+					},
+				});
+			}
+		}
 		if (!inserted || change.markInserts) {
 			items.push({
 				Put: {
@@ -135,6 +160,23 @@ export async function feedTransactItems(
 	for (const row of feedDeletes) {
 		items.push({ Delete: { TableName: tableName, Key: feedRowKey(row.feedKey, row.sortKey) } });
 		const ordinal = ordinalOf(row);
+		if (row.kill) {
+			const { id, when, reason } = row.kill;
+			items.push({
+				Put: {
+					TableName: tableName,
+					Item: {
+						...tombstoneKey(row.feedKey, id),
+						id,
+						when,
+						reason,
+						...(ordinal === undefined ? {} : { page: archivePageOf(ordinal), ordinal }),
+						// The table's TTL prunes it some time after its 30 days; readers filter by `when`.
+						expiresAt: Math.ceil((Date.parse(when) + KILL_NOTICE_MS) / 1000),
+					},
+				},
+			});
+		}
 		if (ordinal === undefined) continue;
 		items.push(
 			{ Delete: { TableName: tableName, Key: archiveRowKey(row.feedKey, ordinal) } },

@@ -1,5 +1,6 @@
 import type { Article, ArticleRef } from "../../domain/article.ts";
-import type { ArticleEvent, FeedPosition } from "../../domain/plan-article-change.ts";
+import { type FeedTombstone, KILL_NOTICE_MS } from "../../domain/feeds/kill-notices.ts";
+import type { ArticleEvent, FeedRemoval } from "../../domain/plan-article-change.ts";
 import { archivePageOf, type FeedEntry, type FeedItem } from "../../domain/targets.ts";
 import type {
 	ArticleCommit,
@@ -70,6 +71,12 @@ function putFeedRow(tables: InMemoryTables, entry: FeedEntry): void {
 		meta.count += 1;
 		ordinal = meta.count;
 		ordinals.set(entry.sortKey, ordinal);
+		// New to the feed: an item that comes back takes back its kill notice, and the archive
+		// page the notice was on is written again.
+		const notices = tables.feedTombstones.get(entry.feedKey);
+		const left = notices?.get(entry.item.id)?.page;
+		notices?.delete(entry.item.id);
+		if (left !== undefined) meta.stale.set(left, `m${++marks}`);
 	} else {
 		meta.stale.set(archivePageOf(ordinal), `m${++marks}`);
 	}
@@ -78,9 +85,20 @@ function putFeedRow(tables: InMemoryTables, entry: FeedEntry): void {
 	tables.languages.add(entry.item.language);
 }
 
-function deleteFeedRow(tables: InMemoryTables, row: FeedPosition, at: string): void {
+function deleteFeedRow(tables: InMemoryTables, row: FeedRemoval, at: string): void {
 	const ordinal = tables.feedOrdinals.get(row.feedKey)?.get(row.sortKey);
 	tables.feeds.get(row.feedKey)?.delete(row.sortKey);
+	if (row.kill) {
+		const tombstones = getOrCreate(tables.feedTombstones, row.feedKey, () => new Map());
+		// Pruned as the feed is written, as DynamoDB's TTL prunes them some time after.
+		const since = Date.parse(row.kill.when) - KILL_NOTICE_MS;
+		for (const [id, old] of tombstones) if (Date.parse(old.when) < since) tombstones.delete(id);
+		const tombstone: FeedTombstone = {
+			...row.kill,
+			...(ordinal === undefined ? {} : { page: archivePageOf(ordinal) }),
+		};
+		tombstones.set(row.kill.id, tombstone);
+	}
 	if (ordinal === undefined) return;
 	tables.feedOrdinals.get(row.feedKey)?.delete(row.sortKey);
 	tables.archives.get(row.feedKey)?.delete(ordinal);
@@ -230,6 +248,9 @@ export class InMemoryFeedStore implements FeedStore {
 				.map(([page, mark]) => ({ page, mark })),
 			renderedPages: meta?.renderedPages ?? 0,
 			listed: meta?.listed ?? false,
+			tombstones: [...(this.tables.feedTombstones.get(feedKey)?.values() ?? [])]
+				.sort((a, b) => compareKeys(b.when, a.when) || compareKeys(a.id, b.id))
+				.map(copyOut),
 			...(meta?.lastRemovedAt ? { lastRemovedAt: meta.lastRemovedAt } : {}),
 		};
 	}

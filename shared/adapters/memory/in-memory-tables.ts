@@ -5,6 +5,7 @@ import type {
 	UnsettledAgreementChange,
 } from "../../domain/agreement.ts";
 import type { Article, ArticleRef } from "../../domain/article.ts";
+import type { FeedTombstone } from "../../domain/feeds/kill-notices.ts";
 import type { ArticleEvent } from "../../domain/plan-article-change.ts";
 import { UnstorableError } from "../../domain/store-errors.ts";
 import type { FeedItem } from "../../domain/targets.ts";
@@ -52,6 +53,8 @@ export class InMemoryTables {
 	readonly feedOrdinals = new Map<string, Map<string, number>>();
 	/** Archive rows: a copy of each public row's item, by feed key, then ordinal. */
 	readonly archives = new Map<string, Map<number, FeedItem>>();
+	/** Kill notices, by feed key, then item id. */
+	readonly feedTombstones = new Map<string, Map<string, FeedTombstone>>();
 	/** Per feed: its counter, stale archive pages (page → mark) and listing. */
 	readonly feedMeta = new Map<string, FeedMetaRow>();
 	/** What the publisher last wrote at each site key (`null`: deleted). */

@@ -1,4 +1,5 @@
 import { FEED_FORMATS, type FeedFormat } from "../feeds/formats.ts";
+import type { FeedKill } from "../feeds/kill-notices.ts";
 import { type FeedName, feedKindRow } from "../feeds/kinds.ts";
 import { type FeedItem, feedKindOf } from "../targets.ts";
 import { absoluteUrl, escapeHtml } from "./html.ts";
@@ -19,6 +20,8 @@ export interface FeedDocument {
 	updated: Date;
 	/** Newest first. */
 	items: readonly FeedItem[];
+	/** Kill notices of items that left the document (docs/feeds.md, "Kill notices"), newest first. */
+	deleted?: readonly FeedKill[];
 	siteUrl: string;
 	/** RFC 5005: `true` in an archive document (`<fh:archive/>`), never in the feed itself. */
 	archive: boolean;
@@ -114,6 +117,8 @@ export function buildFeedDocument(input: {
 	language: string;
 	feed: FeedName;
 	items: readonly FeedItem[];
+	/** Kill notices to carry, newest first: a notice is a change of the document as an item is. */
+	deleted?: readonly FeedKill[];
 	/** `updated` when there are no items: when the feed last lost one (from the store). */
 	emptySince?: string;
 	/** The archive page (0-based) this document is, and how many pages there are. */
@@ -123,10 +128,12 @@ export function buildFeedDocument(input: {
 	hubUrl?: string;
 }): FeedDocument {
 	const { siteUrl, language, feed, items, page } = input;
-	const newest = items.reduce<string | undefined>(
-		(max, item) => (max === undefined || item.versionCreated > max ? item.versionCreated : max),
-		undefined,
-	);
+	const deleted = input.deleted ?? [];
+	// Both UTC ISO 8601 (toUtc, domain/article.ts; toISOString): they sort as strings.
+	const newest = [
+		...items.map((item) => item.versionCreated),
+		...deleted.map((kill) => kill.when),
+	].reduce<string | undefined>((max, at) => (max === undefined || at > max ? at : max), undefined);
 	const urls = (pathOf: (format: FeedFormat) => string) => formatUrls(siteUrl, pathOf);
 	const pageUrls = (index: number) => urls((format) => archivePath(language, feed, index, format));
 	const feedUrls = urls((format) => feedPath(language, feed, format));
@@ -149,6 +156,7 @@ export function buildFeedDocument(input: {
 		selfUrls: page ? pageUrls(page.index) : feedUrls,
 		updated: new Date(newest ?? input.emptySince ?? FEEDS_EPOCH),
 		items,
+		...(deleted.length > 0 ? { deleted } : {}),
 		siteUrl,
 		archive: page !== undefined,
 		...links,

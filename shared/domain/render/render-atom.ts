@@ -1,6 +1,6 @@
 import { type FeedDocument, type FormatUrls, itemContentHtml, siteHref } from "./feed-document.ts";
 import { mediaContentStart } from "./render-rss.ts";
-import { escapeXmlAttribute, XML_DECLARATION, xmlElement } from "./xml.ts";
+import { escapeXmlAttribute, XML_DECLARATION, xmlElement, xmlStartTag } from "./xml.ts";
 
 /** RFC 3339 date-time in UTC: `2024-01-10T00:00:00.000Z`. */
 function rfc3339(instant: Date | string): string {
@@ -8,6 +8,7 @@ function rfc3339(instant: Date | string): string {
 }
 
 const ATOM_TYPE = "application/atom+xml";
+const TOMBSTONES_NS = "http://purl.org/atompub/tombstones/1.0";
 
 /** The RFC 5005 and WebSub links of a feed or archive document. */
 function navigationLinks(doc: FeedDocument): string[] {
@@ -29,9 +30,10 @@ function navigationLinks(doc: FeedDocument): string[] {
  * summaries and rights are plain text (type="text"); the content is escaped HTML. Never CDATA.
  */
 export function renderAtom(doc: FeedDocument): string {
+	const deleted = doc.deleted ?? [];
 	const lines = [
 		XML_DECLARATION,
-		`<feed xmlns="http://www.w3.org/2005/Atom" xmlns:fh="http://purl.org/syndication/history/1.0" xmlns:media="http://search.yahoo.com/mrss/" xml:lang="${escapeXmlAttribute(doc.language)}">`,
+		`<feed xmlns="http://www.w3.org/2005/Atom" xmlns:fh="http://purl.org/syndication/history/1.0" xmlns:media="http://search.yahoo.com/mrss/"${deleted.length > 0 ? ` xmlns:at="${TOMBSTONES_NS}"` : ""} xml:lang="${escapeXmlAttribute(doc.language)}">`,
 		`  ${xmlElement("id", {}, doc.id)}`,
 		`  ${xmlElement("title", { type: "text" }, doc.title)}`,
 		`  ${xmlElement("subtitle", { type: "text" }, doc.description)}`,
@@ -87,6 +89,18 @@ export function renderAtom(doc: FeedDocument): string {
 			lines.push("    </media:content>");
 		}
 		lines.push("  </entry>");
+	}
+	// RFC 6721 tombstones: the entry `ref` was deleted `when`, by whom, and the reason class.
+	for (const kill of deleted) {
+		lines.push(
+			`  ${xmlStartTag("at:deleted-entry", { ref: kill.id, when: rfc3339(kill.when) })}`,
+			"    <at:by>",
+			`      ${xmlElement("name", {}, "Syndicate")}`,
+			`      ${xmlElement("uri", {}, doc.homeUrl)}`,
+			"    </at:by>",
+			`    ${xmlElement("at:comment", { "xml:lang": "en" }, kill.reason)}`,
+			"  </at:deleted-entry>",
+		);
 	}
 	lines.push("</feed>", "");
 	return lines.join("\n");

@@ -4,7 +4,8 @@ import { ninjsPath } from "./render-ninjs.ts";
 /**
  * JSON Feed 1.1 (https://jsonfeed.org/version/1.1). Written here rather than with `feed`,
  * whose JSON output is version 1.0 (single `author`, no `language`). Older items are paged
- * with `next_url` (the next older archive document); `hubs` lists a WebSub hub.
+ * with `next_url` (the next older archive document); `hubs` lists a WebSub hub; the
+ * `_syndicate` extension lists the items that left the feed (kill notices).
  */
 export function renderJsonFeed(doc: FeedDocument): string {
 	return `${JSON.stringify(
@@ -25,6 +26,14 @@ export function renderJsonFeed(doc: FeedDocument): string {
 							current: doc.currentUrls?.json,
 							...(doc.nextArchiveUrls ? { next_archive: doc.nextArchiveUrls.json } : {}),
 							...(doc.prevArchiveUrls ? { prev_archive: doc.prevArchiveUrls.json } : {}),
+						},
+					}
+				: {}),
+			// Kill notices (docs/feeds.md): JSON Feed has none, `_`-prefixed extensions are allowed.
+			...(doc.deleted
+				? {
+						_syndicate: {
+							deleted: doc.deleted.map(({ id, when, reason }) => ({ id, when, reason })),
 						},
 					}
 				: {}),

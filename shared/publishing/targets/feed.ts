@@ -4,6 +4,7 @@
  * the hub notification ask it what a language's lists show and which keys are feeds.
  */
 import { FEED_FORMATS } from "../../domain/feeds/formats.ts";
+import { liveKillNotices } from "../../domain/feeds/kill-notices.ts";
 import {
 	type FeedName,
 	FRONT_PAGE_KINDS,
@@ -139,11 +140,14 @@ async function renderFeed(
 		round.getFeedState(key),
 	]);
 	const pages = archivePagesOf(feed, state);
+	// Every notice of the last 30 days in the feed; each also in the archive page it left.
+	const deleted = liveKillNotices(state.tombstones, deps.clock());
 	const doc = buildFeedDocument({
 		siteUrl,
 		language,
 		feed,
 		items,
+		deleted,
 		archivePages: pages,
 		...(state.lastRemovedAt ? { emptySince: state.lastRemovedAt } : {}),
 		...(deps.hubUrl ? { hubUrl: deps.hubUrl } : {}),
@@ -166,6 +170,7 @@ async function renderFeed(
 				language,
 				feed,
 				items: archived,
+				deleted: deleted.filter((kill) => kill.page === page),
 				page: { index: page, count: pages },
 				...(state.lastRemovedAt ? { emptySince: state.lastRemovedAt } : {}),
 			});
