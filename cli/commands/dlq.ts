@@ -1,8 +1,7 @@
 import type { Command } from "commander";
-import { notifiedObjectsOf } from "#shared/domain/notified-objects.ts";
-import { makeListDeadLetters } from "#shared/use-cases/list-dead-letters.ts";
 import { CliError } from "../cli-error.ts";
-import { type StackOptions, withStack, withStackOptions } from "../context.ts";
+import { withStack, withStackOptions } from "../context.ts";
+import type { StackOptions } from "../open-stack.ts";
 import { printJson, printTable } from "./output.ts";
 
 // More than ops read in a terminal; `--json` and a redrive of all handle the rest.
@@ -22,6 +21,8 @@ export function registerDeadLetterCommands(program: Command): void {
 	).action(async (options: StackOptions & { json?: boolean }) => {
 		await withStack(options, async (ctx) => {
 			if (!ctx.health) throw new CliError("this stack keeps no health notes");
+			// Each command loads its use case when it runs, so start-up loads none (cli/context.ts).
+			const { makeListDeadLetters } = await import("#shared/use-cases/list-dead-letters.ts");
 			const list = makeListDeadLetters({
 				queues: ctx.queues(),
 				health: ctx.health,
@@ -97,6 +98,7 @@ export function registerDeadLetterCommands(program: Command): void {
 			if (!options.all && messageIds.length === 0)
 				throw new CliError("give the message ids to discard (dlq list shows them), or --all");
 			await withStack(options, async (ctx) => {
+				const { notifiedObjectsOf } = await import("#shared/domain/notified-objects.ts");
 				const queues = ctx.queues();
 				// The uploads the discarded messages name, so ops can reprocess one later.
 				const listed = new Map(
