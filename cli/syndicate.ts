@@ -1,7 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { Command } from "commander";
-import { CliError } from "./cli-error.ts";
+import { CliError, exitWithError, prefixCommanderErrors } from "./cli-error.ts";
 import { registerAgreementCommands } from "./commands/agreements.ts";
 import { registerArticleCommands } from "./commands/articles.ts";
 import { registerDeadLetterCommands } from "./commands/dlq.ts";
@@ -60,8 +60,5 @@ registerViewCommands(program);
 registerPublishCommand(program);
 registerSmokeCommand(program);
 
-program.parseAsync().catch((error: unknown) => {
-	// One clear line (or a short list), never a stack trace: ops read this, not developers.
-	console.error(`syndicate: ${error instanceof Error ? error.message : String(error)}`);
-	process.exit(1);
-});
+prefixCommanderErrors(program);
+program.parseAsync().catch(exitWithError);
