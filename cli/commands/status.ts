@@ -44,7 +44,7 @@ export function registerStatusCommand(program: Command): void {
 	).action(async (options: StackOptions & { json?: boolean }) => {
 		await withStack(options, async (ctx) => {
 			if (!ctx.health) throw new CliError("this stack keeps no health notes");
-			// Each command loads its use case when it runs, so start-up loads none (cli/context.ts).
+			// Loaded when the command runs, not at start-up (cli/context.ts says why).
 			const { makeOpsStatus } = await import("#shared/use-cases/ops-status.ts");
 			const status = await makeOpsStatus({
 				queues: ctx.queues(),
