@@ -1,11 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { Command } from "commander";
-import { readBundleContent } from "#shared/domain/bundle-content.ts";
-import { BundleRejectedError } from "#shared/domain/errors.ts";
-import { openBundle } from "#shared/domain/read-bundle.ts";
-import { packBundle } from "../local/pack-bundle.ts";
-import { CliError } from "./cli-error.ts";
+import { CliError, exitWithError, prefixCommanderErrors } from "./cli-error.ts";
 import { registerAgreementCommands } from "./commands/agreements.ts";
 import { registerArticleCommands } from "./commands/articles.ts";
 import { registerDeadLetterCommands } from "./commands/dlq.ts";
@@ -31,6 +27,14 @@ program
 	.argument("<folder>", "bundle folder, e.g. examples/bundles/hitachi-china-en-v2")
 	.argument("<zip>", "where to write the .zip")
 	.action(async (folder: string, zip: string) => {
+		// Loaded here, not at start-up: the bundle checks bring zod, the zip code and the sanitizer.
+		const [{ packBundle }, { readBundleContent }, { BundleRejectedError }, { openBundle }] =
+			await Promise.all([
+				import("../local/pack-bundle.ts"),
+				import("#shared/domain/bundle-content.ts"),
+				import("#shared/domain/errors.ts"),
+				import("#shared/domain/read-bundle.ts"),
+			]);
 		const bytes = await packBundle(resolve(folder));
 		try {
 			// The same checks as ingest, so a partner sees a rejection before uploading.
@@ -56,8 +60,5 @@ registerViewCommands(program);
 registerPublishCommand(program);
 registerSmokeCommand(program);
 
-program.parseAsync().catch((error: unknown) => {
-	// One clear line (or a short list), never a stack trace: ops read this, not developers.
-	console.error(`syndicate: ${error instanceof Error ? error.message : String(error)}`);
-	process.exit(1);
-});
+prefixCommanderErrors(program);
+program.parseAsync().catch(exitWithError);

@@ -1,6 +1,6 @@
 import { App, Validations } from "aws-cdk-lib";
 import { AwsSolutionsChecks } from "cdk-nag";
-import { readDeployConfig } from "./config.ts";
+import { DeployConfigError, readDeployConfig } from "./config.ts";
 import { StatefulStack } from "./stacks/stateful-stack.ts";
 import { StatelessStack } from "./stacks/stateless-stack.ts";
 
@@ -44,5 +44,12 @@ export function buildApp(app = new App()): {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-	buildApp().app.synth();
+	try {
+		buildApp().app.synth();
+	} catch (error) {
+		if (!(error instanceof DeployConfigError)) throw error;
+		// A setting the operator gave: say which and why in one line; a stack trace says neither.
+		console.error(`syndicate: ${error.message}`);
+		process.exitCode = 1;
+	}
 }

@@ -72,9 +72,53 @@ export function partnerRoleName(stage: string, partnerId: string): string {
 	return `Syndicate-${stage}-Partner-${partnerId}`;
 }
 
-function contextString(app: App, key: string): string | undefined {
+/** The context keys the app reads, each with what it expects: `-c key=value`. */
+const CONTEXT_KEYS = {
+	stage: "a stage name such as dev or prod",
+	domainName: "the site's DNS name, e.g. news.example.org",
+	certificateArn: "an ACM certificate ARN in us-east-1",
+	hostedZoneId: "a Route 53 hosted zone id",
+	hostedZoneName: "that hosted zone's name",
+	alarmEmail: "the address alarms go to",
+	hubUrl: "a WebSub hub's https URL, which feeds link and publishes ping",
+	partnersFile: "a JSON file of partners, like infra/partners.json",
+} as const;
+
+/**
+ * Context CDK itself keeps: feature flags (`@aws-cdk/…`), its own settings (`aws:cdk:…`),
+ * lookups cached in cdk.context.json (`availability-zones:account=…`), and the two plain keys
+ * cdk.json and `cdk acknowledge` write.
+ */
+function isCdkContext(key: string): boolean {
+	return (
+		key.startsWith("@") ||
+		key.includes(":") ||
+		key === "cli-telemetry" ||
+		key === "acknowledged-issue-numbers"
+	);
+}
+
+const EXPECTED = Object.entries(CONTEXT_KEYS)
+	.map(([key, what]) => `-c ${key}=<${what}>`)
+	.join(", ");
+
+/** Refuses a context key the app does not read: a typo would otherwise deploy without it. */
+function refuseUnknownContext(app: App): void {
+	const context: Record<string, unknown> = app.node.getAllContext();
+	for (const key of Object.keys(context)) {
+		if (key in CONTEXT_KEYS || key === "siteUrl" || isCdkContext(key)) continue;
+		throw new DeployConfigError(`-c ${key} is not a setting of this app; it reads ${EXPECTED}`);
+	}
+}
+
+function contextString(app: App, key: keyof typeof CONTEXT_KEYS): string | undefined {
 	const value: unknown = app.node.tryGetContext(key);
-	if (value === undefined || value === null || value === "") return undefined;
+	if (value === undefined || value === null) return undefined;
+	if (typeof value === "string" && value.trim() === "") {
+		throw new DeployConfigError(
+			`-c ${key}= is empty: give -c ${key}=<${CONTEXT_KEYS[key]}>, or leave it out`,
+		);
+	}
 	if (typeof value !== "string") {
 		throw new DeployConfigError(`-c ${key} must be a string, got ${JSON.stringify(value)}`);
 	}
@@ -147,7 +191,8 @@ export function parsePartners(raw: unknown, stage: string, source: string): Part
 
 /** Reads and validates the deployment's context: `-c stage`, domain, alarm email, hub, partners. */
 export function readDeployConfig(app: App): DeployConfig {
-	if (contextString(app, "siteUrl") !== undefined) {
+	refuseUnknownContext(app);
+	if (app.node.tryGetContext("siteUrl") !== undefined) {
 		throw new DeployConfigError(
 			"-c siteUrl is gone: the site URL follows the distribution, or -c domainName=… -c certificateArn=… for a custom domain",
 		);

@@ -229,6 +229,12 @@ export async function seedExamples(
 	}
 }
 
+/**
+ * The example bundles (examples/bundles) `npm start` uploads as science-news into a new stack:
+ * two published translations and one pending on an agreement not granted yet (README).
+ */
+export const FIRST_BUNDLES = ["hitachi-china-en", "hitachi-china-zh", "pending-unknown-agreement"];
+
 /** Uploads bundle folders as zips under `incoming/{partnerId}/`, as a partner would. */
 export async function uploadBundles(
 	s3: S3Client,

@@ -5,14 +5,12 @@ import { DEFAULT_LAMBDA_CONCURRENCY } from "./lambda-functions.ts";
 import { PortInUseError } from "./ports.ts";
 import {
 	defaultPorts,
+	FIRST_BUNDLES,
 	type LocalStack,
 	StackRunningError,
 	startLocalStack,
 	uploadBundles,
 } from "./stack.ts";
-
-// Shown to a newcomer on a fresh start: an article in two languages, and one still pending.
-const FIRST_BUNDLES = ["hitachi-china-en", "hitachi-china-zh", "pending-unknown-agreement"];
 
 function integerVariable(name: string, fallback: number, min: number, max: number): number {
 	const value = process.env[name];

@@ -7,13 +7,8 @@ import {
 	makeManageAgreements,
 } from "#shared/use-cases/manage-agreements.ts";
 import { CliError } from "../cli-error.ts";
-import {
-	type CliContext,
-	openStack,
-	operator,
-	type StackOptions,
-	withStackOptions,
-} from "../context.ts";
+import { openStack, operator, withStackOptions } from "../context.ts";
+import type { CliContext, StackOptions } from "../open-stack.ts";
 import { printJson, printTable } from "./output.ts";
 
 /** What re-evaluating an agreement's articles did, as the CLI reports it. */

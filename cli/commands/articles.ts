@@ -2,13 +2,8 @@ import { type Command, InvalidArgumentError } from "commander";
 import type { ArticleRef } from "#shared/domain/article.ts";
 import type { ArticleSummary } from "#shared/ports/articles.ts";
 import { CliError } from "../cli-error.ts";
-import {
-	type CliContext,
-	openStack,
-	operator,
-	type StackOptions,
-	withStackOptions,
-} from "../context.ts";
+import { openStack, operator, withStackOptions } from "../context.ts";
+import type { CliContext, StackOptions } from "../open-stack.ts";
 import { printJson, printTable } from "./output.ts";
 
 const STATUSES = ["published", "pending-permission", "embargoed", "withdrawn"] as const;

@@ -1,14 +1,16 @@
 import type { Command } from "commander";
-import { notifiedObjectsOf } from "#shared/domain/notified-objects.ts";
-import { makeListDeadLetters } from "#shared/use-cases/list-dead-letters.ts";
 import { CliError } from "../cli-error.ts";
-import { type StackOptions, withStack, withStackOptions } from "../context.ts";
+import { operator, withStack, withStackOptions } from "../context.ts";
+import type { StackOptions } from "../open-stack.ts";
 import { printJson, printTable } from "./output.ts";
 
 // More than ops read in a terminal; `--json` and a redrive of all handle the rest.
 const LIST_LIMIT = 500;
 
-/** `dlq list` and `dlq redrive`: uploads whose ingest kept failing, and sending them again. */
+/**
+ * `dlq list`, `dlq redrive`, `dlq discard` and `dlq history`: uploads whose ingest kept failing,
+ * sending them again, giving up on them, and who gave up on which and why.
+ */
 export function registerDeadLetterCommands(program: Command): void {
 	const dlq = program
 		.command("dlq")
@@ -22,6 +24,8 @@ export function registerDeadLetterCommands(program: Command): void {
 	).action(async (options: StackOptions & { json?: boolean }) => {
 		await withStack(options, async (ctx) => {
 			if (!ctx.health) throw new CliError("this stack keeps no health notes");
+			// Loaded when the command runs, not at start-up (cli/context.ts says why).
+			const { makeListDeadLetters } = await import("#shared/use-cases/list-dead-letters.ts");
 			const list = makeListDeadLetters({
 				queues: ctx.queues(),
 				health: ctx.health,
@@ -89,26 +93,47 @@ export function registerDeadLetterCommands(program: Command): void {
 			)
 			.argument("[messageIds...]", "the messages to delete, as dlq list shows them")
 			.option("--all", "delete every dead letter")
-			.requiredOption("--reason <text>", "why: printed with what was discarded, for the record"),
+			.requiredOption("--reason <text>", "why: kept with each discard (dlq history)")
+			.option("--by <name>", "who discards, for dlq history (default: the OS user)"),
 	).action(
-		async (messageIds: string[], options: StackOptions & { all?: boolean; reason: string }) => {
+		async (
+			messageIds: string[],
+			options: StackOptions & { all?: boolean; reason: string; by?: string },
+		) => {
 			if (options.all && messageIds.length > 0)
 				throw new CliError("give message ids or --all, not both");
 			if (!options.all && messageIds.length === 0)
 				throw new CliError("give the message ids to discard (dlq list shows them), or --all");
 			await withStack(options, async (ctx) => {
+				const { health } = ctx;
+				// Refused before anything is deleted: a discard nobody can look up later is lost.
+				if (!health) throw new CliError("this stack keeps no health notes");
+				const { notifiedObjectsOf } = await import("#shared/domain/notified-objects.ts");
 				const queues = ctx.queues();
 				// The uploads the discarded messages name, so ops can reprocess one later.
 				const listed = new Map(
 					(await queues.listDeadLetters(LIST_LIMIT)).map((m) => [m.messageId, m.body]),
 				);
 				const discarded = await queues.discard(options.all ? undefined : messageIds);
+				const by = operator(options.by);
+				const at = ctx.clock().toISOString();
+				const keysOf = (id: string) =>
+					notifiedObjectsOf(listed.get(id) ?? "").map((object) => object.key);
+				for (const messageId of discarded) {
+					await health.recordDiscard({
+						messageId,
+						keys: keysOf(messageId),
+						reason: options.reason,
+						by,
+						at,
+					});
+				}
 				if (discarded.length > 0) {
 					console.log(
 						`discarded ${discarded.length} dead letter(s) of ${ctx.name} (${options.reason}); their uploads stay stored:`,
 					);
 					for (const id of discarded) {
-						const keys = notifiedObjectsOf(listed.get(id) ?? "").map((object) => object.key);
+						const keys = keysOf(id);
 						console.log(
 							`  ${id}${keys.map((key) => `  ${key} (uploads reprocess ${key})`).join("")}`,
 						);
@@ -125,4 +150,23 @@ export function registerDeadLetterCommands(program: Command): void {
 			});
 		},
 	);
+	withStackOptions(
+		dlq
+			.command("history")
+			.description(
+				"the dead letters discarded, newest first: message, uploads, reason, by whom, when",
+			)
+			.option("--json", "print JSON"),
+	).action(async (options: StackOptions & { json?: boolean }) => {
+		await withStack(options, async (ctx) => {
+			if (!ctx.health) throw new CliError("this stack keeps no health notes");
+			const rows = await ctx.health.listDiscards(LIST_LIMIT);
+			if (options.json) return printJson(rows);
+			if (rows.length === 0) return console.log(`no dead letter was discarded in ${ctx.name}`);
+			printTable(
+				["DISCARDED", "BY", "MESSAGE", "KEYS", "REASON"],
+				rows.map((row) => [row.at, row.by, row.messageId, row.keys.join(" ") || "-", row.reason]),
+			);
+		});
+	});
 }

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
-import { type StackOptions, withStackOptions } from "../context.ts";
+import { withStackOptions } from "../context.ts";
+import type { StackOptions } from "../open-stack.ts";
 import { type Reevaluate, withManageAgreements } from "./agreements.ts";
 import { printJson, printTable } from "./output.ts";
 

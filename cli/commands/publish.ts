@@ -9,7 +9,8 @@ import {
 	targetOfFeedKey,
 } from "#shared/domain/targets.ts";
 import { forEachLimited } from "#shared/lib/for-each-limited.ts";
-import { type CliContext, openStack, type StackOptions, withStackOptions } from "../context.ts";
+import { openStack, withStackOptions } from "../context.ts";
+import type { CliContext, StackOptions } from "../open-stack.ts";
 import { printJson } from "./output.ts";
 
 // Articles read at once while listing their feeds.

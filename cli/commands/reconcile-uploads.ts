@@ -1,11 +1,8 @@
 import type { Command } from "commander";
-import { S3UploadInventory } from "#shared/adapters/s3/s3-upload-inventory.ts";
 import type { UploadInventory } from "#shared/ports/uploads.ts";
-import { makeReconcileUploads, type ReconcileResult } from "#shared/use-cases/reconcile-uploads.ts";
-import { dataPaths } from "../../local/data-dir.ts";
-import { LocalUploadInventory } from "../../local/local-upload-inventory.ts";
-import { LocalVersionStore } from "../../local/version-store.ts";
-import { type StackOptions, withStack, withStackOptions } from "../context.ts";
+import type { ReconcileResult } from "#shared/use-cases/reconcile-uploads.ts";
+import { withStack, withStackOptions } from "../context.ts";
+import type { StackOptions } from "../open-stack.ts";
 import { printJson } from "./output.ts";
 
 type ReconcileOptions = StackOptions & { json?: boolean };
@@ -30,9 +27,18 @@ export function registerReconcileCommand(uploads: Command): void {
 			.option("--json", "print the counts as JSON"),
 	).action(async (options: ReconcileOptions) => {
 		await withStack(options, async (ctx) => {
+			// Loaded here, not at start-up: the S3 adapter brings the AWS SDK (cli/context.ts).
+			const [{ S3UploadInventory }, { makeReconcileUploads }, { dataPaths }, local, versions] =
+				await Promise.all([
+					import("#shared/adapters/s3/s3-upload-inventory.ts"),
+					import("#shared/use-cases/reconcile-uploads.ts"),
+					import("../../local/data-dir.ts"),
+					import("../../local/local-upload-inventory.ts"),
+					import("../../local/version-store.ts"),
+				]);
 			const inventory: UploadInventory = ctx.local
-				? new LocalUploadInventory(
-						new LocalVersionStore(
+				? new local.LocalUploadInventory(
+						new versions.LocalVersionStore(
 							dataPaths(ctx.local.endpoints.dataDir ?? ctx.local.dataDir).versions,
 						),
 					)

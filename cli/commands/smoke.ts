@@ -1,17 +1,9 @@
 import type { S3Client } from "@aws-sdk/client-s3";
 import { type Command, InvalidArgumentError } from "commander";
-import { stsClient } from "#shared/adapters/aws/ops-clients.ts";
 import { SMOKE_PARTNER } from "../../infra/config.ts";
 import { CliError } from "../cli-error.ts";
-import {
-	type CliContext,
-	operator,
-	type StackOptions,
-	withStack,
-	withStackOptions,
-} from "../context.ts";
-import { partnerRoleArn, partnerS3Client } from "../partner-role.ts";
-import { formatDuration, runSmoke } from "../smoke.ts";
+import { operator, withStack, withStackOptions } from "../context.ts";
+import type { CliContext, StackOptions } from "../open-stack.ts";
 
 const EXTERNAL_ID_VARIABLE = "SYNDICATE_SMOKE_EXTERNAL_ID";
 
@@ -34,13 +26,18 @@ const externalIdOf = (options: SmokeCommandOptions) =>
  * The partner's S3 client: in AWS with the partner role's own session, so the upload is
  * checked against exactly what a partner may do; locally with the local stack's keys.
  */
-function partnerS3(
+async function partnerS3(
 	ctx: CliContext,
 	options: SmokeCommandOptions,
 	opened: S3Client[],
-): () => Promise<{ s3: S3Client; as: string }> {
+): Promise<() => Promise<{ s3: S3Client; as: string }>> {
 	const stack = ctx.aws;
 	if (!stack) return async () => ({ s3: ctx.s3, as: "the local stack's keys" });
+	// Loaded when a deployed stage is tested, not at start-up: they bring the AWS SDK.
+	const [{ stsClient }, { partnerRoleArn, partnerS3Client }] = await Promise.all([
+		import("#shared/adapters/aws/ops-clients.ts"),
+		import("../partner-role.ts"),
+	]);
 	const roleArn = partnerRoleArn(stack, SMOKE_PARTNER);
 	const externalId = externalIdOf(options);
 	if (!externalId) throw new CliError(NO_EXTERNAL_ID);
@@ -80,10 +77,11 @@ export function registerSmokeCommand(program: Command): void {
 			const siteUrl = ctx.local?.endpoints.edgeUrl ?? ctx.aws?.siteUrl;
 			if (!siteUrl) throw new CliError(`${ctx.name} has no site URL`);
 			console.log(`smoke test on ${ctx.name} (${siteUrl})`);
+			const { formatDuration, runSmoke } = await import("../smoke.ts");
 			const opened: S3Client[] = [];
 			const { articleId, ms } = await runSmoke(
 				{
-					partnerS3: partnerS3(ctx, options, opened),
+					partnerS3: await partnerS3(ctx, options, opened),
 					ingestBucket: ctx.ingestBucket,
 					siteUrl,
 					withdraw: ctx.withdraw,

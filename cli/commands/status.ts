@@ -1,7 +1,8 @@
 import type { Command } from "commander";
-import { makeOpsStatus, type OpsStatus } from "#shared/use-cases/ops-status.ts";
+import type { OpsStatus } from "#shared/use-cases/ops-status.ts";
 import { CliError } from "../cli-error.ts";
-import { type StackOptions, withStack, withStackOptions } from "../context.ts";
+import { withStack, withStackOptions } from "../context.ts";
+import type { StackOptions } from "../open-stack.ts";
 import { printJson } from "./output.ts";
 
 function depth(queue: OpsStatus["ingestQueue"]): string {
@@ -43,6 +44,8 @@ export function registerStatusCommand(program: Command): void {
 	).action(async (options: StackOptions & { json?: boolean }) => {
 		await withStack(options, async (ctx) => {
 			if (!ctx.health) throw new CliError("this stack keeps no health notes");
+			// Loaded when the command runs, not at start-up (cli/context.ts says why).
+			const { makeOpsStatus } = await import("#shared/use-cases/ops-status.ts");
 			const status = await makeOpsStatus({
 				queues: ctx.queues(),
 				ledger: ctx.ledger,

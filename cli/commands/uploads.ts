@@ -2,7 +2,8 @@ import type { Command } from "commander";
 import { parseUploadKey } from "#shared/domain/report.ts";
 import { makeReprocessUpload, UploadNotFoundError } from "#shared/use-cases/reprocess-upload.ts";
 import { CliError } from "../cli-error.ts";
-import { openStack, type StackOptions, withStack, withStackOptions } from "../context.ts";
+import { openStack, withStack, withStackOptions } from "../context.ts";
+import type { StackOptions } from "../open-stack.ts";
 import { printJson, printTable } from "./output.ts";
 
 function requireUploadKey(key: string): string {

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { CliError } from "../cli-error.ts";
-import { openStack, type StackOptions, withStackOptions } from "../context.ts";
+import { openStack, withStackOptions } from "../context.ts";
+import type { StackOptions } from "../open-stack.ts";
 import { printJson, printTable } from "./output.ts";
 
 // Rows of each language's ranking shown in the text output; --json has all of them.

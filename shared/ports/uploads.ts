@@ -131,13 +131,28 @@ export interface IngestFailure {
 	lastError: string;
 }
 
+/** A dead letter ops discarded (`dlq discard`), kept for `dlq history`. */
+export interface DeadLetterDiscard {
+	messageId: string;
+	/** The uploads the message named (one, as S3 notifies); they stay stored. */
+	keys: string[];
+	reason: string;
+	/** The operator (`--by`, else the OS user). */
+	by: string;
+	/** When it was discarded (RFC 3339). */
+	at: string;
+}
+
 /** When the schedule and the publisher last ran, for `status`. */
 export interface PipelineHealth {
 	lastSweep?: { at: string; targets: number };
 	lastPublish?: { at: string; targets: number };
 }
 
-/** Small notes the pipeline leaves for ops: one write per sweep, publish or failed ingest. */
+/**
+ * Small notes the pipeline leaves for ops: one write per sweep, publish, failed ingest or
+ * discarded dead letter.
+ */
 export interface HealthStore {
 	recordSweep(at: Date, targets: number): Promise<void>;
 	recordPublish(at: Date, targets: number): Promise<void>;
@@ -149,4 +164,8 @@ export interface HealthStore {
 	}): Promise<void>;
 	readHealth(): Promise<PipelineHealth>;
 	getIngestFailure(key: string, uploadId: string): Promise<IngestFailure | undefined>;
+	/** Notes a dead letter ops discarded: SQS forgets it, the history must not. */
+	recordDiscard(discard: DeadLetterDiscard): Promise<void>;
+	/** The discards noted, newest first, at most `limit`. */
+	listDiscards(limit: number): Promise<DeadLetterDiscard[]>;
 }

@@ -66,6 +66,28 @@ function healthStoreContract(name: string, make: () => Promise<HealthStore>) {
 				lastError: "other",
 			});
 		});
+
+		it("keeps every discarded dead letter, newest first", async () => {
+			const store = await make();
+			expect(await store.listDiscards(10)).toEqual([]);
+			const discard = (messageId: string, when: string) => ({
+				messageId,
+				keys: [`incoming/p/${messageId}.zip`],
+				reason: `reason ${messageId}`,
+				by: "ops",
+				at: at(when).toISOString(),
+			});
+			await store.recordDiscard(discard("m-2", "2026-03-01T10:00:05Z"));
+			await store.recordDiscard(discard("m-1", "2026-03-01T10:00:01Z"));
+			await store.recordDiscard({ ...discard("m-3", "2026-03-01T10:00:09Z"), keys: [] });
+			expect(await store.listDiscards(10)).toEqual([
+				{ ...discard("m-3", "2026-03-01T10:00:09Z"), keys: [] },
+				discard("m-2", "2026-03-01T10:00:05Z"),
+				discard("m-1", "2026-03-01T10:00:01Z"),
+			]);
+			expect((await store.listDiscards(2)).map((d) => d.messageId)).toEqual(["m-3", "m-2"]);
+			expect(await store.listDiscards(0)).toEqual([]);
+		});
 	});
 }
 

@@ -135,7 +135,7 @@ describe("npm run syndicate -- dlq, status and uploads reprocess, on the local s
 		expect(await ok("dlq", "redrive", "--all")).toContain("no dead letters");
 	}, 180_000);
 
-	it("discards a dead letter that can never succeed: gone from status, its upload still stored", async () => {
+	it("discards a dead letter that can never succeed: gone from status, its upload still stored, the discard in dlq history", async () => {
 		const key = "incoming/science-news/ops/never.zip";
 		const version = await versions.put(
 			key,
@@ -151,11 +151,36 @@ describe("npm run syndicate -- dlq, status and uploads reprocess, on the local s
 		expect(row).toMatchObject({ key });
 
 		expect(await refused("dlq", "discard", row.messageId)).toContain("--reason");
-		const out = await ok("dlq", "discard", row.messageId, "--reason", "a test upload");
+		expect(await ok("dlq", "history")).toContain("no dead letter was discarded");
+		const before = new Date().toISOString();
+		const out = await ok(
+			"dlq",
+			"discard",
+			row.messageId,
+			"--reason",
+			"a test upload",
+			"--by",
+			"ops-test",
+		);
 		expect(out).toContain("discarded 1 dead letter(s)");
 		expect(out).toContain(`uploads reprocess ${key}`);
 		expect(await okJson("dlq", "list")).toEqual([]);
 		expect(await okJson("status")).toMatchObject({ deadLetterQueue: { waiting: 0 } });
+		// Who discarded what and why, after SQS has forgotten the message.
+		const [discard, ...others] = await okJson("dlq", "history");
+		expect(others).toEqual([]);
+		expect(discard).toEqual({
+			messageId: row.messageId,
+			keys: [key],
+			reason: "a test upload",
+			by: "ops-test",
+			at: expect.any(String),
+		});
+		expect(discard.at >= before).toBe(true);
+		const table = await ok("dlq", "history");
+		for (const text of [row.messageId, key, "a test upload", "ops-test", discard.at]) {
+			expect(table).toContain(text);
+		}
 		expect(await refused("dlq", "discard", row.messageId, "--reason", "again")).toContain(
 			"no dead letter",
 		);

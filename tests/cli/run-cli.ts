@@ -1,5 +1,6 @@
 import { appendFileSync } from "node:fs";
 import { Command } from "commander";
+import { exitWithError, prefixCommanderErrors } from "../../cli/cli-error.ts";
 import { registerAgreementCommands } from "../../cli/commands/agreements.ts";
 import { registerPartnerCommands } from "../../cli/commands/partners.ts";
 
@@ -20,7 +21,5 @@ registerAgreementCommands(program, {
 });
 
 // As cli/syndicate.ts ends.
-program.parseAsync().catch((error: unknown) => {
-	console.error(`syndicate: ${error instanceof Error ? error.message : String(error)}`);
-	process.exit(1);
-});
+prefixCommanderErrors(program);
+program.parseAsync().catch(exitWithError);

@@ -12,10 +12,11 @@ export interface CliRun {
 
 /**
  * The real `npm run syndicate --` entry (cli/syndicate.ts under tsx), as an operator runs it,
- * against the local stack in `dataDir` unless the arguments name another (`--data`).
+ * against the local stack in `dataDir` unless the arguments name another (`--data`); with no
+ * `dataDir`, the arguments go as given (for commands that reach no stack, such as `pack`).
  */
 export function syndicate(
-	dataDir: string,
+	dataDir: string | undefined,
 	args: readonly string[],
 	env: NodeJS.ProcessEnv = process.env,
 ): Promise<CliRun> {
@@ -27,7 +28,7 @@ export function syndicate(
  * it started at once (SIGKILL), as a closed laptop or a dropped session does.
  */
 export function startSyndicate(
-	dataDir: string,
+	dataDir: string | undefined,
 	args: readonly string[],
 	env: NodeJS.ProcessEnv = process.env,
 ): { done: Promise<CliRun>; kill: () => void } {
@@ -38,7 +39,7 @@ export function startSyndicate(
 			"tsx",
 			"cli/syndicate.ts",
 			...args,
-			...(args.includes("--data") ? [] : ["--data", dataDir]),
+			...(args.includes("--data") || dataDir === undefined ? [] : ["--data", dataDir]),
 		],
 		{ cwd: ROOT, env, detached: true },
 	);
@@ -66,10 +67,14 @@ export function expectOk(run: CliRun): string {
 	return run.out;
 }
 
-/** Refused with one line on stderr, a non-zero exit and no stack trace; returns the line. */
+/**
+ * Refused with one line on stderr starting `syndicate: `, a non-zero exit and no stack trace;
+ * returns the line.
+ */
 export function expectRefused(run: CliRun): string {
 	expect(run.code, run.out).not.toBe(0);
 	expect(run.err.trimEnd().split("\n"), run.err).toHaveLength(1);
 	expect(run.err).not.toMatch(/^\s+at /m);
+	expect(run.err).toMatch(/^syndicate: /);
 	return run.err;
 }

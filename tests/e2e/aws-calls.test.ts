@@ -218,6 +218,7 @@ describe("every call of the functions and the CLI, against the role that makes i
 		await stack.idle();
 		await cli("uploads", "reconcile");
 		await cli("dlq", "list");
+		await cli("dlq", "history");
 		await cli("status");
 		await cli("status", "--json");
 

@@ -1,7 +1,18 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import type { HealthStore, IngestFailure, PipelineHealth } from "../../ports/uploads.ts";
-import { type Item, num, optStr, str } from "./item-fields.ts";
+import {
+	type DynamoDBDocumentClient,
+	GetCommand,
+	PutCommand,
+	QueryCommand,
+	UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
+import type {
+	DeadLetterDiscard,
+	HealthStore,
+	IngestFailure,
+	PipelineHealth,
+} from "../../ports/uploads.ts";
+import { type Item, num, optStr, str, strs } from "./item-fields.ts";
 
 const HEALTH_KEY = { pk: "HEALTH", sk: "HEALTH" };
 
@@ -23,6 +34,19 @@ function toFailure(item: Item): IngestFailure {
 	};
 }
 
+// Every discard in one partition, sorted by time: `dlq history` is one Query, newest first.
+const DISCARDS = "DLQ_DISCARD";
+
+function toDiscard(item: Item): DeadLetterDiscard {
+	return {
+		messageId: str(item, "messageId"),
+		keys: strs(item, "keys"),
+		reason: str(item, "reason"),
+		by: str(item, "by"),
+		at: str(item, "at"),
+	};
+}
+
 /** The last sweep's or publish's note (`prefix`), if one was made. */
 function toRun(item: Item, prefix: string): { at: string; targets: number } | undefined {
 	const at = optStr(item, `${prefix}At`);
@@ -30,8 +54,9 @@ function toRun(item: Item, prefix: string): { at: string; targets: number } | un
 }
 
 /**
- * One `HEALTH` item for the last sweep and the last publish, and one item per upload whose
- * ingest failed (in a partition of its own, apart from the upload records). Each note is one
+ * One `HEALTH` item for the last sweep and the last publish, one item per upload whose
+ * ingest failed (in a partition of its own, apart from the upload records), and one per
+ * discarded dead letter (all in one partition). Each note is one
  * UpdateItem; a note older than the one stored is dropped, so racing writers keep the newest.
  */
 export class DynamoDbHealthStore implements HealthStore {
@@ -104,5 +129,35 @@ export class DynamoDbHealthStore implements HealthStore {
 			new GetCommand({ TableName: this.tableName, Key: failureKey(key, uploadId) }),
 		);
 		return Item ? toFailure(Item) : undefined;
+	}
+
+	async recordDiscard(discard: DeadLetterDiscard): Promise<void> {
+		await this.client.send(
+			new PutCommand({
+				TableName: this.tableName,
+				Item: { pk: DISCARDS, sk: `AT#${discard.at}#${discard.messageId}`, ...discard },
+			}),
+		);
+	}
+
+	async listDiscards(limit: number): Promise<DeadLetterDiscard[]> {
+		const discards: DeadLetterDiscard[] = [];
+		if (limit < 1) return discards;
+		let start: Record<string, unknown> | undefined;
+		do {
+			const page = await this.client.send(
+				new QueryCommand({
+					TableName: this.tableName,
+					KeyConditionExpression: "pk = :pk",
+					ExpressionAttributeValues: { ":pk": DISCARDS },
+					ScanIndexForward: false,
+					Limit: limit - discards.length,
+					ExclusiveStartKey: start,
+				}),
+			);
+			for (const item of page.Items ?? []) discards.push(toDiscard(item));
+			start = discards.length < limit ? page.LastEvaluatedKey : undefined;
+		} while (start);
+		return discards;
 	}
 }

@@ -1,9 +1,15 @@
-import type { HealthStore, IngestFailure, PipelineHealth } from "../../ports/uploads.ts";
+import type {
+	DeadLetterDiscard,
+	HealthStore,
+	IngestFailure,
+	PipelineHealth,
+} from "../../ports/uploads.ts";
 
 /** The health notes in memory, with the DynamoDB adapter's rules (the newest run wins). */
 export class InMemoryHealthStore implements HealthStore {
 	private readonly health: PipelineHealth = {};
 	private readonly failures = new Map<string, IngestFailure>();
+	private readonly discards: DeadLetterDiscard[] = [];
 
 	private recordRun(which: keyof PipelineHealth, at: Date, targets: number): void {
 		const iso = at.toISOString();
@@ -45,5 +51,17 @@ export class InMemoryHealthStore implements HealthStore {
 	async getIngestFailure(key: string, uploadId: string): Promise<IngestFailure | undefined> {
 		const stored = this.failures.get(`${key}\u0000${uploadId}`);
 		return stored ? { ...stored } : undefined;
+	}
+
+	async recordDiscard(discard: DeadLetterDiscard): Promise<void> {
+		this.discards.push(structuredClone(discard));
+	}
+
+	async listDiscards(limit: number): Promise<DeadLetterDiscard[]> {
+		// Newest first, as the DynamoDB adapter's sort key orders them (time, then message id).
+		const newest = [...this.discards].sort((a, b) =>
+			a.at === b.at ? b.messageId.localeCompare(a.messageId) : a.at < b.at ? 1 : -1,
+		);
+		return structuredClone(newest.slice(0, limit));
 	}
 }
