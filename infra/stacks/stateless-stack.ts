@@ -222,8 +222,6 @@ export class StatelessStack extends Stack {
 					resources: [this.ingestBucket.bucketArn],
 					conditions: { StringLike: { "s3:prefix": ["incoming/*"] } },
 				}),
-				// `publish --all` lists the site to remove what no longer belongs there.
-				new PolicyStatement({ actions: ["s3:ListBucket"], resources: [this.siteBucket.bucketArn] }),
 				// `status`, `dlq list`, `dlq redrive`, `uploads reprocess`.
 				new PolicyStatement({
 					actions: [
@@ -364,16 +362,19 @@ export class StatelessStack extends Stack {
 
 	/**
 	 * Publishing: read stored article content (bodies, and the archived bundles photos are read
-	 * from), write and delete site objects and invalidate exactly the paths it changed on this
-	 * stage's distribution.
+	 * from), write and delete site objects, read one back where its digest is unknown (a page's
+	 * takedown notice replaces only a page the site holds: a missing key must answer 404, so
+	 * the bucket may be listed), and invalidate exactly the paths it changed on this stage's
+	 * distribution.
 	 */
 	sitePublishing(): PolicyStatement[] {
 		return [
 			new PolicyStatement({ actions: ["s3:GetObject"], resources: this.contentReads() }),
 			new PolicyStatement({
-				actions: ["s3:PutObject", "s3:DeleteObject"],
+				actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
 				resources: [this.siteBucket.arnForObjects("*")],
 			}),
+			new PolicyStatement({ actions: ["s3:ListBucket"], resources: [this.siteBucket.bucketArn] }),
 			new PolicyStatement({
 				actions: ["cloudfront:CreateInvalidation"],
 				resources: [

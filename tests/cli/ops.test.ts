@@ -261,7 +261,7 @@ describe("npm run syndicate -- dlq, status and uploads reprocess, on the local s
 		const [down] = revoked.reevaluated.takenDown;
 		expect(Date.parse(down.since)).toBeGreaterThanOrEqual(Date.parse(revoked.change.at));
 		expect(down.latencyMs).toBe(Date.parse(down.publishedAt) - Date.parse(down.since));
-		expect(await edgeStatus(page)).toBe(404);
+		expect(await edgeStatus(page)).toBe(410);
 
 		await grant();
 		expect(await edgeStatus(page)).toBe(200);

@@ -75,6 +75,6 @@ describe("the README's agreement example on a stack seeded as npm start seeds it
 		expectOk(await syndicate(stack.endpoints.dataDir, grant));
 		expect(await pageStatus()).toBe(200);
 		expectOk(await syndicate(stack.endpoints.dataDir, revoke));
-		expect(await pageStatus()).toBe(404);
+		expect(await pageStatus()).toBe(410);
 	}, 180_000);
 });

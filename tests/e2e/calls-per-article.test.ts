@@ -26,12 +26,13 @@ import { makeServices } from "../helpers/services.ts";
 // the photo's digest, or apart); 13 Queries of the feeds' rows and states (Latest News and
 // Recent Updates four partitions each, the partner and subject feeds one, three feed states);
 // one digest write, one release transaction, the health note.
-// S3: the bundle read; the archive copy, body and report stored; the page, the photo, three
+// S3: the bundle read; the archive copy, body and report stored; the page and its ninjs
+// document, the photo, three
 // feeds in three formats, the front and the home page written, and a Brotli and a gzip copy
 // of each of the six Atom and JSON Feed documents.
 // Two above the most measured: whether the photo's digest read joins another read is timing.
 const DYNAMODB_BUDGET = 30;
-const S3_BUDGET = 29;
+const S3_BUDGET = 30;
 
 // A burst in one process, 32 at once, as the in-process stack the tests use runs it: their
 // publishes, feed counters, agreement reads, item reads and digest writes shared. AWS (and
@@ -39,11 +40,13 @@ const S3_BUDGET = 29;
 // `npm run bench` prints a burst's calls per article in that shape. Budgets per article;
 // measured 4.4-6.3 DynamoDB (7.5-8.0 before the claims and releases went in transactions) and
 // 6.8-7.1 S3: each upload is marked the newest at its key in its commit, not in a write of its
-// own, and its photos stay in its archived bundle, not copied.
+// own, and its photos stay in its archived bundle, not copied. Sharing agreement reads and
+// counter ADDs between concurrent ingests of one process went (issue 20: in the Lambda shape
+// they saved nothing), which costs this in-process burst about one DynamoDB call per article.
 const BURST = 40;
 const BURST_CONCURRENCY = 32;
 // How much a burst shares depends on timing: the most measured, on a loaded CI machine.
-const BURST_DYNAMODB_BUDGET = 7;
+const BURST_DYNAMODB_BUDGET = 8;
 const BURST_S3_BUDGET = 8;
 
 // A bucket the stack's notifications ignore: the test drives ingest itself.

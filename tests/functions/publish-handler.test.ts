@@ -144,7 +144,9 @@ describe("the publish handler's sweep, when an agreement's window ends", () => {
 
 	it("takes the article down", async () => {
 		expect(swept.result?.published).toBeGreaterThan(0);
-		expect(await getObject(stack, stack.endpoints.siteBucket, PAGE)).toBeUndefined();
+		// The page is replaced by its gone notice (the edge answers it 410): no headline left.
+		const page = await getObject(stack, stack.endpoints.siteBucket, PAGE);
+		expect(new TextDecoder().decode(page)).not.toContain(makeManifest().headline as string);
 		expect(swept.output.lines()).toContainEqual(
 			expect.objectContaining({ message: "swept", takenDown: 1 }),
 		);
