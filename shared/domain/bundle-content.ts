@@ -96,7 +96,7 @@ export async function readBundleContent(bundle: Bundle): Promise<BundleContent> 
 		}
 		const ninjsBytes = await bundle.read("ninjs.json");
 		if (!ninjsBytes) rejectBundle("MANIFEST_MISSING", "ninjs.json could not be read");
-		const mapped = manifestFromNinjs(ninjsBytes);
+		const mapped = await manifestFromNinjs(ninjsBytes);
 		const content = await readContent(bundle, mapped.manifest, utf8(mapped.bodyHtml));
 		return { ...content, warnings: [...mapped.warnings, ...content.warnings] };
 	}

@@ -2,7 +2,6 @@ import { BundleRejectedError, rejectBundle } from "../errors.ts";
 import { subjectSlug } from "../feeds/kinds.ts";
 import { type Manifest, validateManifest } from "../manifest.ts";
 import type { BundleWarning } from "../report.ts";
-import { validate } from "./validate-ninjs-3.1.generated.mjs";
 
 /** Where an uploaded ninjs document's inline body is read from, as if it were this file. */
 export const NINJS_BODY_PATH = "body.html";
@@ -87,11 +86,11 @@ function articleIdOf(document: Json): string {
  * terms. Fields the mapping leaves out are listed as `NINJS_FIELD_NOT_USED` warnings, never
  * dropped silently.
  */
-export function manifestFromNinjs(bytes: Uint8Array): {
+export async function manifestFromNinjs(bytes: Uint8Array): Promise<{
 	manifest: Manifest;
 	bodyHtml: string;
 	warnings: BundleWarning[];
-} {
+}> {
 	if (bytes.byteLength > ninjsLimits.maxBytes) {
 		rejectBundle(
 			"TOO_LARGE",
@@ -106,6 +105,8 @@ export function manifestFromNinjs(bytes: Uint8Array): {
 		const detail = error instanceof SyntaxError ? error.message : "bytes are not valid UTF-8";
 		rejectBundle("MANIFEST_INVALID_JSON", `ninjs.json is not UTF-8 JSON: ${detail}`, "ninjs.json");
 	}
+	// Loaded for a ninjs bundle only: the compiled schema stays out of every other cold start.
+	const { validate } = await import("./validate-ninjs-3.1.generated.mjs");
 	if (!validate(document) || !isObject(document)) {
 		const issues = (validate.errors ?? []).slice(0, 20).map((error) => ({
 			code: "NINJS_INVALID" as const,
