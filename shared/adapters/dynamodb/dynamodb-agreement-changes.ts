@@ -2,12 +2,12 @@ import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import {
 	DeleteCommand,
 	type DynamoDBDocumentClient,
-	QueryCommand,
 	UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type { AgreementAction, UnsettledAgreementChange } from "../../domain/agreement.ts";
 import type { AgreementChangeStore } from "../../ports/agreements.ts";
 import { type Item, num, oneOf, optStr, str } from "./item-fields.ts";
+import { queryAll } from "./query.ts";
 
 // One row per agreement in a partition of their own: the schedule reads them with one Query.
 const UNSETTLED = "AGREEMENT_CHANGES";
@@ -51,22 +51,16 @@ export class DynamoDbAgreementChanges implements AgreementChangeStore {
 
 	async listUnsettledChanges(limit: number): Promise<UnsettledAgreementChange[]> {
 		const changes: UnsettledAgreementChange[] = [];
-		let start: Record<string, unknown> | undefined;
-		do {
-			const page = await this.client.send(
-				new QueryCommand({
-					TableName: this.tableName,
-					KeyConditionExpression: "pk = :pk",
-					ExpressionAttributeValues: { ":pk": UNSETTLED },
-					ConsistentRead: true,
-					ExclusiveStartKey: start,
-				}),
-			);
-			for (const item of page.Items ?? []) {
-				if (changes.length < limit) changes.push(toUnsettled(item));
-			}
-			start = changes.length < limit ? page.LastEvaluatedKey : undefined;
-		} while (start);
+		if (limit < 1) return changes;
+		for await (const item of queryAll(this.client, {
+			TableName: this.tableName,
+			KeyConditionExpression: "pk = :pk",
+			ExpressionAttributeValues: { ":pk": UNSETTLED },
+			ConsistentRead: true,
+		})) {
+			changes.push(toUnsettled(item));
+			if (changes.length >= limit) break;
+		}
 		return changes;
 	}
 

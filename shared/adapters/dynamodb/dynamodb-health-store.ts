@@ -3,7 +3,6 @@ import {
 	type DynamoDBDocumentClient,
 	GetCommand,
 	PutCommand,
-	QueryCommand,
 	UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type {
@@ -13,6 +12,7 @@ import type {
 	PipelineHealth,
 } from "../../ports/uploads.ts";
 import { type Item, num, optStr, str, strs } from "./item-fields.ts";
+import { queryAll } from "./query.ts";
 
 const HEALTH_KEY = { pk: "HEALTH", sk: "HEALTH" };
 
@@ -143,21 +143,16 @@ export class DynamoDbHealthStore implements HealthStore {
 	async listDiscards(limit: number): Promise<DeadLetterDiscard[]> {
 		const discards: DeadLetterDiscard[] = [];
 		if (limit < 1) return discards;
-		let start: Record<string, unknown> | undefined;
-		do {
-			const page = await this.client.send(
-				new QueryCommand({
-					TableName: this.tableName,
-					KeyConditionExpression: "pk = :pk",
-					ExpressionAttributeValues: { ":pk": DISCARDS },
-					ScanIndexForward: false,
-					Limit: limit - discards.length,
-					ExclusiveStartKey: start,
-				}),
-			);
-			for (const item of page.Items ?? []) discards.push(toDiscard(item));
-			start = discards.length < limit ? page.LastEvaluatedKey : undefined;
-		} while (start);
+		for await (const item of queryAll(this.client, {
+			TableName: this.tableName,
+			KeyConditionExpression: "pk = :pk",
+			ExpressionAttributeValues: { ":pk": DISCARDS },
+			ScanIndexForward: false,
+			Limit: limit,
+		})) {
+			discards.push(toDiscard(item));
+			if (discards.length >= limit) break;
+		}
 		return discards;
 	}
 }
