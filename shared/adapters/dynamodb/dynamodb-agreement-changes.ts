@@ -1,9 +1,5 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import {
-	DeleteCommand,
-	type DynamoDBDocumentClient,
-	UpdateCommand,
-} from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, type DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { AgreementAction, UnsettledAgreementChange } from "../../domain/agreement.ts";
 import type { AgreementChangeStore } from "../../ports/agreements.ts";
 import { type Item, num, oneOf, optStr, str } from "./item-fields.ts";
