@@ -60,7 +60,7 @@ describe("npm run syndicate -- articles … and uploads …", () => {
 		expect(
 			await ok("articles", "withdraw", ARTICLE, "--reason", "complaint #1", "--by", "ops-anna"),
 		).toContain("withdrew");
-		expect(await status(page)).toBe(404);
+		expect(await status(page)).toBe(410);
 		expect(
 			await ok("articles", "restore", ARTICLE, "--reason", "resolved", "--by", "ops-anna"),
 		).toContain("restored");
