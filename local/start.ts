@@ -189,7 +189,8 @@ async function main(): Promise<void> {
 		await uploadBundles(stack.s3, stack.endpoints.ingestBucket, "science-news", folders);
 		await stack.idle();
 	}
-	const recovered = recoverySummary(stack);
+	// A new stack has nothing to recover: what its first sweep published is its own seed.
+	const recovered = stack.created ? undefined : recoverySummary(stack);
 	if (recovered) console.log(recovered);
 	console.log(banner(stack, dataDir));
 	console.log(`${functionsLine(stack)}\nReady in ${((Date.now() - started) / 1000).toFixed(1)} s.`);

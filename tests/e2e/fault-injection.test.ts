@@ -210,6 +210,8 @@ describe("nothing is lost on a crash (the local stack as npm start runs it)", ()
 		const dataDir = await mkdtemp(join(tmpdir(), "fault-ddb-"));
 		dataDirs.push(dataDir);
 		const first = await startStack(dataDir, { fresh: true });
+		// A new stack recovers nothing: its first sweep publishing its own seed is no recovery.
+		expect(first.output()).not.toContain("Recovered from the last run");
 		const java = await readPidFile(dataPaths(dataDir).dynamodbPid);
 		let killedAt = 0;
 		const accepted = await burst(first, "ddb", () => {
