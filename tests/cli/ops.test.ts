@@ -58,20 +58,23 @@ function notificationOf(version: UploadVersion): string {
 }
 
 describe("npm run syndicate -- dlq, status and uploads reprocess, on the local stack", () => {
-	it("lists an upload that dead-lettered with why, redrives it once fixed, and it is published", async () => {
-		const key = "incoming/science-news/ops/poisoned upload+1.zip";
-		// A stored version that ingest cannot read (as when a bucket policy or KMS key denies
-		// it in AWS): its metadata is moved aside, so the local S3 answers NoSuchVersion.
-		const version = await versions.put(
-			key,
-			bundleOf("2024-ops-poisoned"),
-			"application/zip",
-			new Date(),
-		);
+	/**
+	 * A stored version that ingest cannot read (as when a bucket policy or KMS key denies it in
+	 * AWS), ingested until it is dead-lettered: its metadata is moved aside, so the local S3
+	 * answers NoSuchVersion. Moving `metadata` back makes it readable again.
+	 */
+	async function deadLettered(key: string, articleId: string) {
+		const version = await versions.put(key, bundleOf(articleId), "application/zip", new Date());
 		const metadata = join(versions.folder, `${version.versionId}.json`);
 		await rename(metadata, `${metadata}.aside`);
 		await stack.queue.send(notificationOf(version));
 		await stack.idle();
+		return { version, metadata };
+	}
+
+	it("lists an upload that dead-lettered with why, redrives it once fixed, and it is published", async () => {
+		const key = "incoming/science-news/ops/poisoned upload+1.zip";
+		const { version, metadata } = await deadLettered(key, "2024-ops-poisoned");
 
 		const [row, ...others] = await okJson("dlq", "list");
 		expect(others).toEqual([]);
@@ -137,16 +140,7 @@ describe("npm run syndicate -- dlq, status and uploads reprocess, on the local s
 
 	it("discards a dead letter that can never succeed: gone from status, its upload still stored, the discard in dlq history", async () => {
 		const key = "incoming/science-news/ops/never.zip";
-		const version = await versions.put(
-			key,
-			bundleOf("2024-ops-never"),
-			"application/zip",
-			new Date(),
-		);
-		const metadata = join(versions.folder, `${version.versionId}.json`);
-		await rename(metadata, `${metadata}.aside`);
-		await stack.queue.send(notificationOf(version));
-		await stack.idle();
+		const { version, metadata } = await deadLettered(key, "2024-ops-never");
 		const [row] = await okJson("dlq", "list");
 		expect(row).toMatchObject({ key });
 

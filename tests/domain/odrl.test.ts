@@ -1,22 +1,10 @@
 import fc from "fast-check";
-import jsonld from "jsonld";
 import { describe, expect, it } from "vitest";
 import { type Agreement, formatAttribution } from "#shared/domain/agreement.ts";
 import { renderOdrlPolicy } from "#shared/domain/render/render-odrl.ts";
+import { expandOffline, ids, type Node, nodes, ODRL, value } from "../helpers/jsonld.ts";
 
-const ODRL = "http://www.w3.org/ns/odrl/2/";
 const SITE = "https://news.example.org";
-
-// Any fetch is a failure: the context is embedded, nothing may be loaded from the network.
-const documentLoader = async (url: string): Promise<never> => {
-	throw new Error(`the policy asked to load ${url}`);
-};
-
-type Node = Record<string, unknown>;
-const nodes = (node: Node, property: string): Node[] =>
-	(node[property] as Node[] | undefined) ?? [];
-const ids = (node: Node, property: string) => nodes(node, property).map((n) => String(n["@id"]));
-const value = (node: Node, property: string) => nodes(node, property)[0]?.["@value"];
 
 /**
  * The rights an expanded policy grants, read from ODRL's own IRIs (not from our JSON keys):
@@ -79,7 +67,7 @@ describe("agreements as ODRL 2.2 policies", () => {
 		await fc.assert(
 			fc.asyncProperty(agreementArb, async (agreement) => {
 				const policy = renderOdrlPolicy({ agreement, siteUrl: SITE });
-				const rights = rightsOf((await jsonld.expand(policy, { documentLoader })) as Node[]);
+				const rights = rightsOf(await expandOffline(policy));
 				const images = agreement.scope.includes("images");
 				expect(rights).toEqual({
 					languages: [...agreement.languages].sort(),
@@ -114,7 +102,7 @@ describe("agreements as ODRL 2.2 policies", () => {
 			siteUrl: SITE,
 			revokedAt: "2026-06-01T12:00:00.000Z",
 		});
-		const [expanded] = (await jsonld.expand(policy, { documentLoader })) as Node[];
+		const [expanded] = await expandOffline(policy);
 		expect(value(expanded as Node, "urn:syndicate:vocab:endedAt")).toBe("2026-06-01T12:00:00.000Z");
 		expect(rightsOf([expanded as Node]).validUntil).toBe("2026-06-01T12:00:00.000Z");
 		expect(policy.uid).toBe(`${SITE}/agreements/sn-2026.jsonld`);

@@ -1,32 +1,20 @@
-import jsonld from "jsonld";
 import { describe, expect, it } from "vitest";
 import { policyTargetIds } from "#shared/domain/targets.ts";
 import { sitePathsOf } from "#shared/publishing/site-paths.ts";
 import { agreementPolicyKey } from "#shared/publishing/targets/agreement.ts";
 import { makeManageAgreements } from "#shared/use-cases/manage-agreements.ts";
 import { makeRepairSite } from "#shared/use-cases/repair-site.ts";
+import { expandOffline, ids, nodes, ODRL, value } from "../helpers/jsonld.ts";
 import { memoryWorld } from "../helpers/memory-services.ts";
 
-const ODRL = "http://www.w3.org/ns/odrl/2/";
 const SYN = "urn:syndicate:vocab:";
 const AGREEMENT = "sn-odrl-2026";
 const KEY = `agreements/${AGREEMENT}.jsonld`;
 const OPS = { by: "ops", reason: "issue 22" };
 
-// Any fetch is a failure: a re-publisher reads the policy offline, its context embedded.
-const documentLoader = async (url: string): Promise<never> => {
-	throw new Error(`the policy asked to load ${url}`);
-};
-
-type Node = Record<string, unknown>;
-const nodes = (node: Node, property: string): Node[] =>
-	(node[property] as Node[] | undefined) ?? [];
-const ids = (node: Node, property: string) => nodes(node, property).map((n) => String(n["@id"]));
-const value = (node: Node, property: string) => nodes(node, property)[0]?.["@value"];
-
 /** What the published policy says, read from its expansion (ODRL's IRIs, not our keys). */
 async function readPolicy(text: string) {
-	const expanded = (await jsonld.expand(JSON.parse(text), { documentLoader })) as Node[];
+	const expanded = await expandOffline(JSON.parse(text));
 	const policy = expanded.find((node) =>
 		(node["@type"] as string[] | undefined)?.includes(`${ODRL}Agreement`),
 	);
