@@ -42,6 +42,7 @@ const FEED_ITEM: ShapeOf<FeedItem> = {
 	holder: "string",
 	firstCreated: "string",
 	versionCreated: "string",
+	photosChangedAt: "string?",
 	subjects: "string list",
 	attribution: "string",
 	path: "string",
