@@ -119,7 +119,7 @@ function isPublic(article: Article | undefined): boolean {
 }
 
 function photosShown(article: Article | undefined): boolean {
-	return article !== undefined && article.permission.imagesAllowed && article.images.length > 0;
+	return article?.permission.imagesAllowed === true && article.images.length > 0;
 }
 
 /**
