@@ -3,7 +3,10 @@ import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { describe, expect, it } from "vitest";
 import type { Article } from "#shared/domain/article.ts";
 import {
+	FEED_KILL_NOTICES,
 	type FeedKill,
+	type FeedTombstone,
+	feedKillNotices,
 	KILL_NOTICE_MS,
 	killReasonOf,
 	liveKillNotices,
@@ -169,5 +172,42 @@ describe("kill notices: reason classes and the 30 days", () => {
 			kill("new", at(0)),
 		];
 		expect(liveKillNotices(notices, now).map(({ id }) => id)).toEqual(["new", "young"]);
+	});
+});
+
+describe("kill notices: the feed document's share", () => {
+	const at = (minute: number) => new Date(Date.UTC(2026, 2, 1, 0, minute)).toISOString();
+	// Row i of a feed: on archive page ⌊i / 50⌋, placed by its minute.
+	const row = (i: number, when: string): FeedTombstone => ({
+		id: `urn:x:${String(i).padStart(3, "0")}`,
+		when,
+		reason: "permission revoked",
+		page: Math.floor(i / 50),
+		sortKey: `${at(i)}#p#${i}`,
+	});
+	const ids = (notices: readonly FeedTombstone[]) => notices.map(({ id }) => id);
+
+	it("carries every notice while they are few", () => {
+		const few = Array.from({ length: FEED_KILL_NOTICES }, (_, i) => row(i, at(100)));
+		expect(feedKillNotices(few, 0)).toEqual(few);
+	});
+
+	it("of one revoke, carries the rows it listed first; the rest are in their archive pages", () => {
+		const revoke = Array.from({ length: 300 }, (_, i) => row(i, at(400)));
+		const carried = feedKillNotices(revoke, 6);
+		expect(carried).toHaveLength(FEED_KILL_NOTICES);
+		expect(new Set(ids(carried))).toEqual(new Set(ids(revoke.slice(-FEED_KILL_NOTICES))));
+	});
+
+	it("carries the newest first, and any notice no archive document carries", () => {
+		const older = Array.from({ length: 60 }, (_, i) => row(i, at(i + 100)));
+		const unpaged = { ...row(1, at(1)), id: "urn:x:unpaged", page: undefined };
+		const past = { ...row(2, at(2)), id: "urn:x:past", page: 9 };
+		const live = [...older].reverse().concat([past, unpaged]);
+		expect(ids(feedKillNotices(live, 2))).toEqual([
+			...ids(older.slice(-FEED_KILL_NOTICES).reverse()),
+			"urn:x:past",
+			"urn:x:unpaged",
+		]);
 	});
 });

@@ -57,6 +57,7 @@ function tombstoneOf(row: Item): FeedTombstone {
 		when: str(row, "when"),
 		reason: oneOf(row, "reason", KILL_REASONS),
 		...(row.page === undefined ? {} : { page: num(row, "page") }),
+		...(row.sortKey === undefined ? {} : { sortKey: str(row, "sortKey") }),
 	};
 }
 
