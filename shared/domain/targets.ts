@@ -208,7 +208,7 @@ function feedItemOf(article: Article): FeedItem {
 		path: articlePath(article),
 		...(article.summary ? { summary: article.summary } : {}),
 		...(article.byline ? { byline: article.byline } : {}),
-		...(article.photosChangedAt ? { photosChangedAt: toUtc(article.photosChangedAt) } : {}),
+		...(article.photosChangedAt ? { photosChangedAt: article.photosChangedAt } : {}),
 		...(first
 			? {
 					image: {
