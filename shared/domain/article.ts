@@ -48,6 +48,12 @@ export interface Article {
 	takedown?: { at: string; by: string; reason: string };
 	/** The next instant the decision can change by itself (a window or an embargo). */
 	dueAt?: string;
+	/**
+	 * When this version's public photos last went (the agreement lost the image scope) or came
+	 * back, the article public throughout: its feed items give it as their `updated`, so a
+	 * reader sees the change no new version announced. A new version clears it.
+	 */
+	photosChangedAt?: string;
 	/** The upload this version came from, and its byte-for-byte archive copy. */
 	bundleKey: string;
 	archiveKey: string;

@@ -24,7 +24,7 @@ export type ArticleChange =
 /** What an upload brings: everything about a version but the decisions taken on it. */
 export type ArticleContent = Omit<
 	Article,
-	"status" | "permission" | "revision" | "dueAt" | "takedown"
+	"status" | "permission" | "revision" | "dueAt" | "takedown" | "photosChangedAt"
 >;
 
 /** One line of an article's history: what was decided, when, by whom and why. */
@@ -71,7 +71,14 @@ export class ArticleChangeError extends Error {
 	}
 }
 
-const DECISIONS = ["status", "permission", "revision", "dueAt", "takedown"] as const;
+const DECISIONS = [
+	"status",
+	"permission",
+	"revision",
+	"dueAt",
+	"takedown",
+	"photosChangedAt",
+] as const;
 
 // The instants at which the decision for this article can change without anyone acting.
 function nextDueAt(
@@ -109,6 +116,10 @@ const rowId = (row: FeedPosition) => `${row.feedKey}\n${row.sortKey}`;
 
 function isPublic(article: Article | undefined): boolean {
 	return article?.status === "published";
+}
+
+function photosShown(article: Article | undefined): boolean {
+	return article?.permission.imagesAllowed === true && article.images.length > 0;
 }
 
 /**
@@ -170,6 +181,9 @@ export function planArticleChange(input: {
 		...(dueAt ? { dueAt } : {}),
 	};
 	if (!dueAt) delete next.dueAt;
+	if (isPublic(current) && isPublic(next) && photosShown(current) !== photosShown(next)) {
+		next.photosChangedAt = at;
+	}
 
 	const before = current ? feedEntriesFor(current) : [];
 	const after = feedEntriesFor(next);

@@ -135,6 +135,8 @@ export interface FeedItem {
 	holder: string;
 	firstCreated: string;
 	versionCreated: string;
+	/** When its photo went or came back without a new version ({@link Article}). */
+	photosChangedAt?: string;
 	subjects: string[];
 	attribution: string;
 	path: string;
@@ -147,6 +149,17 @@ export interface FeedItem {
 		caption?: string;
 		credit?: string;
 	};
+}
+
+/**
+ * When what a feed shows of the item last changed: its version, or later its photo (both UTC
+ * ISO 8601, so they compare as strings).
+ */
+export function itemUpdated(item: Pick<FeedItem, "versionCreated" | "photosChangedAt">): string {
+	const { versionCreated, photosChangedAt } = item;
+	return photosChangedAt !== undefined && photosChangedAt > versionCreated
+		? photosChangedAt
+		: versionCreated;
 }
 
 /** One row of a feed in the table: `sortKey` orders it, newest last. */
@@ -195,6 +208,7 @@ function feedItemOf(article: Article): FeedItem {
 		path: articlePath(article),
 		...(article.summary ? { summary: article.summary } : {}),
 		...(article.byline ? { byline: article.byline } : {}),
+		...(article.photosChangedAt ? { photosChangedAt: article.photosChangedAt } : {}),
 		...(first
 			? {
 					image: {

@@ -136,7 +136,8 @@ export function describeFeedStoreContract(name: string, makeStores: MakeTableSto
 					})),
 				}),
 			});
-			const tombstone = { id, when, reason: "withdrawn", page: 0 };
+			const [{ sortKey } = { sortKey: "" }] = positionsOf(gone);
+			const tombstone = { id, when, reason: "withdrawn", page: 0, sortKey };
 			expect((await feeds.getFeedState(FEED)).tombstones).toEqual([tombstone]);
 			expect((await feeds.getFeedState("en/subjects/energy")).tombstones).toEqual([tombstone]);
 			expect((await feeds.getFeedState("ja/latest")).tombstones).toEqual([]);

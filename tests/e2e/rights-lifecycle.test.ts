@@ -9,6 +9,7 @@ import { makeManageAgreements } from "#shared/use-cases/manage-agreements.ts";
 import { type LocalStack, startEphemeralStack } from "../../local/stack.ts";
 import { makeBundle, makeManifest } from "../helpers/bundles.ts";
 import { makeServices } from "../helpers/services.ts";
+import { wellFormedTombstones } from "../helpers/tombstones.ts";
 
 /**
  * The rights lifecycle as ops and partners drive it (grant, upload, revoke, re-grant, expiry,
@@ -194,12 +195,28 @@ async function killNotices(articleId: string, language = "en") {
 		get(`/feeds/${language}/latest.atom`),
 		get(`/feeds/${language}/latest.json`),
 	]);
+	wellFormedTombstones(atom.text, `/feeds/${language}/latest.atom`);
 	const tombstones: { "@ref": string; "at:comment": { "#text": string } }[] =
 		xml.parse(atom.text).feed["at:deleted-entry"] ?? [];
 	const deleted: { id: string; reason: string }[] = JSON.parse(json.text)._syndicate?.deleted ?? [];
 	return {
 		atom: tombstones.find((entry) => entry["@ref"] === id)?.["at:comment"]["#text"],
 		json: deleted.find((notice) => notice.id === id)?.reason,
+	};
+}
+
+/** When the latest feed's Atom and JSON Feed say the article's item last changed. */
+async function itemUpdated(articleId: string, language = "en") {
+	const id = `urn:syndicate:article:${PARTNER}:${articleId}:${language}`;
+	const [atom, json] = await Promise.all([
+		get(`/feeds/${language}/latest.atom`),
+		get(`/feeds/${language}/latest.json`),
+	]);
+	const entries: { id: string; updated: string }[] = xml.parse(atom.text).feed.entry ?? [];
+	const items: { id: string; date_modified: string }[] = JSON.parse(json.text).items;
+	return {
+		atom: entries.find((entry) => entry.id === id)?.updated,
+		json: items.find((item) => item.id === id)?.date_modified,
 	};
 }
 
@@ -320,8 +337,15 @@ describe("an article is public exactly while its agreement permits it, as the ed
 		await grant("rl-amend");
 		await uploadArticle("rl-amend-a", { rights: rights("rl-amend") });
 		expect(await readerView("rl-amend-a")).toEqual(PUBLIC_WITH_PHOTOS);
-		expect((await grant("rl-amend", { scope: ["text"] })).change.action).toBe("amend");
+		const narrowed = await grant("rl-amend", { scope: ["text"] });
+		expect(narrowed.change.action).toBe("amend");
 		expect(await readerView("rl-amend-a")).toEqual(PUBLIC_TEXT_ONLY);
+		// No kill notice: the item stays, changed at the amendment's instant.
+		expect(await killNotices("rl-amend-a")).toEqual({ atom: undefined, json: undefined });
+		expect(await itemUpdated("rl-amend-a")).toEqual({
+			atom: narrowed.change.at,
+			json: narrowed.change.at,
+		});
 		await grant("rl-amend", { scope: ["text", "images"] });
 		expect(await readerView("rl-amend-a")).toEqual(PUBLIC_WITH_PHOTOS);
 	});

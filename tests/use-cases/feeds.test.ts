@@ -11,6 +11,7 @@ import { makeSiteWriter } from "#shared/publishing/site-writer.ts";
 import { makeBundle, makeManifest } from "../helpers/bundles.ts";
 import { composeProcess } from "../helpers/compose-process.ts";
 import { inMemoryStores } from "../helpers/memory-stores.ts";
+import { wellFormedTombstones } from "../helpers/tombstones.ts";
 
 const SITE = "https://news.example.org";
 const START = Date.parse("2026-01-01T00:00:00Z");
@@ -153,7 +154,14 @@ async function readFeed(system: System, path: string) {
 	}
 	const channel = xml.parse(rssText ?? "").rss.channel as Node;
 	const feed = xml.parse(atomText ?? "").feed as Node;
-	const json = JSON.parse(jsonText ?? "") as Node & { items: Node[] };
+	const json = JSON.parse(jsonText ?? "") as Node & {
+		items: Node[];
+		_syndicate?: { deleted: { id: string }[] };
+	};
+	// Atom's tombstones are RFC 6721's, and name what JSON Feed's kill notices name.
+	expect(wellFormedTombstones(atomText ?? "", path)).toEqual(
+		(json._syndicate?.deleted ?? []).map(({ id }) => id),
+	);
 	const url = `${SITE}/${path}`;
 	expect(linkOf(channel["atom:link"], "self")).toBe(`${url}.rss`);
 	expect(linkOf(feed.link, "self")).toBe(`${url}.atom`);

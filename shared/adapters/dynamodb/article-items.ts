@@ -99,6 +99,7 @@ const ARTICLE: ShapeOf<Article> = {
 	revision: "number",
 	takedown: "map?",
 	dueAt: "string?",
+	photosChangedAt: "string?",
 	bundleKey: "string",
 	archiveKey: "string",
 	ingestedAt: "string",

@@ -42,6 +42,7 @@ const FEED_ITEM: ShapeOf<FeedItem> = {
 	holder: "string",
 	firstCreated: "string",
 	versionCreated: "string",
+	photosChangedAt: "string?",
 	subjects: "string list",
 	attribution: "string",
 	path: "string",
@@ -56,6 +57,7 @@ function tombstoneOf(row: Item): FeedTombstone {
 		when: str(row, "when"),
 		reason: oneOf(row, "reason", KILL_REASONS),
 		...(row.page === undefined ? {} : { page: num(row, "page") }),
+		...(row.sortKey === undefined ? {} : { sortKey: str(row, "sortKey") }),
 	};
 }
 

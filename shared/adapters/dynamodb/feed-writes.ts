@@ -170,6 +170,7 @@ export async function feedTransactItems(
 						id,
 						when,
 						reason,
+						sortKey: row.sortKey,
 						...(ordinal === undefined ? {} : { page: archivePageOf(ordinal), ordinal }),
 						// The table's TTL prunes it some time after its 30 days; readers filter by `when`.
 						expiresAt: Math.ceil((Date.parse(when) + KILL_NOTICE_MS) / 1000),

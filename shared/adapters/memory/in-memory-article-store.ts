@@ -95,6 +95,7 @@ function deleteFeedRow(tables: InMemoryTables, row: FeedRemoval, at: string): vo
 		for (const [id, old] of tombstones) if (Date.parse(old.when) < since) tombstones.delete(id);
 		const tombstone: FeedTombstone = {
 			...row.kill,
+			sortKey: row.sortKey,
 			...(ordinal === undefined ? {} : { page: archivePageOf(ordinal) }),
 		};
 		tombstones.set(row.kill.id, tombstone);

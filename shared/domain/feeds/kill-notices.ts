@@ -28,9 +28,11 @@ export interface FeedKill {
 /**
  * A kill notice as the feed store keeps it: `page` is the archive page (0-based) the item's
  * row was on, so that archive document says so too; absent when the row had no ordinal.
+ * `sortKey` is the row's place in the feed (absent on notices kept before it was).
  */
 export interface FeedTombstone extends FeedKill {
 	page?: number;
+	sortKey?: string;
 }
 
 /** How long a kill notice stays in a feed after the item left it: 30 days. */
@@ -57,4 +59,39 @@ export function liveKillNotices<T extends FeedKill>(tombstones: readonly T[], no
 	return tombstones
 		.filter((tombstone) => Date.parse(tombstone.when) > since)
 		.sort((a, b) => Date.parse(b.when) - Date.parse(a.when) || (a.id < b.id ? -1 : 1));
+}
+
+/**
+ * How many kill notices a feed document carries: as many as the items it shows, so a revoke
+ * of thousands of articles cannot grow it past a few tens of KB. The notices left out are in
+ * the archive documents (RFC 5005) of the pages their items were on, at most one per row.
+ */
+export const FEED_KILL_NOTICES = 50;
+
+/**
+ * The notices the feed document itself carries, of `live` (newest first, from
+ * {@link liveKillNotices}): the newest {@link FEED_KILL_NOTICES}, among those of one instant (a
+ * revoke's) the ones the feed listed first, which its readers saw last; and every other one no
+ * archive document carries (`archivePages` is how many the feed has), so the feed and its
+ * archives together still name every item that left in the last 30 days.
+ */
+export function feedKillNotices(
+	live: readonly FeedTombstone[],
+	archivePages: number,
+): FeedTombstone[] {
+	if (live.length <= FEED_KILL_NOTICES) return [...live];
+	const archived = (tombstone: FeedTombstone) =>
+		tombstone.page !== undefined && tombstone.page < archivePages;
+	const placed = (a: FeedTombstone, b: FeedTombstone) => {
+		const [x, y] = [a.sortKey ?? "", b.sortKey ?? ""];
+		return x === y ? 0 : x > y ? -1 : 1;
+	};
+	const newest = new Set(
+		[...live]
+			.sort(
+				(a, b) => Date.parse(b.when) - Date.parse(a.when) || placed(a, b) || (a.id < b.id ? -1 : 1),
+			)
+			.slice(0, FEED_KILL_NOTICES),
+	);
+	return live.filter((tombstone) => newest.has(tombstone) || !archived(tombstone));
 }

@@ -1,7 +1,7 @@
 import { FEED_FORMATS, type FeedFormat } from "../feeds/formats.ts";
 import type { FeedKill } from "../feeds/kill-notices.ts";
 import { type FeedName, feedKindRow } from "../feeds/kinds.ts";
-import { type FeedItem, feedKindOf } from "../targets.ts";
+import { type FeedItem, feedKindOf, itemUpdated } from "../targets.ts";
 import { absoluteUrl, escapeHtml } from "./html.ts";
 
 // The table lives in feeds/formats.ts; publish-targets.ts, the bench and tests import it from here.
@@ -130,10 +130,9 @@ export function buildFeedDocument(input: {
 	const { siteUrl, language, feed, items, page } = input;
 	const deleted = input.deleted ?? [];
 	// Both UTC ISO 8601 (toUtc, domain/article.ts; toISOString): they sort as strings.
-	const newest = [
-		...items.map((item) => item.versionCreated),
-		...deleted.map((kill) => kill.when),
-	].reduce<string | undefined>((max, at) => (max === undefined || at > max ? at : max), undefined);
+	const newest = [...items.map(itemUpdated), ...deleted.map((kill) => kill.when)].reduce<
+		string | undefined
+	>((max, at) => (max === undefined || at > max ? at : max), undefined);
 	const urls = (pathOf: (format: FeedFormat) => string) => formatUrls(siteUrl, pathOf);
 	const pageUrls = (index: number) => urls((format) => archivePath(language, feed, index, format));
 	const feedUrls = urls((format) => feedPath(language, feed, format));

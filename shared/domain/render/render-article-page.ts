@@ -160,7 +160,9 @@ export function renderArticlePage(input: {
 					: original.url
 						? `<a href="${escapeHtml(original.url)}" hreflang="${escapeHtml(original.language)}">${escapeHtml(original.url)}</a>`
 						: "",
-				original.publishedAt ? escapeHtml(original.publishedAt) : "",
+				// The day, as the original's publisher dated it: a date-time (all ninjs can say) is
+				// cut to its date in its own offset, so it reads as the same plain date would.
+				original.publishedAt ? escapeHtml(original.publishedAt.slice(0, 10)) : "",
 				ctx.uiLang
 					? `<span${ctx.uiLang}>${escapeHtml(languageNameIn(ctx.ui.lang, original.language))}</span>`
 					: escapeHtml(languageNameIn(ctx.ui.lang, original.language)),

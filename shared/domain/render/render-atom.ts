@@ -1,3 +1,4 @@
+import { itemUpdated } from "../targets.ts";
 import { type FeedDocument, type FormatUrls, itemContentHtml, siteHref } from "./feed-document.ts";
 import { mediaContentStart } from "./render-rss.ts";
 import { escapeXmlAttribute, XML_DECLARATION, xmlElement, xmlStartTag } from "./xml.ts";
@@ -55,7 +56,7 @@ export function renderAtom(doc: FeedDocument): string {
 			`    ${xmlElement("link", { rel: "alternate", type: "text/html", href: siteHref(doc.siteUrl, item.path) })}`,
 			// Already RFC 3339 in UTC (toUtc, domain/article.ts): written as stored.
 			`    ${xmlElement("published", {}, item.firstCreated)}`,
-			`    ${xmlElement("updated", {}, item.versionCreated)}`,
+			`    ${xmlElement("updated", {}, itemUpdated(item))}`,
 		);
 		// Optional: the content is inline HTML, so RFC 4287 needs no summary beside it.
 		if (item.summary) lines.push(`    ${xmlElement("summary", { type: "text" }, item.summary)}`);

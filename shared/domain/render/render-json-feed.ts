@@ -1,3 +1,4 @@
+import { itemUpdated } from "../targets.ts";
 import { type FeedDocument, itemContentHtml, siteHref } from "./feed-document.ts";
 import { ninjsPath } from "./render-ninjs.ts";
 
@@ -45,7 +46,7 @@ export function renderJsonFeed(doc: FeedDocument): string {
 				...(item.summary ? { summary: item.summary } : {}),
 				...(item.image ? { image: siteHref(doc.siteUrl, item.image.path) } : {}),
 				date_published: item.firstCreated,
-				date_modified: item.versionCreated,
+				date_modified: itemUpdated(item),
 				authors: [{ name: item.byline ?? item.holder }],
 				...(item.subjects.length > 0 ? { tags: item.subjects } : {}),
 				language: item.language,

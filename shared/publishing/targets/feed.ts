@@ -4,7 +4,7 @@
  * the hub notification ask it what a language's lists show and which keys are feeds.
  */
 import { FEED_FORMATS } from "../../domain/feeds/formats.ts";
-import { liveKillNotices } from "../../domain/feeds/kill-notices.ts";
+import { feedKillNotices, liveKillNotices } from "../../domain/feeds/kill-notices.ts";
 import {
 	type FeedName,
 	FRONT_PAGE_KINDS,
@@ -140,14 +140,14 @@ async function renderFeed(
 		round.getFeedState(key),
 	]);
 	const pages = archivePagesOf(feed, state);
-	// Every notice of the last 30 days in the feed; each also in the archive page it left.
+	// The notices of the last 30 days: each in the archive page it left, the newest in the feed.
 	const deleted = liveKillNotices(state.tombstones, deps.clock());
 	const doc = buildFeedDocument({
 		siteUrl,
 		language,
 		feed,
 		items,
-		deleted,
+		deleted: feedKillNotices(deleted, pages),
 		archivePages: pages,
 		...(state.lastRemovedAt ? { emptySince: state.lastRemovedAt } : {}),
 		...(deps.hubUrl ? { hubUrl: deps.hubUrl } : {}),
