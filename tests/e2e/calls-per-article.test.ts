@@ -270,6 +270,13 @@ describe("round trips per new article", () => {
 			);
 			expect(total(dynamodbCalls)).toBeLessThanOrEqual(DYNAMODB_BUDGET);
 			expect(total(s3Calls)).toBeLessThanOrEqual(FULL_TEXT_S3_BUDGET);
+			// Every item carries the bundle's whole body, read through DynamoDB's rows and S3.
+			const feed = (await (
+				await fetch(`${stack.endpoints.edgeUrl}/feeds/en/latest.json`)
+			).json()) as { items: { content_html: string }[] };
+			expect(feed.items.length).toBeGreaterThan(40);
+			for (const item of feed.items)
+				expect(item.content_html).toContain("Body text of the article.");
 		} finally {
 			stop();
 		}
