@@ -4,6 +4,7 @@ import {
 	standingPermission,
 } from "../domain/agreement.ts";
 import type { Article, ArticleRef } from "../domain/article.ts";
+import { FEED_DOCUMENT_MAX_BYTES } from "../domain/render/feed-full-text.ts";
 import {
 	FEED_SIZE,
 	type FeedItem,
@@ -24,9 +25,10 @@ export interface RoundReads {
 	mostViewed(language: string, limit: number): Promise<Shown>;
 	/**
 	 * An article's sanitized body (its `bodyKey`), read once per round: a full-text item is in
-	 * several feeds that the same round renders.
+	 * several feeds that the same round renders. None for a body larger than a feed document
+	 * may be, which no feed can carry whole: left unread, not held in memory.
 	 */
-	body(bodyKey: string): Promise<string>;
+	body(bodyKey: string): Promise<string | undefined>;
 }
 
 /**
@@ -126,7 +128,7 @@ export function makeAgreementReads(
 		const states = new Map<string, Promise<FeedState>>();
 		const rankings = new Map<string, Promise<Shown>>();
 		const agreements = new Map<string, Promise<Agreement | undefined>>();
-		const bodies = new Map<string, Promise<string>>();
+		const bodies = new Map<string, Promise<string | undefined>>();
 		const reads: RoundReads = {
 			agreement: (id) => memo(agreements, id, () => readAgreement(id)),
 			// The longest list any render shows, cut to each: the head of a list is its head.
@@ -144,10 +146,10 @@ export function makeAgreementReads(
 		return reads;
 	}
 
-	async function readBody(bodyKey: string): Promise<string> {
-		const body = await deps.content.get(bodyKey);
-		if (!body || "tooLarge" in body) throw new Error(`body ${bodyKey} is missing`);
-		return new TextDecoder().decode(body.bytes);
+	async function readBody(bodyKey: string): Promise<string | undefined> {
+		const body = await deps.content.get(bodyKey, { maxBytes: FEED_DOCUMENT_MAX_BYTES });
+		if (!body) throw new Error(`body ${bodyKey} is missing`);
+		return "tooLarge" in body ? undefined : new TextDecoder().decode(body.bytes);
 	}
 
 	/** A language's Most Viewed, as feed items of the articles still public, in rank order. */

@@ -184,6 +184,19 @@ describe("full text in feeds where the agreement allows it (issue 23 §3)", () =
 		for (const format of formats) expect(shown[format].every(teaser), format).toBe(true);
 	});
 
+	it("a body larger than any feed document is left a teaser", async () => {
+		const { manage, upload, contents } = await setUp();
+		await manage.grantAgreement(grantOf({ fullTextInFeeds: true }), OPS);
+		await upload("a1", `<p>${"Huge body. ".repeat(FEED_DOCUMENT_MAX_BYTES / 10)}</p>`);
+		const shown = await contents();
+		for (const format of formats) {
+			const [content = ""] = shown[format];
+			expect(content, format).not.toContain("Huge body.");
+			expect(content, format).toContain("A short teaser.");
+			expect(content, format).toContain("Read the full article");
+		}
+	});
+
 	it("a feed of many large bodies stays under the limit in every format, keeping every item", async () => {
 		const { manage, upload, contents } = await setUp();
 		await manage.grantAgreement(grantOf({ fullTextInFeeds: true }), OPS);

@@ -126,10 +126,10 @@ async function fullTextOf(
 	await forEachLimited(items, BODY_CONCURRENCY, async (item) => {
 		const { fullText } = item;
 		if (!fullText) return;
-		bodies.set(
-			item.id,
-			feedBody({ ...item, fullText }, await round.body(fullText.bodyKey), deps.siteUrl),
-		);
+		const body = await round.body(fullText.bodyKey);
+		// Too large for any document: the item is a teaser wherever it is.
+		if (body !== undefined)
+			bodies.set(item.id, feedBody({ ...item, fullText }, body, deps.siteUrl));
 	});
 	return bodies;
 }
