@@ -73,6 +73,24 @@ describe("full text within the size of a feed document", () => {
 		expect(fitted.items.every((item) => isWhole(fitted, item))).toBe(true);
 	});
 
+	it("items of teaser agreements do not end a feed document that holds fewer items", () => {
+		const doc = largeDocument(50);
+		// Every other item's agreement allows no full text.
+		const teasers = new Set(doc.items.filter((_, i) => i % 2 === 1).map((item) => item.id));
+		const mixed = {
+			...doc,
+			fullText: new Map([...(doc.fullText ?? [])].filter(([id]) => !teasers.has(id))),
+		};
+		const fitted = fitFeedDocument(mixed, true);
+		for (const bytes of bytesOf(fitted)) expect(bytes).toBeLessThan(FEED_DOCUMENT_MAX_BYTES);
+		expect(fitted.items).toEqual(doc.items.slice(0, fitted.items.length));
+		// It ends at the first whole text that does not fit, not at the first teaser.
+		expect(fitted.items.length).toBeGreaterThan(2);
+		const next = doc.items[fitted.items.length];
+		expect(next && !teasers.has(next.id)).toBe(true);
+		expect(fitted.items.every((item) => teasers.has(item.id) || isWhole(fitted, item))).toBe(true);
+	});
+
 	it("an archive document keeps every item: those past the limit are teasers", () => {
 		const doc = largeDocument(50, { index: 0, count: 2 });
 		const fitted = fitFeedDocument(doc, false);

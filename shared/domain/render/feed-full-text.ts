@@ -114,6 +114,11 @@ export function fitFeedDocument(
 		return one.map((size, i) => size - (base[i] ?? 0) + ITEM_SLACK);
 	};
 	const total = [...base];
+	const fitsWith = (cost: readonly number[]) =>
+		fits(
+			cost.map((bytes, i) => bytes + (total[i] ?? 0)),
+			maxBytes,
+		);
 	const add = (cost: readonly number[]) => {
 		for (const [i, bytes] of cost.entries()) total[i] = (total[i] ?? 0) + bytes;
 	};
@@ -122,21 +127,19 @@ export function fitFeedDocument(
 	for (const item of doc.items) {
 		const body = bodies.get(item.id);
 		const full = body ? costOf(item, body) : undefined;
-		if (
-			full &&
-			fits(
-				full.map((bytes, i) => bytes + (total[i] ?? 0)),
-				maxBytes,
-			)
-		) {
+		if (body && full && fitsWith(full)) {
 			add(full);
 			items.push(item);
-			if (body) kept.set(item.id, body);
+			kept.set(item.id, body);
 			continue;
 		}
 		// The first item stays in any case: a document of no items would say nothing is new.
-		if (mayDropItems && items.length > 0) break;
-		add(costOf(item, undefined));
+		const droppable = mayDropItems && items.length > 0;
+		// A whole text that does not fit ends a document that may hold fewer items.
+		if (droppable && body) break;
+		const teaser = costOf(item, undefined);
+		if (droppable && !fitsWith(teaser)) break;
+		add(teaser);
 		items.push(item);
 	}
 	const fitted = { ...doc, items, fullText: kept };
@@ -144,7 +147,8 @@ export function fitFeedDocument(
 	while (!fits(sizes(fitted), maxBytes) && kept.size > 0) {
 		const last = items.findLast((item) => kept.has(item.id));
 		if (!last) break;
-		if (mayDropItems && items.length > 1) items.splice(items.indexOf(last));
+		const at = items.indexOf(last);
+		if (mayDropItems && at > 0) items.splice(at);
 		kept.delete(last.id);
 	}
 	return fitted;
