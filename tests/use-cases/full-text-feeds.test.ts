@@ -184,6 +184,28 @@ describe("full text in feeds where the agreement allows it (issue 23 §3)", () =
 		for (const format of formats) expect(shown[format].every(teaser), format).toBe(true);
 	});
 
+	it("flipping the flag renders the archive documents again too", async () => {
+		const { manage, upload, contents } = await setUp();
+		for (let i = 1; i <= 52; i++) await upload(`a${i}`, "<p>Short whole text.</p>");
+		const archive = "feeds/en/latest/archive/1";
+		const whole = (content: string) => content.includes("Short whole text.");
+		expect((await contents(archive)).atom.some(whole)).toBe(false);
+
+		await manage.grantAgreement(grantOf({ fullTextInFeeds: true }), OPS);
+		for (const path of ["feeds/en/latest", archive, "feeds/en/latest/archive/2"]) {
+			const shown = await contents(path);
+			for (const format of formats) {
+				expect(shown[format].length, `${path} ${format}`).toBeGreaterThan(0);
+				expect(shown[format].every(whole), `${path} ${format}`).toBe(true);
+			}
+		}
+
+		await manage.grantAgreement(grantOf(), OPS);
+		for (const format of formats) {
+			expect((await contents(archive))[format].some(whole), format).toBe(false);
+		}
+	});
+
 	it("a body larger than any feed document is left a teaser", async () => {
 		const { manage, upload, contents } = await setUp();
 		await manage.grantAgreement(grantOf({ fullTextInFeeds: true }), OPS);
