@@ -101,8 +101,15 @@ function formatWindow(agreement: Agreement): string {
 	return `from ${agreement.validFrom} until ${agreement.validUntil ?? "open"}`;
 }
 
+/** What feeds carry of the agreement's articles: `full text` or `teaser`. */
+function formatFeeds(agreement: Agreement): string {
+	return agreement.fullTextInFeeds ? "full text" : "teaser";
+}
+
 function formatTerms(agreement: Agreement): string {
-	return `${agreement.languages.join(", ")}; ${agreement.scope.join(", ")}; ${formatWindow(agreement)}`;
+	// Said only when granted: the default reads as it did before feeds could carry full text.
+	const feeds = agreement.fullTextInFeeds ? "; full text in feeds" : "";
+	return `${agreement.languages.join(", ")}; ${agreement.scope.join(", ")}${feeds}; ${formatWindow(agreement)}`;
 }
 
 function formatReevaluated(result: ReevaluateResult): string {
@@ -126,6 +133,7 @@ function formatAmendment(before: Agreement, after: Agreement): string {
 		["translator", (a) => a.translator || "(none)"],
 		["languages", (a) => a.languages.join(", ")],
 		["scope", (a) => a.scope.join(", ")],
+		["feeds", formatFeeds],
 		["from", (a) => a.validFrom],
 		["until", (a) => a.validUntil ?? "open"],
 		["notice", (a) => a.notice || "(none)"],
@@ -175,6 +183,7 @@ function printAgreement(agreement: Agreement): void {
 			["translator", agreement.translator || "(none)"],
 			["languages", agreement.languages.join(", ")],
 			["scope", agreement.scope.join(", ")],
+			["feeds", formatFeeds(agreement)],
 			["valid", formatWindow(agreement)],
 			["notice", agreement.notice || "(none)"],
 			["attribution", formatAttribution(agreement)],
@@ -196,6 +205,7 @@ interface GrantOptions extends StackOptions {
 	from?: string;
 	until?: string;
 	notice?: string;
+	fullTextInFeeds?: boolean;
 	reason: string;
 }
 
@@ -233,6 +243,10 @@ export function registerAgreementCommands(program: Command, deps: AgreementComma
 			.option("--from <iso>", "start, RFC 3339, e.g. 2024-01-01T00:00:00Z (default: now)")
 			.option("--until <iso>", "end, RFC 3339, after --from (default: open)")
 			.option("--notice <text>", "reproduction notice shown after the attribution")
+			.option(
+				"--full-text-in-feeds",
+				"feeds carry the whole translation, not a teaser and a link (default: teaser)",
+			)
 			.requiredOption("--reason <text>", "why, for the audit history")
 			.option("--by <name>", "who, for the audit history (default: your user name)")
 			.option("--json", CHANGE_JSON),
@@ -249,6 +263,7 @@ export function registerAgreementCommands(program: Command, deps: AgreementComma
 					...(options.from === undefined ? {} : { from: options.from }),
 					...(options.until === undefined ? {} : { until: options.until }),
 					...(options.notice === undefined ? {} : { notice: options.notice }),
+					...(options.fullTextInFeeds ? { fullTextInFeeds: true } : {}),
 				},
 				{ by: operator(options.by), reason: options.reason },
 			),
@@ -287,13 +302,14 @@ export function registerAgreementCommands(program: Command, deps: AgreementComma
 		if (options.json) return printJson({ agreements: list });
 		if (list.length === 0) return console.log("no agreements");
 		printTable(
-			["AGREEMENT", "PARTNER", "STATUS", "LANGUAGES", "SCOPE", "FROM", "UNTIL"],
+			["AGREEMENT", "PARTNER", "STATUS", "LANGUAGES", "SCOPE", "FEEDS", "FROM", "UNTIL"],
 			list.map((a) => [
 				a.agreementId,
 				a.partnerId,
 				a.status,
 				a.languages.join(","),
 				a.scope.join(","),
+				formatFeeds(a),
 				a.validFrom,
 				a.validUntil ?? "open",
 			]),

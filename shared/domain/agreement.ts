@@ -10,6 +10,11 @@ export interface Agreement {
 	validUntil: string | null;
 	notice: string;
 	status: "active" | "revoked";
+	/**
+	 * Whether feeds may carry the whole translation rather than a teaser (permissions.md,
+	 * "Full text in feeds"). Absent is `false`: agreements granted before it was asked say nothing.
+	 */
+	fullTextInFeeds?: boolean;
 }
 
 /**
@@ -82,6 +87,11 @@ export interface PermissionRecord {
 	 */
 	holder?: string;
 	imagesAllowed: boolean;
+	/**
+	 * On a granted record whose agreement lets feeds carry the whole translation: `true`. Absent
+	 * otherwise, so records decided before the field existed compare equal to new teaser ones.
+	 */
+	fullTextAllowed?: true;
 	/** When not granted: what would make it public, for the partner's report and for ops. */
 	unblock?: string;
 }
@@ -213,6 +223,7 @@ export function decidePermission(input: DecisionInput): PermissionRecord {
 		}),
 		holder: agreement.holder,
 		imagesAllowed: agreement.scope.includes("images"),
+		...(agreement.fullTextInFeeds === true ? { fullTextAllowed: true as const } : {}),
 	};
 }
 
@@ -220,6 +231,8 @@ export function decidePermission(input: DecisionInput): PermissionRecord {
 export interface StandingPermission {
 	shown: boolean;
 	images: boolean;
+	/** Whether feeds may still carry the whole text rather than a teaser. */
+	fullText: boolean;
 }
 
 /**
@@ -235,7 +248,7 @@ export function standingPermission(
 	subject: { agreementId: string; partnerId: string; language: string },
 	now: Date,
 ): StandingPermission {
-	const { decision, imagesAllowed } = decidePermission({
+	const { decision, imagesAllowed, fullTextAllowed } = decidePermission({
 		partnerId: subject.partnerId,
 		language: subject.language,
 		rights: { holder: "", agreement: subject.agreementId },
@@ -244,5 +257,5 @@ export function standingPermission(
 		now,
 	});
 	const shown = decision === "granted";
-	return { shown, images: shown && imagesAllowed };
+	return { shown, images: shown && imagesAllowed, fullText: shown && fullTextAllowed === true };
 }

@@ -105,6 +105,7 @@ function samePermission(a: PermissionRecord, b: PermissionRecord): boolean {
 		a.attribution === b.attribution &&
 		a.holder === b.holder &&
 		a.imagesAllowed === b.imagesAllowed &&
+		a.fullTextAllowed === b.fullTextAllowed &&
 		a.sha256 === b.sha256
 	);
 }

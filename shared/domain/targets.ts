@@ -149,6 +149,19 @@ export interface FeedItem {
 		caption?: string;
 		credit?: string;
 	};
+	/**
+	 * Where the agreement lets feeds carry the whole translation: where its sanitized body is
+	 * kept (read as the feed renders, never stored in the row: a body can be larger than a
+	 * table item may be), and the photos its inline references may show.
+	 */
+	fullText?: { bodyKey: string; photos: FeedPhoto[] };
+}
+
+/** A photo a full-text body may show inline: the page's photo at {@link imagePath}. */
+export interface FeedPhoto {
+	file: string;
+	alt?: string;
+	credit?: string;
 }
 
 /**
@@ -189,7 +202,17 @@ export function targetOfFeedKey(key: string): Extract<Target, { kind: "feed" }> 
 
 /** The item every feed row of a public article carries. */
 function feedItemOf(article: Article): FeedItem {
-	const first = article.permission.imagesAllowed ? article.images[0] : undefined;
+	const { imagesAllowed, fullTextAllowed } = article.permission;
+	const first = imagesAllowed ? article.images[0] : undefined;
+	const photos = imagesAllowed
+		? article.images.map(
+				({ file, alt, credit }): FeedPhoto => ({
+					file,
+					...(alt ? { alt } : {}),
+					...(credit ? { credit } : {}),
+				}),
+			)
+		: [];
 	return {
 		id: articleItemId(article),
 		partnerId: article.partnerId,
@@ -221,6 +244,7 @@ function feedItemOf(article: Article): FeedItem {
 					},
 				}
 			: {}),
+		...(fullTextAllowed ? { fullText: { bodyKey: article.bodyKey, photos } } : {}),
 	};
 }
 
@@ -251,7 +275,8 @@ export function feedEntriesFor(article: Article): FeedEntry[] {
 /**
  * The items their agreements, as they stand at `now`, still allow (see
  * {@link standingPermission}): an item whose agreement was revoked, expired or no longer lists
- * its language is left out, and one whose agreement lost the image scope loses its photo.
+ * its language is left out, one whose agreement lost the image scope loses its photos, and one
+ * whose agreement no longer lets feeds carry the whole text is a teaser again.
  */
 export function stillPermitted(
 	items: readonly FeedItem[],
@@ -261,8 +286,21 @@ export function stillPermitted(
 	return items.flatMap((item) => {
 		const standing = standingPermission(agreementOf.get(item.agreementId), item, now);
 		if (!standing.shown) return [];
-		if (standing.images || !item.image) return [item];
-		const { image: _dropped, ...withoutImage } = item;
-		return [withoutImage];
+		const { image, fullText, ...rest } = item;
+		const shownImage = standing.images ? image : undefined;
+		const shownText =
+			!standing.fullText || !fullText
+				? undefined
+				: standing.images || fullText.photos.length === 0
+					? fullText
+					: { ...fullText, photos: [] };
+		if (shownImage === image && shownText === fullText) return [item];
+		return [
+			{
+				...rest,
+				...(shownImage ? { image: shownImage } : {}),
+				...(shownText ? { fullText: shownText } : {}),
+			},
+		];
 	});
 }

@@ -4,6 +4,7 @@ import {
 	standingPermission,
 } from "../domain/agreement.ts";
 import type { Article, ArticleRef } from "../domain/article.ts";
+import { FEED_DOCUMENT_MAX_BYTES } from "../domain/render/feed-full-text.ts";
 import {
 	FEED_SIZE,
 	type FeedItem,
@@ -22,6 +23,12 @@ export interface RoundReads {
 	getFeedState(feedKey: string): Promise<FeedState>;
 	/** Most Viewed as feed items, already checked against their agreements. */
 	mostViewed(language: string, limit: number): Promise<Shown>;
+	/**
+	 * An article's sanitized body (its `bodyKey`), read once per round: a full-text item is in
+	 * several feeds that the same round renders. None for a body larger than a feed document
+	 * may be, which no feed can carry whole: left unread, not held in memory.
+	 */
+	body(bodyKey: string): Promise<string | undefined>;
 }
 
 /**
@@ -66,7 +73,7 @@ export interface AgreementReads {
 }
 
 export function makeAgreementReads(
-	deps: Pick<PublishDeps, "articles" | "feeds" | "agreements" | "clock" | "mostViewed">,
+	deps: Pick<PublishDeps, "articles" | "feeds" | "agreements" | "clock" | "mostViewed" | "content">,
 ): AgreementReads {
 	const { articles, feeds } = deps;
 
@@ -89,8 +96,16 @@ export function makeAgreementReads(
 			reads,
 		);
 		const shown = stillPermitted(items, agreements, deps.clock());
-		const photos = (list: FeedItem[]) => list.filter((item) => item.image).length;
-		return { items: shown, hidden: shown.length < items.length || photos(shown) < photos(items) };
+		const photos = (list: FeedItem[]) =>
+			list.filter((item) => item.image || item.fullText?.photos.length).length;
+		const fullTexts = (list: FeedItem[]) => list.filter((item) => item.fullText).length;
+		return {
+			items: shown,
+			hidden:
+				shown.length < items.length ||
+				photos(shown) < photos(items) ||
+				fullTexts(shown) < fullTexts(items),
+		};
 	}
 
 	async function standingOf(
@@ -113,6 +128,7 @@ export function makeAgreementReads(
 		const states = new Map<string, Promise<FeedState>>();
 		const rankings = new Map<string, Promise<Shown>>();
 		const agreements = new Map<string, Promise<Agreement | undefined>>();
+		const bodies = new Map<string, Promise<string | undefined>>();
 		const reads: RoundReads = {
 			agreement: (id) => memo(agreements, id, () => readAgreement(id)),
 			// The longest list any render shows, cut to each: the head of a list is its head.
@@ -125,8 +141,15 @@ export function makeAgreementReads(
 				);
 				return { ...ranked, items: ranked.items.slice(0, limit) };
 			},
+			body: (bodyKey) => memo(bodies, bodyKey, () => readBody(bodyKey)),
 		};
 		return reads;
+	}
+
+	async function readBody(bodyKey: string): Promise<string | undefined> {
+		const body = await deps.content.get(bodyKey, { maxBytes: FEED_DOCUMENT_MAX_BYTES });
+		if (!body) throw new Error(`body ${bodyKey} is missing`);
+		return "tooLarge" in body ? undefined : new TextDecoder().decode(body.bytes);
 	}
 
 	/** A language's Most Viewed, as feed items of the articles still public, in rank order. */

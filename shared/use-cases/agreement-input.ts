@@ -10,6 +10,7 @@ export const agreementCommandCodes = [
 	"INVALID_TEXT",
 	"INVALID_LANGUAGE",
 	"INVALID_SCOPE",
+	"INVALID_FULL_TEXT",
 	"INVALID_DATE",
 	"INVALID_WINDOW",
 	"UNKNOWN_PARTNER",
@@ -89,6 +90,11 @@ export interface GrantInput {
 	/** RFC 3339, after `from`; stored in UTC. Defaults to open (no end). */
 	until?: string;
 	notice?: string;
+	/**
+	 * Whether feeds may carry the whole translation. Defaults to `false` (a teaser and a link),
+	 * like `images`: the holder's whole text goes out to every reader only by saying so.
+	 */
+	fullTextInFeeds?: boolean;
 }
 
 /** Who makes a change and why, for the audit history. Both required. */
@@ -236,6 +242,15 @@ export function parseGrant(input: GrantInput, now: Date): Agreement {
 		);
 	}
 	const notice = checkText("notice", input.notice ?? "", false);
+	// Typed, but also read from JSON (infra's partner config), where anything can be written.
+	const fullText: unknown = input.fullTextInFeeds;
+	if (fullText !== undefined && typeof fullText !== "boolean") {
+		fail(
+			"INVALID_FULL_TEXT",
+			"fullTextInFeeds",
+			`fullTextInFeeds must be true or false, not ${show(fullText)}`,
+		);
+	}
 	return {
 		agreementId,
 		partnerId,
@@ -247,5 +262,7 @@ export function parseGrant(input: GrantInput, now: Date): Agreement {
 		validUntil,
 		notice,
 		status: "active",
+		// Stored only when granted, as an agreement from before the field is stored.
+		...(fullText === true ? { fullTextInFeeds: true } : {}),
 	};
 }

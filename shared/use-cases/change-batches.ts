@@ -139,11 +139,16 @@ export function commitOf(
 	};
 }
 
-/** Whether a plan takes something off the site: the article, or its photos. */
+/** Whether a plan takes something off the site: the article, its photos or its full text. */
 function takesDown(current: Article, plan: ArticlePlan): boolean {
 	if (current.status !== "published") return false;
 	if (plan.next.status !== "published") return true;
-	return current.permission.imagesAllowed && !plan.next.permission.imagesAllowed;
+	const before = current.permission;
+	const after = plan.next.permission;
+	return (
+		(before.imagesAllowed && !after.imagesAllowed) ||
+		(before.fullTextAllowed === true && after.fullTextAllowed !== true)
+	);
 }
 
 /** Applies one change to one article, on its own: what a batch falls back on (change-articles.ts). */

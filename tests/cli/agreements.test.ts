@@ -150,13 +150,13 @@ describe("partners and agreements, as an operator runs them", { timeout: 120_000
 		const amend = GRANT.map((arg) => (arg === "en,zh" ? "en" : arg)).filter(
 			(arg, i, all) => arg !== "--by" && all[i - 1] !== "--by",
 		);
-		amend.push("--until", "2030-01-01T09:00:00+09:00");
+		amend.push("--until", "2030-01-01T09:00:00+09:00", "--full-text-in-feeds");
 		expect(await ok(amend)).toBe(
-			"amended cli-jst-2024 of cli-news: languages en, zh → en; until open → 2030-01-01T00:00:00Z; re-evaluated 2 articles (1 changed, 3 publish targets)\n",
+			"amended cli-jst-2024 of cli-news: languages en, zh → en; feeds teaser → full text; until open → 2030-01-01T00:00:00Z; re-evaluated 2 articles (1 changed, 3 publish targets)\n",
 		);
 		const list = await ok(["agreements", "list"]);
 		expect(list).toContain(
-			"cli-jst-2024  cli-news      active  en         text,images  2024-01-01T00:00:00Z  2030-01-01T00:00:00Z",
+			"cli-jst-2024  cli-news      active  en         text,images  full text  2024-01-01T00:00:00Z  2030-01-01T00:00:00Z",
 		);
 		expect(list).toMatch(/^AGREEMENT {5}PARTNER {7}STATUS/);
 		const listed = JSON.parse(await ok(["agreements", "list", "--json"]));
@@ -172,6 +172,7 @@ describe("partners and agreements, as an operator runs them", { timeout: 120_000
 
 		const shown = await ok(["agreements", "show", "cli-jst-2024"]);
 		expect(shown).toContain("status       revoked\n");
+		expect(shown).toContain("feeds        full text\n");
 		expect(shown).toContain(
 			"attribution  This article has been translated by JST with permission from CLI News Ltd.\n",
 		);
@@ -181,7 +182,11 @@ describe("partners and agreements, as an operator runs them", { timeout: 120_000
 		const { agreement, history } = JSON.parse(
 			await ok(["agreements", "show", "cli-jst-2024", "--json"]),
 		);
-		expect(agreement).toMatchObject({ status: "revoked", languages: ["en"] });
+		expect(agreement).toMatchObject({
+			status: "revoked",
+			languages: ["en"],
+			fullTextInFeeds: true,
+		});
 		const me = userInfo().username;
 		expect(history.map((c: Record<string, string>) => [c.action, c.by, c.reason])).toEqual([
 			["grant", "alice", "contract signed"],

@@ -75,6 +75,17 @@ export function describeAgreementStoreContract(name: string, makeStore: MakeAgre
 			expect(await store.getAgreement("z")).toBeUndefined();
 		});
 
+		it("keeps whether feeds may carry the whole text, and its absence", async () => {
+			const store = await makeStore();
+			const fullText = makeAgreement({ agreementId: "full", fullTextInFeeds: true });
+			await store.putAgreement(fullText, makeChange());
+			await store.putAgreement(makeAgreement({ agreementId: "teaser" }), makeChange());
+			expect(await store.getAgreement("full")).toEqual({ ...fullText, revision: 1 });
+			expect(await store.getAgreement("teaser")).not.toHaveProperty("fullTextInFeeds");
+			const [entry] = await store.listAgreementHistory("full");
+			expect(entry?.agreement).toEqual(fullText);
+		});
+
 		it("appends every change to the history, oldest first, even within one millisecond", async () => {
 			const store = await makeStore();
 			const granted = makeAgreement();

@@ -1,7 +1,9 @@
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FEED_SIZE } from "#shared/domain/targets.ts";
 import { forEachLimited } from "#shared/lib/for-each-limited.ts";
+import { makeManageAgreements } from "#shared/use-cases/manage-agreements.ts";
 import {
 	type LocalStack,
 	localDynamoDbClient,
@@ -49,6 +51,12 @@ const BURST_CONCURRENCY = 32;
 const BURST_DYNAMODB_BUDGET = 8;
 // Each page's ninjs document is one more PUT per article (measured 8.1 S3 in all).
 const BURST_S3_BUDGET = 9;
+
+// Under an agreement that lets feeds carry the whole text, each feed render reads the bodies
+// of the full-text items it shows (docs/feeds.md, "Full text"), each once per round: up to one
+// GET per item of the feeds rendered (here the same 50 articles in all three), none for the
+// article just ingested (its ingest keeps the body it stored). Teaser agreements read none.
+const FULL_TEXT_S3_BUDGET = S3_BUDGET + FEED_SIZE;
 
 // A bucket the stack's notifications ignore: the test drives ingest itself.
 const BUCKET = "calls-ingest";
@@ -204,6 +212,71 @@ describe("round trips per new article", () => {
 			);
 			expect(perArticle.dynamodb).toBeLessThanOrEqual(BURST_DYNAMODB_BUDGET);
 			expect(perArticle.s3).toBeLessThanOrEqual(BURST_S3_BUDGET);
+		} finally {
+			stop();
+		}
+	});
+
+	// Last: it turns full text on for the demo agreement every article above is under.
+	it("with full text in feeds, an isolated article also reads the bodies its feeds show", async () => {
+		const admin = countedServices();
+		try {
+			const stored = await admin.services.agreements.getAgreement("sn-jst-2023");
+			if (!stored) throw new Error("the stack seeds the demo agreement");
+			await makeManageAgreements({
+				agreements: admin.services.agreements,
+				changes: admin.services.agreementChanges,
+				reevaluate: admin.services.reevaluateAgreement,
+				clock: () => new Date(),
+			}).grantAgreement(
+				{
+					agreementId: stored.agreementId,
+					partnerId: stored.partnerId,
+					holder: stored.holder,
+					translator: stored.translator,
+					languages: stored.languages,
+					scope: stored.scope,
+					from: stored.validFrom,
+					...(stored.validUntil ? { until: stored.validUntil } : {}),
+					notice: stored.notice,
+					fullTextInFeeds: true,
+				},
+				{ by: "calls-test", reason: "full text in feeds" },
+			);
+		} finally {
+			admin.stop();
+		}
+		const { services, s3Calls, dynamodbCalls, stop } = countedServices({
+			compressedVariants: true,
+		});
+		try {
+			const body = makeBundle({
+				manifest: makeManifest({ id: "calls-full-text", subjects: ["energy"] }),
+			});
+			const key = "incoming/science-news/calls-full-text.zip";
+			await stack.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
+			s3Calls.clear();
+			dynamodbCalls.clear();
+			const result = await services.ingestUpload({
+				key,
+				size: body.byteLength,
+				eTag: "etag-full-text",
+				sequencer: "1000",
+				eventTime: new Date().toISOString(),
+			});
+			expect(result?.report.status).toBe("published");
+			console.log(
+				`calls per isolated article with full text in feeds: DynamoDB ${total(dynamodbCalls)} S3 ${total(s3Calls)}; by command: ${JSON.stringify(Object.fromEntries([...dynamodbCalls, ...s3Calls]))}`,
+			);
+			expect(total(dynamodbCalls)).toBeLessThanOrEqual(DYNAMODB_BUDGET);
+			expect(total(s3Calls)).toBeLessThanOrEqual(FULL_TEXT_S3_BUDGET);
+			// Every item carries the bundle's whole body, read through DynamoDB's rows and S3.
+			const feed = (await (
+				await fetch(`${stack.endpoints.edgeUrl}/feeds/en/latest.json`)
+			).json()) as { items: { content_html: string }[] };
+			expect(feed.items.length).toBeGreaterThan(40);
+			for (const item of feed.items)
+				expect(item.content_html).toContain("Body text of the article.");
 		} finally {
 			stop();
 		}

@@ -225,6 +225,8 @@ describe("grantAgreement", () => {
 		[{ until: "2025-12-31T00:00:00Z" }, "INVALID_WINDOW", "until"],
 		[{ from: "2024-01-01T00:00:00Z", until: "2024-01-01T00:00:00Z" }, "INVALID_WINDOW", "until"],
 		[{ notice: "x".repeat(1001) }, "INVALID_TEXT", "notice"],
+		// A partner config in JSON can say anything: only true or false is a choice.
+		[{ fullTextInFeeds: "yes" }, "INVALID_FULL_TEXT", "fullTextInFeeds"],
 	] as const)("refuses %o with %s, storing nothing", async (overrides, code, field) => {
 		const { manage, calls } = await makeManage();
 		const error = await refusal(

@@ -63,6 +63,7 @@ const PERMISSION: ShapeOf<PermissionRecord> = {
 	attribution: "string",
 	holder: "string?",
 	imagesAllowed: "boolean",
+	fullTextAllowed: "boolean?",
 	unblock: "string?",
 };
 

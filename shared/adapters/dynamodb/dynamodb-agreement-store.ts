@@ -78,6 +78,7 @@ const AGREEMENT: ShapeOf<Agreement> = {
 	validUntil: "string or null",
 	notice: "string",
 	status: valuesOf<Agreement["status"]>({ active: true, revoked: true }),
+	fullTextInFeeds: "boolean?",
 };
 
 function toPartner(item: Item): Partner {

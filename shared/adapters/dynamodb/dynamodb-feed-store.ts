@@ -28,7 +28,7 @@ const FEED_LIST = "FEEDS";
 const SHARE_MARGIN = 4;
 
 // A feed row's item is stored whole and rendered as it is: every attribute is checked, the
-// image (shown, never decided on) only for being a map.
+// image and the full text's body key and photos (shown, never decided on) only for being maps.
 const FEED_ITEM: ShapeOf<FeedItem> = {
 	id: "string",
 	partnerId: "string",
@@ -47,6 +47,7 @@ const FEED_ITEM: ShapeOf<FeedItem> = {
 	attribution: "string",
 	path: "string",
 	image: "map?",
+	fullText: "map?",
 };
 
 const feedItemOf = (row: Item) => shaped<FeedItem>(row, "item", FEED_ITEM);

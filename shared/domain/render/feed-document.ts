@@ -9,6 +9,14 @@ import { absoluteUrl, escapeHtml } from "./html.ts";
 /** One URL per format of the same document. */
 export type FormatUrls = Record<FeedFormat, string>;
 
+/** An item's whole text as feeds carry it (feed-full-text.ts). */
+export interface FeedBody {
+	/** The sanitized body, its photos at absolute URLs where the agreement allows them. */
+	html: string;
+	/** The photos (their {@link FeedItem} `image.path`s) the body already shows inline. */
+	inlinePaths: readonly string[];
+}
+
 /** Everything a feed renderer needs; renderers read no clock and no configuration. */
 export interface FeedDocument {
 	id: string;
@@ -33,6 +41,8 @@ export interface FeedDocument {
 	nextArchiveUrls?: FormatUrls;
 	/** A WebSub hub that is told when the feed changes. */
 	hubUrl?: string;
+	/** By item id: the whole text of the items whose agreements let feeds carry it. */
+	fullText?: ReadonlyMap<string, FeedBody>;
 }
 
 /** Site path of a feed in one format (docs/feeds.md): `/feeds/en/partners/science-news.rss`. */
@@ -169,11 +179,15 @@ export function photoCaption(image: NonNullable<FeedItem["image"]>): string | un
 	return image.caption && credit ? `${image.caption} (${credit})` : (image.caption ?? credit);
 }
 
-/** The HTML of an item in every format: photo if permitted, teaser, attribution, link. */
-export function itemContentHtml(item: FeedItem, siteUrl: string): string {
+/**
+ * The HTML of an item in every format: photo if permitted, the whole text where the agreement
+ * allows it (`body`) or else the teaser, attribution, link.
+ */
+export function itemContentHtml(item: FeedItem, siteUrl: string, body?: FeedBody): string {
 	const url = siteHref(siteUrl, item.path);
 	const parts: string[] = [];
-	if (item.image) {
+	// A photo the body shows inline is not shown twice.
+	if (item.image && !body?.inlinePaths.includes(item.image.path)) {
 		const caption = photoCaption(item.image);
 		const img = `<img src="${escapeHtml(siteHref(siteUrl, item.image.path))}" alt="${escapeHtml(item.image.alt ?? "")}">`;
 		parts.push(
@@ -182,8 +196,11 @@ export function itemContentHtml(item: FeedItem, siteUrl: string): string {
 				: `<p>${img}</p>`,
 		);
 	}
-	if (item.summary) parts.push(`<p>${escapeHtml(item.summary)}</p>`);
+	if (body) parts.push(body.html);
+	else if (item.summary) parts.push(`<p>${escapeHtml(item.summary)}</p>`);
 	parts.push(`<p class="attribution">${escapeHtml(item.attribution)}</p>`);
-	parts.push(`<p><a href="${escapeHtml(url)}">Read the full article</a></p>`);
+	parts.push(
+		`<p><a href="${escapeHtml(url)}">${body ? "The article on its page" : "Read the full article"}</a></p>`,
+	);
 	return parts.join("\n");
 }

@@ -61,7 +61,7 @@ export function renderAtom(doc: FeedDocument): string {
 		// Optional: the content is inline HTML, so RFC 4287 needs no summary beside it.
 		if (item.summary) lines.push(`    ${xmlElement("summary", { type: "text" }, item.summary)}`);
 		lines.push(
-			`    ${xmlElement("content", { type: "html" }, itemContentHtml(item, doc.siteUrl))}`,
+			`    ${xmlElement("content", { type: "html" }, itemContentHtml(item, doc.siteUrl, doc.fullText?.get(item.id)))}`,
 			"    <author>",
 			`      ${xmlElement("name", {}, item.byline ?? item.holder)}`,
 			"    </author>",

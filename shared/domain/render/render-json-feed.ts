@@ -42,7 +42,7 @@ export function renderJsonFeed(doc: FeedDocument): string {
 				id: item.id,
 				url: siteHref(doc.siteUrl, item.path),
 				title: item.headline,
-				content_html: itemContentHtml(item, doc.siteUrl),
+				content_html: itemContentHtml(item, doc.siteUrl, doc.fullText?.get(item.id)),
 				...(item.summary ? { summary: item.summary } : {}),
 				...(item.image ? { image: siteHref(doc.siteUrl, item.image.path) } : {}),
 				date_published: item.firstCreated,

@@ -87,7 +87,7 @@ export function renderRss(doc: FeedDocument): string {
 			`      ${plain("pubDate", rfc822(item.firstCreated))}`,
 			// RSS descriptions are HTML by convention; the title stays plain text.
 			`      ${html("description", escapeHtml(item.summary ?? item.headline))}`,
-			`      ${html("content:encoded", itemContentHtml(item, doc.siteUrl))}`,
+			`      ${html("content:encoded", itemContentHtml(item, doc.siteUrl, doc.fullText?.get(item.id)))}`,
 			// RSS <author> must be an e-mail address; Dublin Core carries a plain name.
 			`      ${plain("dc:creator", item.byline ?? item.holder)}`,
 			...item.subjects.map((subject) => `      ${plain("category", subject)}`),

@@ -13,14 +13,17 @@ import {
 } from "../../domain/feeds/kinds.ts";
 import {
 	buildFeedDocument,
+	type FeedBody,
 	type FeedDocument,
 	feedPath,
 } from "../../domain/render/feed-document.ts";
+import { feedBody, fitFeedDocument } from "../../domain/render/feed-full-text.ts";
 import { FEED_RENDERERS } from "../../domain/render/render-feed.ts";
 import { type FrontSection, renderArchivePage } from "../../domain/render/render-pages.ts";
 import {
 	ARCHIVE_PAGE_SIZE,
 	FEED_SIZE,
+	type FeedItem,
 	feedKey,
 	feedKindRowOf,
 	type Target,
@@ -38,6 +41,8 @@ type FeedTarget = Extract<Target, { kind: "feed" }>;
 const SIDEBAR_ITEMS = 10;
 // Archive pages of one feed rendered at once (a first publish of a long feed renders all).
 const ARCHIVE_CONCURRENCY = 4;
+// Bodies of one document read at once: a round renders many feeds side by side.
+const BODY_CONCURRENCY = 8;
 
 // A feed document (not an archive one) in any format: what the WebSub hub is told of.
 const FEED_DOCUMENT_KEY = new RegExp(
@@ -109,6 +114,26 @@ export async function newestArchivePagePath(
 	return pages > 0 ? mainArchivePagePath(language, pages - 1) : undefined;
 }
 
+/**
+ * The whole text of the items whose agreements let feeds carry it, by item id: each body read
+ * once per round (an article is in several of its feeds).
+ */
+async function fullTextOf(
+	items: readonly FeedItem[],
+	{ deps, round }: Pick<RenderContext, "deps" | "round">,
+): Promise<Map<string, FeedBody>> {
+	const bodies = new Map<string, FeedBody>();
+	await forEachLimited(items, BODY_CONCURRENCY, async (item) => {
+		const { fullText } = item;
+		if (!fullText) return;
+		const body = await round.body(fullText.bodyKey);
+		// Too large for any document: the item is a teaser wherever it is.
+		if (body !== undefined)
+			bodies.set(item.id, feedBody({ ...item, fullText }, body, deps.siteUrl));
+	});
+	return bodies;
+}
+
 /** Writes one document in every format. */
 function putDocument(doc: FeedDocument, out: TargetWriter): Promise<void>[] {
 	return FEED_FORMATS.map(({ format, contentType }) =>
@@ -142,7 +167,7 @@ async function renderFeed(
 	const pages = archivePagesOf(feed, state);
 	// The notices of the last 30 days: each in the archive page it left, the newest in the feed.
 	const deleted = liveKillNotices(state.tombstones, deps.clock());
-	const doc = buildFeedDocument({
+	const built = buildFeedDocument({
 		siteUrl,
 		language,
 		feed,
@@ -152,6 +177,8 @@ async function renderFeed(
 		...(state.lastRemovedAt ? { emptySince: state.lastRemovedAt } : {}),
 		...(deps.hubUrl ? { hubUrl: deps.hubUrl } : {}),
 	});
+	// Fewer items only where the archive documents hold every item (docs/feeds.md, "Full text").
+	const doc = fitFeedDocument({ ...built, fullText: await fullTextOf(items, ctx) }, pages > 0);
 	deps.onFeedRendered?.(key, doc.items.length);
 	const stale = new Set(state.stalePages.map(({ page }) => page));
 	const from = ctx.everyArchivePage ? 0 : Math.max(0, state.renderedPages - 1);
@@ -165,7 +192,7 @@ async function renderFeed(
 			const shownPage = await ctx.reads.permitted(await feeds.listArchivePage(key, page), round);
 			const archived = shownPage.items;
 			archiveHid ||= shownPage.hidden;
-			const pageDoc = buildFeedDocument({
+			const builtPage = buildFeedDocument({
 				siteUrl,
 				language,
 				feed,
@@ -174,6 +201,11 @@ async function renderFeed(
 				page: { index: page, count: pages },
 				...(state.lastRemovedAt ? { emptySince: state.lastRemovedAt } : {}),
 			});
+			// An archive document's items are fixed: those past the limit are teasers instead.
+			const pageDoc = fitFeedDocument(
+				{ ...builtPage, fullText: await fullTextOf(archived, ctx) },
+				false,
+			);
 			// The main feed's archives are also HTML pages, which front pages link as older news.
 			const html =
 				feed === MAIN_FEED_KIND.kind
