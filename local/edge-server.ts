@@ -22,6 +22,7 @@ import {
 	cacheControlOf,
 	chooseCoding,
 	ERROR_CACHE,
+	FEED_SECURITY_HEADERS,
 	feedCorsHeaders,
 	feedPreflightHeaders,
 	isCompressible,
@@ -206,6 +207,7 @@ const X_CACHE: Record<EdgeResultType, string> = {
 };
 
 const SECURITY = SECURITY_HEADERS.flat();
+const FEED_SECURITY = FEED_SECURITY_HEADERS.flat();
 
 /** Undefined when the answer was sent synchronously. */
 type Pending = Promise<void> | undefined;
@@ -278,7 +280,7 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
 		body: Buffer | undefined,
 	): void {
 		exchange.firstByte = performance.now();
-		const all = headers.concat(SECURITY);
+		const all = headers.concat(exchange.feed ? FEED_SECURITY : SECURITY);
 		if (exchange.feed) all.push(...feedCorsHeaders(req.headers.origin));
 		all.push("X-Cache", X_CACHE[exchange.result], "X-Amz-Cf-Id", exchange.requestId);
 		res.writeHead(status, all);
@@ -387,7 +389,7 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
 		res.writeHead(part ? 206 : 200, [
 			...headers,
 			...representation.validators,
-			...SECURITY,
+			...(exchange.feed ? FEED_SECURITY : SECURITY),
 			...(exchange.feed ? feedCorsHeaders(req.headers.origin) : []),
 			"X-Cache",
 			X_CACHE[exchange.result],
