@@ -275,6 +275,7 @@ describe.skipIf(!executablePath)("the pages in headless Chromium, through the lo
 			expect(await items.first().locator(".meta").textContent()).toMatch(/\d{4}/);
 			// The site's stylesheet, as the feed's CSP allows no other style.
 			expect(await page.evaluate<number>("document.styleSheets.length")).toBe(1);
+			await expectLinksResolve(page);
 			expect(problems, path).toEqual([]);
 			await page.close();
 		}
