@@ -19,7 +19,7 @@ export const FEED_ICONS = {
 /** `/favicon.ico`, which browsers ask for on their own (feeds name no `<link rel="icon">`). */
 export const FAVICON_ICO = { path: "/favicon.ico", contentType: "image/x-icon" } as const;
 
-export const PNG = "image/png";
+const PNG = "image/png";
 
 interface IconSpec {
 	path: string;
@@ -123,7 +123,7 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
 }
 
 /** A PNG of 8-bit RGBA pixels, each row with filter 0. */
-export function encodePng(width: number, height: number, rgba: Uint8Array): Uint8Array {
+function encodePng(width: number, height: number, rgba: Uint8Array): Uint8Array {
 	const header = new Uint8Array(13);
 	const view = new DataView(header.buffer);
 	view.setUint32(0, width);
