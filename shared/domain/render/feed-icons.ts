@@ -37,8 +37,11 @@ export interface IconFile {
 
 const BLUE = [0x0a, 0x4f, 0xbf] as const;
 const WHITE = [0xff, 0xff, 0xff] as const;
-// Samples per pixel side: edges anti-aliased by coverage, the same bytes on every machine.
-const SAMPLES = 4;
+// Samples per pixel side: edges anti-aliased by coverage, the same pixels on every machine.
+// A large icon needs fewer for smooth edges, and it is drawn when a publisher first needs it.
+function samplesFor(height: number): number {
+	return height > 256 ? 2 : 4;
+}
 
 type Shape = (x: number, y: number) => boolean;
 
@@ -64,17 +67,15 @@ const feedSymbol: Shape = (x, y) => {
 	return ring && x >= ox - 0.085 && y <= oy + 0.085;
 };
 
-/** Straight lines of "text" beside the symbol on a logo, in units of its height. */
+// Straight lines of "text" beside the symbol on a logo, in units of its height.
+const TEXT_LINES = [
+	{ y: 0.3, bar: roundedRect(0.8, 0.09, 0.045) },
+	{ y: 0.5, bar: roundedRect(0.65, 0.09, 0.045) },
+	{ y: 0.7, bar: roundedRect(0.72, 0.09, 0.045) },
+];
+
 function textLines(x: number, y: number): boolean {
-	const lines = [
-		{ y: 0.3, w: 0.8 },
-		{ y: 0.5, w: 0.65 },
-		{ y: 0.7, w: 0.72 },
-	];
-	return lines.some((line) => {
-		const bar = roundedRect(line.w, 0.09, 0.045);
-		return bar(x - 1.05, y - (line.y - 0.045));
-	});
+	return TEXT_LINES.some((line) => line.bar(x - 1.05, y - (line.y - 0.045)));
 }
 
 /** RGBA pixels of an icon: the site's blue, rounded, with the feed symbol in white. */
@@ -86,15 +87,16 @@ function draw(spec: IconSpec): Uint8Array {
 		spec.shape === "mark"
 			? feedSymbol
 			: (x, y) => feedSymbol((x - 0.1) / 0.8, (y - 0.1) / 0.8) || textLines(x, y);
+	const samples = samplesFor(height);
 	const pixels = new Uint8Array(width * height * 4);
 	for (let py = 0; py < height; py++) {
 		for (let px = 0; px < width; px++) {
 			let inside = 0;
 			let white = 0;
-			for (let sy = 0; sy < SAMPLES; sy++) {
-				for (let sx = 0; sx < SAMPLES; sx++) {
-					const x = (px + (sx + 0.5) / SAMPLES) / unit;
-					const y = (py + (sy + 0.5) / SAMPLES) / unit;
+			for (let sy = 0; sy < samples; sy++) {
+				for (let sx = 0; sx < samples; sx++) {
+					const x = (px + (sx + 0.5) / samples) / unit;
+					const y = (py + (sy + 0.5) / samples) / unit;
 					if (!background(x, y)) continue;
 					inside += 1;
 					if (foreground(x, y)) white += 1;
@@ -106,7 +108,7 @@ function draw(spec: IconSpec): Uint8Array {
 			for (let c = 0; c < 3; c++) {
 				pixels[at + c] = Math.round((BLUE[c] ?? 0) * (1 - share) + (WHITE[c] ?? 0) * share);
 			}
-			pixels[at + 3] = Math.round((255 * inside) / (SAMPLES * SAMPLES));
+			pixels[at + 3] = Math.round((255 * inside) / (samples * samples));
 		}
 	}
 	return pixels;
@@ -155,6 +157,11 @@ function icoOf(size: number, png: Uint8Array): Uint8Array {
 	view.setUint32(14, png.length, true);
 	view.setUint32(18, head.length, true);
 	return Buffer.concat([head, png]);
+}
+
+/** The site paths of {@link feedIconFiles}, known without drawing them. */
+export function feedIconPaths(): string[] {
+	return [...Object.values(FEED_ICONS).map((spec) => spec.path), FAVICON_ICO.path];
 }
 
 let cached: readonly IconFile[] | undefined;

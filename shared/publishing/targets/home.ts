@@ -1,5 +1,5 @@
 import { FEED_STYLESHEET } from "../../domain/feeds/feed-stylesheet.ts";
-import { feedIconFiles } from "../../domain/render/feed-icons.ts";
+import { feedIconFiles, feedIconPaths } from "../../domain/render/feed-icons.ts";
 import { renderFeedXsl } from "../../domain/render/feed-xsl.ts";
 import { renderHomePage, renderNotFoundPage } from "../../domain/render/render-pages.ts";
 import { siteIcon, siteStylesheet } from "../../domain/render/stylesheet.ts";
@@ -27,7 +27,7 @@ export const homeTarget: TargetKind<Extract<Target, { kind: "home" }>> = {
 		siteStylesheet().key,
 		siteIcon().key,
 		FEED_XSL,
-		...feedIconFiles().map((file) => siteKey(file.path)),
+		...feedIconPaths().map(siteKey),
 	],
 	async render(_target, out, ctx) {
 		const { siteUrl } = ctx.deps;
