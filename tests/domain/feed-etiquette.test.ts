@@ -5,7 +5,12 @@ import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { describe, expect, it } from "vitest";
 import { FEED_STYLESHEET } from "#shared/domain/feeds/feed-stylesheet.ts";
 import { buildFeedDocument } from "#shared/domain/render/feed-document.ts";
-import { FAVICON_ICO, FEED_ICONS, feedIconFiles } from "#shared/domain/render/feed-icons.ts";
+import {
+	FAVICON_ICO,
+	FEED_ICONS,
+	feedIconFiles,
+	feedIconPaths,
+} from "#shared/domain/render/feed-icons.ts";
 import { FEED_STYLESHEET_PI, renderFeedXsl } from "#shared/domain/render/feed-xsl.ts";
 import { uiFor } from "#shared/domain/render/i18n.ts";
 import { renderAtom } from "#shared/domain/render/render-atom.ts";
@@ -93,6 +98,8 @@ describe("feeds in a browser: the XSLT stylesheet", () => {
 describe("feed icons", () => {
 	it("are PNGs of the sizes each format asks for, and /favicon.ico holds a PNG", () => {
 		const files = new Map(feedIconFiles().map((file) => [file.path, file]));
+		// The keys the home target claims are the files it writes.
+		expect(feedIconPaths()).toEqual([...files.keys()]);
 		for (const spec of Object.values(FEED_ICONS)) {
 			const file = files.get(spec.path);
 			expect(file?.contentType, spec.path).toBe("image/png");
