@@ -5,6 +5,7 @@
  */
 
 import { FEED_CORS } from "../shared/domain/feeds/cors.ts";
+import { FEED_STYLESHEET } from "../shared/domain/feeds/feed-stylesheet.ts";
 import { essenceOf, FEED_DOCUMENT_TYPES } from "../shared/domain/feeds/formats.ts";
 
 /** The content security policy of contracts.md: no scripts, no inline styles, no framing. */
@@ -22,6 +23,14 @@ export const SECURITY_HEADERS: readonly (readonly [string, string])[] = [
 	["X-Frame-Options", "DENY"],
 	["Referrer-Policy", "strict-origin-when-cross-origin"],
 ];
+
+/** The same under `/feeds/`, where the policy lets an RSS or Atom document load its XSLT. */
+export const FEED_SECURITY_HEADERS: readonly (readonly [string, string])[] = SECURITY_HEADERS.map(
+	([name, value]) =>
+		name === "Content-Security-Policy"
+			? ([name, `${value}; ${FEED_STYLESHEET.contentSecurityPolicy}`] as const)
+			: ([name, value] as const),
+);
 
 /** Under `/feeds/`: the documents any origin may read (FEED_CORS), found or not. */
 export function isFeedKey(key: string): boolean {
@@ -101,7 +110,7 @@ function extensionOf(key: string): string {
 
 /**
  * The media type of a site key. Site paths are the contract (docs/feeds.md), so pages, feeds,
- * OPML, agreements' policies and the stylesheet get their type from the path, charset
+ * OPML, feed.xsl, agreements' policies and the stylesheet get their type from the path, charset
  * included, whatever the object was stored with; anything else (photos) keeps its stored type.
  */
 export function mediaTypeOf(key: string, stored: string | undefined): string {
@@ -111,6 +120,7 @@ export function mediaTypeOf(key: string, stored: string | undefined): string {
 	if (key.startsWith("feeds/")) {
 		const type = FEED_TYPES[extension];
 		if (type) return type;
+		if (`/${key}` === FEED_STYLESHEET.path) return FEED_STYLESHEET.contentType;
 	}
 	if (key.startsWith("assets/")) {
 		const type = ASSET_TYPES[extension];

@@ -29,6 +29,7 @@ import {
 	EDGE_UNCOMPRESSED_NAMES,
 } from "../../shared/domain/compressed-variants.ts";
 import { FEED_CORS } from "../../shared/domain/feeds/cors.ts";
+import { FEED_STYLESHEET } from "../../shared/domain/feeds/feed-stylesheet.ts";
 import { GONE_METADATA_NAME } from "../../shared/publishing/site-paths.ts";
 import type { CustomDomain } from "../config.ts";
 import { FEED_ENCODING_CODE } from "./feed-encoding-code.ts";
@@ -36,6 +37,8 @@ import { FEED_ENCODING_CODE } from "./feed-encoding-code.ts";
 /** The content security policy of contracts.md: no scripts, no inline styles, nothing framed. */
 export const CONTENT_SECURITY_POLICY =
 	"default-src 'none'; img-src 'self'; style-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+/** The same under `/feeds/`, where an RSS or Atom document loads its XSLT (feed.xsl). */
+export const FEED_CONTENT_SECURITY_POLICY = `${CONTENT_SECURITY_POLICY}; ${FEED_STYLESHEET.contentSecurityPolicy}`;
 /** Two years, the HSTS preload list's minimum. */
 export const HSTS_MAX_AGE = Duration.seconds(63_072_000);
 /** The not-found page the publisher's `home` target writes at the root of the site bucket. */
@@ -146,14 +149,21 @@ export class Edge extends Construct {
 			comment: "The security headers of every response, as at the local edge",
 			securityHeadersBehavior,
 		});
-		// A behaviour has one headers policy: the feeds get the same security headers, CORS so
+		// A behaviour has one headers policy: the feeds get the same security headers (with the
+		// XSLT stylesheet allowed), CORS so
 		// a web reader on any origin may fetch them, and the `Vary` S3 cannot set. CloudFront
 		// adds the CORS headers only to requests with an Origin, so caches after the edge must
 		// keep those apart (Origin) as they keep the codings apart (Accept-Encoding).
 		const feedHeaders = new ResponseHeadersPolicy(this, "FeedHeaders", {
 			responseHeadersPolicyName: `Syndicate-${stage}-FeedHeaders`,
 			comment: "The security headers, CORS for any origin, and Vary: Accept-Encoding, Origin",
-			securityHeadersBehavior,
+			securityHeadersBehavior: {
+				...securityHeadersBehavior,
+				contentSecurityPolicy: {
+					contentSecurityPolicy: FEED_CONTENT_SECURITY_POLICY,
+					override: true,
+				},
+			},
 			corsBehavior: {
 				accessControlAllowOrigins: [FEED_CORS.allowOrigin],
 				accessControlAllowMethods: [...FEED_CORS.allowMethods],

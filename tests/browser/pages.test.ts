@@ -234,4 +234,50 @@ describe.skipIf(!executablePath)("the pages in headless Chromium, through the lo
 		expect(new URL(redirected.page.url()).pathname).toBe("/en/");
 		await redirected.page.close();
 	}, 60_000);
+
+	it("a feed opened in a browser reads as a page of its items that says how to subscribe", async () => {
+		const feeds = [
+			{ path: "/feeds/en/latest.rss", type: "application/rss+xml", preview: "This is a feed." },
+			{ path: "/feeds/en/latest.atom", type: "application/atom+xml", preview: "This is a feed." },
+			{ path: "/feeds/zh/latest.atom", type: "application/atom+xml", preview: "这是一个订阅源" },
+		];
+		for (const { path, type, preview } of feeds) {
+			const page = await browser.newPage({ viewport: WIDE });
+			const problems: string[] = [];
+			page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+			page.on("response", (response) => {
+				if (response.status() >= 400) problems.push(`${response.status()}: ${response.url()}`);
+			});
+			const served: Record<string, string> = {};
+			// Chromium shows RSS and Atom media types as plain text, never applying their stylesheet;
+			// Firefox and Safari read them as XML. The edge's answer is passed on as they read it:
+			// the same bytes and headers (its content security policy too), typed as XML.
+			await page.route(`**${path}`, async (route) => {
+				const response = await route.fetch();
+				Object.assign(served, response.headers());
+				await route.fulfill({
+					response,
+					headers: { ...response.headers(), "content-type": "application/xml; charset=utf-8" },
+				});
+			});
+			await page.goto(`${stack.endpoints.edgeUrl}${path}`, { waitUntil: "load" });
+			expect(served["content-type"], path).toBe(`${type}; charset=utf-8`);
+			const title = await page.locator("title").textContent();
+			expect(title).toMatch(/^Syndicate: Latest News/);
+			expect(await page.locator("h1").textContent()).toBe(title);
+			expect(await page.locator(".subscribe").textContent()).toContain(preview);
+			expect(await page.locator(".subscribe .url").textContent()).toBe(
+				`${stack.endpoints.edgeUrl}${path}`,
+			);
+			const items = page.locator(".items > li");
+			expect(await items.count()).toBeGreaterThan(0);
+			expect(await items.first().locator("a").getAttribute("href")).toMatch(/\/articles\//);
+			expect(await items.first().locator(".meta").textContent()).toMatch(/\d{4}/);
+			// The site's stylesheet, as the feed's CSP allows no other style.
+			expect(await page.evaluate<number>("document.styleSheets.length")).toBe(1);
+			await expectLinksResolve(page);
+			expect(problems, path).toEqual([]);
+			await page.close();
+		}
+	}, 60_000);
 });

@@ -2,7 +2,7 @@ import { get as httpGet } from "node:http";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CONTENT_SECURITY_POLICY } from "../../local/edge-http.ts";
+import { CONTENT_SECURITY_POLICY, FEED_SECURITY_HEADERS } from "../../local/edge-http.ts";
 import { type LocalStack, startEphemeralStack } from "../../local/stack.ts";
 import { exampleBundle } from "../helpers/bundles.ts";
 import { upload } from "../helpers/stack.ts";
@@ -49,16 +49,24 @@ describe("the local edge in front of what the publisher writes", () => {
 			["/feeds/en/latest.rss", "application/rss+xml; charset=utf-8"],
 			["/feeds/en/latest.atom", "application/atom+xml; charset=utf-8"],
 			["/feeds/en/latest.json", "application/feed+json; charset=utf-8"],
+			["/feeds/feed.xsl", "text/xsl; charset=utf-8"],
 			["/en/", "text/html; charset=utf-8"],
 			[ARTICLE, "text/html; charset=utf-8"],
+			["/icons/icon-512.png", "image/png"],
+			["/icons/logo-144x72.png", "image/png"],
+			["/favicon.ico", "image/x-icon"],
 		];
+		// Under /feeds/, the policy lets an RSS or Atom document load feed.xsl.
+		const feedPolicy = new Map(FEED_SECURITY_HEADERS).get("Content-Security-Policy");
 		for (const [path, type] of expected) {
 			const answer = await get(path);
 			expect(answer.status, path).toBe(200);
 			expect(answer.headers, path).toMatchObject({
 				"content-type": type,
 				"cache-control": "public, max-age=60",
-				"content-security-policy": CONTENT_SECURITY_POLICY,
+				"content-security-policy": path.startsWith("/feeds/")
+					? feedPolicy
+					: CONTENT_SECURITY_POLICY,
 				"x-content-type-options": "nosniff",
 				"strict-transport-security": "max-age=63072000; includeSubDomains",
 				"referrer-policy": "strict-origin-when-cross-origin",

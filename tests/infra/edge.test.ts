@@ -138,7 +138,7 @@ describe("response headers policy", () => {
 		expect(config.CorsConfig).toBeUndefined();
 	});
 
-	it("applies to every behaviour, the feeds' adding CORS and Vary: Accept-Encoding, Origin", () => {
+	it("applies to every behaviour, the feeds' adding CORS, Vary: Accept-Encoding, Origin and their XSLT", () => {
 		const config = distributionConfig(plain);
 		const behaviors = [
 			config.DefaultCacheBehavior,
@@ -156,9 +156,11 @@ describe("response headers policy", () => {
 		}
 		const feeds = headersPolicy(plain, "FeedHeaders");
 		expect(feeds.Name).toBe("Syndicate-dev-FeedHeaders");
-		expect(feeds.SecurityHeadersConfig).toEqual(
-			headersPolicy(plain, "SecurityHeaders").SecurityHeadersConfig,
-		);
+		// The same, but that an RSS or Atom document may load its XSLT stylesheet (feed.xsl).
+		expect(feeds.SecurityHeadersConfig).toEqual({
+			...(headersPolicy(plain, "SecurityHeaders").SecurityHeadersConfig as Config),
+			ContentSecurityPolicy: { ContentSecurityPolicy: `${CSP}; script-src 'self'`, Override: true },
+		});
 		// Any origin may read a feed, without credentials; the reader may see the ETag to send
 		// If-None-Match itself, and a preflight is remembered for a day.
 		expect(feeds.CorsConfig).toEqual({

@@ -151,6 +151,7 @@ describe("the local edge: media types and Cache-Control", () => {
 				"public, max-age=60",
 			],
 			["feeds/index.opml", "/feeds/index.opml", "text/x-opml; charset=utf-8", "public, max-age=60"],
+			["feeds/feed.xsl", "/feeds/feed.xsl", "text/xsl; charset=utf-8", "public, max-age=60"],
 			[
 				"agreements/sn-jst-2023.jsonld",
 				"/agreements/sn-jst-2023.jsonld",
@@ -221,6 +222,15 @@ describe("the local edge: security headers, methods, redirects and 404s", () => 
 		expect(CONTENT_SECURITY_POLICY).toBe(
 			"default-src 'none'; img-src 'self'; style-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
 		);
+	});
+
+	it("lets the documents under /feeds/ load their XSLT stylesheet, and nothing else", async () => {
+		await put("feeds/en/csp.rss", "<rss/>");
+		await put("en/index.html", "<h1>en</h1>");
+		const feedPolicy = `${CONTENT_SECURITY_POLICY}; script-src 'self'`;
+		expect((await send("/feeds/en/csp.rss")).headers["content-security-policy"]).toBe(feedPolicy);
+		expect((await send("/feeds/en/none.atom")).headers["content-security-policy"]).toBe(feedPolicy);
+		expect((await send("/en/")).headers["content-security-policy"]).toBe(CONTENT_SECURITY_POLICY);
 	});
 
 	/** Writes raw bytes and reads until the server closes: node:http would refuse to send these. */

@@ -212,6 +212,26 @@ describe("feeds on the publish path", () => {
 		expect(system.bucket.keys().some((key) => /^assets\/site-[0-9a-f]{8}\.css$/.test(key))).toBe(
 			true,
 		);
+		// What every feed names: its XSLT stylesheet, first thing after the XML declaration of each
+		// RSS and Atom document, and its icons, at fixed paths so cached briefly.
+		expect(system.bucket.head("feeds/feed.xsl")).toMatchObject({
+			contentType: "text/xsl; charset=utf-8",
+			cacheControl: "public, max-age=60",
+		});
+		for (const key of ["icons/icon-512.png", "icons/icon-64.png", "icons/logo-288x144.png"]) {
+			expect(system.bucket.head(key), key).toMatchObject({
+				contentType: "image/png",
+				cacheControl: "public, max-age=60",
+			});
+		}
+		expect(system.bucket.head("favicon.ico")?.contentType).toBe("image/x-icon");
+		const xmlFeeds = system.bucket.keys().filter((key) => /\.(?:rss|atom)$/.test(key));
+		expect(xmlFeeds.length).toBeGreaterThan(0);
+		for (const key of xmlFeeds) {
+			expect((await system.read(key)).split("\n")[1], key).toBe(
+				'<?xml-stylesheet type="text/xsl" href="/feeds/feed.xsl"?>',
+			);
+		}
 		// The hub heard of the changed feeds, archives and pages aside.
 		const told = pings.flatMap((ping) => ping.getAll("hub.url"));
 		expect(pings.every((ping) => ping.get("hub.mode") === "publish")).toBe(true);

@@ -28,6 +28,8 @@ export interface UiStrings extends Record<FeedKindUiKey, string> {
 	/** `{opml}` is replaced by a link to the OPML list. */
 	subscribeOpml: string;
 	subscribeThisPage: string;
+	/** The box atop a feed opened in a browser (feed.xsl), above the feed's address. */
+	feedPreview: string;
 	notFoundTitle: string;
 	notFoundText: string;
 	/** The page left at an article's address once it is taken down (410 Gone). */
@@ -62,6 +64,7 @@ const en: UiStrings = {
 	subscribeOpml:
 		"To add every feed of this site at once, import the OPML list {opml} into your reader.",
 	subscribeThisPage: "Feeds on this page",
+	feedPreview: "This is a feed. Copy its address into your feed reader to subscribe:",
 	notFoundTitle: "Page not found",
 	notFoundText:
 		"There is no page at this address. It may have been taken down, or the address may be mistyped.",
@@ -95,6 +98,7 @@ const zh: UiStrings = {
 		"RSS 和 Atom 是两种经典格式，所有阅读器至少支持其中一种；JSON Feed 以 JSON 格式提供相同的文章，供偏好它的阅读器和程序使用。每个订阅源选一种格式即可。",
 	subscribeOpml: "要一次添加本站的全部订阅源，请将 OPML 列表 {opml} 导入您的阅读器。",
 	subscribeThisPage: "本页的订阅源",
+	feedPreview: "这是一个订阅源（feed）。把下面的地址复制到你的阅读器中即可订阅：",
 	notFoundTitle: "找不到页面",
 	notFoundText: "此地址没有页面。页面可能已被撤下，或地址有误。",
 	goneTitle: "文章已撤下",
@@ -127,6 +131,7 @@ const zhHant: UiStrings = {
 		"RSS 和 Atom 是兩種經典格式，所有閱讀器至少支援其中一種；JSON Feed 以 JSON 格式提供相同的文章，供偏好它的閱讀器和程式使用。每個訂閱源選一種格式即可。",
 	subscribeOpml: "要一次加入本站的全部訂閱源，請將 OPML 清單 {opml} 匯入您的閱讀器。",
 	subscribeThisPage: "本頁的訂閱源",
+	feedPreview: "這是一個訂閱源（feed）。把下面的網址複製到你的閱讀器中即可訂閱：",
 	notFoundTitle: "找不到頁面",
 	notFoundText: "此網址沒有頁面。頁面可能已被撤下，或網址有誤。",
 	goneTitle: "文章已撤下",
@@ -160,6 +165,8 @@ const ja: UiStrings = {
 	subscribeOpml:
 		"このサイトのすべてのフィードをまとめて追加するには、OPML リスト {opml} をリーダーに読み込んでください。",
 	subscribeThisPage: "このページのフィード",
+	feedPreview:
+		"これはフィードです。購読するには、下のアドレスをフィードリーダーに追加してください：",
 	notFoundTitle: "ページが見つかりません",
 	notFoundText:
 		"このアドレスにはページがありません。掲載が終了したか、アドレスが間違っている可能性があります。",
@@ -167,8 +174,9 @@ const ja: UiStrings = {
 	goneText: "この記事は本サイトでの掲載を終了しました。",
 };
 
-// Most specific first: `zh-Hant` and the regions that write it before plain `zh`.
-const CATALOGUE: readonly (readonly [range: string, tag: string, strings: UiStrings])[] = [
+// Most specific first: `zh-Hant` and the regions that write it before plain `zh`. feed.xsl
+// picks its text from it too.
+export const CATALOGUE: readonly (readonly [range: string, tag: string, strings: UiStrings])[] = [
 	["zh-Hant", "zh-Hant", zhHant],
 	["zh-TW", "zh-Hant", zhHant],
 	["zh-HK", "zh-Hant", zhHant],

@@ -1,5 +1,7 @@
 import { itemUpdated } from "../targets.ts";
 import { type FeedDocument, type FormatUrls, itemContentHtml, siteHref } from "./feed-document.ts";
+import { FEED_ICONS } from "./feed-icons.ts";
+import { FEED_STYLESHEET_PI } from "./feed-xsl.ts";
 import { mediaContentStart } from "./render-rss.ts";
 import { escapeXmlAttribute, XML_DECLARATION, xmlElement, xmlStartTag } from "./xml.ts";
 
@@ -34,6 +36,7 @@ export function renderAtom(doc: FeedDocument): string {
 	const deleted = doc.deleted ?? [];
 	const lines = [
 		XML_DECLARATION,
+		FEED_STYLESHEET_PI,
 		`<feed xmlns="http://www.w3.org/2005/Atom" xmlns:fh="http://purl.org/syndication/history/1.0" xmlns:media="http://search.yahoo.com/mrss/"${deleted.length > 0 ? ` xmlns:at="${TOMBSTONES_NS}"` : ""} xml:lang="${escapeXmlAttribute(doc.language)}">`,
 		`  ${xmlElement("id", {}, doc.id)}`,
 		`  ${xmlElement("title", { type: "text" }, doc.title)}`,
@@ -46,6 +49,8 @@ export function renderAtom(doc: FeedDocument): string {
 		`    ${xmlElement("name", {}, "Syndicate")}`,
 		"  </author>",
 		`  ${xmlElement("generator", {}, "Syndicate")}`,
+		`  ${xmlElement("icon", {}, siteHref(doc.siteUrl, FEED_ICONS.favicon.path))}`,
+		`  ${xmlElement("logo", {}, siteHref(doc.siteUrl, FEED_ICONS.logo.path))}`,
 	];
 	if (doc.archive) lines.push("  <fh:archive/>");
 	for (const item of doc.items) {

@@ -1,5 +1,6 @@
 import { itemUpdated } from "../targets.ts";
 import { type FeedDocument, itemContentHtml, siteHref } from "./feed-document.ts";
+import { FEED_ICONS } from "./feed-icons.ts";
 import { ninjsPath } from "./render-ninjs.ts";
 
 /**
@@ -16,6 +17,8 @@ export function renderJsonFeed(doc: FeedDocument): string {
 			home_page_url: doc.homeUrl,
 			feed_url: doc.selfUrls.json,
 			description: doc.description,
+			icon: siteHref(doc.siteUrl, FEED_ICONS.icon.path),
+			favicon: siteHref(doc.siteUrl, FEED_ICONS.favicon.path),
 			...(doc.prevArchiveUrls ? { next_url: doc.prevArchiveUrls.json } : {}),
 			language: doc.language,
 			authors: [{ name: "Syndicate" }],

@@ -1,4 +1,6 @@
 import { type FeedDocument, type FormatUrls, itemContentHtml, siteHref } from "./feed-document.ts";
+import { FEED_ICONS } from "./feed-icons.ts";
+import { FEED_STYLESHEET_PI } from "./feed-xsl.ts";
 import { escapeHtml } from "./html.ts";
 import {
 	escapeXmlPlainText,
@@ -44,6 +46,20 @@ function navigationLinks(doc: FeedDocument): string[] {
 	return out;
 }
 
+/** The channel's `<image>`: its title and link must be the channel's own. */
+function channelImage(doc: FeedDocument): string[] {
+	const { path, width, height } = FEED_ICONS.rssImage;
+	return [
+		"<image>",
+		`  ${plain("url", siteHref(doc.siteUrl, path))}`,
+		`  ${plain("title", doc.title)}`,
+		`  ${plain("link", doc.homeUrl)}`,
+		`  ${plain("width", String(width))}`,
+		`  ${plain("height", String(height))}`,
+		"</image>",
+	];
+}
+
 /** Media RSS's description of a photo; its children are the caption and the credit. */
 export function mediaContentStart(
 	url: string,
@@ -65,6 +81,7 @@ export function mediaContentStart(
 export function renderRss(doc: FeedDocument): string {
 	const lines = [
 		XML_DECLARATION,
+		FEED_STYLESHEET_PI,
 		RSS_ROOT,
 		"  <channel>",
 		`    ${plain("title", doc.title)}`,
@@ -74,6 +91,7 @@ export function renderRss(doc: FeedDocument): string {
 		`    ${plain("lastBuildDate", rfc822(doc.updated))}`,
 		`    ${plain("generator", "Syndicate")}`,
 		`    ${plain("docs", "https://www.rssboard.org/rss-specification")}`,
+		...channelImage(doc).map((line) => `    ${line}`),
 		`    ${atomLink("self", doc.selfUrls.rss)}`,
 		...navigationLinks(doc).map((link) => `    ${link}`),
 	];

@@ -1,7 +1,10 @@
+import { FEED_STYLESHEET } from "../../domain/feeds/feed-stylesheet.ts";
+import { feedIconFiles, feedIconPaths } from "../../domain/render/feed-icons.ts";
+import { renderFeedXsl } from "../../domain/render/feed-xsl.ts";
 import { renderHomePage, renderNotFoundPage } from "../../domain/render/render-pages.ts";
 import { siteIcon, siteStylesheet } from "../../domain/render/stylesheet.ts";
 import type { Target } from "../../domain/targets.ts";
-import { CSS, HTML, IMMUTABLE, SITE_CACHE, SVG } from "../site-paths.ts";
+import { CSS, HTML, IMMUTABLE, SITE_CACHE, SVG, siteKey } from "../site-paths.ts";
 import type { TargetKind } from "../target-kind.ts";
 import { languageLists } from "./feed.ts";
 
@@ -10,10 +13,22 @@ const HOME_ITEMS = 10;
 
 const HOME_PAGE = "index.html";
 const NOT_FOUND_PAGE = "404.html";
+const FEED_XSL = siteKey(FEED_STYLESHEET.path);
 
-/** `index.html`, `404.html`, and the stylesheet and icon every page links. */
+/**
+ * `index.html`, `404.html`, the stylesheet and icon every page links, and what every feed
+ * names: its XSLT stylesheet and its icons. Those keep fixed paths (feeds name them), so they
+ * are cached briefly like pages; a publish that changes nothing writes none of them again.
+ */
 export const homeTarget: TargetKind<Extract<Target, { kind: "home" }>> = {
-	keys: () => [HOME_PAGE, NOT_FOUND_PAGE, siteStylesheet().key, siteIcon().key],
+	keys: () => [
+		HOME_PAGE,
+		NOT_FOUND_PAGE,
+		siteStylesheet().key,
+		siteIcon().key,
+		FEED_XSL,
+		...feedIconPaths().map(siteKey),
+	],
 	async render(_target, out, ctx) {
 		const { siteUrl } = ctx.deps;
 		const languages = await ctx.deps.feeds.listLanguages();
@@ -24,6 +39,16 @@ export const homeTarget: TargetKind<Extract<Target, { kind: "home" }>> = {
 		const stylesheet = siteStylesheet();
 		const icon = siteIcon();
 		await Promise.all([
+			out.put(FEED_XSL, renderFeedXsl(), {
+				contentType: FEED_STYLESHEET.contentType,
+				cacheControl: SITE_CACHE,
+			}),
+			...feedIconFiles().map((file) =>
+				out.put(siteKey(file.path), file.bytes, {
+					contentType: file.contentType,
+					cacheControl: SITE_CACHE,
+				}),
+			),
 			out.put(icon.key, icon.svg, { contentType: SVG, cacheControl: IMMUTABLE }),
 			out.put(stylesheet.key, stylesheet.css, {
 				contentType: CSS,
