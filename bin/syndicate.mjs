@@ -4,7 +4,8 @@
 // no tsx and runs on whatever Node a shell finds.
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
+import nodeModule from "node:module";
+import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url)).replace(/\/$/, "");
@@ -53,5 +54,8 @@ if (Number(process.versions.node.split(".")[0]) < 24 && existsSync(PROJECT_NODE)
 			process.exit(1);
 		});
 	}
+	// V8's compiled code, kept beside the build it is of: a third less CPU to load the SDK's
+	// chunks again, measured.
+	nodeModule.enableCompileCache(join(dirname(entry), ".compile-cache"));
 	await import(pathToFileURL(entry).href);
 }
