@@ -35,22 +35,20 @@ function freshBundle() {
 if (Number(process.versions.node.split(".")[0]) < 24 && existsSync(PROJECT_NODE)) {
 	// An older Node on the PATH (run directly, not through npm): the project's own Node 24
 	// runs the bundle, as `npm run syndicate` does.
-	const child = spawnSync(
-		PROJECT_NODE,
-		[fileURLToPath(import.meta.url), ...process.argv.slice(2)],
-		{
-			stdio: "inherit",
-		},
-	);
+	const args = [fileURLToPath(import.meta.url), ...process.argv.slice(2)];
+	const child = spawnSync(PROJECT_NODE, args, { stdio: "inherit" });
 	process.exit(child.status ?? 1);
 } else {
 	let entry = freshBundle();
 	if (!entry) {
 		if (process.stderr.isTTY) console.error("syndicate: building the CLI (dist/cli/)…");
 		const { buildCli } = await import("../cli/build.ts");
-		// esbuild has printed what does not compile; one line says what it means.
-		entry = await buildCli().catch(() => {
-			console.error("syndicate: the CLI does not build (esbuild's errors above)");
+		// esbuild has printed where the sources do not compile: its message's first line says
+		// how many errors (or why the build could not be written) after them, no stack trace.
+		entry = await buildCli().catch((error) => {
+			console.error(
+				`syndicate: the CLI does not build: ${String(error?.message).split("\n")[0]?.replace(/:$/, "")}`,
+			);
 			process.exit(1);
 		});
 	}
