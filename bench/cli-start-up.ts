@@ -52,8 +52,8 @@ async function timed(command: string, args: string[]): Promise<Sample> {
 /**
  * Start-up of the ops CLI: `--help` and three read commands against a fresh local stack (the
  * demo's articles ingested), each a fresh process, from the bundle directly and through npm,
- * and under tsx as before; as ratios to `node -e 0` in the same run. Samples are interleaved,
- * so load on the machine hits all alike.
+ * and under tsx as before: wall time as ratios to `node -e 0`'s in the same run, and the p50
+ * of wall and CPU time. Samples are interleaved, so load on the machine hits all alike.
  */
 export async function benchCliStartUp(rounds = 10): Promise<void> {
 	const stack = await startEphemeralStack();
