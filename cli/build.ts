@@ -9,8 +9,7 @@ import { type BuildOptions, build, type Metafile, type Plugin } from "esbuild";
 const ROOT = resolve(import.meta.dirname, "..");
 
 /** Where bin/syndicate.mjs looks for the bundle (gitignored); SYNDICATE_CLI_DIST moves it. */
-export const cliDist = (): string =>
-	resolve(process.env.SYNDICATE_CLI_DIST ?? join(ROOT, "dist", "cli"));
+const cliDist = (): string => resolve(process.env.SYNDICATE_CLI_DIST ?? join(ROOT, "dist", "cli"));
 
 /**
  * Files the bundle depends on besides those it bundles: the build itself, and what changes
@@ -30,7 +29,7 @@ const ALSO_DEPENDS_ON = [
  * (null when it did not exist, -1 when it changed while the build read it). bin/syndicate.mjs
  * rebuilds when any differs from the file's state now.
  */
-export type InputStamp = [path: string, mtimeMs: number | null, size: number | null];
+type InputStamp = [path: string, mtimeMs: number | null, size: number | null];
 
 /** `current.json` in the dist folder: the bundle to run, and what it was built from. */
 export interface BuildManifest {
