@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { benchBursts } from "./burst.ts";
+import { benchCliStartUp } from "./cli-start-up.ts";
 import { benchColdStart } from "./cold-start.ts";
 import { benchEdge } from "./edge.ts";
 import { benchIdleSchedule } from "./idle-schedule.ts";
@@ -59,6 +60,10 @@ const benchmarks: [string, () => Promise<void>][] = [
 				warmup: 20,
 				seedBudgetMs: 120_000,
 			}),
+	],
+	[
+		"CLI start-up: --help and three read commands, from the bundle (directly and through npm) and under tsx, vs node -e 0",
+		() => benchCliStartUp(),
 	],
 	[
 		"local edge vs nginx on the same file: conditional GET (304) and full GET",

@@ -16,7 +16,7 @@ import { registerViewCommands } from "./commands/views.ts";
 const program = new Command()
 	.name("syndicate")
 	.description(
-		"Syndicate operations, on the local stack (default) or a deployed one. Run through npm: npm run syndicate -- <command>",
+		"Syndicate operations, on the local stack (default) or a deployed one. Run: npm run syndicate -- <command>, or without npm (faster) bin/syndicate.mjs <command>",
 	);
 
 program

@@ -11,9 +11,10 @@ export interface CliRun {
 }
 
 /**
- * The real `npm run syndicate --` entry (cli/syndicate.ts under tsx), as an operator runs it,
- * against the local stack in `dataDir` unless the arguments name another (`--data`); with no
- * `dataDir`, the arguments go as given (for commands that reach no stack, such as `pack`).
+ * The real `npm run syndicate --` entry (bin/syndicate.mjs: the bundle, built first when
+ * missing or stale), as an operator runs it, against the local stack in `dataDir` unless the
+ * arguments name another (`--data`); with no `dataDir`, the arguments go as given (for
+ * commands that reach no stack, such as `pack`).
  */
 export function syndicate(
 	dataDir: string | undefined,
@@ -35,9 +36,7 @@ export function startSyndicate(
 	const child = spawn(
 		process.execPath,
 		[
-			"--import",
-			"tsx",
-			"cli/syndicate.ts",
+			"bin/syndicate.mjs",
 			...args,
 			...(args.includes("--data") || dataDir === undefined ? [] : ["--data", dataDir]),
 		],
