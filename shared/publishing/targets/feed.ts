@@ -140,6 +140,7 @@ async function renderFeed(
 		round.getFeedState(key),
 	]);
 	const pages = archivePagesOf(feed, state);
+	const translations = await ctx.reads.translationsOf(items, round);
 	// Every notice of the last 30 days in the feed; each also in the archive page it left.
 	const deleted = liveKillNotices(state.tombstones, deps.clock());
 	const doc = buildFeedDocument({
@@ -151,6 +152,7 @@ async function renderFeed(
 		archivePages: pages,
 		...(state.lastRemovedAt ? { emptySince: state.lastRemovedAt } : {}),
 		...(deps.hubUrl ? { hubUrl: deps.hubUrl } : {}),
+		translations,
 	});
 	deps.onFeedRendered?.(key, doc.items.length);
 	const stale = new Set(state.stalePages.map(({ page }) => page));
@@ -166,6 +168,7 @@ async function renderFeed(
 			const archived = shownPage.items;
 			archiveHid ||= shownPage.hidden;
 			const pageDoc = buildFeedDocument({
+				translations: await ctx.reads.translationsOf(archived, round),
 				siteUrl,
 				language,
 				feed,

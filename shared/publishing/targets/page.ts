@@ -5,6 +5,7 @@ import { ninjsPath, renderCanceledNinjs, renderNinjs } from "../../domain/render
 import { renderGonePage } from "../../domain/render/render-pages.ts";
 import { stripImageMetadata } from "../../domain/strip-image-metadata.ts";
 import type { Target } from "../../domain/targets.ts";
+import { articleKeyOf, type Translation } from "../../domain/translations.ts";
 import { forEachLimited } from "../../lib/for-each-limited.ts";
 import type { ArticleStore } from "../../ports/articles.ts";
 import { pageId, type RoundReads } from "../round-reads.ts";
@@ -26,6 +27,8 @@ interface PageInput {
 	siteUrl: string;
 	/** The notice of the agreement the article is published under, where it has one. */
 	notice?: string;
+	/** Its other public language versions, as they stand now. */
+	translations: Translation[];
 }
 
 type PutOptions = NonNullable<Parameters<TargetWriter["put"]>[2]>;
@@ -176,11 +179,12 @@ async function renderPageOf(
 		new Set(shown.map((image) => imageKey(target, image))),
 	);
 	const { agreementId } = published.permission;
-	const [body, bundle, agreements] = await Promise.all([
+	const [body, bundle, agreements, translations] = await Promise.all([
 		deps.content.get(published.bodyKey),
 		shown.length > 0 ? archivedBundle(ctx, published.archiveKey) : undefined,
 		// The agreement `standingOf` read above: the round's reads hold it (outside a round, read again).
 		agreementId ? ctx.reads.agreementsOf([agreementId], ctx.round) : undefined,
+		ctx.reads.translationsOf([target], ctx.round),
 	]);
 	const notice = agreementId ? agreements?.get(agreementId)?.notice : undefined;
 	if (!body || "tooLarge" in body) throw new Error(`body ${published.bodyKey} is missing`);
@@ -201,6 +205,7 @@ async function renderPageOf(
 		bodyHtml: new TextDecoder().decode(body.bytes),
 		siteUrl: deps.siteUrl,
 		...(notice ? { notice } : {}),
+		translations: translations.get(articleKeyOf(target)) ?? [],
 	};
 	await Promise.all(
 		PAGE_DOCUMENTS.map((document) =>
