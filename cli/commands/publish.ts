@@ -31,12 +31,12 @@ function isKnownTarget(id: string): boolean {
 }
 
 /**
- * Every target that exists: each language's fixed feeds and front page, home and OPML,
+ * Every target that exists: each language's fixed feeds and front page, home, OPML and sitemap,
  * every agreement's policy (revoked and expired ones too), every article's page, and every
  * feed an article is in now (its partner's, its subjects').
  */
 async function listAllTargets(ctx: CliContext): Promise<string[]> {
-	const ids = new Set<string>(["home", "opml"]);
+	const ids = new Set<string>(["home", "opml", "sitemap"]);
 	for (const { agreementId } of await ctx.agreements.listAgreements()) {
 		for (const id of policyTargetIds(agreementId)) ids.add(id);
 	}

@@ -41,10 +41,7 @@ export function hreflangAlternates(
 }
 
 /** The other languages an article's version may be stored in: every site language but its own. */
-export function siblingRefs(
-	ref: ArticleRef,
-	languages: readonly string[],
-): ArticleRef[] {
+export function siblingRefs(ref: ArticleRef, languages: readonly string[]): ArticleRef[] {
 	return languages
 		.filter((language) => language !== ref.language)
 		.map((language) => ({ partnerId: ref.partnerId, articleId: ref.articleId, language }));

@@ -136,7 +136,9 @@ export function makeAgreementReads(
 			? await Promise.all(wanted.map((ref) => reads.article(ref)))
 			: await articles.getArticles(wanted);
 		const shown = await Promise.all(
-			stored.map(async (article) => ((await standingOf(article, reads))?.shown ? article : undefined)),
+			stored.map(async (article) =>
+				(await standingOf(article, reads))?.shown ? article : undefined,
+			),
 		);
 		for (const article of shown) {
 			if (!article) continue;

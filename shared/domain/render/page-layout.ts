@@ -25,12 +25,15 @@ export interface HreflangLink {
 
 /**
  * A JSON-LD block: JSON in a `<script>`, where HTML ends the element at the first `</script`
- * whatever the JSON says, so every `<` is written as its JSON escape (and U+2028/9 too, which
- * old parsers took for line ends).
+ * whatever the JSON says, so every `<` (and `>`, `&`, U+2028/9, which older parsers misread)
+ * is written as its JSON escape. A data block is never run: the CSP's `default-src 'none'`
+ * does not apply to it.
  */
 export function jsonLdScript(document: object): string {
 	const json = JSON.stringify(document)
 		.replace(/</g, "\\u003c")
+		.replace(/>/g, "\\u003e")
+		.replace(/&/g, "\\u0026")
 		.replace(/\u2028/g, "\\u2028")
 		.replace(/\u2029/g, "\\u2029");
 	return `<script type="application/ld+json">${json}</script>`;

@@ -152,9 +152,7 @@ function newsArticle(
 						inLanguage: original.language,
 						...(original.headline ? { headline: original.headline } : {}),
 						...(original.url ? { url: original.url } : {}),
-						...(original.publication
-							? { publisher: organization(original.publication) }
-							: {}),
+						...(original.publication ? { publisher: organization(original.publication) } : {}),
 						...(original.publishedAt ? { datePublished: original.publishedAt } : {}),
 						workTranslation: [{ "@id": url }, ...others.map((one) => node(one.path))],
 					},

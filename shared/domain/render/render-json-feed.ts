@@ -1,10 +1,5 @@
-import {
-	type FeedDocument,
-	itemContentHtml,
-	itemTranslations,
-	siteHref,
-} from "./feed-document.ts";
 import type { FeedItem } from "../targets.ts";
+import { type FeedDocument, itemContentHtml, itemTranslations, siteHref } from "./feed-document.ts";
 import { ninjsPath } from "./render-ninjs.ts";
 
 /**
