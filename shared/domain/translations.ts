@@ -1,4 +1,4 @@
-import { type Article, type ArticleRef, articlePath } from "./article.ts";
+import { type ArticleRef, articlePath } from "./article.ts";
 
 /**
  * One public language version of an article: what a page, a feed entry and the sitemap link
@@ -45,9 +45,4 @@ export function siblingRefs(ref: ArticleRef, languages: readonly string[]): Arti
 	return languages
 		.filter((language) => language !== ref.language)
 		.map((language) => ({ partnerId: ref.partnerId, articleId: ref.articleId, language }));
-}
-
-/** Whether a stored version is one its siblings link (before its agreement is read again). */
-export function isTranslationPublic(article: Article | undefined): boolean {
-	return article?.status === "published";
 }
