@@ -189,6 +189,7 @@ describe("the article page's language versions", () => {
 			bodyHtml: "<p>正文</p>",
 			siteUrl: SITE,
 			translations: [{ language: "en", path: path("en") }],
+			translator: "JST",
 		});
 		const [article] = await expandOffline(jsonLdOf(html));
 		expect(article?.["@type"]).toEqual([`${SCHEMA}NewsArticle`]);
@@ -223,6 +224,11 @@ describe("the article page's language versions", () => {
 		expect(block).not.toMatch(/[<>&\u2028]/);
 		expect(jsonLdOf(html).headline).toBe(hostile);
 		expect(html.match(/<script/g)).toHaveLength(1);
+	});
+
+	it("names the agreement's translator only, never the manifest's claim", () => {
+		const html = renderArticlePage({ article: makeArticle(), bodyHtml: "<p>x</p>", siteUrl: SITE });
+		expect(jsonLdOf(html)).not.toHaveProperty("translator");
 	});
 
 	it("names no photo where the agreement does not permit photos", () => {

@@ -125,8 +125,9 @@ function leadPhoto(ctx: Context, article: Article, image: StoredImage): string {
 const SCHEMA_ORG = { "@vocab": "https://schema.org/" };
 
 /**
- * schema.org `NewsArticle` of the page: dates, rights holder and translator, the photos the
- * agreement permits, and the original it translates. Where the original is not one of our
+ * schema.org `NewsArticle` of the page: dates, rights holder and translator (the agreement's:
+ * the manifest's are evidence, never printed), the photos the agreement permits, and the
+ * original it translates. Where the original is not one of our
  * versions, it also names our versions as its translations (`workTranslation`), this one
  * included; where this version is the original, it names the others.
  */
@@ -134,6 +135,7 @@ function newsArticle(
 	article: Article,
 	siteUrl: string,
 	versions: readonly Translation[],
+	translator: string | undefined,
 ): Record<string, unknown> {
 	const url = absoluteUrl(siteUrl, articlePath(article));
 	const node = (path: string) => ({ "@id": absoluteUrl(siteUrl, path) });
@@ -172,7 +174,7 @@ function newsArticle(
 		...(article.byline ? { author: { "@type": "Person", name: article.byline } } : {}),
 		...(images.length > 0 ? { image: images } : {}),
 		copyrightHolder: organization(article.permission.holder ?? rights.holder),
-		...(rights.translator ? { translator: organization(rights.translator) } : {}),
+		...(translator ? { translator: organization(translator) } : {}),
 		...(article.subjects.length > 0 ? { keywords: article.subjects } : {}),
 		publisher: organization(SITE_NAME),
 		...translationOf,
@@ -195,6 +197,8 @@ export function renderArticlePage(input: {
 	partnerName?: string;
 	/** Its other public language versions: linked in the head and the header, and as data. */
 	translations?: readonly Translation[];
+	/** The translator the agreement names. */
+	translator?: string;
 }): string {
 	const { article, siteUrl } = input;
 	const { language } = article;
@@ -268,7 +272,7 @@ ${subscribeSection(ctx, [latest])}`;
 		title: `${article.headline} · ${SITE_NAME}`,
 		canonicalPath: articlePath(article),
 		hreflang,
-		jsonLd: newsArticle(article, siteUrl, others),
+		jsonLd: newsArticle(article, siteUrl, others, input.translator),
 		feeds: [latest, ...follows],
 		nav: languageNav(ctx, language, others),
 		main,

@@ -29,6 +29,8 @@ interface PageInput {
 	notice?: string;
 	/** Its other public language versions, as they stand now. */
 	translations: Translation[];
+	/** The translator the agreement names. */
+	translator?: string;
 }
 
 type PutOptions = NonNullable<Parameters<TargetWriter["put"]>[2]>;
@@ -186,7 +188,8 @@ async function renderPageOf(
 		agreementId ? ctx.reads.agreementsOf([agreementId], ctx.round) : undefined,
 		ctx.reads.translationsOf([target], ctx.round),
 	]);
-	const notice = agreementId ? agreements?.get(agreementId)?.notice : undefined;
+	const agreement = agreementId ? agreements?.get(agreementId) : undefined;
+	const notice = agreement?.notice;
 	if (!body || "tooLarge" in body) throw new Error(`body ${published.bodyKey} is missing`);
 	await Promise.all(
 		shown.map(async (image) => {
@@ -205,6 +208,7 @@ async function renderPageOf(
 		bodyHtml: new TextDecoder().decode(body.bytes),
 		siteUrl: deps.siteUrl,
 		...(notice ? { notice } : {}),
+		...(agreement?.translator ? { translator: agreement.translator } : {}),
 		translations: translations.get(articleKeyOf(target)) ?? [],
 	};
 	await Promise.all(
