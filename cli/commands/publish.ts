@@ -90,7 +90,7 @@ export function registerPublishCommand(program: Command): void {
 		program
 			.command("publish")
 			.description(
-				"republish the pending and dirty targets (what the schedule's sweep does), or with --all repair the whole site: every feed (archives included), front page, home, OPML, agreement policy and article page written again whatever the digests say, and every object nothing in the table implies removed",
+				"republish the pending and dirty targets (what the schedule's sweep does), or with --all repair the whole site: every feed (archives included), front page, home, OPML, sitemap, agreement policy and article page written again whatever the digests say, and every object nothing in the table implies removed",
 			)
 			.option("--all", "every target that exists, not only the pending ones")
 			.option("--json", "print JSON"),
