@@ -51,6 +51,7 @@ describe("the local edge in front of what the publisher writes", () => {
 			["/feeds/en/latest.json", "application/feed+json; charset=utf-8"],
 			["/en/", "text/html; charset=utf-8"],
 			[ARTICLE, "text/html; charset=utf-8"],
+			["/sitemap.xml", "application/xml"],
 		];
 		for (const [path, type] of expected) {
 			const answer = await get(path);
