@@ -127,9 +127,9 @@ const SCHEMA_ORG = { "@vocab": "https://schema.org/" };
 /**
  * schema.org `NewsArticle` of the page: dates, rights holder and translator (the agreement's:
  * the manifest's are evidence, never printed), the photos the agreement permits, and the
- * original it translates. Where the original is not one of our
- * versions, it also names our versions as its translations (`workTranslation`), this one
- * included; where this version is the original, it names the others.
+ * original it translates, which names every public version of ours as its translations
+ * (`workTranslation`, this one included). A version in the original's own language is the
+ * original: it names the others as its translations.
  */
 function newsArticle(
 	article: Article,
