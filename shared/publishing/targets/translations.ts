@@ -20,8 +20,13 @@ export const translationsTarget: TargetKind<TranslationsTarget> = {
 			siblingRefs(target, languages).map((ref) => ctx.round.article(ref)),
 		);
 		const ids = new Set<string>();
-		for (const sibling of stored) {
-			if (sibling?.status !== "published") continue;
+		const standing = await Promise.all(
+			stored.map((sibling) => ctx.reads.standingOf(sibling, ctx.round)),
+		);
+		for (const [i, sibling] of stored.entries()) {
+			// A version its agreement no longer allows links nothing, and is being taken down by
+			// a change of its own (a revoke takes every language of an agreement at once).
+			if (!sibling || !standing[i]?.shown) continue;
 			const { partnerId, articleId, language } = sibling;
 			ids.add(targetId({ kind: "page", partnerId, articleId, language }));
 			for (const row of feedEntriesFor(sibling)) ids.add(targetId(targetOfFeedKey(row.feedKey)));
