@@ -80,8 +80,9 @@ const MAX_PATH_BYTES = 1024;
 // s3rver stores each name of a key as a file name plus a suffix of up to 22 characters, and
 // Linux allows 255 bytes: a longer name is an internal error in s3rver, not a 404.
 const MAX_NAME_BYTES = 200;
-const SITE_AREAS = new Set(["feeds", "media", "assets", "agreements", "icons"]);
-const ROOT_FILES = new Set(["index.html", "404.html", "favicon.ico"]);
+// `sitemaps` holds the parts of a sitemap too large for one file (render-sitemap.ts).
+const SITE_AREAS = new Set(["feeds", "media", "assets", "agreements", "icons", "sitemaps"]);
+const ROOT_FILES = new Set(["index.html", "404.html", "favicon.ico", "sitemap.xml"]);
 const LANGUAGE_TAG = /^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$/i;
 // Clients send printable ASCII; a raw `\` is a separator to some servers and `#` is never sent.
 const RAW_PATH = /^\/[\x21-\x7e]*$/;
@@ -119,8 +120,9 @@ function refuse(status: 400 | 404 | 414, reason: string): SiteKey {
 /**
  * Maps a raw request target (`req.url`, before any decoding) to a site-bucket key, by
  * whitelist: the raw path is split on `/`, each name decoded exactly once, and the first must
- * be a site area (`feeds`, `media`, `assets`, `agreements`, `icons` or a language tag; `/` alone
- * is the home page, `/404.html` the not-found page, `/favicon.ico` the icon readers ask for). A trailing `/` means that folder's `index.html`,
+ * be a site area (`feeds`, `media`, `assets`, `agreements`, `icons`, `sitemaps` or a language
+ * tag; `/` alone is the home page, `/404.html` the not-found page, `/favicon.ico` the icon
+ * readers ask for, `/sitemap.xml` the sitemap). A trailing `/` means that folder's `index.html`,
  * as the CloudFront function does, and a language folder without it (`/en`) is redirected to
  * it (301). The query string is never part of the key. Malformed paths (bad escapes, `.` and
  * `..`, empty names, separators or control characters in a name) are 400, other paths

@@ -31,12 +31,12 @@ function isKnownTarget(id: string): boolean {
 }
 
 /**
- * Every target that exists: each language's fixed feeds and front page, home and OPML,
+ * Every target that exists: each language's fixed feeds and front page, home, OPML and sitemap,
  * every agreement's policy (revoked and expired ones too), every article's page, and every
  * feed an article is in now (its partner's, its subjects').
  */
 async function listAllTargets(ctx: CliContext): Promise<string[]> {
-	const ids = new Set<string>(["home", "opml"]);
+	const ids = new Set<string>(["home", "opml", "sitemap"]);
 	for (const { agreementId } of await ctx.agreements.listAgreements()) {
 		for (const id of policyTargetIds(agreementId)) ids.add(id);
 	}
@@ -90,7 +90,7 @@ export function registerPublishCommand(program: Command): void {
 		program
 			.command("publish")
 			.description(
-				"republish the pending and dirty targets (what the schedule's sweep does), or with --all repair the whole site: every feed (archives included), front page, home, OPML, agreement policy and article page written again whatever the digests say, and every object nothing in the table implies removed",
+				"republish the pending and dirty targets (what the schedule's sweep does), or with --all repair the whole site: every feed (archives included), front page, home, OPML, sitemap, agreement policy and article page written again whatever the digests say, and every object nothing in the table implies removed",
 			)
 			.option("--all", "every target that exists, not only the pending ones")
 			.option("--json", "print JSON"),

@@ -246,6 +246,18 @@ export function planArticleChange(input: {
 		};
 		targets.push({ kind: "page", ...ref });
 	}
+	// A version that comes or goes changes what its translations link, and the sitemap.
+	if (isPublic(current) !== isPublic(next)) {
+		targets.push(
+			{
+				kind: "translations",
+				partnerId: next.partnerId,
+				articleId: next.articleId,
+				language: next.language,
+			},
+			{ kind: "sitemap" },
+		);
+	}
 
 	return {
 		next,

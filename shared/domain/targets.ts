@@ -59,15 +59,19 @@ export function feedKindRowOf(feed: FeedName): (typeof FEED_KINDS)[number] {
 /**
  * Something the publisher renders from the table and writes to the site: one feed (all its
  * formats and its archive documents), a language's front page, the home page (with the 404
- * page and the stylesheet), the OPML list of feeds, one article page, or one agreement's ODRL
- * policy. Each has its own revision counter, so publishing can be driven one target at a time.
+ * page and the stylesheet), the OPML list of feeds, the sitemap, one article page, one
+ * agreement's ODRL policy, or the translations of an article's version: its other public
+ * language versions, whose pages and feed entries link it. Each has its own revision counter,
+ * so publishing can be driven one target at a time.
  */
 export type Target =
 	| { kind: "feed"; language: string; feed: FeedName }
 	| { kind: "front"; language: string }
 	| { kind: "home" }
 	| { kind: "opml" }
+	| { kind: "sitemap" }
 	| ({ kind: "page" } & ArticleRef)
+	| ({ kind: "translations" } & ArticleRef)
 	| { kind: "agreement"; agreementId: string };
 
 const SEPARATOR = "|";
@@ -80,18 +84,20 @@ export function targetId(target: Target): string {
 		case "front":
 			return ["front", target.language].join(SEPARATOR);
 		case "page":
-			return ["page", target.language, target.partnerId, target.articleId].join(SEPARATOR);
+		case "translations":
+			return [target.kind, target.language, target.partnerId, target.articleId].join(SEPARATOR);
 		case "agreement":
 			return ["agreement", target.agreementId].join(SEPARATOR);
 		case "home":
 		case "opml":
+		case "sitemap":
 			return target.kind;
 	}
 }
 
 /** Inverse of {@link targetId}; throws on anything it would not have written. */
 export function parseTargetId(id: string): Target {
-	if (id === "home" || id === "opml") return { kind: id };
+	if (id === "home" || id === "opml" || id === "sitemap") return { kind: id };
 	const parts = id.split(SEPARATOR);
 	const [kind, language = "", a = "", b = ""] = parts;
 	if (language) {
@@ -104,7 +110,7 @@ export function parseTargetId(id: string): Target {
 		if (kind === "agreement" && parts.length === 2 && PARAMETER.test(language)) {
 			return { kind, agreementId: language };
 		}
-		if (kind === "page" && parts.length === 4 && a && b) {
+		if ((kind === "page" || kind === "translations") && parts.length === 4 && a && b) {
 			return { kind, language, partnerId: a, articleId: b };
 		}
 	}

@@ -6,6 +6,8 @@ import { frontPageTarget } from "./targets/front-page.ts";
 import { homeTarget } from "./targets/home.ts";
 import { opmlTarget } from "./targets/opml.ts";
 import { pageTarget } from "./targets/page.ts";
+import { sitemapTarget } from "./targets/sitemap.ts";
+import { translationsTarget } from "./targets/translations.ts";
 
 type Kind = Target["kind"];
 type TargetOf<K extends Kind> = Extract<Target, { kind: K }>;
@@ -18,6 +20,8 @@ export const TARGETS = {
 	opml: opmlTarget,
 	page: pageTarget,
 	agreement: agreementTarget,
+	sitemap: sitemapTarget,
+	translations: translationsTarget,
 } satisfies { [K in Kind]: TargetKind<TargetOf<K>> };
 
 // The same, each entry seen only as a kind of target: indexed by a kind, it gives the module

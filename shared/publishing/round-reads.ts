@@ -12,6 +12,12 @@ import {
 	stillPermitted,
 	targetId,
 } from "../domain/targets.ts";
+import {
+	articleKeyOf,
+	siblingRefs,
+	type Translation,
+	translationOf,
+} from "../domain/translations.ts";
 import type { FeedState } from "../ports/articles.ts";
 import type { PublishDeps } from "./deps.ts";
 
@@ -29,6 +35,10 @@ export interface RoundReads {
 	 * may be, which no feed can carry whole: left unread, not held in memory.
 	 */
 	body(bodyKey: string): Promise<string | undefined>;
+	/** Every language that has had a public article. */
+	languages(): Promise<string[]>;
+	/** A stored article version, read once per round (with the other reads of the moment). */
+	article(ref: ArticleRef): Promise<Article | undefined>;
 }
 
 /**
@@ -63,6 +73,15 @@ export interface AgreementReads {
 		article: Article | undefined,
 		reads?: RoundReads,
 	): Promise<StandingPermission | undefined>;
+	/**
+	 * The other public language versions of each article of `refs`, by `articleKeyOf`: stored
+	 * `published` and still allowed by their agreements as they stand. A site of one language
+	 * reads nothing for it.
+	 */
+	translationsOf(
+		refs: readonly ArticleRef[],
+		reads?: RoundReads,
+	): Promise<Map<string, Translation[]>>;
 	/**
 	 * The table reads of one round of renders, each made once however many of the round's
 	 * renders ask (Latest News feeds its feed, its front page and the home page). Sound because
@@ -118,6 +137,32 @@ export function makeAgreementReads(
 		return standingPermission(agreement, { ...article, agreementId }, deps.clock());
 	}
 
+	async function translationsOf(
+		refs: readonly ArticleRef[],
+		reads?: RoundReads,
+	): Promise<Map<string, Translation[]>> {
+		const found = new Map<string, Translation[]>();
+		if (refs.length === 0) return found;
+		const languages = await (reads ? reads.languages() : feeds.listLanguages());
+		const wanted = refs.flatMap((ref) => siblingRefs(ref, languages));
+		if (wanted.length === 0) return found;
+		// One batch read where there is no round to share it with, each version once per round.
+		const stored = reads
+			? await Promise.all(wanted.map((ref) => reads.article(ref)))
+			: await articles.getArticles(wanted);
+		const shown = await Promise.all(
+			stored.map(async (article) =>
+				(await standingOf(article, reads))?.shown ? article : undefined,
+			),
+		);
+		for (const article of shown) {
+			if (!article) continue;
+			const key = articleKeyOf(article);
+			found.set(key, [...(found.get(key) ?? []), translationOf(article)]);
+		}
+		return found;
+	}
+
 	function makeRoundReads(): RoundReads {
 		const memo = <T>(cache: Map<string, Promise<T>>, key: string, read: () => Promise<T>) => {
 			const known = cache.get(key) ?? read();
@@ -129,7 +174,16 @@ export function makeAgreementReads(
 		const rankings = new Map<string, Promise<Shown>>();
 		const agreements = new Map<string, Promise<Agreement | undefined>>();
 		const bodies = new Map<string, Promise<string | undefined>>();
+		const stored = new Map<string, Promise<Article | undefined>>();
+		let languages: Promise<string[]> | undefined;
 		const reads: RoundReads = {
+			languages: () => {
+				languages ??= feeds.listLanguages();
+				return languages;
+			},
+			// The store sends the reads made at about the same time together.
+			article: (ref) =>
+				memo(stored, pageId(ref), async () => (await articles.getArticles([ref]))[0]),
 			agreement: (id) => memo(agreements, id, () => readAgreement(id)),
 			// The longest list any render shows, cut to each: the head of a list is its head.
 			listFeed: async (key, limit) =>
@@ -173,5 +227,5 @@ export function makeAgreementReads(
 		);
 	}
 
-	return { agreementsOf, permitted, standingOf, makeRoundReads };
+	return { agreementsOf, permitted, standingOf, translationsOf, makeRoundReads };
 }

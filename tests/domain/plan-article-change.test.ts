@@ -50,6 +50,10 @@ const ALL_TARGETS = [...FEED_TARGETS, "front|en", "home", PAGE].sort();
 // no views, so its targets are ALL_TARGETS.
 const RANKED_TARGETS = [...ALL_TARGETS, "feed|en|most-viewed"].sort();
 const V2_TARGETS = [...RANKED_TARGETS, "feed|en|updated"].sort();
+// An article that becomes public or stops being so changes what its translations link, and
+// the sitemap.
+const cameOrWent = (targets: readonly string[]) =>
+	[...targets, "sitemap", "translations|en|science-news|2024-01-test-article"].sort();
 const positionOf = (row: FeedPosition) => ({ feedKey: row.feedKey, sortKey: row.sortKey });
 const ATTRIBUTION =
 	"This article has been translated by JST with permission from The Science News Ltd. Unauthorized reproduction of the article and photographs is prohibited.";
@@ -135,7 +139,7 @@ describe("planArticleChange: first upload", () => {
 			},
 		});
 		expect(result.feedDeletes).toEqual([]);
-		expect(targetIds(result)).toEqual(ALL_TARGETS);
+		expect(targetIds(result)).toEqual(cameOrWent(ALL_TARGETS));
 		expect(result.changed).toBe(true);
 		expect(result.event).toEqual({
 			at: NOW.toISOString(),
@@ -276,7 +280,7 @@ describe("planArticleChange: embargo", () => {
 		expect(result.feedPuts.map(positionOf)).toEqual(ROWS);
 		expect(result.feedPuts[0]).toMatchObject(ROW);
 		expect(result.feedDeletes).toEqual([]);
-		expect(targetIds(result)).toEqual(RANKED_TARGETS);
+		expect(targetIds(result)).toEqual(cameOrWent(RANKED_TARGETS));
 		expect(result.changed).toBe(true);
 		expect(result.event).toMatchObject({ at: instant, action: "reevaluate", status: "published" });
 	});
@@ -376,7 +380,7 @@ describe("planArticleChange: re-evaluate", () => {
 		expect(result.feedPuts.map(positionOf)).toEqual(ROWS);
 		expect(result.feedPuts[0]).toMatchObject({ ...ROW, item: { version: 1, image: IMAGE } });
 		expect(result.feedDeletes).toEqual([]);
-		expect(targetIds(result)).toEqual(RANKED_TARGETS);
+		expect(targetIds(result)).toEqual(cameOrWent(RANKED_TARGETS));
 		expect(result.changed).toBe(true);
 		expect(result.event).toEqual({
 			at: NOW.toISOString(),
@@ -419,7 +423,7 @@ describe("planArticleChange: re-evaluate", () => {
 		expect(result.next.permission.unblock).toEqual(expect.stringMatching(/\S/));
 		expect(result.feedPuts).toEqual([]);
 		expect(result.feedDeletes).toEqual(killed("permission revoked"));
-		expect(targetIds(result)).toEqual(RANKED_TARGETS);
+		expect(targetIds(result)).toEqual(cameOrWent(RANKED_TARGETS));
 		expect(result.changed).toBe(true);
 		expect(result.event).toMatchObject({
 			action: "reevaluate",
@@ -444,7 +448,7 @@ describe("planArticleChange: re-evaluate", () => {
 		expect(result.feedDeletes).toEqual(
 			killed("permission expired", new Date("2026-07-01T00:00:00.000Z")),
 		);
-		expect(targetIds(result)).toEqual(RANKED_TARGETS);
+		expect(targetIds(result)).toEqual(cameOrWent(RANKED_TARGETS));
 		expect(result.event).toMatchObject({ action: "reevaluate", status: "pending-permission" });
 	});
 
@@ -461,7 +465,7 @@ describe("planArticleChange: re-evaluate", () => {
 		expect(result.next).not.toHaveProperty("dueAt");
 		expect(result.feedPuts.map(positionOf)).toEqual(ROWS);
 		expect(result.feedPuts[0]).toMatchObject(ROW);
-		expect(targetIds(result)).toEqual(RANKED_TARGETS);
+		expect(targetIds(result)).toEqual(cameOrWent(RANKED_TARGETS));
 		expect(result.event).toMatchObject({ action: "reevaluate", status: "published" });
 	});
 
@@ -597,7 +601,7 @@ describe("planArticleChange: new version", () => {
 		expect(result.next.dueAt).toBe("2026-06-10T00:00:00.000Z");
 		expect(result.feedPuts).toEqual([]);
 		expect(result.feedDeletes).toEqual(killed("embargoed"));
-		expect(targetIds(result)).toEqual(RANKED_TARGETS);
+		expect(targetIds(result)).toEqual(cameOrWent(RANKED_TARGETS));
 	});
 
 	it.each(["withheld", "canceled"] as const)(
@@ -611,7 +615,7 @@ describe("planArticleChange: new version", () => {
 			expect(result.feedDeletes).toEqual(
 				killed(pubStatus === "canceled" ? "canceled by the partner" : "withheld by the partner"),
 			);
-			expect(targetIds(result)).toEqual(RANKED_TARGETS);
+			expect(targetIds(result)).toEqual(cameOrWent(RANKED_TARGETS));
 			expect(result.event).toMatchObject({ action: "upload", version: 2, status: "withdrawn" });
 		},
 	);
@@ -633,7 +637,7 @@ describe("planArticleChange: withdraw and restore", () => {
 		expect(result.next.revision).toBe(current.revision + 1);
 		expect(result.feedPuts).toEqual([]);
 		expect(result.feedDeletes).toEqual(killed("withdrawn"));
-		expect(targetIds(result)).toEqual(RANKED_TARGETS);
+		expect(targetIds(result)).toEqual(cameOrWent(RANKED_TARGETS));
 		expect(result.changed).toBe(true);
 		expect(result.event).toEqual({
 			at: NOW.toISOString(),
@@ -675,7 +679,7 @@ describe("planArticleChange: withdraw and restore", () => {
 		expect(result.feedPuts.map(positionOf)).toEqual(ROWS);
 		expect(result.feedPuts[0]).toMatchObject({ ...ROW, item: { version: 1, image: IMAGE } });
 		expect(result.feedDeletes).toEqual([]);
-		expect(targetIds(result)).toEqual(RANKED_TARGETS);
+		expect(targetIds(result)).toEqual(cameOrWent(RANKED_TARGETS));
 		expect(result.changed).toBe(true);
 		expect(result.event).toMatchObject({
 			at: "2026-06-02T00:00:00.000Z",

@@ -30,11 +30,13 @@ import { makeServices } from "../helpers/services.ts";
 // one digest write, one release transaction, the health note.
 // S3: the bundle read; the archive copy, body and report stored; the page and its ninjs
 // document, the photo, three
-// feeds in three formats, the front and the home page written, and a Brotli and a gzip copy
+// feeds in three formats, the front and the home page and the sitemap written, and a Brotli and a gzip copy
 // of each of the six Atom and JSON Feed documents.
 // Two above the most measured: whether the photo's digest read joins another read is timing.
 const DYNAMODB_BUDGET = 30;
-const S3_BUDGET = 30;
+// One more than before issue 23: an article that becomes public changes the sitemap, one PUT
+// (its translations cost no call on a site of one language; measured 30-31 in all).
+const S3_BUDGET = 31;
 
 // A burst in one process, 32 at once, as the in-process stack the tests use runs it: their
 // publishes, feed counters, agreement reads, item reads and digest writes shared. AWS (and

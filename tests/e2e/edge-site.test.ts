@@ -55,6 +55,7 @@ describe("the local edge in front of what the publisher writes", () => {
 			["/icons/icon-512.png", "image/png"],
 			["/icons/logo-144x72.png", "image/png"],
 			["/favicon.ico", "image/x-icon"],
+			["/sitemap.xml", "application/xml"],
 		];
 		// Under /feeds/, the policy lets an RSS or Atom document load feed.xsl.
 		const feedPolicy = new Map(FEED_SECURITY_HEADERS).get("Content-Security-Policy");

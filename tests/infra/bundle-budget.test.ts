@@ -17,8 +17,11 @@ import {
 // Issue 22 took ingest to 100 KB gzip, 362 KB raw: the ninjs 3.1 schema compiled ahead of time
 // (no ajv compiler in the bundle, and loaded only when a ninjs bundle arrives, so cold starts
 // stay at 1.29× the SDK-only bundle's), and the ninjs document and 410 notice of every page.
+// Issue 23 took it to 102.7 KB gzip, 372 KB raw (each bundle 2.3 KB gzip more): every render
+// links an article's translations, the sitemap and the NewsArticle data, which the ingest's
+// publish renders like any other (cold start not measured again).
 const MAX_RAW = 375_000;
-const MAX_GZIP = 102_000;
+const MAX_GZIP = 103_000;
 
 let outdir: string;
 let bundles: Map<string, FunctionBundle>;
@@ -46,7 +49,7 @@ function inputsMatching(name: string, pattern: RegExp): string[] {
 
 describe("each function's bundle, built as deployed", () => {
 	it.each(functionEntries().map(({ name }) => name))(
-		"%s stays within 375 KB raw and 102 KB gzip",
+		"%s stays within 375 KB raw and 103 KB gzip",
 		(name) => {
 			const { raw, gzip, metafile } = bundle(name);
 			const why = `${name}: ${raw} B raw, ${gzip} B gzip; largest parts:\n${describeContributors(metafile)}`;

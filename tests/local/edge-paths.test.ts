@@ -107,6 +107,8 @@ const SITE_PATHS: [string, string][] = [
 	[`/?/../${ingest}/archive/x.zip`, "index.html"],
 	[`/en/${"a".repeat(200)}`, `en/${"a".repeat(200)}`],
 	["/404.html", "404.html"],
+	["/sitemap.xml", "sitemap.xml"],
+	["/sitemaps/2.xml", "sitemaps/2.xml"],
 	["/assets/site-0123abcd.css", "assets/site-0123abcd.css"],
 	["/feeds/index.opml", "feeds/index.opml"],
 	["/feeds/en/partners/science-news.atom", "feeds/en/partners/science-news.atom"],

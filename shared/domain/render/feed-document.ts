@@ -2,6 +2,7 @@ import { FEED_FORMATS, type FeedFormat } from "../feeds/formats.ts";
 import type { FeedKill } from "../feeds/kill-notices.ts";
 import { type FeedName, feedKindRow } from "../feeds/kinds.ts";
 import { type FeedItem, feedKindOf, itemUpdated } from "../targets.ts";
+import { articleKeyOf, type Translation } from "../translations.ts";
 import { absoluteUrl, escapeHtml } from "./html.ts";
 
 // The table lives in feeds/formats.ts; publish-targets.ts, the bench and tests import it from here.
@@ -43,6 +44,14 @@ export interface FeedDocument {
 	hubUrl?: string;
 	/** By item id: the whole text of the items whose agreements let feeds carry it. */
 	fullText?: ReadonlyMap<string, FeedBody>;
+	/** The other public language versions of its items' articles, by `articleKeyOf`. */
+	translations?: ReadonlyMap<string, readonly Translation[]>;
+}
+
+/** The other public language versions of an item's article, as the document knows them. */
+export function itemTranslations(doc: FeedDocument, item: FeedItem): readonly Translation[] {
+	const all = doc.translations?.get(articleKeyOf(item)) ?? [];
+	return all.filter((one) => one.language !== item.language);
 }
 
 /** Site path of a feed in one format (docs/feeds.md): `/feeds/en/partners/science-news.rss`. */
@@ -136,6 +145,7 @@ export function buildFeedDocument(input: {
 	/** How many archive pages the feed has: the feed links the newest. */
 	archivePages?: number;
 	hubUrl?: string;
+	translations?: ReadonlyMap<string, readonly Translation[]>;
 }): FeedDocument {
 	const { siteUrl, language, feed, items, page } = input;
 	const deleted = input.deleted ?? [];
@@ -170,6 +180,9 @@ export function buildFeedDocument(input: {
 		archive: page !== undefined,
 		...links,
 		...(input.hubUrl ? { hubUrl: input.hubUrl } : {}),
+		...(input.translations && input.translations.size > 0
+			? { translations: input.translations }
+			: {}),
 	};
 }
 

@@ -10,6 +10,8 @@ export interface UiStrings extends Record<FeedKindUiKey, string> {
 	skipToContent: string;
 	home: string;
 	languages: string;
+	/** The menu of a page's versions in other languages (an article's translations). */
+	otherLanguages: string;
 	noArticles: string;
 	olderArticles: string;
 	newerArticles: string;
@@ -41,6 +43,7 @@ const en: UiStrings = {
 	skipToContent: "Skip to content",
 	home: "Home",
 	languages: "Languages",
+	otherLanguages: "In other languages",
 	latestNews: "Latest News",
 	recentUpdates: "Recent Updates",
 	mostViewed: "Most Viewed",
@@ -76,6 +79,7 @@ const zh: UiStrings = {
 	skipToContent: "跳到正文",
 	home: "首页",
 	languages: "语言",
+	otherLanguages: "其他语言版本",
 	latestNews: "最新消息",
 	recentUpdates: "最近更新",
 	mostViewed: "最多阅读",
@@ -109,6 +113,7 @@ const zhHant: UiStrings = {
 	skipToContent: "跳到正文",
 	home: "首頁",
 	languages: "語言",
+	otherLanguages: "其他語言版本",
 	latestNews: "最新消息",
 	recentUpdates: "最近更新",
 	mostViewed: "最多閱讀",
@@ -142,6 +147,7 @@ const ja: UiStrings = {
 	skipToContent: "本文へ移動",
 	home: "ホーム",
 	languages: "言語",
+	otherLanguages: "他の言語で読む",
 	latestNews: "最新ニュース",
 	recentUpdates: "最近の更新",
 	mostViewed: "よく読まれている記事",

@@ -1,6 +1,7 @@
 import type { Article, StoredImage } from "../article.ts";
 import { articlePath, imagePath } from "../article.ts";
 import { BUNDLE_IMAGE_ATTR } from "../media.ts";
+import { hreflangAlternates, type Translation } from "../translations.ts";
 import {
 	absoluteUrl,
 	attrOf,
@@ -120,6 +121,69 @@ function leadPhoto(ctx: Context, article: Article, image: StoredImage): string {
 	return `<figure><img src="${href(ctx.siteUrl, imagePath(article, image))}" alt="${escapeHtml(image.alt ?? "")}">${caption ? `<figcaption>${caption}</figcaption>` : ""}</figure>`;
 }
 
+// schema.org's terms, embedded: a reader of the page expands it without fetching a context.
+const SCHEMA_ORG = { "@vocab": "https://schema.org/" };
+
+/**
+ * schema.org `NewsArticle` of the page: dates, rights holder and translator (the agreement's:
+ * the manifest's are evidence, never printed), the photos the agreement permits, and the
+ * original it translates, which names every public version of ours as its translations
+ * (`workTranslation`, this one included). A version in the original's own language is the
+ * original: it names the others as its translations.
+ */
+function newsArticle(
+	article: Article,
+	siteUrl: string,
+	versions: readonly Translation[],
+	translator: string | undefined,
+): Record<string, unknown> {
+	const url = absoluteUrl(siteUrl, articlePath(article));
+	const node = (path: string) => ({ "@id": absoluteUrl(siteUrl, path) });
+	const organization = (name: string) => ({ "@type": "Organization", name });
+	const images = article.permission.imagesAllowed
+		? article.images.map((image) => absoluteUrl(siteUrl, imagePath(article, image)))
+		: [];
+	const { original, rights } = article;
+	const isOriginal = original !== undefined && original.language === article.language;
+	const others = versions.filter((one) => one.language !== article.language);
+	const translationOf =
+		original && !isOriginal
+			? {
+					translationOfWork: {
+						"@type": "CreativeWork",
+						inLanguage: original.language,
+						...(original.headline ? { headline: original.headline } : {}),
+						...(original.url ? { url: original.url } : {}),
+						...(original.publication ? { publisher: organization(original.publication) } : {}),
+						...(original.publishedAt ? { datePublished: original.publishedAt } : {}),
+						workTranslation: [{ "@id": url }, ...others.map((one) => node(one.path))],
+					},
+				}
+			: {};
+	return {
+		"@context": SCHEMA_ORG,
+		"@type": "NewsArticle",
+		"@id": url,
+		url,
+		mainEntityOfPage: url,
+		headline: article.headline,
+		...(article.summary ? { description: article.summary } : {}),
+		inLanguage: article.language,
+		datePublished: new Date(article.firstCreated).toISOString(),
+		dateModified: new Date(article.versionCreated).toISOString(),
+		...(article.byline ? { author: { "@type": "Person", name: article.byline } } : {}),
+		...(images.length > 0 ? { image: images } : {}),
+		copyrightHolder: organization(article.permission.holder ?? rights.holder),
+		...(translator ? { translator: organization(translator) } : {}),
+		...(article.subjects.length > 0 ? { keywords: article.subjects } : {}),
+		publisher: organization(SITE_NAME),
+		...translationOf,
+		...(isOriginal && others.length > 0
+			? { workTranslation: others.map((one) => node(one.path)) }
+			: {}),
+	};
+}
+
 /**
  * The article page of docs/feeds.md: headline, dates, byline, photos (with caption and credit) only
  * where the agreement permits them, the body, the attribution, the feeds of its partner and
@@ -131,6 +195,10 @@ export function renderArticlePage(input: {
 	siteUrl: string;
 	/** The partner's name as registered; its id where it is not known. */
 	partnerName?: string;
+	/** Its other public language versions: linked in the head and the header, and as data. */
+	translations?: readonly Translation[];
+	/** The translator the agreement names. */
+	translator?: string;
 }): string {
 	const { article, siteUrl } = input;
 	const { language } = article;
@@ -178,6 +246,8 @@ export function renderArticlePage(input: {
 		.map((feed) => `<li>${escapeHtml(feed.title)}: ${feedFormatLinks(ctx, feed)}</li>`)
 		.join("\n");
 	const latest = mainFeed(ctx, language);
+	const others = (input.translations ?? []).filter((one) => one.language !== language);
+	const hreflang = hreflangAlternates(article, others, article.original?.language);
 	const main = `<article class="story">
 <header>
 <h1>${escapeHtml(article.headline)}</h1>
@@ -203,8 +273,10 @@ ${subscribeSection(ctx, [latest])}`;
 		ctx,
 		title: `${article.headline} · ${SITE_NAME}`,
 		canonicalPath: articlePath(article),
+		hreflang,
+		jsonLd: newsArticle(article, siteUrl, others, input.translator),
 		feeds: [latest, ...follows],
-		nav: languageNav(ctx, language),
+		nav: languageNav(ctx, language, others),
 		main,
 	});
 }

@@ -1,5 +1,11 @@
 import { itemUpdated } from "../targets.ts";
-import { type FeedDocument, type FormatUrls, itemContentHtml, siteHref } from "./feed-document.ts";
+import {
+	type FeedDocument,
+	type FormatUrls,
+	itemContentHtml,
+	itemTranslations,
+	siteHref,
+} from "./feed-document.ts";
 import { FEED_ICONS } from "./feed-icons.ts";
 import { FEED_STYLESHEET_PI } from "./feed-xsl.ts";
 import { mediaContentStart } from "./render-rss.ts";
@@ -29,7 +35,8 @@ function navigationLinks(doc: FeedDocument): string[] {
 
 /**
  * Atom 1.0 (RFC 4287) with `xml:lang`, an author and rights on every entry, the photo as an
- * enclosure and `media:content` with its credit, and RFC 5005 archive links. Titles,
+ * enclosure and `media:content` with its credit, its translations as `hreflang` alternates,
+ * and RFC 5005 archive links. Titles,
  * summaries and rights are plain text (type="text"); the content is escaped HTML. Never CDATA.
  */
 export function renderAtom(doc: FeedDocument): string {
@@ -59,6 +66,11 @@ export function renderAtom(doc: FeedDocument): string {
 			`    ${xmlElement("id", {}, item.id)}`,
 			`    ${xmlElement("title", { type: "text" }, item.headline)}`,
 			`    ${xmlElement("link", { rel: "alternate", type: "text/html", href: siteHref(doc.siteUrl, item.path) })}`,
+			// Its translations (RFC 4287 §4.2.7.4): one alternate per other language we publish.
+			...itemTranslations(doc, item).map(
+				(one) =>
+					`    ${xmlElement("link", { rel: "alternate", type: "text/html", hreflang: one.language, href: siteHref(doc.siteUrl, one.path) })}`,
+			),
 			// Already RFC 3339 in UTC (toUtc, domain/article.ts): written as stored.
 			`    ${xmlElement("published", {}, item.firstCreated)}`,
 			`    ${xmlElement("updated", {}, itemUpdated(item))}`,

@@ -1,5 +1,5 @@
-import { itemUpdated } from "../targets.ts";
-import { type FeedDocument, itemContentHtml, siteHref } from "./feed-document.ts";
+import { type FeedItem, itemUpdated } from "../targets.ts";
+import { type FeedDocument, itemContentHtml, itemTranslations, siteHref } from "./feed-document.ts";
 import { FEED_ICONS } from "./feed-icons.ts";
 import { ninjsPath } from "./render-ninjs.ts";
 
@@ -7,9 +7,21 @@ import { ninjsPath } from "./render-ninjs.ts";
  * JSON Feed 1.1 (https://jsonfeed.org/version/1.1). Written here rather than with `feed`,
  * whose JSON output is version 1.0 (single `author`, no `language`). Older items are paged
  * with `next_url` (the next older archive document); `hubs` lists a WebSub hub; the
- * `_syndicate` extension lists the items that left the feed (kill notices).
+ * `_syndicate` extension lists the items that left the feed (kill notices), and on each item
+ * its version, ninjs document and translations.
  */
 export function renderJsonFeed(doc: FeedDocument): string {
+	const syndicate = (item: FeedItem) => {
+		const translations = itemTranslations(doc, item).map((one) => ({
+			language: one.language,
+			url: siteHref(doc.siteUrl, one.path),
+		}));
+		return {
+			version: item.version,
+			ninjs: siteHref(doc.siteUrl, ninjsPath(item)),
+			...(translations.length > 0 ? { translations } : {}),
+		};
+	};
 	return `${JSON.stringify(
 		{
 			version: "https://jsonfeed.org/version/1.1",
@@ -75,8 +87,9 @@ export function renderJsonFeed(doc: FeedDocument): string {
 							},
 						}
 					: {}),
-				// The item as an IPTC ninjs document (docs/feeds.md, "ninjs"), for re-publishers.
-				_syndicate: { version: item.version, ninjs: siteHref(doc.siteUrl, ninjsPath(item)) },
+				// The item as an IPTC ninjs document (docs/feeds.md, "ninjs"), for re-publishers, and
+				// its other language versions (docs/feeds.md, "Translations").
+				_syndicate: syndicate(item),
 			})),
 		},
 		null,

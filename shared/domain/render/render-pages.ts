@@ -15,6 +15,7 @@ import {
 } from "./page-context.ts";
 import { type FeedLink, feedLine, frontFeed, mainFeed, subscribeSection } from "./page-feeds.ts";
 import { languageMenu, languageNav, layout } from "./page-layout.ts";
+import { frontPageAlternates } from "./render-sitemap.ts";
 
 /** Latest News: headline, date, teaser, photo if permitted, attribution. */
 function itemList(ctx: Context, items: readonly FeedItem[], level: number): string {
@@ -108,24 +109,33 @@ export type FrontSection = { language: string } & Record<FrontPageList, readonly
 
 /**
  * A language's front page (`/{lang}/`): Latest News, with Recent Updates and Most Viewed beside
- * it, each list with its feed, and a link to older articles when there are any.
+ * it, each list with its feed, a link to older articles when there are any, and the links to
+ * the other languages' front pages.
  */
 export function renderFrontPage(
 	input: FrontSection & {
 		siteUrl: string;
 		/** Where Latest News goes on: an archive page or document. */
 		olderPath?: string;
+		/** Every language of the site: their front pages are this one in other languages. */
+		languages?: readonly string[];
 	},
 ): string {
 	const { siteUrl, language } = input;
 	const ctx = contextFor(siteUrl, language);
 	const feeds = frontFeeds(ctx, input);
+	const languages = [...new Set([language, ...(input.languages ?? [])])];
+	const others = languages
+		.filter((one) => one !== language)
+		.sort()
+		.map((one) => ({ language: one, path: frontPath(one) }));
 	return layout({
 		ctx,
 		title: `${ctx.ui.strings.latestNews} · ${SITE_NAME}`,
 		canonicalPath: frontPath(language),
+		hreflang: frontPageAlternates(languages),
 		feeds,
-		nav: languageNav(ctx, language),
+		nav: languageNav(ctx, language, others),
 		main: `${frontColumns(ctx, input, { level: 1, ...(input.olderPath ? { olderPath: input.olderPath } : {}) })}
 ${subscribeSection(ctx, feeds)}`,
 	});
@@ -176,6 +186,8 @@ ${frontColumns(inner, section, { level: 3 })}
 		ctx,
 		title: `${ctx.ui.strings.latestNews} · ${SITE_NAME}`,
 		canonicalPath: "/",
+		// The home page is the front pages' `x-default`: the page for a reader of no language here.
+		hreflang: frontPageAlternates(languages),
 		feeds,
 		nav: languageMenu(ctx, languages),
 		main: `<h1>${t(ctx, "latestNews")}</h1>

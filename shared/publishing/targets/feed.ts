@@ -104,6 +104,30 @@ export async function languageLists(
 	return { section, hidden: lists.some(({ shown }) => shown.hidden) };
 }
 
+/**
+ * Every item of an archived feed still shown: its rows while they fit the feed, its archive
+ * pages (which hold every ordinal) once it has them. One read per 50 items: for the sitemap.
+ */
+export async function everyItemOf(
+	ctx: Pick<RenderContext, "deps" | "reads" | "round">,
+	language: string,
+	feed: FeedName,
+): Promise<Shown> {
+	const key = feedKey(language, feed);
+	const pages = archivePagesOf(feed, await ctx.round.getFeedState(key));
+	const rows = pages === 0 ? await ctx.round.listFeed(key, FEED_SIZE) : [];
+	await forEachLimited(
+		Array.from({ length: pages }, (_, page) => page),
+		ARCHIVE_CONCURRENCY,
+		async (page) => {
+			rows.push(...(await ctx.deps.feeds.listArchivePage(key, page)));
+		},
+	);
+	// An item whose date moved took a new ordinal: it is in two pages, listed once.
+	const unique = [...new Map(rows.map((item) => [item.id, item])).values()];
+	return ctx.reads.permitted(unique, ctx.round);
+}
+
 /** The HTML page of the main feed's newest archive document, if the feed has an archive. */
 export async function newestArchivePagePath(
 	round: RoundReads,
@@ -165,6 +189,7 @@ async function renderFeed(
 		round.getFeedState(key),
 	]);
 	const pages = archivePagesOf(feed, state);
+	const translations = await ctx.reads.translationsOf(items, round);
 	// The notices of the last 30 days: each in the archive page it left, the newest in the feed.
 	const deleted = liveKillNotices(state.tombstones, deps.clock());
 	const built = buildFeedDocument({
@@ -176,6 +201,7 @@ async function renderFeed(
 		archivePages: pages,
 		...(state.lastRemovedAt ? { emptySince: state.lastRemovedAt } : {}),
 		...(deps.hubUrl ? { hubUrl: deps.hubUrl } : {}),
+		translations,
 	});
 	// Fewer items only where the archive documents hold every item (docs/feeds.md, "Full text").
 	const doc = fitFeedDocument({ ...built, fullText: await fullTextOf(items, ctx) }, pages > 0);
@@ -193,6 +219,7 @@ async function renderFeed(
 			const archived = shownPage.items;
 			archiveHid ||= shownPage.hidden;
 			const builtPage = buildFeedDocument({
+				translations: await ctx.reads.translationsOf(archived, round),
 				siteUrl,
 				language,
 				feed,
@@ -240,9 +267,15 @@ async function renderFeed(
 		const more =
 			feed === MAIN_FEED_KIND.kind ? PLAIN_FEED_KINDS.filter((name) => name !== feed) : [];
 		await Promise.all(more.map((name) => feeds.listFeedKey(feedKey(language, name))));
+		// The other languages' front pages link every language's front page.
+		const fronts =
+			feed === MAIN_FEED_KIND.kind
+				? (await round.languages()).filter((one) => one !== language)
+				: [];
 		await ctx.followUp([
 			"opml",
 			...more.map((name) => targetId({ kind: "feed", language, feed: name })),
+			...fronts.map((one) => targetId({ kind: "front", language: one })),
 		]);
 	}
 	return hidden || archiveHid;

@@ -31,7 +31,7 @@ export const homeTarget: TargetKind<Extract<Target, { kind: "home" }>> = {
 	],
 	async render(_target, out, ctx) {
 		const { siteUrl } = ctx.deps;
-		const languages = await ctx.deps.feeds.listLanguages();
+		const languages = await ctx.round.languages();
 		const shown = await Promise.all(
 			languages.map((language) => languageLists(ctx, language, HOME_ITEMS)),
 		);

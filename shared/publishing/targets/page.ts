@@ -5,6 +5,7 @@ import { ninjsPath, renderCanceledNinjs, renderNinjs } from "../../domain/render
 import { renderGonePage } from "../../domain/render/render-pages.ts";
 import { stripImageMetadata } from "../../domain/strip-image-metadata.ts";
 import type { Target } from "../../domain/targets.ts";
+import { articleKeyOf, type Translation } from "../../domain/translations.ts";
 import { forEachLimited } from "../../lib/for-each-limited.ts";
 import type { ArticleStore } from "../../ports/articles.ts";
 import { pageId, type RoundReads } from "../round-reads.ts";
@@ -26,6 +27,10 @@ interface PageInput {
 	siteUrl: string;
 	/** The notice of the agreement the article is published under, where it has one. */
 	notice?: string;
+	/** Its other public language versions, as they stand now. */
+	translations: Translation[];
+	/** The translator the agreement names. */
+	translator?: string;
 }
 
 type PutOptions = NonNullable<Parameters<TargetWriter["put"]>[2]>;
@@ -176,13 +181,15 @@ async function renderPageOf(
 		new Set(shown.map((image) => imageKey(target, image))),
 	);
 	const { agreementId } = published.permission;
-	const [body, bundle, agreements] = await Promise.all([
+	const [body, bundle, agreements, translations] = await Promise.all([
 		deps.content.get(published.bodyKey),
 		shown.length > 0 ? archivedBundle(ctx, published.archiveKey) : undefined,
 		// The agreement `standingOf` read above: the round's reads hold it (outside a round, read again).
 		agreementId ? ctx.reads.agreementsOf([agreementId], ctx.round) : undefined,
+		ctx.reads.translationsOf([target], ctx.round),
 	]);
-	const notice = agreementId ? agreements?.get(agreementId)?.notice : undefined;
+	const agreement = agreementId ? agreements?.get(agreementId) : undefined;
+	const notice = agreement?.notice;
 	if (!body || "tooLarge" in body) throw new Error(`body ${published.bodyKey} is missing`);
 	await Promise.all(
 		shown.map(async (image) => {
@@ -201,6 +208,8 @@ async function renderPageOf(
 		bodyHtml: new TextDecoder().decode(body.bytes),
 		siteUrl: deps.siteUrl,
 		...(notice ? { notice } : {}),
+		...(agreement?.translator ? { translator: agreement.translator } : {}),
+		translations: translations.get(articleKeyOf(target)) ?? [],
 	};
 	await Promise.all(
 		PAGE_DOCUMENTS.map((document) =>
