@@ -155,7 +155,8 @@ function newsArticle(
 						...(original.headline ? { headline: original.headline } : {}),
 						...(original.url ? { url: original.url } : {}),
 						...(original.publication ? { publisher: organization(original.publication) } : {}),
-						...(original.publishedAt ? { datePublished: original.publishedAt } : {}),
+						// The day the page shows: a ninjs twin's date-time says no more than its date.
+						...(original.publishedAt ? { datePublished: original.publishedAt.slice(0, 10) } : {}),
 						workTranslation: [{ "@id": url }, ...others.map((one) => node(one.path))],
 					},
 				}
