@@ -129,6 +129,7 @@ function formatAmendment(before: Agreement, after: Agreement): string {
 		["from", (a) => a.validFrom],
 		["until", (a) => a.validUntil ?? "open"],
 		["notice", (a) => a.notice || "(none)"],
+		["notices", (a) => formatNotices(a) || "(none)"],
 	];
 	const changes = fields
 		.filter(([, get]) => get(before) !== get(after))
@@ -177,9 +178,26 @@ function printAgreement(agreement: Agreement): void {
 			["scope", agreement.scope.join(", ")],
 			["valid", formatWindow(agreement)],
 			["notice", agreement.notice || "(none)"],
+			...(agreement.notices ? [["notices", formatNotices(agreement)] as [string, string]] : []),
 			["attribution", formatAttribution(agreement)],
 		],
 	);
+}
+
+/** The translated notices on one line: `zh: 未经许可…; ja: …`. */
+function formatNotices(agreement: Agreement): string {
+	return Object.entries(agreement.notices ?? {})
+		.map(([language, text]) => `${language}: ${text}`)
+		.join("; ");
+}
+
+/** Collects repeated `--notice-in zh=…` options into notices by language. */
+function collectNotice(value: string, notices: Record<string, string>): Record<string, string> {
+	const equals = value.indexOf("=");
+	// Without `=` the whole value is taken for a language, which the grant then refuses by name.
+	return equals < 0
+		? { ...notices, [value]: "" }
+		: { ...notices, [value.slice(0, equals).trim()]: value.slice(equals + 1) };
 }
 
 function splitList(value: string): string[] {
@@ -196,6 +214,7 @@ interface GrantOptions extends StackOptions {
 	from?: string;
 	until?: string;
 	notice?: string;
+	noticeIn: Record<string, string>;
 	reason: string;
 }
 
@@ -233,6 +252,12 @@ export function registerAgreementCommands(program: Command, deps: AgreementComma
 			.option("--from <iso>", "start, RFC 3339, e.g. 2024-01-01T00:00:00Z (default: now)")
 			.option("--until <iso>", "end, RFC 3339, after --from (default: open)")
 			.option("--notice <text>", "reproduction notice shown after the attribution")
+			.option(
+				"--notice-in <lang=text>",
+				"the notice as the partner translated it, for pages in that language (zh, zh-Hant, ja); repeatable",
+				collectNotice,
+				{},
+			)
 			.requiredOption("--reason <text>", "why, for the audit history")
 			.option("--by <name>", "who, for the audit history (default: your user name)")
 			.option("--json", CHANGE_JSON),
@@ -249,6 +274,7 @@ export function registerAgreementCommands(program: Command, deps: AgreementComma
 					...(options.from === undefined ? {} : { from: options.from }),
 					...(options.until === undefined ? {} : { until: options.until }),
 					...(options.notice === undefined ? {} : { notice: options.notice }),
+					notices: options.noticeIn,
 				},
 				{ by: operator(options.by), reason: options.reason },
 			),

@@ -137,6 +137,8 @@ export interface FeedItem {
 	versionCreated: string;
 	subjects: string[];
 	attribution: string;
+	/** The language of `attribution` when it is not English (PermissionRecord). */
+	attributionLang?: string;
 	path: string;
 	/** `path` is a URL path, percent-encoded ({@link imagePath}), never a bucket key. */
 	image?: {
@@ -192,6 +194,9 @@ function feedItemOf(article: Article): FeedItem {
 		versionCreated: toUtc(article.versionCreated),
 		subjects: article.subjects,
 		attribution: article.permission.attribution,
+		...(article.permission.attributionLang
+			? { attributionLang: article.permission.attributionLang }
+			: {}),
 		path: articlePath(article),
 		...(article.summary ? { summary: article.summary } : {}),
 		...(article.byline ? { byline: article.byline } : {}),

@@ -18,6 +18,8 @@ import type { PublishDeps } from "./deps.ts";
 export interface RoundReads {
 	/** An agreement as it stands, read once per round. */
 	agreement(id: string): Promise<Agreement | undefined>;
+	/** A partner's name as registered (its id where it has none), read once per round. */
+	partnerName(partnerId: string): Promise<string>;
 	listFeed(feedKey: string, limit: number): Promise<FeedItem[]>;
 	getFeedState(feedKey: string): Promise<FeedState>;
 	/** Most Viewed as feed items, already checked against their agreements. */
@@ -56,6 +58,8 @@ export interface AgreementReads {
 		article: Article | undefined,
 		reads?: RoundReads,
 	): Promise<StandingPermission | undefined>;
+	/** A partner's name as registered (its id where it has none), once per round with `reads`. */
+	partnerNameOf(partnerId: string, reads?: RoundReads): Promise<string>;
 	/**
 	 * The table reads of one round of renders, each made once however many of the round's
 	 * renders ask (Latest News feeds its feed, its front page and the home page). Sound because
@@ -73,6 +77,10 @@ export function makeAgreementReads(
 	// Agreements as they stand, each read after its render claimed its target (so none sees an
 	// older one); the store sends the reads made at about the same time together.
 	const readAgreement = (id: string) => deps.agreements.getAgreement(id);
+	const readPartnerName = async (partnerId: string) =>
+		(await deps.agreements.getPartner(partnerId))?.name ?? partnerId;
+	const partnerNameOf = (partnerId: string, reads?: RoundReads) =>
+		reads ? reads.partnerName(partnerId) : readPartnerName(partnerId);
 
 	async function agreementsOf(
 		ids: Iterable<string>,
@@ -113,8 +121,10 @@ export function makeAgreementReads(
 		const states = new Map<string, Promise<FeedState>>();
 		const rankings = new Map<string, Promise<Shown>>();
 		const agreements = new Map<string, Promise<Agreement | undefined>>();
+		const partnerNames = new Map<string, Promise<string>>();
 		const reads: RoundReads = {
 			agreement: (id) => memo(agreements, id, () => readAgreement(id)),
+			partnerName: (id) => memo(partnerNames, id, () => readPartnerName(id)),
 			// The longest list any render shows, cut to each: the head of a list is its head.
 			listFeed: async (key, limit) =>
 				(await memo(rows, key, () => feeds.listFeed(key, FEED_SIZE))).slice(0, limit),
@@ -150,5 +160,5 @@ export function makeAgreementReads(
 		);
 	}
 
-	return { agreementsOf, permitted, standingOf, makeRoundReads };
+	return { agreementsOf, permitted, standingOf, partnerNameOf, makeRoundReads };
 }

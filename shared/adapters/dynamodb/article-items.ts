@@ -61,6 +61,7 @@ const PERMISSION: ShapeOf<PermissionRecord> = {
 	checkedAt: "string",
 	sha256: "string",
 	attribution: "string",
+	attributionLang: "string?",
 	holder: "string?",
 	imagesAllowed: "boolean",
 	unblock: "string?",

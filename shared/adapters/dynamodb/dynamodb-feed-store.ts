@@ -44,6 +44,7 @@ const FEED_ITEM: ShapeOf<FeedItem> = {
 	versionCreated: "string",
 	subjects: "string list",
 	attribution: "string",
+	attributionLang: "string?",
 	path: "string",
 	image: "map?",
 };

@@ -1,3 +1,4 @@
+import { languageCovers } from "../agreement.ts";
 import { FEED_FORMATS, type FeedFormat } from "../feeds/formats.ts";
 import type { FeedKill } from "../feeds/kill-notices.ts";
 import { type FeedName, feedKindRow } from "../feeds/kinds.ts";
@@ -170,6 +171,15 @@ export function photoCaption(image: NonNullable<FeedItem["image"]>): string | un
 	return image.caption && credit ? `${image.caption} (${credit})` : (image.caption ?? credit);
 }
 
+/**
+ * The language of an item's attribution where it is not the one around it (an English line in
+ * a `zh` feed, permissions.md): for `lang` and `xml:lang`.
+ */
+export function attributionLanguage(item: FeedItem, language: string): string | undefined {
+	const lang = item.attributionLang ?? "en";
+	return languageCovers(lang, language) ? undefined : lang;
+}
+
 /** The HTML of an item in every format: photo if permitted, teaser, attribution, link. */
 export function itemContentHtml(item: FeedItem, siteUrl: string): string {
 	const url = siteHref(siteUrl, item.path);
@@ -184,7 +194,10 @@ export function itemContentHtml(item: FeedItem, siteUrl: string): string {
 		);
 	}
 	if (item.summary) parts.push(`<p>${escapeHtml(item.summary)}</p>`);
-	parts.push(`<p class="attribution">${escapeHtml(item.attribution)}</p>`);
+	const lang = attributionLanguage(item, item.language);
+	parts.push(
+		`<p class="attribution"${lang ? ` lang="${escapeHtml(lang)}"` : ""}>${escapeHtml(item.attribution)}</p>`,
+	);
 	parts.push(`<p><a href="${escapeHtml(url)}">Read the full article</a></p>`);
 	return parts.join("\n");
 }

@@ -170,7 +170,6 @@ export function renderArticlePage(input: {
 		: "";
 	// The permission record's attribution holds the agreement's notice; the manifest's own
 	// rights are evidence, never printed as rights (permissions.md).
-	const { attribution: attributionText } = article.permission;
 	const follows = articleFeeds(ctx, article, input.partnerName ?? article.partnerId);
 	const follow = follows
 		.map((feed) => `<li>${escapeHtml(feed.title)}: ${feedFormatLinks(ctx, feed)}</li>`)
@@ -185,7 +184,7 @@ ${lead ? `${lead}\n` : ""}<div class="body">
 ${body.html}
 </div>
 <footer class="rights">
-${attribution(ctx, attributionText)}
+${attribution(ctx, article.permission)}
 ${source}
 </footer>
 </article>

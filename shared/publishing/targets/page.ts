@@ -1,3 +1,4 @@
+import { noticeIn } from "../../domain/agreement.ts";
 import { type Article, type ArticleRef, articlePath, imageKey } from "../../domain/article.ts";
 import type { Bundle } from "../../domain/read-bundle.ts";
 import { renderArticlePage } from "../../domain/render/render-article-page.ts";
@@ -26,6 +27,8 @@ interface PageInput {
 	siteUrl: string;
 	/** The notice of the agreement the article is published under, where it has one. */
 	notice?: string;
+	/** The partner's name as registered. */
+	partnerName: string;
 }
 
 type PutOptions = NonNullable<Parameters<TargetWriter["put"]>[2]>;
@@ -176,13 +179,19 @@ async function renderPageOf(
 		new Set(shown.map((image) => imageKey(target, image))),
 	);
 	const { agreementId } = published.permission;
-	const [body, bundle, agreements] = await Promise.all([
+	const [body, bundle, agreements, partnerName] = await Promise.all([
 		deps.content.get(published.bodyKey),
 		shown.length > 0 ? archivedBundle(ctx, published.archiveKey) : undefined,
 		// The agreement `standingOf` read above: the round's reads hold it (outside a round, read again).
 		agreementId ? ctx.reads.agreementsOf([agreementId], ctx.round) : undefined,
+		ctx.reads.partnerNameOf(published.partnerId, ctx.round),
 	]);
-	const notice = agreementId ? agreements?.get(agreementId)?.notice : undefined;
+	const agreement = agreementId ? agreements?.get(agreementId) : undefined;
+	// In the language the attribution is written in, as the page prints it.
+	const { attributionLang } = published.permission;
+	const notice =
+		agreement &&
+		((attributionLang ? noticeIn(agreement, attributionLang) : undefined) ?? agreement.notice);
 	if (!body || "tooLarge" in body) throw new Error(`body ${published.bodyKey} is missing`);
 	await Promise.all(
 		shown.map(async (image) => {
@@ -200,6 +209,7 @@ async function renderPageOf(
 		article: published,
 		bodyHtml: new TextDecoder().decode(body.bytes),
 		siteUrl: deps.siteUrl,
+		partnerName,
 		...(notice ? { notice } : {}),
 	};
 	await Promise.all(
