@@ -136,6 +136,8 @@ export interface FeedItem {
 	firstCreated: string;
 	versionCreated: string;
 	subjects: string[];
+	/** The subjects' names, by slug, where the manifest gave them: subject feeds' titles. */
+	subjectNames?: Record<string, string>;
 	attribution: string;
 	/** The language of `attribution` when it is not English (PermissionRecord). */
 	attributionLang?: string;
@@ -193,6 +195,7 @@ function feedItemOf(article: Article): FeedItem {
 		firstCreated: toUtc(article.firstCreated),
 		versionCreated: toUtc(article.versionCreated),
 		subjects: article.subjects,
+		...(article.subjectNames ? { subjectNames: article.subjectNames } : {}),
 		attribution: article.permission.attribution,
 		...(article.permission.attributionLang
 			? { attributionLang: article.permission.attributionLang }

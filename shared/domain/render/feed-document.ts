@@ -1,7 +1,7 @@
 import { languageCovers } from "../agreement.ts";
 import { FEED_FORMATS, type FeedFormat } from "../feeds/formats.ts";
 import type { FeedKill } from "../feeds/kill-notices.ts";
-import { type FeedName, feedKindRow } from "../feeds/kinds.ts";
+import { type FeedName, feedKindRow, subjectName } from "../feeds/kinds.ts";
 import { type FeedItem, feedKindOf } from "../targets.ts";
 import { absoluteUrl, escapeHtml } from "./html.ts";
 
@@ -84,12 +84,19 @@ export function languageName(language: string): string {
 	}
 }
 
-/** A feed's title for people (feeds, OPML, pages): `Latest News (English)`. */
-export function feedTitle(language: string, feed: FeedName): string {
+/**
+ * A feed's title for people (feeds, OPML): `Latest News (English)`, `Subject: 中国 (Chinese)`.
+ * `name` is what its parameter is shown as (the partner's name, the subject's); without one,
+ * the partner's id or the subject's slug made readable.
+ */
+export function feedTitle(language: string, feed: FeedName, name?: string): string {
 	const { kind, parameter } = feedKindOf(feed);
 	const { title } = feedKindRow(kind);
-	const name = parameter === undefined ? title : `${title} ${parameter}`;
-	return `${name} (${languageName(language)})`;
+	const shown =
+		parameter === undefined
+			? title
+			: `${title} ${name ?? (kind === "subjects" ? subjectName(parameter, undefined) : parameter)}`;
+	return `${shown} (${languageName(language)})`;
 }
 
 /**
@@ -117,6 +124,8 @@ export function buildFeedDocument(input: {
 	siteUrl: string;
 	language: string;
 	feed: FeedName;
+	/** What its parameter is shown as (see {@link feedTitle}). */
+	name?: string;
 	items: readonly FeedItem[];
 	/** Kill notices to carry, newest first: a notice is a change of the document as an item is. */
 	deleted?: readonly FeedKill[];
@@ -138,7 +147,7 @@ export function buildFeedDocument(input: {
 	const urls = (pathOf: (format: FeedFormat) => string) => formatUrls(siteUrl, pathOf);
 	const pageUrls = (index: number) => urls((format) => archivePath(language, feed, index, format));
 	const feedUrls = urls((format) => feedPath(language, feed, format));
-	const title = `Syndicate: ${feedTitle(language, feed)}`;
+	const title = `Syndicate: ${feedTitle(language, feed, input.name)}`;
 	const links: Partial<FeedDocument> = page
 		? {
 				currentUrls: feedUrls,
@@ -151,7 +160,7 @@ export function buildFeedDocument(input: {
 	return {
 		id: feedId(language, feed, page?.index),
 		title: page ? `${title}, archive ${page.index + 1}` : title,
-		description: `${feedTitle(language, feed)}: articles translated and syndicated with the permission of each article's copyright holder.`,
+		description: `${feedTitle(language, feed, input.name)}: articles translated and syndicated with the permission of each article's copyright holder.`,
 		language,
 		homeUrl: absoluteUrl(siteUrl, `/${language}/`),
 		selfUrls: page ? pageUrls(page.index) : feedUrls,

@@ -171,8 +171,9 @@ export function renderArticlePage(input: {
 	// The permission record's attribution holds the agreement's notice; the manifest's own
 	// rights are evidence, never printed as rights (permissions.md).
 	const follows = articleFeeds(ctx, article, input.partnerName ?? article.partnerId);
+	// A dash, not a colon: titles such as `主题：中国` already hold one.
 	const follow = follows
-		.map((feed) => `<li>${escapeHtml(feed.title)}: ${feedFormatLinks(ctx, feed)}</li>`)
+		.map((feed) => `<li>${escapeHtml(feed.title)} — ${feedFormatLinks(ctx, feed)}</li>`)
 		.join("\n");
 	const latest = mainFeed(ctx, language);
 	const main = `<article class="story">
