@@ -153,7 +153,13 @@ async function renderPageOf(
 	ctx: PageContext,
 ): Promise<{ gone: string[]; hidden: boolean }> {
 	const { deps } = ctx;
-	const standing = await ctx.reads.standingOf(article, ctx.round);
+	// The partner's name read beside the agreement: the store sends the two in one batch.
+	const [standing, partnerName] = await Promise.all([
+		ctx.reads.standingOf(article, ctx.round),
+		article?.status === "published"
+			? ctx.reads.partnerNameOf(article.partnerId, ctx.round)
+			: undefined,
+	]);
 	const hidden =
 		standing !== undefined &&
 		(!standing.shown || (article?.permission.imagesAllowed === true && !standing.images));
@@ -179,12 +185,11 @@ async function renderPageOf(
 		new Set(shown.map((image) => imageKey(target, image))),
 	);
 	const { agreementId } = published.permission;
-	const [body, bundle, agreements, partnerName] = await Promise.all([
+	const [body, bundle, agreements] = await Promise.all([
 		deps.content.get(published.bodyKey),
 		shown.length > 0 ? archivedBundle(ctx, published.archiveKey) : undefined,
 		// The agreement `standingOf` read above: the round's reads hold it (outside a round, read again).
 		agreementId ? ctx.reads.agreementsOf([agreementId], ctx.round) : undefined,
-		ctx.reads.partnerNameOf(published.partnerId, ctx.round),
 	]);
 	const agreement = agreementId ? agreements?.get(agreementId) : undefined;
 	// In the language the attribution is written in, as the page prints it.
@@ -209,7 +214,7 @@ async function renderPageOf(
 		article: published,
 		bodyHtml: new TextDecoder().decode(body.bytes),
 		siteUrl: deps.siteUrl,
-		partnerName,
+		partnerName: partnerName ?? published.partnerId,
 		...(notice ? { notice } : {}),
 	};
 	await Promise.all(
