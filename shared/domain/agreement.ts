@@ -184,17 +184,28 @@ function composeAttribution(
 	return notice ? `${grant}${sentences.space}${notice}` : grant;
 }
 
+/** The script a language is written in (`zh-TW` → `Hant`), as CLDR's likely subtags have it. */
+function scriptOf(language: string): string | undefined {
+	try {
+		return new Intl.Locale(language).maximize().script;
+	} catch {
+		return undefined;
+	}
+}
+
 /**
- * The agreement's notice in `language`: the most specific of its `notices` that covers it
- * (`zh` covers `zh-CN`), `""` when it has no notice at all, `undefined` when it has one
- * not given in that language.
+ * The agreement's notice in `language`: the most specific of its `notices` that covers it in
+ * its script (`zh` covers `zh-CN`, `zh-Hant` covers `zh-TW`, `zh` does not cover `zh-TW`),
+ * `""` when it has no notice at all, `undefined` when it has one not given in that language.
  */
 export function noticeIn(agreement: Agreement, language: string): string | undefined {
 	if (agreement.notice.trim() === "") return "";
-	const ranges = Object.keys(agreement.notices ?? {})
-		.filter((range) => languageCovers(range, language))
+	const script = scriptOf(language);
+	const likely = script === undefined ? language : `${language.split("-")[0]}-${script}`;
+	const [range] = Object.keys(agreement.notices ?? {})
+		.filter((range) => languageCovers(range, language) || languageCovers(range, likely))
+		.filter((range) => scriptOf(range) === script)
 		.sort((a, b) => b.length - a.length);
-	const [range] = ranges;
 	return range === undefined ? undefined : agreement.notices?.[range];
 }
 

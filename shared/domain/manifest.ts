@@ -210,9 +210,11 @@ const manifestSchema = z
 	})
 	.check(
 		z.superRefine((manifest, ctx) => {
-			// Zod runs this only once every field passed: `subjects` is a list of slugs here.
+			// Zod may run this beside failing fields: then `subjects` need not be a list.
+			const { subjects } = manifest;
+			if (!Array.isArray(subjects)) return;
 			for (const slug of Object.keys(manifest.subjectNames ?? {})) {
-				if (manifest.subjects.includes(slug)) continue;
+				if (subjects.includes(slug)) continue;
 				ctx.addIssue({
 					code: "custom",
 					input: slug,
