@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { InMemoryAgreementStore } from "#shared/adapters/memory/in-memory-agreement-store.ts";
+import { makeManageAgreements } from "#shared/use-cases/manage-agreements.ts";
 import { makeAgreement } from "../helpers/agreements.ts";
 import { makeBundle, makeManifest } from "../helpers/bundles.ts";
 import { memoryWorld } from "../helpers/memory-services.ts";
@@ -37,7 +38,7 @@ async function publishChinese(
 	const event = await world.putUpload("incoming/science-news/a1.zip", makeBundle({ manifest }));
 	expect((await world.services().ingestUpload(event))?.report.status).toBe("published");
 	const text = async (key: string) => (await world.text(key)) ?? "";
-	return { page: await text(PAGE), text };
+	return { world, page: await text(PAGE), text };
 }
 
 describe("a Chinese article, published", () => {
@@ -63,6 +64,33 @@ describe("a Chinese article, published", () => {
 		const feed = await text("feeds/zh/latest.atom");
 		expect(feed).toContain('<rights type="text" xml:lang="en">This article has been translated');
 		expect(feed).toContain("&lt;p class=&quot;attribution&quot; lang=&quot;en&quot;&gt;");
+	});
+
+	it("follows an amendment that adds the Chinese notice: its articles are decided again", async () => {
+		const { world, text } = await publishChinese();
+		const wired = world.services();
+		const manage = makeManageAgreements({
+			agreements: new InMemoryAgreementStore(world.tables),
+			changes: wired.agreementChanges,
+			reevaluate: wired.reevaluateAgreement,
+			clock: () => NOW,
+			owner: "ops",
+		});
+		const {
+			notices: _none,
+			status: _status,
+			validFrom,
+			validUntil: _open,
+			...terms
+		} = makeAgreement();
+		await manage.grantAgreement(
+			{ ...terms, from: validFrom, notices: { zh: ZH_NOTICE } },
+			{ by: "ops", reason: "the partner sent its notice in Chinese" },
+		);
+		expect(await text(PAGE)).toContain(
+			`<p class="attribution">本文由JST经The Science News Ltd.许可翻译。${ZH_NOTICE}</p>`,
+		);
+		expect(await text("feeds/zh/latest.atom")).toContain(`<rights type="text">本文由JST`);
 	});
 
 	it("names its subjects as the manifest does, and the partner by its registered name", async () => {
