@@ -105,6 +105,12 @@ interface AttributionSentences {
 	space: string;
 }
 
+const ENGLISH_SENTENCES: AttributionSentences = {
+	translated: "This article has been translated by {translator} with permission from {holder}.",
+	published: "Published with permission from {holder}.",
+	space: " ",
+};
+
 // Most specific first, as the interface text's catalogue (render/i18n.ts) matches them.
 const ATTRIBUTION_SENTENCES: readonly (readonly [
 	range: string,
@@ -137,14 +143,7 @@ const ATTRIBUTION_SENTENCES: readonly (readonly [
 			space: "",
 		},
 	],
-	[
-		"en",
-		{
-			translated: "This article has been translated by {translator} with permission from {holder}.",
-			published: "Published with permission from {holder}.",
-			space: " ",
-		},
-	],
+	["en", ENGLISH_SENTENCES],
 ];
 
 function sentencesFor(language: string): AttributionSentences | undefined {
@@ -165,7 +164,7 @@ export function formatAttribution(rights: {
 	translator?: string | undefined;
 	notice?: string | undefined;
 }): string {
-	return composeAttribution(sentencesFor("en") as AttributionSentences, rights);
+	return composeAttribution(ENGLISH_SENTENCES, rights);
 }
 
 function composeAttribution(
@@ -176,10 +175,11 @@ function composeAttribution(
 	const template = translator ? sentences.translated : sentences.published;
 	// "The Science News Ltd." already ends an English sentence; inside one it keeps its dot.
 	const holder = rights.holder.trim();
+	// Replaced by functions: a name is inserted as written, `$&` and all.
 	const grant = template
-		.replace("{holder}.", `${holder.replace(/\.$/, "")}.`)
-		.replace("{holder}", holder)
-		.replace("{translator}", translator ?? "");
+		.replace("{holder}.", () => `${holder.replace(/\.$/, "")}.`)
+		.replace("{holder}", () => holder)
+		.replace("{translator}", () => translator ?? "");
 	const notice = rights.notice?.trim();
 	return notice ? `${grant}${sentences.space}${notice}` : grant;
 }
@@ -211,7 +211,7 @@ export function noticeIn(agreement: Agreement, language: string): string | undef
 
 /**
  * An agreement's attribution line for an article in `language` (docs/permissions.md,
- * "Attribution in the reader's language"): written in that language when the whole line can
+ * "The attribution in the reader's language"): written in that language when the whole line can
  * be, from a built-in sentence and the partner's own notice in it; otherwise in English, so
  * that a line is never half translated and a notice never machine-translated.
  */
