@@ -137,6 +137,7 @@ function formatAmendment(before: Agreement, after: Agreement): string {
 		["from", (a) => a.validFrom],
 		["until", (a) => a.validUntil ?? "open"],
 		["notice", (a) => a.notice || "(none)"],
+		["notices", (a) => formatNotices(a) || "(none)"],
 	];
 	const changes = fields
 		.filter(([, get]) => get(before) !== get(after))
@@ -186,9 +187,26 @@ function printAgreement(agreement: Agreement): void {
 			["feeds", formatFeeds(agreement)],
 			["valid", formatWindow(agreement)],
 			["notice", agreement.notice || "(none)"],
+			...(agreement.notices ? [["notices", formatNotices(agreement)] as [string, string]] : []),
 			["attribution", formatAttribution(agreement)],
 		],
 	);
+}
+
+/** The translated notices on one line: `zh: 未经许可…; ja: …`. */
+function formatNotices(agreement: Agreement): string {
+	return Object.entries(agreement.notices ?? {})
+		.map(([language, text]) => `${language}: ${text}`)
+		.join("; ");
+}
+
+/** Collects repeated `--notice-in zh=…` options into notices by language. */
+function collectNotice(value: string, notices: Record<string, string>): Record<string, string> {
+	const equals = value.indexOf("=");
+	// Without `=` the whole value is taken for a language, which the grant then refuses by name.
+	return equals < 0
+		? { ...notices, [value]: "" }
+		: { ...notices, [value.slice(0, equals).trim()]: value.slice(equals + 1) };
 }
 
 function splitList(value: string): string[] {
@@ -206,6 +224,7 @@ interface GrantOptions extends StackOptions {
 	until?: string;
 	notice?: string;
 	fullTextInFeeds?: boolean;
+	noticeIn: Record<string, string>;
 	reason: string;
 }
 
@@ -247,6 +266,12 @@ export function registerAgreementCommands(program: Command, deps: AgreementComma
 				"--full-text-in-feeds",
 				"feeds carry the whole translation, not a teaser and a link (default: teaser)",
 			)
+			.option(
+				"--notice-in <lang=text>",
+				"the notice as the partner translated it, for pages in that language (zh, zh-Hant, ja); repeatable",
+				collectNotice,
+				{},
+			)
 			.requiredOption("--reason <text>", "why, for the audit history")
 			.option("--by <name>", "who, for the audit history (default: your user name)")
 			.option("--json", CHANGE_JSON),
@@ -264,6 +289,7 @@ export function registerAgreementCommands(program: Command, deps: AgreementComma
 					...(options.until === undefined ? {} : { until: options.until }),
 					...(options.notice === undefined ? {} : { notice: options.notice }),
 					...(options.fullTextInFeeds ? { fullTextInFeeds: true } : {}),
+					notices: options.noticeIn,
 				},
 				{ by: operator(options.by), reason: options.reason },
 			),

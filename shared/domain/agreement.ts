@@ -9,6 +9,12 @@ export interface Agreement {
 	validFrom: string;
 	validUntil: string | null;
 	notice: string;
+	/**
+	 * The notice in other languages, by BCP 47 tag (`{"zh": "…"}`): the partner's own
+	 * translations, never made here. Only for languages the attribution line has a
+	 * sentence in ({@link takesNoticeIn}); English is `notice` itself.
+	 */
+	notices?: Record<string, string>;
 	status: "active" | "revoked";
 	/**
 	 * Whether feeds may carry the whole translation rather than a teaser (permissions.md,
@@ -82,6 +88,11 @@ export interface PermissionRecord {
 	sha256: string;
 	attribution: string;
 	/**
+	 * The language `attribution` is written in when it is not English: the article's, where
+	 * the agreement lets the whole line be written in it ({@link attributionFor}).
+	 */
+	attributionLang?: string;
+	/**
 	 * On a granted record: the copyright holder the agreement names, the only holder shown as
 	 * rights (the manifest's `rights` are kept on the article as evidence, never printed).
 	 */
@@ -96,20 +107,138 @@ export interface PermissionRecord {
 	unblock?: string;
 }
 
-/** The attribution line of docs/permissions.md, "The decision". */
+interface AttributionSentences {
+	/** `{translator}` and `{holder}` are replaced by the agreement's names. */
+	translated: string;
+	published: string;
+	/** Between the sentence and the notice. */
+	space: string;
+}
+
+const ENGLISH_SENTENCES: AttributionSentences = {
+	translated: "This article has been translated by {translator} with permission from {holder}.",
+	published: "Published with permission from {holder}.",
+	space: " ",
+};
+
+// Most specific first, as the interface text's catalogue (render/i18n.ts) matches them.
+const ATTRIBUTION_SENTENCES: readonly (readonly [
+	range: string,
+	sentences: AttributionSentences,
+])[] = [
+	...["zh-Hant", "zh-TW", "zh-HK", "zh-MO"].map(
+		(range) =>
+			[
+				range,
+				{
+					translated: "本文由{translator}經{holder}許可翻譯。",
+					published: "經{holder}許可發佈。",
+					space: "",
+				},
+			] as const,
+	),
+	[
+		"zh",
+		{
+			translated: "本文由{translator}经{holder}许可翻译。",
+			published: "经{holder}许可发布。",
+			space: "",
+		},
+	],
+	[
+		"ja",
+		{
+			translated: "本記事は{holder}の許可を得て{translator}が翻訳したものです。",
+			published: "本記事は{holder}の許可を得て掲載しています。",
+			space: "",
+		},
+	],
+	["en", ENGLISH_SENTENCES],
+];
+
+function sentencesFor(language: string): AttributionSentences | undefined {
+	return ATTRIBUTION_SENTENCES.find(([range]) => languageCovers(range, language))?.[1];
+}
+
+/** The languages, besides English, the attribution line has a sentence in (for messages). */
+export const ATTRIBUTION_LANGUAGES = "zh, zh-Hant and ja";
+
+/** Whether an agreement's `notices` may hold a notice in `language` (not English: `notice`). */
+export function takesNoticeIn(language: string): boolean {
+	return sentencesFor(language) !== undefined && !languageCovers("en", language);
+}
+
+/** The attribution line of docs/permissions.md, "The decision", in English. */
 export function formatAttribution(rights: {
 	holder: string;
 	translator?: string | undefined;
 	notice?: string | undefined;
 }): string {
+	return composeAttribution(ENGLISH_SENTENCES, rights);
+}
+
+function composeAttribution(
+	sentences: AttributionSentences,
+	rights: { holder: string; translator?: string | undefined; notice?: string | undefined },
+): string {
 	const translator = rights.translator?.trim();
-	// "The Science News Ltd." already ends the sentence.
-	const holder = rights.holder.trim().replace(/\.$/, "");
-	const grant = translator
-		? `This article has been translated by ${translator} with permission from ${holder}.`
-		: `Published with permission from ${holder}.`;
+	const template = translator ? sentences.translated : sentences.published;
+	// "The Science News Ltd." already ends an English sentence; inside one it keeps its dot.
+	const holder = rights.holder.trim();
+	// Replaced by functions: a name is inserted as written, `$&` and all.
+	const grant = template
+		.replace("{holder}.", () => `${holder.replace(/\.$/, "")}.`)
+		.replace("{holder}", () => holder)
+		.replace("{translator}", () => translator ?? "");
 	const notice = rights.notice?.trim();
-	return notice ? `${grant} ${notice}` : grant;
+	return notice ? `${grant}${sentences.space}${notice}` : grant;
+}
+
+/** The script a language is written in (`zh-TW` → `Hant`), as CLDR's likely subtags have it. */
+function scriptOf(language: string): string | undefined {
+	try {
+		return new Intl.Locale(language).maximize().script;
+	} catch {
+		return undefined;
+	}
+}
+
+/**
+ * The agreement's notice in `language`: the most specific of its `notices` that covers it in
+ * its script (`zh` covers `zh-CN`, `zh-Hant` covers `zh-TW`, `zh` does not cover `zh-TW`),
+ * `""` when it has no notice at all, `undefined` when it has one not given in that language.
+ */
+export function noticeIn(agreement: Agreement, language: string): string | undefined {
+	if (agreement.notice.trim() === "") return "";
+	const script = scriptOf(language);
+	const likely = script === undefined ? language : `${language.split("-")[0]}-${script}`;
+	const [range] = Object.keys(agreement.notices ?? {})
+		.filter((range) => languageCovers(range, language) || languageCovers(range, likely))
+		.filter((range) => scriptOf(range) === script)
+		.sort((a, b) => b.length - a.length);
+	return range === undefined ? undefined : agreement.notices?.[range];
+}
+
+/**
+ * An agreement's attribution line for an article in `language` (docs/permissions.md,
+ * "The attribution in the reader's language"): written in that language when the whole line can
+ * be, from a built-in sentence and the partner's own notice in it; otherwise in English, so
+ * that a line is never half translated and a notice never machine-translated.
+ */
+export function attributionFor(
+	agreement: Agreement,
+	language: string,
+): Pick<PermissionRecord, "attribution" | "attributionLang"> {
+	const names = { holder: agreement.holder, translator: agreement.translator };
+	const english = { attribution: formatAttribution({ ...names, notice: agreement.notice }) };
+	if (languageCovers("en", language)) return english;
+	const sentences = sentencesFor(language);
+	const notice = noticeIn(agreement, language);
+	if (!sentences || notice === undefined) return english;
+	return {
+		attribution: composeAttribution(sentences, { ...names, notice }),
+		attributionLang: language,
+	};
 }
 
 /**
@@ -216,11 +345,7 @@ export function decidePermission(input: DecisionInput): PermissionRecord {
 		reason: `covered by agreement ${agreement.agreementId}`,
 		// The agreement's words only: a partner's own notice ("translated with permission
 		// from …") would read as a grant the holder never gave.
-		attribution: formatAttribution({
-			holder: agreement.holder,
-			translator: agreement.translator,
-			notice: agreement.notice,
-		}),
+		...attributionFor(agreement, language),
 		holder: agreement.holder,
 		imagesAllowed: agreement.scope.includes("images"),
 		...(agreement.fullTextInFeeds === true ? { fullTextAllowed: true as const } : {}),

@@ -29,6 +29,8 @@ export interface Article {
 	versionCreated: string;
 	embargoUntil?: string;
 	subjects: string[];
+	/** The subjects' names in the article's language, by slug, as the manifest gave them. */
+	subjectNames?: Record<string, string>;
 	images: StoredImage[];
 	original?: {
 		language: string;

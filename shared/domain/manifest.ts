@@ -25,6 +25,8 @@ export const manifestLimits = {
 	maxImages: 50,
 	/** Distinct subjects. */
 	maxSubjects: 20,
+	/** Characters in a subject's name (`subjectNames`). */
+	maxSubjectNameLength: 100,
 	/** Characters in `body` and `images[].file`. */
 	maxPathLength: 255,
 	/**
@@ -118,87 +120,110 @@ const imageSchema = z.object(
 	{ error: "must be an object with a file" },
 );
 
-const manifestSchema = z.object({
-	schema: z.literal("syndication-bundle/1", { error: 'must be "syndication-bundle/1"' }),
-	id: text().check(
-		z.regex(/^[a-z0-9][a-z0-9._-]{0,127}$/, { error: "must match ^[a-z0-9][a-z0-9._-]{0,127}$" }),
-	),
-	version: z
-		.int({ error: "must be an integer >= 1" })
-		.check(z.gte(1, { error: "must be an integer >= 1" })),
-	pubStatus: z._default(
-		z.enum(["usable", "withheld", "canceled"], { error: "must be usable, withheld or canceled" }),
-		"usable",
-	),
-	language: languageTag,
-	headline: text({ min: 1, max: 300 }),
-	summary: z.optional(text({ max: 1000 })),
-	byline: z.optional(text({ max: 300 })),
-	body: bundlePath.check(
-		z.refine((s) => /\.html?$/i.test(s), { error: "must name an .html file" }),
-	),
-	firstCreated: dateTime,
-	versionCreated: dateTime,
-	embargoUntil: z.optional(dateTime),
-	subjects: z._default(
-		z
-			.pipe(
-				z.array(
-					text().check(z.regex(/^[a-z0-9-]{1,64}$/, { error: "must match ^[a-z0-9-]{1,64}$" })),
-					{ error: "must be an array of subject slugs" },
+const manifestSchema = z
+	.object({
+		schema: z.literal("syndication-bundle/1", { error: 'must be "syndication-bundle/1"' }),
+		id: text().check(
+			z.regex(/^[a-z0-9][a-z0-9._-]{0,127}$/, { error: "must match ^[a-z0-9][a-z0-9._-]{0,127}$" }),
+		),
+		version: z
+			.int({ error: "must be an integer >= 1" })
+			.check(z.gte(1, { error: "must be an integer >= 1" })),
+		pubStatus: z._default(
+			z.enum(["usable", "withheld", "canceled"], { error: "must be usable, withheld or canceled" }),
+			"usable",
+		),
+		language: languageTag,
+		headline: text({ min: 1, max: 300 }),
+		summary: z.optional(text({ max: 1000 })),
+		byline: z.optional(text({ max: 300 })),
+		body: bundlePath.check(
+			z.refine((s) => /\.html?$/i.test(s), { error: "must name an .html file" }),
+		),
+		firstCreated: dateTime,
+		versionCreated: dateTime,
+		embargoUntil: z.optional(dateTime),
+		subjects: z._default(
+			z
+				.pipe(
+					z.array(
+						text().check(z.regex(/^[a-z0-9-]{1,64}$/, { error: "must match ^[a-z0-9-]{1,64}$" })),
+						{ error: "must be an array of subject slugs" },
+					),
+					// A subject named twice is one subject; twice would be two writes of one feed row.
+					z.transform((subjects: string[]) => [...new Set(subjects)]),
+				)
+				.check(
+					z.refine((subjects) => subjects.length <= manifestLimits.maxSubjects, {
+						error: `must have at most ${manifestLimits.maxSubjects} distinct subjects`,
+					}),
 				),
-				// A subject named twice is one subject; twice would be two writes of one feed row.
-				z.transform((subjects: string[]) => [...new Set(subjects)]),
-			)
-			.check(
-				z.refine((subjects) => subjects.length <= manifestLimits.maxSubjects, {
-					error: `must have at most ${manifestLimits.maxSubjects} distinct subjects`,
-				}),
-			),
-		[],
-	),
-	images: z._default(
-		z.array(imageSchema, { error: "must be an array of images" }).check(
-			z.maxLength(manifestLimits.maxImages, {
-				error: `must have at most ${manifestLimits.maxImages} images`,
+			[],
+		),
+		// The subjects' names in the bundle's language, for pages, feed titles and the OPML.
+		subjectNames: z.optional(
+			z.record(z.string(), text({ min: 1, max: manifestLimits.maxSubjectNameLength }), {
+				error: 'must be an object naming subjects, e.g. {"china": "中国"}',
 			}),
 		),
-		[],
-	),
-	original: z.optional(
-		z.object(
-			{
-				language: languageTag,
-				headline: z.optional(text({ max: 300 })),
-				url: z.optional(
-					text({ max: 2048 }).check(
-						z.refine((s) => URL.canParse(s) && /^https?:/i.test(s), {
-							error: "must be an http(s) URL",
-						}),
-					),
-				),
-				publication: z.optional(text({ max: 300 })),
-				publishedAt: z.optional(
-					text().check(
-						z.refine((s) => parseDateTime(s).ok || isFullDate(s), {
-							error: "must be an RFC 3339 date or date-time",
-						}),
-					),
-				),
-			},
-			{ error: "must be an object with a language" },
+		images: z._default(
+			z.array(imageSchema, { error: "must be an array of images" }).check(
+				z.maxLength(manifestLimits.maxImages, {
+					error: `must have at most ${manifestLimits.maxImages} images`,
+				}),
+			),
+			[],
 		),
-	),
-	rights: z.object(
-		{
-			holder: text({ min: 1, max: 300 }),
-			translator: z.optional(text({ max: 300 })),
-			agreement: text({ min: 1, max: 128 }),
-			notice: z.optional(text({ max: 1000 })),
-		},
-		{ error: "must be an object with holder and agreement" },
-	),
-});
+		original: z.optional(
+			z.object(
+				{
+					language: languageTag,
+					headline: z.optional(text({ max: 300 })),
+					url: z.optional(
+						text({ max: 2048 }).check(
+							z.refine((s) => URL.canParse(s) && /^https?:/i.test(s), {
+								error: "must be an http(s) URL",
+							}),
+						),
+					),
+					publication: z.optional(text({ max: 300 })),
+					publishedAt: z.optional(
+						text().check(
+							z.refine((s) => parseDateTime(s).ok || isFullDate(s), {
+								error: "must be an RFC 3339 date or date-time",
+							}),
+						),
+					),
+				},
+				{ error: "must be an object with a language" },
+			),
+		),
+		rights: z.object(
+			{
+				holder: text({ min: 1, max: 300 }),
+				translator: z.optional(text({ max: 300 })),
+				agreement: text({ min: 1, max: 128 }),
+				notice: z.optional(text({ max: 1000 })),
+			},
+			{ error: "must be an object with holder and agreement" },
+		),
+	})
+	.check(
+		z.superRefine((manifest, ctx) => {
+			// Zod may run this beside failing fields: then `subjects` need not be a list.
+			const { subjects } = manifest;
+			if (!Array.isArray(subjects)) return;
+			for (const slug of Object.keys(manifest.subjectNames ?? {})) {
+				if (subjects.includes(slug)) continue;
+				ctx.addIssue({
+					code: "custom",
+					input: slug,
+					path: ["subjectNames", slug],
+					message: `names a subject that is not in subjects: ${JSON.stringify(slug)}`,
+				});
+			}
+		}),
+	);
 
 /** A manifest that passed bundle.md's rules; unknown fields are dropped (the archive keeps them). */
 export type Manifest = z.infer<typeof manifestSchema>;

@@ -103,6 +103,7 @@ function samePermission(a: PermissionRecord, b: PermissionRecord): boolean {
 		a.agreementId === b.agreementId &&
 		a.reason === b.reason &&
 		a.attribution === b.attribution &&
+		a.attributionLang === b.attributionLang &&
 		a.holder === b.holder &&
 		a.imagesAllowed === b.imagesAllowed &&
 		a.fullTextAllowed === b.fullTextAllowed &&

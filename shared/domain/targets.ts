@@ -144,7 +144,11 @@ export interface FeedItem {
 	/** When its photo went or came back without a new version ({@link Article}). */
 	photosChangedAt?: string;
 	subjects: string[];
+	/** The subjects' names, by slug, where the manifest gave them: subject feeds' titles. */
+	subjectNames?: Record<string, string>;
 	attribution: string;
+	/** The language of `attribution` when it is not English (PermissionRecord). */
+	attributionLang?: string;
 	path: string;
 	/** `path` is a URL path, percent-encoded ({@link imagePath}), never a bucket key. */
 	image?: {
@@ -233,7 +237,11 @@ function feedItemOf(article: Article): FeedItem {
 		firstCreated: toUtc(article.firstCreated),
 		versionCreated: toUtc(article.versionCreated),
 		subjects: article.subjects,
+		...(article.subjectNames ? { subjectNames: article.subjectNames } : {}),
 		attribution: article.permission.attribution,
+		...(article.permission.attributionLang
+			? { attributionLang: article.permission.attributionLang }
+			: {}),
 		path: articlePath(article),
 		...(article.summary ? { summary: article.summary } : {}),
 		...(article.byline ? { byline: article.byline } : {}),

@@ -105,6 +105,8 @@ export interface FeedState {
 	lastRemovedAt?: string;
 	/** Whether the feed is in the site's list of feeds (OPML). */
 	listed: boolean;
+	/** The name its parameter is listed under (a partner's, a subject's): the OPML's title. */
+	listedName?: string;
 	/**
 	 * The kill notices of items that left the feed and have not come back, newest first: kept
 	 * at least 30 days (KILL_NOTICE_MS), possibly longer until the store prunes them.
@@ -136,10 +138,19 @@ export interface FeedStore {
 		feedKey: string,
 		rendered: { renderedPages: number; stalePages: readonly StalePage[] },
 	): Promise<void>;
-	/** Puts the feed in the site's list of feeds; `true` if it was not there before. */
-	listFeedKey(feedKey: string): Promise<boolean>;
-	/** Every listed feed key, sorted. */
-	listFeedKeys(): Promise<string[]>;
+	/**
+	 * Puts the feed in the site's list of feeds, under `name` where its parameter has one (a
+	 * listed feed is renamed); `true` if it was not there before.
+	 */
+	listFeedKey(feedKey: string, name?: string): Promise<boolean>;
+	/** Every listed feed, sorted by key, with the name it is listed under. */
+	listFeedKeys(): Promise<ListedFeed[]>;
+}
+
+/** A feed in the site's list of feeds. */
+export interface ListedFeed {
+	feedKey: string;
+	name?: string;
 }
 
 /**

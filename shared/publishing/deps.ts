@@ -13,9 +13,10 @@ export interface PublishDeps {
 	feeds: FeedStore;
 	/**
 	 * Read by every render: an item or page is shown only while its agreement still allows it.
-	 * An agreement's policy also reads its history, for when it was revoked.
+	 * An agreement's policy also reads its history, for when it was revoked; pages and feed
+	 * titles name a partner as registered.
 	 */
-	agreements: Pick<AgreementStore, "getAgreement" | "listAgreementHistory">;
+	agreements: Pick<AgreementStore, "getAgreement" | "listAgreementHistory" | "getPartner">;
 	ledger: PublishLedger;
 	/** The ingest bucket, where article bodies and images are kept privately. */
 	content: ObjectStore;

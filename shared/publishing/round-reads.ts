@@ -25,6 +25,8 @@ import type { PublishDeps } from "./deps.ts";
 export interface RoundReads {
 	/** An agreement as it stands, read once per round. */
 	agreement(id: string): Promise<Agreement | undefined>;
+	/** A partner's name as registered (its id where it has none), read once per round. */
+	partnerName(partnerId: string): Promise<string>;
 	listFeed(feedKey: string, limit: number): Promise<FeedItem[]>;
 	getFeedState(feedKey: string): Promise<FeedState>;
 	/** Most Viewed as feed items, already checked against their agreements. */
@@ -73,6 +75,8 @@ export interface AgreementReads {
 		article: Article | undefined,
 		reads?: RoundReads,
 	): Promise<StandingPermission | undefined>;
+	/** A partner's name as registered (its id where it has none), once per round with `reads`. */
+	partnerNameOf(partnerId: string, reads?: RoundReads): Promise<string>;
 	/**
 	 * The other public language versions of each article of `refs`, by `articleKeyOf`: stored
 	 * `published` and still allowed by their agreements as they stand. A site of one language
@@ -99,6 +103,10 @@ export function makeAgreementReads(
 	// Agreements as they stand, each read after its render claimed its target (so none sees an
 	// older one); the store sends the reads made at about the same time together.
 	const readAgreement = (id: string) => deps.agreements.getAgreement(id);
+	const readPartnerName = async (partnerId: string) =>
+		(await deps.agreements.getPartner(partnerId))?.name ?? partnerId;
+	const partnerNameOf = (partnerId: string, reads?: RoundReads) =>
+		reads ? reads.partnerName(partnerId) : readPartnerName(partnerId);
 
 	async function agreementsOf(
 		ids: Iterable<string>,
@@ -176,6 +184,7 @@ export function makeAgreementReads(
 		const bodies = new Map<string, Promise<string | undefined>>();
 		const stored = new Map<string, Promise<Article | undefined>>();
 		let languages: Promise<string[]> | undefined;
+		const partnerNames = new Map<string, Promise<string>>();
 		const reads: RoundReads = {
 			languages: () => {
 				languages ??= feeds.listLanguages();
@@ -185,6 +194,7 @@ export function makeAgreementReads(
 			article: (ref) =>
 				memo(stored, pageId(ref), async () => (await articles.getArticles([ref]))[0]),
 			agreement: (id) => memo(agreements, id, () => readAgreement(id)),
+			partnerName: (id) => memo(partnerNames, id, () => readPartnerName(id)),
 			// The longest list any render shows, cut to each: the head of a list is its head.
 			listFeed: async (key, limit) =>
 				(await memo(rows, key, () => feeds.listFeed(key, FEED_SIZE))).slice(0, limit),
@@ -227,5 +237,5 @@ export function makeAgreementReads(
 		);
 	}
 
-	return { agreementsOf, permitted, standingOf, translationsOf, makeRoundReads };
+	return { agreementsOf, permitted, standingOf, partnerNameOf, translationsOf, makeRoundReads };
 }

@@ -1,4 +1,4 @@
-import type { Agreement } from "../domain/agreement.ts";
+import { type Agreement, ATTRIBUTION_LANGUAGES, takesNoticeIn } from "../domain/agreement.ts";
 import { parseDateTime } from "../domain/instant.ts";
 
 // What an agreement command takes from ops (ids, names, a grant's terms, who and why), checked
@@ -95,6 +95,8 @@ export interface GrantInput {
 	 * like `images`: the holder's whole text goes out to every reader only by saying so.
 	 */
 	fullTextInFeeds?: boolean;
+	/** The notice in other languages, by BCP 47 tag: the partner's own translations of it. */
+	notices?: Readonly<Record<string, string>>;
 }
 
 /** Who makes a change and why, for the audit history. Both required. */
@@ -251,6 +253,7 @@ export function parseGrant(input: GrantInput, now: Date): Agreement {
 			`fullTextInFeeds must be true or false, not ${show(fullText)}`,
 		);
 	}
+	const notices = parseNotices(input.notices ?? {}, notice);
 	return {
 		agreementId,
 		partnerId,
@@ -261,8 +264,39 @@ export function parseGrant(input: GrantInput, now: Date): Agreement {
 		validFrom,
 		validUntil,
 		notice,
+		...(Object.keys(notices).length > 0 ? { notices } : {}),
 		status: "active",
 		// Stored only when granted, as an agreement from before the field is stored.
 		...(fullText === true ? { fullTextInFeeds: true } : {}),
 	};
+}
+
+/**
+ * Translations of the notice, by canonical tag: each in a language the attribution line has a
+ * sentence in, and only beside an English notice they translate.
+ */
+function parseNotices(
+	given: Readonly<Record<string, string>>,
+	notice: string,
+): Record<string, string> {
+	const notices: Record<string, string> = {};
+	for (const [language, text] of Object.entries(given)) {
+		const [tag] = parseLanguages([language]);
+		if (tag === undefined || !takesNoticeIn(tag)) {
+			fail(
+				"INVALID_LANGUAGE",
+				"notices",
+				`a notice's language must be one the attribution line is written in besides English (${ATTRIBUTION_LANGUAGES}), not ${show(language)}`,
+			);
+		}
+		if (notice === "") {
+			fail(
+				"INVALID_TEXT",
+				"notices",
+				`a notice in ${tag} translates the notice: give --notice too`,
+			);
+		}
+		notices[tag] = checkText("notice", text, true);
+	}
+	return notices;
 }

@@ -185,6 +185,7 @@ export function makeEvaluateUpload(deps: {
 						versionCreated: manifest.versionCreated,
 						...(manifest.embargoUntil ? { embargoUntil: manifest.embargoUntil } : {}),
 						subjects: manifest.subjects,
+						...(manifest.subjectNames ? { subjectNames: manifest.subjectNames } : {}),
 						images,
 						...(manifest.original ? { original: manifest.original } : {}),
 						rights: manifest.rights,

@@ -207,6 +207,24 @@ describe("partners and agreements, as an operator runs them", { timeout: 120_000
 		expect(await ok(GRANT)).toMatch(/^granted cli-jst-2024 to cli-news again \(/);
 	});
 
+	it("keeps the notice as the partner translated it, per language, and shows it", async () => {
+		const args = GRANT.map((arg) => (arg === "cli-jst-2024" ? "cli-notices" : arg));
+		await ok([
+			...args,
+			"--notice",
+			"No reproduction.",
+			"--notice-in",
+			"zh=禁止转载。",
+			"--notice-in",
+			"zh-hant=禁止轉載。",
+		]);
+		const { agreement } = JSON.parse(await ok(["agreements", "show", "cli-notices", "--json"]));
+		expect(agreement.notices).toEqual({ zh: "禁止转载。", "zh-Hant": "禁止轉載。" });
+		expect(await ok(["agreements", "show", "cli-notices"])).toMatch(
+			/\nnotices +zh: 禁止转载。; zh-Hant: 禁止轉載。\n/,
+		);
+	});
+
 	it("prints help for every command", async () => {
 		const helps = await Promise.all(
 			[
@@ -270,6 +288,14 @@ describe("partners and agreements, as an operator runs them", { timeout: 120_000
 				'languages must be BCP 47 language tags such as en or zh-Hant, not "en_US"',
 			],
 			[grant("--scope", "images"), 'scope must be text or text,images, not "images"'],
+			[
+				grant("--notice", "N", "--notice-in", "fr=Reproduction interdite."),
+				'a notice\'s language must be one the attribution line is written in besides English (zh, zh-Hant and ja), not "fr"',
+			],
+			[
+				grant("--notice-in", "zh=禁止转载。"),
+				"a notice in zh translates the notice: give --notice too",
+			],
 			[grant("--scope", "text,video"), 'scope must be text or text,images, not "text,video"'],
 			[["agreements", "list", "--data", join(logDir, "none")], /^no local stack found/],
 		];

@@ -211,8 +211,21 @@ export function describeFeedStoreContract(name: string, makeStores: MakeTableSto
 			expect(await feeds.listFeedKey("en/subjects/energy")).toBe(true);
 			expect(await feeds.listFeedKey(FEED)).toBe(true);
 			expect(await feeds.listFeedKey(FEED)).toBe(false);
-			expect(await feeds.listFeedKeys()).toEqual([FEED, "en/subjects/energy"]);
+			expect(await feeds.listFeedKeys()).toEqual([
+				{ feedKey: FEED },
+				{ feedKey: "en/subjects/energy" },
+			]);
 			expect((await feeds.getFeedState(FEED)).listed).toBe(true);
+		});
+
+		it("keeps the name a feed is listed under, and renames it", async () => {
+			const { feeds } = await makeStores();
+			const subject = "zh/subjects/china";
+			expect(await feeds.listFeedKey(subject, "中国")).toBe(true);
+			expect(await feeds.listFeedKeys()).toEqual([{ feedKey: subject, name: "中国" }]);
+			expect(await feeds.listFeedKey(subject, "中华")).toBe(false);
+			expect(await feeds.listFeedKeys()).toEqual([{ feedKey: subject, name: "中华" }]);
+			expect(await feeds.getFeedState(subject)).toMatchObject({ listed: true, listedName: "中华" });
 		});
 
 		it("reads the newest rows of a busy feed across its partitions, in order", async () => {

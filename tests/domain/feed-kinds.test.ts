@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { subjectSlug } from "#shared/domain/feeds/kinds.ts";
+import { subjectName, subjectSlug } from "#shared/domain/feeds/kinds.ts";
 import { planArticleChange } from "#shared/domain/plan-article-change.ts";
 import {
 	archivePageOf,
@@ -45,6 +45,15 @@ describe("subject slugs", () => {
 				if (slug) expect(parseFeedName(`subjects/${slug}`)).toBe(`subjects/${slug}`);
 			}),
 		);
+	});
+});
+
+describe("subject names", () => {
+	it("are the manifest's, else the slug made readable", () => {
+		expect(subjectName("china", { china: "中国" })).toBe("中国");
+		expect(subjectName("green-technology", { china: "中国" })).toBe("Green technology");
+		expect(subjectName("energy", undefined)).toBe("Energy");
+		expect(subjectName("新能源", undefined)).toBe("新能源");
 	});
 });
 

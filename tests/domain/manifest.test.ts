@@ -355,3 +355,42 @@ describe("parseManifest", () => {
 		);
 	});
 });
+
+describe("subjectNames", () => {
+	const withNames = (subjectNames: unknown) =>
+		makeManifest({ subjects: ["green-technology", "china"], subjectNames });
+
+	it("names subjects in the bundle's language, and is optional", () => {
+		const names = { china: "中国", "green-technology": "绿色技术" };
+		expect(parseManifest(encode(withNames(names))).subjectNames).toEqual(names);
+		expect(parseManifest(encode(makeManifest())).subjectNames).toBeUndefined();
+	});
+
+	it("refuses a name of a subject not listed, an empty or overlong name, and a non-object", () => {
+		expect(issuesOf(encode(withNames({ chin: "中国", china: "" })))).toEqual([
+			{
+				code: "MANIFEST_INVALID",
+				message: "subjectNames.china must have at least 1 character(s)",
+				path: "subjectNames.china",
+			},
+			{
+				code: "MANIFEST_INVALID",
+				message: 'subjectNames.chin names a subject that is not in subjects: "chin"',
+				path: "subjectNames.chin",
+			},
+		]);
+		expect(issuesOf(encode(withNames({ chin: "中国" })))).toEqual([
+			{
+				code: "MANIFEST_INVALID",
+				message: 'subjectNames.chin names a subject that is not in subjects: "chin"',
+				path: "subjectNames.chin",
+			},
+		]);
+		expect(issuesOf(encode(withNames({ china: "中".repeat(101) }))).map((i) => i.message)).toEqual([
+			"subjectNames.china must have at most 100 characters",
+		]);
+		expect(issuesOf(encode(withNames(["中国"]))).map((i) => i.message)).toEqual([
+			'subjectNames must be an object naming subjects, e.g. {"china": "中国"}',
+		]);
+	});
+});

@@ -194,6 +194,35 @@ describe("the article page", () => {
 		expectNoInlineCode(html);
 	});
 
+	it("prints an attribution decided in Chinese as Chinese, names subjects and the partner", () => {
+		const line = "本文由JST经The Science News Ltd.许可翻译。未经许可，禁止转载本文及照片。";
+		const article = chinese({
+			subjects: ["china", "green-technology"],
+			subjectNames: { china: "中国" },
+			permission: { ...chinese().permission, attribution: line, attributionLang: "zh" },
+		});
+		const zh = renderArticlePage({
+			article,
+			bodyHtml: "<p>正文。</p>",
+			siteUrl: SITE,
+			partnerName: "The Science News Ltd.",
+		});
+		expect(zh).toContain(`<p class="attribution">${line}</p>`);
+		expect(zh).toContain("<li>主题：中国 — <a ");
+		expect(zh).toContain("<li>主题：Green technology — <a ");
+		expect(zh).toContain("<li>The Science News Ltd. 的全部文章 — <a ");
+		expect(zh).not.toContain("主题：china");
+		// A front page's list prints each item's attribution as the item carries it.
+		const front = renderFrontPage({
+			siteUrl: SITE,
+			language: "zh",
+			latest: itemsOf(article).slice(0, 1),
+			updated: [],
+			mostViewed: [],
+		});
+		expect(front).toContain(`<p class="attribution">${line}</p>`);
+	});
+
 	it("is in the article's language, and marks what is not: the English attribution, fallbacks", () => {
 		const zh = renderArticlePage({ article: chinese(), bodyHtml: "<p>正文。</p>", siteUrl: SITE });
 		expect(zh).toMatch(/<html lang="zh">/);

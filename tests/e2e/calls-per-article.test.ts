@@ -24,8 +24,8 @@ import { makeServices } from "../helpers/services.ts";
 // and the site's languages; three feed counters; the commit; the agreement again (recheck)
 // with the report key's newest upload. Publish (20-21): one transaction bumps and claims the
 // page and the five listings and forgets the pending change, one read gets their revisions;
-// one read gets the languages, the article, Most Viewed and the digests; the agreement (and
-// the photo's digest, or apart); 13 Queries of the feeds' rows and states (Latest News and
+// one read gets the languages, the article, Most Viewed and the digests; the agreement with
+// the partner's name (and the photo's digest, or apart); 13 Queries of the feeds' rows and states (Latest News and
 // Recent Updates four partitions each, the partner and subject feeds one, three feed states);
 // one digest write, one release transaction, the health note.
 // S3: the bundle read; the archive copy, body and report stored; the page and its ninjs

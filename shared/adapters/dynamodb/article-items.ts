@@ -61,6 +61,7 @@ const PERMISSION: ShapeOf<PermissionRecord> = {
 	checkedAt: "string",
 	sha256: "string",
 	attribution: "string",
+	attributionLang: "string?",
 	holder: "string?",
 	imagesAllowed: "boolean",
 	fullTextAllowed: "boolean?",
@@ -78,7 +79,8 @@ const IMAGE: ShapeOf<StoredImage> = {
 
 // The article is stored whole, as one map: every attribute is checked one level down, and
 // inside the maps the code reads (its rights, permission and images); `original` and
-// `takedown` are only shown, never read into a decision, so being maps is enough of them.
+// `takedown` and `subjectNames` are only shown, never read into a decision, so being maps is
+// enough of them.
 const ARTICLE: ShapeOf<Article> = {
 	...REF,
 	version: "number",
@@ -91,6 +93,7 @@ const ARTICLE: ShapeOf<Article> = {
 	versionCreated: "string",
 	embargoUntil: "string?",
 	subjects: "string list",
+	subjectNames: "map?",
 	images: [IMAGE],
 	original: "map?",
 	rights: { holder: "string", translator: "string?", agreement: "string", notice: "string?" },

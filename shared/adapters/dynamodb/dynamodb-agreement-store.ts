@@ -77,6 +77,8 @@ const AGREEMENT: ShapeOf<Agreement> = {
 	validFrom: "string",
 	validUntil: "string or null",
 	notice: "string",
+	// Notices by language: read only as text the pages print, never decided on.
+	notices: "map?",
 	status: valuesOf<Agreement["status"]>({ active: true, revoked: true }),
 	fullTextInFeeds: "boolean?",
 };

@@ -14,7 +14,7 @@ import {
 import { type FeedTombstone, KILL_REASONS } from "../../domain/feeds/kill-notices.ts";
 import type { FeedItem } from "../../domain/targets.ts";
 import { chunksOf } from "../../lib/chunks.ts";
-import type { FeedState, FeedStore, StalePage } from "../../ports/articles.ts";
+import type { FeedState, FeedStore, ListedFeed, StalePage } from "../../ports/articles.ts";
 import { feedPartitions, metaPk, TOMBSTONE_PREFIX } from "./feed-keys.ts";
 import { type Item, num, oneOf, optStr, type ShapeOf, shaped, str, strSet } from "./item-fields.ts";
 import { itemReadsOf } from "./item-reads.ts";
@@ -44,7 +44,9 @@ const FEED_ITEM: ShapeOf<FeedItem> = {
 	versionCreated: "string",
 	photosChangedAt: "string?",
 	subjects: "string list",
+	subjectNames: "map?",
 	attribution: "string",
+	attributionLang: "string?",
 	path: "string",
 	image: "map?",
 	fullText: "map?",
@@ -169,6 +171,7 @@ export class DynamoDbFeedStore implements FeedStore {
 				.map(([page, marks]) => ({ page, mark: JSON.stringify(marks) })),
 			renderedPages: meta ? num(meta, "renderedPages", 0) : 0,
 			listed: meta?.listed === true,
+			...(meta?.listedName === undefined ? {} : { listedName: str(meta, "listedName") }),
 			tombstones,
 			...(lastRemovedAt ? { lastRemovedAt } : {}),
 		};
@@ -250,30 +253,38 @@ export class DynamoDbFeedStore implements FeedStore {
 		});
 	}
 
-	async listFeedKey(feedKey: string): Promise<boolean> {
-		// The list first: a crash between the two leaves the flag unset, and the next render lists it.
+	async listFeedKey(feedKey: string, name?: string): Promise<boolean> {
+		// The list first: a crash between the two leaves the flag (or name) unset, and the next
+		// render lists it again.
+		const named = name === undefined ? {} : { name };
 		await this.client.send(
-			new PutCommand({ TableName: this.tableName, Item: { pk: FEED_LIST, sk: feedKey } }),
+			new PutCommand({ TableName: this.tableName, Item: { pk: FEED_LIST, sk: feedKey, ...named } }),
 		);
 		const { Attributes } = await this.client.send(
 			new UpdateCommand({
 				TableName: this.tableName,
 				Key: { pk: metaPk(feedKey), sk: "META" },
-				UpdateExpression: "SET listed = :true",
-				ExpressionAttributeValues: { ":true": true },
+				UpdateExpression: `SET listed = :true${name === undefined ? "" : ", listedName = :name"}`,
+				ExpressionAttributeValues: {
+					":true": true,
+					...(name === undefined ? {} : { ":name": name }),
+				},
 				ReturnValues: "UPDATED_OLD",
 			}),
 		);
 		return Attributes?.listed !== true;
 	}
 
-	async listFeedKeys(): Promise<string[]> {
+	async listFeedKeys(): Promise<ListedFeed[]> {
 		const rows = await queryItems(this.client, {
 			TableName: this.tableName,
 			KeyConditionExpression: "pk = :pk",
 			ExpressionAttributeValues: { ":pk": FEED_LIST },
 			ConsistentRead: true,
 		});
-		return rows.map((row) => str(row, "sk"));
+		return rows.map((row) => {
+			const name = optStr(row, "name");
+			return name === undefined ? { feedKey: str(row, "sk") } : { feedKey: str(row, "sk"), name };
+		});
 	}
 }

@@ -9,6 +9,7 @@ import type {
 	CommitResult,
 	FeedState,
 	FeedStore,
+	ListedFeed,
 	StalePage,
 } from "../../ports/articles.ts";
 import {
@@ -249,6 +250,7 @@ export class InMemoryFeedStore implements FeedStore {
 				.map(([page, mark]) => ({ page, mark })),
 			renderedPages: meta?.renderedPages ?? 0,
 			listed: meta?.listed ?? false,
+			...(meta?.listedName === undefined ? {} : { listedName: meta.listedName }),
 			tombstones: [...(this.tables.feedTombstones.get(feedKey)?.values() ?? [])]
 				.sort((a, b) => compareKeys(b.when, a.when) || compareKeys(a.id, b.id))
 				.map(copyOut),
@@ -275,17 +277,20 @@ export class InMemoryFeedStore implements FeedStore {
 		}
 	}
 
-	async listFeedKey(feedKey: string): Promise<boolean> {
+	async listFeedKey(feedKey: string, name?: string): Promise<boolean> {
 		const meta = metaOf(this.tables, feedKey);
 		const added = !meta.listed;
 		meta.listed = true;
+		if (name !== undefined) meta.listedName = name;
 		return added;
 	}
 
-	async listFeedKeys(): Promise<string[]> {
+	async listFeedKeys(): Promise<ListedFeed[]> {
 		return [...this.tables.feedMeta.entries()]
 			.filter(([, meta]) => meta.listed)
-			.map(([key]) => key)
-			.sort(compareKeys);
+			.sort(([a], [b]) => compareKeys(a, b))
+			.map(([feedKey, meta]) =>
+				meta.listedName === undefined ? { feedKey } : { feedKey, name: meta.listedName },
+			);
 	}
 }

@@ -28,6 +28,7 @@ export interface FeedMetaRow {
 	renderedPages: number;
 	lastRemovedAt?: string;
 	listed: boolean;
+	listedName?: string;
 	stale: Map<number, string>;
 }
 

@@ -7,7 +7,7 @@ type FeedKindRow = {
 	title: string;
 	/**
 	 * The key of its title in the interface text (i18n.ts). A parameterised kind's holds
-	 * `{name}`: the partner's name, the subject as written.
+	 * `{name}`: the partner's name, the subject's ({@link subjectName}).
 	 */
 	uiKey: string;
 	/** Whether older items go to RFC 5005 archive documents; a ranking has no history. */
@@ -58,6 +58,20 @@ export function subjectSlug(subject: string): string {
 		.replace(/^-+|-+$/g, "");
 	const capped = [...words].slice(0, MAX_SLUG_CODE_POINTS).join("");
 	return capped.replace(/-+$/, "");
+}
+
+/**
+ * A subject as readers see it: the name its manifest gave it in the article's language, or
+ * its slug made readable (`green-technology` → `Green technology`).
+ */
+export function subjectName(
+	slug: string,
+	names: Readonly<Record<string, string>> | undefined,
+): string {
+	const named = names?.[slug];
+	if (named !== undefined) return named;
+	const words = slug.replaceAll("-", " ");
+	return `${words.charAt(0).toUpperCase()}${words.slice(1)}`;
 }
 
 /**
@@ -114,13 +128,13 @@ export const FEED_KINDS = [
 		place: "article",
 		archived: true,
 		date: "firstCreated",
-		// One feed per slug, titled by the last subject written that way; a subject with no
-		// letters or digits has none.
+		// One feed per slug, titled by its name; a subject with no letters or digits has none.
 		rows: (article: Article) =>
 			new Map(
 				article.subjects
-					.map((subject) => [subjectSlug(subject), subject] as const)
-					.filter(([slug]) => slug !== ""),
+					.map((subject) => subjectSlug(subject))
+					.filter((slug) => slug !== "")
+					.map((slug) => [slug, subjectName(slug, article.subjectNames)] as const),
 			),
 		parameter: (value: string) => subjectSlug(value) === value,
 	},

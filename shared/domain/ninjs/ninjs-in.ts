@@ -211,6 +211,17 @@ export async function manifestFromNinjs(bytes: Uint8Array): Promise<{
 	const agreement = AGREEMENT_REF.exec(linked);
 	const translator = list(document.infoSources).find((source) => source.role === "translator");
 	const version = typeof document.version === "string" && /^\d+$/.test(document.version);
+	const subjects = list(document.subjects).map((subject) => {
+		const name = typeof subject.name === "string" ? subject.name : undefined;
+		const slug =
+			typeof subject.literal === "string" ? subject.literal : subjectSlug(String(name ?? ""));
+		return [slug, name] as const;
+	});
+	// A subject's name is its name on pages and in feed titles (bundle.md, `subjectNames`).
+	const subjectNames = subjects.filter(
+		(entry): entry is readonly [string, string] => entry[1] !== undefined && entry[1] !== entry[0],
+	);
+	origins.set("subjectNames", "subjects");
 	const manifest = {
 		schema: "syndication-bundle/1",
 		id: articleIdOf(document),
@@ -224,11 +235,8 @@ export async function manifestFromNinjs(bytes: Uint8Array): Promise<{
 		firstCreated: document.firstCreated,
 		versionCreated: document.versionCreated,
 		...(document.embargoedUntil !== undefined ? { embargoUntil: document.embargoedUntil } : {}),
-		subjects: list(document.subjects).map((subject) =>
-			typeof subject.literal === "string"
-				? subject.literal
-				: subjectSlug(String(subject.name ?? "")),
-		),
+		subjects: subjects.map(([slug]) => slug),
+		...(subjectNames.length > 0 ? { subjectNames: Object.fromEntries(subjectNames) } : {}),
 		images,
 		...(original ? { original } : {}),
 		rights: {

@@ -1,6 +1,7 @@
+import { languageCovers } from "../agreement.ts";
 import { FEED_FORMATS, type FeedFormat } from "../feeds/formats.ts";
 import type { FeedKill } from "../feeds/kill-notices.ts";
-import { type FeedName, feedKindRow } from "../feeds/kinds.ts";
+import { type FeedName, feedKindRow, subjectName } from "../feeds/kinds.ts";
 import { type FeedItem, feedKindOf, itemUpdated } from "../targets.ts";
 import { articleKeyOf, type Translation } from "../translations.ts";
 import { absoluteUrl, escapeHtml } from "./html.ts";
@@ -102,12 +103,19 @@ export function languageName(language: string): string {
 	}
 }
 
-/** A feed's title for people (feeds, OPML, pages): `Latest News (English)`. */
-export function feedTitle(language: string, feed: FeedName): string {
+/**
+ * A feed's title for people (feeds, OPML): `Latest News (English)`, `Subject: 中国 (Chinese)`.
+ * `name` is what its parameter is shown as (the partner's name, the subject's); without one,
+ * the partner's id or the subject's slug made readable.
+ */
+export function feedTitle(language: string, feed: FeedName, name?: string): string {
 	const { kind, parameter } = feedKindOf(feed);
 	const { title } = feedKindRow(kind);
-	const name = parameter === undefined ? title : `${title} ${parameter}`;
-	return `${name} (${languageName(language)})`;
+	const shown =
+		parameter === undefined
+			? title
+			: `${title} ${name ?? (kind === "subjects" ? subjectName(parameter, undefined) : parameter)}`;
+	return `${shown} (${languageName(language)})`;
 }
 
 /**
@@ -135,6 +143,8 @@ export function buildFeedDocument(input: {
 	siteUrl: string;
 	language: string;
 	feed: FeedName;
+	/** What its parameter is shown as (see {@link feedTitle}). */
+	name?: string;
 	items: readonly FeedItem[];
 	/** Kill notices to carry, newest first: a notice is a change of the document as an item is. */
 	deleted?: readonly FeedKill[];
@@ -156,7 +166,7 @@ export function buildFeedDocument(input: {
 	const urls = (pathOf: (format: FeedFormat) => string) => formatUrls(siteUrl, pathOf);
 	const pageUrls = (index: number) => urls((format) => archivePath(language, feed, index, format));
 	const feedUrls = urls((format) => feedPath(language, feed, format));
-	const title = `Syndicate: ${feedTitle(language, feed)}`;
+	const title = `Syndicate: ${feedTitle(language, feed, input.name)}`;
 	const links: Partial<FeedDocument> = page
 		? {
 				currentUrls: feedUrls,
@@ -169,7 +179,7 @@ export function buildFeedDocument(input: {
 	return {
 		id: feedId(language, feed, page?.index),
 		title: page ? `${title}, archive ${page.index + 1}` : title,
-		description: `${feedTitle(language, feed)}: articles translated and syndicated with the permission of each article's copyright holder.`,
+		description: `${feedTitle(language, feed, input.name)}: articles translated and syndicated with the permission of each article's copyright holder.`,
 		language,
 		homeUrl: absoluteUrl(siteUrl, `/${language}/`),
 		selfUrls: page ? pageUrls(page.index) : feedUrls,
@@ -193,6 +203,15 @@ export function photoCaption(image: NonNullable<FeedItem["image"]>): string | un
 }
 
 /**
+ * The language of an item's attribution where it is not the one around it (an English line in
+ * a `zh` feed, permissions.md): for `lang` and `xml:lang`.
+ */
+export function attributionLanguage(item: FeedItem, language: string): string | undefined {
+	const lang = item.attributionLang ?? "en";
+	return languageCovers(lang, language) ? undefined : lang;
+}
+
+/**
  * The HTML of an item in every format: photo if permitted, the whole text where the agreement
  * allows it (`body`) or else the teaser, attribution, link.
  */
@@ -211,7 +230,10 @@ export function itemContentHtml(item: FeedItem, siteUrl: string, body?: FeedBody
 	}
 	if (body) parts.push(body.html);
 	else if (item.summary) parts.push(`<p>${escapeHtml(item.summary)}</p>`);
-	parts.push(`<p class="attribution">${escapeHtml(item.attribution)}</p>`);
+	const lang = attributionLanguage(item, item.language);
+	parts.push(
+		`<p class="attribution"${lang ? ` lang="${escapeHtml(lang)}"` : ""}>${escapeHtml(item.attribution)}</p>`,
+	);
 	parts.push(
 		`<p><a href="${escapeHtml(url)}">${body ? "The article on its page" : "Read the full article"}</a></p>`,
 	);

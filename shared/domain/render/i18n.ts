@@ -4,7 +4,7 @@ import type { FeedKindUiKey } from "../feeds/kinds.ts";
 /**
  * Every piece of interface text a page shows, in one language: the titles of the feed kinds
  * (one per `uiKey` of FEED_KINDS; a parameterised kind's `{name}` is replaced by the partner's
- * name or the subject as written), and the rest.
+ * name or the subject's), and the rest.
  */
 export interface UiStrings extends Record<FeedKindUiKey, string> {
 	skipToContent: string;

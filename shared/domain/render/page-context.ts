@@ -44,9 +44,13 @@ export function time(instant: string): string {
 	return `<time datetime="${escapeHtml(new Date(instant).toISOString())}">${formatDate(instant)}</time>`;
 }
 
-// The attribution is written in English (permissions.md): say so on pages in other languages.
-export function attribution(ctx: Context, text: string): string {
-	return `<p class="attribution"${langAttr(ctx.lang, "en")}>${escapeHtml(text)}</p>`;
+// In English unless the agreement let it be written in the article's language (permissions.md):
+// say so on pages in other languages.
+export function attribution(
+	ctx: Context,
+	line: { attribution: string; attributionLang?: string | undefined },
+): string {
+	return `<p class="attribution"${langAttr(ctx.lang, line.attributionLang ?? "en")}>${escapeHtml(line.attribution)}</p>`;
 }
 
 export function heading(level: number): string {

@@ -241,10 +241,10 @@ export function renderArticlePage(input: {
 		: "";
 	// The permission record's attribution holds the agreement's notice; the manifest's own
 	// rights are evidence, never printed as rights (permissions.md).
-	const { attribution: attributionText } = article.permission;
 	const follows = articleFeeds(ctx, article, input.partnerName ?? article.partnerId);
+	// A dash, not a colon: titles such as `主题：中国` already hold one.
 	const follow = follows
-		.map((feed) => `<li>${escapeHtml(feed.title)}: ${feedFormatLinks(ctx, feed)}</li>`)
+		.map((feed) => `<li>${escapeHtml(feed.title)} — ${feedFormatLinks(ctx, feed)}</li>`)
 		.join("\n");
 	const latest = mainFeed(ctx, language);
 	const others = (input.translations ?? []).filter((one) => one.language !== language);
@@ -258,7 +258,7 @@ ${lead ? `${lead}\n` : ""}<div class="body">
 ${body.html}
 </div>
 <footer class="rights">
-${attribution(ctx, attributionText)}
+${attribution(ctx, article.permission)}
 ${source}
 </footer>
 </article>

@@ -1,5 +1,6 @@
-import { itemUpdated } from "../targets.ts";
+import { type FeedItem, itemUpdated } from "../targets.ts";
 import {
+	attributionLanguage,
 	type FeedDocument,
 	type FormatUrls,
 	itemContentHtml,
@@ -20,6 +21,12 @@ const ATOM_TYPE = "application/atom+xml";
 const TOMBSTONES_NS = "http://purl.org/atompub/tombstones/1.0";
 
 /** The RFC 5005 and WebSub links of a feed or archive document. */
+// An English attribution in a feed of another language says so.
+function rightsAttributes(item: FeedItem, language: string): Record<string, string> {
+	const lang = attributionLanguage(item, language);
+	return lang ? { type: "text", "xml:lang": lang } : { type: "text" };
+}
+
 function navigationLinks(doc: FeedDocument): string[] {
 	const links: [string, FormatUrls | undefined][] = [
 		["current", doc.currentUrls],
@@ -83,7 +90,7 @@ export function renderAtom(doc: FeedDocument): string {
 			`      ${xmlElement("name", {}, item.byline ?? item.holder)}`,
 			"    </author>",
 			...item.subjects.map((term) => `    ${xmlElement("category", { term })}`),
-			`    ${xmlElement("rights", { type: "text" }, item.attribution)}`,
+			`    ${xmlElement("rights", rightsAttributes(item, doc.language), item.attribution)}`,
 		);
 		if (item.image) {
 			const href = siteHref(doc.siteUrl, item.image.path);

@@ -1,5 +1,6 @@
 import type { Article } from "../article.ts";
 import { articleItemId, articlePath, imagePath } from "../article.ts";
+import { subjectName } from "../feeds/kinds.ts";
 import { BUNDLE_IMAGE_ATTR } from "../media.ts";
 import { absoluteUrl, attrOf, mapImages, parseFragment, serializeFragment } from "./html.ts";
 
@@ -132,7 +133,11 @@ export function renderNinjs(input: {
 		...(article.embargoUntil ? { embargoedUntil: article.embargoUntil } : {}),
 		...(article.subjects.length > 0
 			? {
-					subjects: article.subjects.map((slug) => ({ name: slug, literal: slug, rel: "about" })),
+					subjects: article.subjects.map((slug) => ({
+						name: subjectName(slug, article.subjectNames),
+						literal: slug,
+						rel: "about",
+					})),
 				}
 			: {}),
 		...(permission.holder ? { copyrightHolder: permission.holder } : {}),

@@ -9,6 +9,8 @@ import { XML_DECLARATION, xmlElement, xmlStartTag } from "./xml.ts";
 export interface OpmlFeed {
 	language: string;
 	feed: FeedName;
+	/** What its parameter is shown as (see `feedTitle`). */
+	name?: string;
 }
 
 // By kind in the order of FEED_KINDS (a language's own feeds first, as its front page shows
@@ -44,9 +46,13 @@ export function renderOpml(input: { siteUrl: string; feeds: readonly OpmlFeed[] 
 	for (const language of [...byLanguage.keys()].sort()) {
 		const name = languageName(language);
 		lines.push(`    ${xmlStartTag("outline", { text: name })}`);
-		const feeds = (byLanguage.get(language) ?? []).map(({ feed }) => feed).sort(byFeedOrder);
-		for (const feed of new Set(feeds)) {
-			const title = feedTitle(language, feed);
+		const feeds = new Map(
+			(byLanguage.get(language) ?? [])
+				.sort((a, b) => byFeedOrder(a.feed, b.feed))
+				.map(({ feed, name }) => [feed, name]),
+		);
+		for (const [feed, name] of feeds) {
+			const title = feedTitle(language, feed, name);
 			lines.push(
 				`      ${xmlElement("outline", {
 					type: "rss",

@@ -30,7 +30,7 @@ function itemList(ctx: Context, items: readonly FeedItem[], level: number): stri
 		return `<li${langAttr(ctx.lang, item.language)}>
 ${thumb}<${h}><a href="${href(ctx.siteUrl, item.path)}">${escapeHtml(item.headline)}</a></${h}>
 <p class="meta">${time(item.firstCreated)}${item.byline ? ` · ${escapeHtml(item.byline)}` : ""}</p>
-${summary}${attribution(ctx, item.attribution)}
+${summary}${attribution(ctx, item)}
 </li>`;
 	});
 	return `<ol class="items">\n${lis.join("\n")}\n</ol>`;

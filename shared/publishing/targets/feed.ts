@@ -25,6 +25,7 @@ import {
 	FEED_SIZE,
 	type FeedItem,
 	feedKey,
+	feedKindOf,
 	feedKindRowOf,
 	type Target,
 	targetId,
@@ -158,6 +159,23 @@ async function fullTextOf(
 	return bodies;
 }
 
+/**
+ * What a feed's parameter is shown as: the partner's name as registered; the subject's name
+ * as its newest article naming it gives it, else as listed. Nothing for a plain feed.
+ */
+async function parameterName(
+	round: RoundReads,
+	feed: FeedName,
+	items: readonly FeedItem[],
+	state: FeedState,
+): Promise<string | undefined> {
+	const { kind, parameter } = feedKindOf(feed);
+	if (parameter === undefined) return undefined;
+	if (kind === "partners") return round.partnerName(parameter);
+	const named = items.find((item) => item.subjectNames?.[parameter] !== undefined);
+	return named?.subjectNames?.[parameter] ?? state.listedName;
+}
+
 /** Writes one document in every format. */
 function putDocument(doc: FeedDocument, out: TargetWriter): Promise<void>[] {
 	return FEED_FORMATS.map(({ format, contentType }) =>
@@ -190,12 +208,15 @@ async function renderFeed(
 	]);
 	const pages = archivePagesOf(feed, state);
 	const translations = await ctx.reads.translationsOf(items, round);
+	const shownAs = await parameterName(round, feed, items, state);
+	const named = shownAs === undefined ? {} : { name: shownAs };
 	// The notices of the last 30 days: each in the archive page it left, the newest in the feed.
 	const deleted = liveKillNotices(state.tombstones, deps.clock());
 	const built = buildFeedDocument({
 		siteUrl,
 		language,
 		feed,
+		...named,
 		items,
 		deleted: feedKillNotices(deleted, pages),
 		archivePages: pages,
@@ -223,6 +244,7 @@ async function renderFeed(
 				siteUrl,
 				language,
 				feed,
+				...named,
 				items: archived,
 				deleted: deleted.filter((kill) => kill.page === page),
 				page: { index: page, count: pages },
@@ -260,7 +282,11 @@ async function renderFeed(
 	if (pages !== state.renderedPages || state.stalePages.length > 0) {
 		await feeds.markArchiveRendered(key, { renderedPages: pages, stalePages: state.stalePages });
 	}
-	if (!state.listed && (await feeds.listFeedKey(key))) {
+	if (state.listed && shownAs !== undefined && shownAs !== state.listedName) {
+		// Listed under another name (or before names were kept): the OPML's title follows.
+		await feeds.listFeedKey(key, shownAs);
+		await ctx.followUp(["opml"]);
+	} else if (!state.listed && (await feeds.listFeedKey(key, shownAs))) {
 		// A new language's Latest News brings its other feeds: listed now, so the OPML that
 		// the same sweep renders has them, and requested, not rendered here: one publisher
 		// at a time renders each target.

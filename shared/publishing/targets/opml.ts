@@ -10,8 +10,12 @@ const OPML_KEY = siteKey(OPML.path);
 export const opmlTarget: TargetKind<Extract<Target, { kind: "opml" }>> = {
 	keys: () => [OPML_KEY],
 	async render(_target, out, ctx) {
-		const keys = await ctx.deps.feeds.listFeedKeys();
-		const opml = renderOpml({ siteUrl: ctx.deps.siteUrl, feeds: keys.map(feedOfKey) });
+		const listed = await ctx.deps.feeds.listFeedKeys();
+		const feeds = listed.map(({ feedKey, name }) => ({
+			...feedOfKey(feedKey),
+			...(name === undefined ? {} : { name }),
+		}));
+		const opml = renderOpml({ siteUrl: ctx.deps.siteUrl, feeds });
 		await out.put(OPML_KEY, opml, { contentType: OPML.contentType, cacheControl: SITE_CACHE });
 		return false;
 	},

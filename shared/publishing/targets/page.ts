@@ -1,3 +1,4 @@
+import { noticeIn } from "../../domain/agreement.ts";
 import { type Article, type ArticleRef, articlePath, imageKey } from "../../domain/article.ts";
 import type { Bundle } from "../../domain/read-bundle.ts";
 import { renderArticlePage } from "../../domain/render/render-article-page.ts";
@@ -31,6 +32,8 @@ interface PageInput {
 	translations: Translation[];
 	/** The translator the agreement names. */
 	translator?: string;
+	/** The partner's name as registered. */
+	partnerName: string;
 }
 
 type PutOptions = NonNullable<Parameters<TargetWriter["put"]>[2]>;
@@ -155,7 +158,13 @@ async function renderPageOf(
 	ctx: PageContext,
 ): Promise<{ gone: string[]; hidden: boolean }> {
 	const { deps } = ctx;
-	const standing = await ctx.reads.standingOf(article, ctx.round);
+	// The partner's name read beside the agreement: the store sends the two in one batch.
+	const [standing, partnerName] = await Promise.all([
+		ctx.reads.standingOf(article, ctx.round),
+		article?.status === "published"
+			? ctx.reads.partnerNameOf(article.partnerId, ctx.round)
+			: undefined,
+	]);
 	const hidden =
 		standing !== undefined &&
 		(!standing.shown || (article?.permission.imagesAllowed === true && !standing.images));
@@ -189,7 +198,11 @@ async function renderPageOf(
 		ctx.reads.translationsOf([target], ctx.round),
 	]);
 	const agreement = agreementId ? agreements?.get(agreementId) : undefined;
-	const notice = agreement?.notice;
+	// In the language the attribution is written in, as the page prints it.
+	const { attributionLang } = published.permission;
+	const notice =
+		agreement &&
+		((attributionLang ? noticeIn(agreement, attributionLang) : undefined) ?? agreement.notice);
 	if (!body || "tooLarge" in body) throw new Error(`body ${published.bodyKey} is missing`);
 	await Promise.all(
 		shown.map(async (image) => {
@@ -207,6 +220,7 @@ async function renderPageOf(
 		article: published,
 		bodyHtml: new TextDecoder().decode(body.bytes),
 		siteUrl: deps.siteUrl,
+		partnerName: partnerName ?? published.partnerId,
 		...(notice ? { notice } : {}),
 		...(agreement?.translator ? { translator: agreement.translator } : {}),
 		translations: translations.get(articleKeyOf(target)) ?? [],
