@@ -208,7 +208,10 @@ function scriptOf(language: string): string | undefined {
  * its script (`zh` covers `zh-CN`, `zh-Hant` covers `zh-TW`, `zh` does not cover `zh-TW`),
  * `""` when it has no notice at all, `undefined` when it has one not given in that language.
  */
-export function noticeIn(agreement: Agreement, language: string): string | undefined {
+export function noticeIn(
+	agreement: Pick<Agreement, "notice" | "notices">,
+	language: string,
+): string | undefined {
 	if (agreement.notice.trim() === "") return "";
 	const script = scriptOf(language);
 	const likely = script === undefined ? language : `${language.split("-")[0]}-${script}`;
@@ -226,7 +229,7 @@ export function noticeIn(agreement: Agreement, language: string): string | undef
  * that a line is never half translated and a notice never machine-translated.
  */
 export function attributionFor(
-	agreement: Agreement,
+	agreement: Pick<Agreement, "holder" | "translator" | "notice" | "notices">,
 	language: string,
 ): Pick<PermissionRecord, "attribution" | "attributionLang"> {
 	const names = { holder: agreement.holder, translator: agreement.translator };

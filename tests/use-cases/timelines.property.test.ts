@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { InMemoryObjectStore } from "#shared/adapters/memory/in-memory-object-store.ts";
 import { InMemoryTables } from "#shared/adapters/memory/in-memory-tables.ts";
-import { formatAttribution } from "#shared/domain/agreement.ts";
+import { attributionFor } from "#shared/domain/agreement.ts";
 import { ArticleChangeError } from "#shared/domain/plan-article-change.ts";
 import { AgreementCommandError } from "#shared/use-cases/agreement-input.ts";
 import { makeManageAgreements } from "#shared/use-cases/manage-agreements.ts";
@@ -221,12 +221,12 @@ function expected(
 	return {
 		status: "published",
 		photos: agreement.images && article.images,
-		attribution: formatAttribution({
-			holder: HOLDER,
-			translator: agreement.translator,
-			// The bundle's own notice is never printed: only the agreement's words are rights.
-			notice: agreement.notice,
-		}),
+		// The bundle's own notice is never printed: only the agreement's words are rights. In the
+		// article's language where the whole line can be (a language with a sentence, no notice).
+		attribution: attributionFor(
+			{ holder: HOLDER, translator: agreement.translator, notice: agreement.notice },
+			article.language,
+		).attribution,
 	};
 }
 
