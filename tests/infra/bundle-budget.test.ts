@@ -19,9 +19,11 @@ import {
 // stay at 1.29× the SDK-only bundle's), and the ninjs document and 410 notice of every page.
 // Issue 23 took it to 102.7 KB gzip, 372 KB raw (each bundle 2.3 KB gzip more): every render
 // links an article's translations, the sitemap and the NewsArticle data, which the ingest's
-// publish renders like any other (cold start not measured again).
-const MAX_RAW = 375_000;
-const MAX_GZIP = 103_000;
+// publish renders like any other. With the rest of issue 23 (interface text in four
+// languages, full text in feeds, the feed stylesheet and icons the home target writes) it is
+// 108.3 KB gzip, 389 KB raw, and its cold start 1.25× p50 (`npm run bench -- "cold start"`).
+const MAX_RAW = 395_000;
+const MAX_GZIP = 110_000;
 
 let outdir: string;
 let bundles: Map<string, FunctionBundle>;
@@ -49,7 +51,7 @@ function inputsMatching(name: string, pattern: RegExp): string[] {
 
 describe("each function's bundle, built as deployed", () => {
 	it.each(functionEntries().map(({ name }) => name))(
-		"%s stays within 375 KB raw and 103 KB gzip",
+		"%s stays within 395 KB raw and 110 KB gzip",
 		(name) => {
 			const { raw, gzip, metafile } = bundle(name);
 			const why = `${name}: ${raw} B raw, ${gzip} B gzip; largest parts:\n${describeContributors(metafile)}`;
