@@ -255,7 +255,7 @@ describe("feeds on the publish path", () => {
 			expect(outline["@type"]).toBe("rss");
 			expect(outline["@language"]).toBe("en");
 			expect(outline["@htmlUrl"]).toBe(`${SITE}/en/`);
-			expect(outline["@text"]).toEqual(expect.stringMatching(/\(English\)$/));
+			expect(outline["@text"]).toEqual(expect.stringMatching(/ · English$/));
 		}
 		const listed = outlines.map((outline) => outline["@xmlUrl"]).sort();
 		const existing = system.bucket

@@ -93,6 +93,18 @@ describe("a Chinese article, published", () => {
 		expect(await text("feeds/zh/latest.atom")).toContain(`<rights type="text">本文由JST`);
 	});
 
+	it("titles its feeds, and words their items' links, in Chinese", async () => {
+		const { text } = await publishChinese();
+		const rss = await text("feeds/zh/latest.rss");
+		expect(rss).toContain("<title>Syndicate: 最新消息 · 中文</title>");
+		expect(rss).toContain(
+			"<description>最新消息 · 中文：经各文章版权所有者许可翻译并转载的文章。</description>",
+		);
+		const json = JSON.parse(await text("feeds/zh/latest.json"));
+		expect(json.items[0].content_html).toContain(">阅读全文</a>");
+		expect(`${rss}${JSON.stringify(json)}`).not.toMatch(/Read the full article|Latest News|Photo:/);
+	});
+
 	it("names its subjects as the manifest does, and the partner by its registered name", async () => {
 		const { page, text } = await publishChinese({
 			manifest: { subjectNames: { china: "中国", "green-technology": "绿色技术" } },
@@ -102,22 +114,22 @@ describe("a Chinese article, published", () => {
 		expect(page).toContain("<li>The Science News Ltd. 的全部文章 — <a ");
 		expect(page).not.toMatch(/主题：china|science-news 的全部文章|：[^<]*: <a/);
 		expect(await text("feeds/zh/subjects/china.rss")).toContain(
-			"<title>Syndicate: Subject: 中国 (Chinese)</title>",
+			"<title>Syndicate: 主题：中国 · 中文</title>",
 		);
 		expect(await text("feeds/zh/partners/science-news.rss")).toContain(
-			"<title>Syndicate: From The Science News Ltd. (Chinese)</title>",
+			"<title>Syndicate: The Science News Ltd. 的全部文章 · 中文</title>",
 		);
 		const ninjs = JSON.parse(await text(`${PAGE}.ninjs.json`));
 		expect(ninjs.subjects).toContainEqual({ name: "中国", literal: "china", rel: "about" });
 		const opml = await text("feeds/index.opml");
-		expect(opml).toContain('text="Subject: 中国 (Chinese)"');
-		expect(opml).toContain('text="From The Science News Ltd. (Chinese)"');
+		expect(opml).toContain('text="主题：中国 · 中文"');
+		expect(opml).toContain('text="The Science News Ltd. 的全部文章 · 中文"');
 		expect(opml).not.toContain("From science-news");
 	});
 
 	it("shows a subject the manifest does not name as its slug made readable", async () => {
 		const { page, text } = await publishChinese();
 		expect(page).toContain("<li>主题：Green technology — <a ");
-		expect(await text("feeds/index.opml")).toContain('text="Subject: Green technology (Chinese)"');
+		expect(await text("feeds/index.opml")).toContain('text="主题：Green technology · 中文"');
 	});
 });

@@ -3,10 +3,9 @@ import type { Article } from "../article.ts";
 /** What a row of {@link FEED_KINDS} holds. */
 type FeedKindRow = {
 	kind: string;
-	/** Its title in English, for feeds and OPML; a parameterised kind's is followed by it. */
-	title: string;
 	/**
-	 * The key of its title in the interface text (i18n.ts). A parameterised kind's holds
+	 * The key of its title in the interface text (i18n.ts), for pages, feeds and OPML alike. A
+	 * parameterised kind's holds
 	 * `{name}`: the partner's name, the subject's ({@link subjectName}).
 	 */
 	uiKey: string;
@@ -83,7 +82,6 @@ export function subjectName(
 export const FEED_KINDS = [
 	{
 		kind: "latest",
-		title: "Latest News",
 		uiKey: "latestNews",
 		place: "main",
 		list: "latest",
@@ -93,7 +91,6 @@ export const FEED_KINDS = [
 	},
 	{
 		kind: "updated",
-		title: "Recent Updates",
 		uiKey: "recentUpdates",
 		place: "side",
 		list: "updated",
@@ -103,7 +100,6 @@ export const FEED_KINDS = [
 	},
 	{
 		kind: "most-viewed",
-		title: "Most Viewed",
 		uiKey: "mostViewed",
 		place: "side",
 		list: "mostViewed",
@@ -113,7 +109,6 @@ export const FEED_KINDS = [
 	},
 	{
 		kind: "partners",
-		title: "From",
 		uiKey: "partnerFeed",
 		place: "article",
 		archived: true,
@@ -123,7 +118,6 @@ export const FEED_KINDS = [
 	},
 	{
 		kind: "subjects",
-		title: "Subject:",
 		uiKey: "subjectFeed",
 		place: "article",
 		archived: true,

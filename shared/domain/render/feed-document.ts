@@ -5,6 +5,7 @@ import { type FeedName, feedKindRow, subjectName } from "../feeds/kinds.ts";
 import { type FeedItem, feedKindOf, itemUpdated } from "../targets.ts";
 import { articleKeyOf, type Translation } from "../translations.ts";
 import { absoluteUrl, escapeHtml } from "./html.ts";
+import { fill, languageNameIn, uiFor } from "./i18n.ts";
 
 // The table lives in feeds/formats.ts; publish-targets.ts, the bench and tests import it from here.
 
@@ -104,18 +105,21 @@ export function languageName(language: string): string {
 }
 
 /**
- * A feed's title for people (feeds, OPML): `Latest News (English)`, `Subject: 中国 (Chinese)`.
- * `name` is what its parameter is shown as (the partner's name, the subject's); without one,
- * the partner's id or the subject's slug made readable.
+ * A feed's title for people (feeds, OPML), in the feed's language as its pages title it:
+ * `Latest News · English`, `主题：中国 · 中文`. `name` is what its parameter is shown as (the
+ * partner's name, the subject's); without one, the partner's id or the subject's slug made
+ * readable.
  */
 export function feedTitle(language: string, feed: FeedName, name?: string): string {
 	const { kind, parameter } = feedKindOf(feed);
-	const { title } = feedKindRow(kind);
+	const ui = uiFor(language);
 	const shown =
-		parameter === undefined
-			? title
-			: `${title} ${name ?? (kind === "subjects" ? subjectName(parameter, undefined) : parameter)}`;
-	return `${shown} (${languageName(language)})`;
+		name ??
+		(parameter !== undefined && kind === "subjects"
+			? subjectName(parameter, undefined)
+			: parameter);
+	const title = fill(ui.strings[feedKindRow(kind).uiKey], { name: shown ?? "" });
+	return `${title} · ${languageNameIn(ui.lang, language)}`;
 }
 
 /**
@@ -166,6 +170,7 @@ export function buildFeedDocument(input: {
 	const urls = (pathOf: (format: FeedFormat) => string) => formatUrls(siteUrl, pathOf);
 	const pageUrls = (index: number) => urls((format) => archivePath(language, feed, index, format));
 	const feedUrls = urls((format) => feedPath(language, feed, format));
+	const { strings } = uiFor(language);
 	const title = `Syndicate: ${feedTitle(language, feed, input.name)}`;
 	const links: Partial<FeedDocument> = page
 		? {
@@ -178,8 +183,8 @@ export function buildFeedDocument(input: {
 			: {};
 	return {
 		id: feedId(language, feed, page?.index),
-		title: page ? `${title}, archive ${page.index + 1}` : title,
-		description: `${feedTitle(language, feed, input.name)}: articles translated and syndicated with the permission of each article's copyright holder.`,
+		title: page ? fill(strings.archiveTitle, { title, n: String(page.index + 1) }) : title,
+		description: fill(strings.feedDescription, { title: feedTitle(language, feed, input.name) }),
 		language,
 		homeUrl: absoluteUrl(siteUrl, `/${language}/`),
 		selfUrls: page ? pageUrls(page.index) : feedUrls,
@@ -197,8 +202,13 @@ export function buildFeedDocument(input: {
 }
 
 /** The caption line of a photo: its caption, then its credit. */
-export function photoCaption(image: NonNullable<FeedItem["image"]>): string | undefined {
-	const credit = image.credit ? `Photo: ${image.credit}` : undefined;
+export function photoCaption(
+	image: NonNullable<FeedItem["image"]>,
+	language: string,
+): string | undefined {
+	const credit = image.credit
+		? fill(uiFor(language).strings.photoCredit, { credit: image.credit })
+		: undefined;
 	return image.caption && credit ? `${image.caption} (${credit})` : (image.caption ?? credit);
 }
 
@@ -220,7 +230,7 @@ export function itemContentHtml(item: FeedItem, siteUrl: string, body?: FeedBody
 	const parts: string[] = [];
 	// A photo the body shows inline is not shown twice.
 	if (item.image && !body?.inlinePaths.includes(item.image.path)) {
-		const caption = photoCaption(item.image);
+		const caption = photoCaption(item.image, item.language);
 		const img = `<img src="${escapeHtml(siteHref(siteUrl, item.image.path))}" alt="${escapeHtml(item.image.alt ?? "")}">`;
 		parts.push(
 			caption
@@ -234,8 +244,9 @@ export function itemContentHtml(item: FeedItem, siteUrl: string, body?: FeedBody
 	parts.push(
 		`<p class="attribution"${lang ? ` lang="${escapeHtml(lang)}"` : ""}>${escapeHtml(item.attribution)}</p>`,
 	);
+	const { strings } = uiFor(item.language);
 	parts.push(
-		`<p><a href="${escapeHtml(url)}">${body ? "The article on its page" : "Read the full article"}</a></p>`,
+		`<p><a href="${escapeHtml(url)}">${escapeHtml(body ? strings.articleOnItsPage : strings.readFullArticle)}</a></p>`,
 	);
 	return parts.join("\n");
 }

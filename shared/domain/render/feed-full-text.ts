@@ -12,6 +12,7 @@ import {
 	parseFragment,
 	serializeFragment,
 } from "./html.ts";
+import { fill, uiFor } from "./i18n.ts";
 import { FEED_RENDERERS } from "./render-feed.ts";
 
 /**
@@ -68,7 +69,12 @@ export function feedBody(
 			children: [],
 		};
 		const credit = photo.credit
-			? [{ type: "text" as const, html: ` <small>Photo: ${escapeHtml(photo.credit)}</small>` }]
+			? [
+					{
+						type: "text" as const,
+						html: ` <small>${escapeHtml(fill(uiFor(item.language).strings.photoCredit, { credit: photo.credit }))}</small>`,
+					},
+				]
 			: [];
 		return [element, ...credit];
 	});

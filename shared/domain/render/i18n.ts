@@ -37,6 +37,14 @@ export interface UiStrings extends Record<FeedKindUiKey, string> {
 	/** The page left at an article's address once it is taken down (410 Gone). */
 	goneTitle: string;
 	goneText: string;
+	/** A feed item's link to its page, under a teaser. */
+	readFullArticle: string;
+	/** A feed item's link to its page, under the whole text. */
+	articleOnItsPage: string;
+	/** `{title}` is replaced by the feed's title. */
+	feedDescription: string;
+	/** `{title}` by the feed's title, `{n}` by the archive document's number. */
+	archiveTitle: string;
 }
 
 const en: UiStrings = {
@@ -73,6 +81,11 @@ const en: UiStrings = {
 		"There is no page at this address. It may have been taken down, or the address may be mistyped.",
 	goneTitle: "Article withdrawn",
 	goneText: "This article is no longer available: it has been withdrawn from this site.",
+	readFullArticle: "Read the full article",
+	articleOnItsPage: "The article on its page",
+	feedDescription:
+		"{title}: articles translated and syndicated with the permission of each article's copyright holder.",
+	archiveTitle: "{title}, archive {n}",
 };
 
 const zh: UiStrings = {
@@ -107,6 +120,10 @@ const zh: UiStrings = {
 	notFoundText: "此地址没有页面。页面可能已被撤下，或地址有误。",
 	goneTitle: "文章已撤下",
 	goneText: "此文章已从本站撤下，不再提供。",
+	readFullArticle: "阅读全文",
+	articleOnItsPage: "在网页上阅读本文",
+	feedDescription: "{title}：经各文章版权所有者许可翻译并转载的文章。",
+	archiveTitle: "{title}，存档第 {n} 页",
 };
 
 const zhHant: UiStrings = {
@@ -141,6 +158,10 @@ const zhHant: UiStrings = {
 	notFoundText: "此網址沒有頁面。頁面可能已被撤下，或網址有誤。",
 	goneTitle: "文章已撤下",
 	goneText: "此文章已從本站撤下，不再提供。",
+	readFullArticle: "閱讀全文",
+	articleOnItsPage: "在網頁上閱讀本文",
+	feedDescription: "{title}：經各文章版權所有者許可翻譯並轉載的文章。",
+	archiveTitle: "{title}，封存第 {n} 頁",
 };
 
 const ja: UiStrings = {
@@ -178,6 +199,10 @@ const ja: UiStrings = {
 		"このアドレスにはページがありません。掲載が終了したか、アドレスが間違っている可能性があります。",
 	goneTitle: "記事の掲載終了",
 	goneText: "この記事は本サイトでの掲載を終了しました。",
+	readFullArticle: "記事全文を読む",
+	articleOnItsPage: "ウェブページで記事を読む",
+	feedDescription: "{title}：各記事の著作権者の許可を得て翻訳・配信された記事です。",
+	archiveTitle: "{title}、アーカイブ {n}",
 };
 
 // Most specific first: `zh-Hant` and the regions that write it before plain `zh`. feed.xsl
