@@ -154,26 +154,32 @@ describe.skipIf(!executablePath)("the pages in headless Chromium, through the lo
 		}
 	}, 180_000);
 
-	it("the front page puts Recent Updates and Most Viewed beside Latest News, below it on a phone", async () => {
-		for (const viewport of [WIDE, PHONE]) {
-			const { page } = await visit("/en/", viewport);
-			const latest = await page.locator('section[aria-labelledby="latest-en"]').boundingBox();
-			const aside = await page.locator("main aside").boundingBox();
-			if (!latest || !aside) throw new Error("the front page has no Latest News or no side column");
-			if (viewport === WIDE) expect(aside.x).toBeGreaterThan(latest.x + latest.width - 1);
-			else expect(aside.y).toBeGreaterThanOrEqual(latest.y + latest.height - 1);
-			for (const id of ["updated-en", "most-viewed-en"]) {
-				const section = page.locator(`section[aria-labelledby="${id}"]`);
-				const items = await section.locator("li").count();
-				// Filled once there are updates and views; until then it says so, and links no feed
-				// (a feed with no items is not written).
-				if (items === 0) expect(await section.textContent()).toContain("No articles yet.");
-				const feeds = await section.locator('a[type="application/atom+xml"]').count();
-				expect(feeds).toBe(items === 0 ? 0 : 1);
+	it("each front page puts Recent Updates and Most Viewed beside Latest News, below it on a phone", async () => {
+		const empty = { en: "No articles yet.", zh: "暂无文章。" };
+		for (const lang of ["en", "zh"] as const) {
+			for (const viewport of [WIDE, PHONE]) {
+				const { page } = await visit(`/${lang}/`, viewport);
+				const latest = await page
+					.locator(`section[aria-labelledby="latest-${lang}"]`)
+					.boundingBox();
+				const aside = await page.locator("main aside").boundingBox();
+				if (!latest || !aside)
+					throw new Error("the front page has no Latest News or no side column");
+				if (viewport === WIDE) expect(aside.x).toBeGreaterThan(latest.x + latest.width - 1);
+				else expect(aside.y).toBeGreaterThanOrEqual(latest.y + latest.height - 1);
+				for (const id of [`updated-${lang}`, `most-viewed-${lang}`]) {
+					const section = page.locator(`section[aria-labelledby="${id}"]`);
+					const items = await section.locator("li").count();
+					// Filled once there are updates and views; until then it says so, and links no feed
+					// (a feed with no items is not written).
+					if (items === 0) expect(await section.textContent()).toContain(empty[lang]);
+					const feeds = await section.locator('a[type="application/atom+xml"]').count();
+					expect(feeds).toBe(items === 0 ? 0 : 1);
+				}
+				expect(await page.locator("#subscribe").textContent()).toContain("/feeds/index.opml");
+				await screenshot(page, `front-${lang}-${viewport.width}`);
+				await page.close();
 			}
-			expect(await page.locator("#subscribe").textContent()).toContain("/feeds/index.opml");
-			await screenshot(page, viewport === WIDE ? "front-en" : "front-en-390");
-			await page.close();
 		}
 	}, 60_000);
 
@@ -193,7 +199,6 @@ describe.skipIf(!executablePath)("the pages in headless Chromium, through the lo
 		await en.page.getByRole("link", { name: "Back to Latest News" }).click();
 		expect(new URL(en.page.url()).pathname).toBe("/en/");
 		await en.page.goBack();
-		await screenshot(en.page, "article-en");
 		await en.page.close();
 
 		const zh = await visit(`/zh/articles/science-news/${ARTICLE}`, PHONE);
@@ -218,9 +223,66 @@ describe.skipIf(!executablePath)("the pages in headless Chromium, through the lo
 			)
 			.reduce((sum, font) => sum + font.glyphCount, 0);
 		expect(cjkGlyphs, JSON.stringify(fonts)).toBeGreaterThanOrEqual(han);
-		await screenshot(zh.page, "article-zh");
 		await zh.page.close();
 	}, 60_000);
+
+	it("an English article and its Chinese translation link each other, each wholly in its own language", async () => {
+		const paths = {
+			en: `/en/articles/science-news/${ARTICLE}`,
+			zh: `/zh/articles/science-news/${ARTICLE}`,
+		};
+		// What a Chinese reader must not meet: the English interface, slugs, the partner's id.
+		const english = [
+			"Latest News",
+			"Recent Updates",
+			"Most Viewed",
+			"Subscribe",
+			"Follow this story",
+			"Published",
+			"Photo:",
+			"Original",
+			"translated by",
+			"Unauthorized",
+			"science-news",
+			"green-technology",
+		];
+		for (const viewport of [WIDE, PHONE]) {
+			for (const [lang, other] of [
+				["en", "zh"],
+				["zh", "en"],
+			] as const) {
+				const { page, problems } = await visit(paths[lang], viewport);
+				// Each version names every public version, itself included, and no other.
+				const alternates = await page.$$eval('head link[rel="alternate"][hreflang]', (links) =>
+					links.map((link) => [
+						link.getAttribute("hreflang"),
+						new URL(link.getAttribute("href") ?? "").pathname,
+					]),
+				);
+				expect(Object.fromEntries(alternates), paths[lang]).toEqual(paths);
+				const data = JSON.parse(
+					(await page.locator('script[type="application/ld+json"]').textContent()) ?? "{}",
+				);
+				expect(data).toMatchObject({ "@type": "NewsArticle", inLanguage: lang });
+				if (lang === "zh") {
+					const text = (await page.locator("body").innerText()) ?? "";
+					for (const word of english)
+						expect(text, `${word} on the Chinese page`).not.toContain(word);
+					expect(text).toContain("The Science News Ltd. 的全部文章");
+					expect(text).toContain("主题：中国");
+				}
+				await screenshot(page, `article-${lang}-${viewport.width}`);
+				// The language switcher leads to the translation, in its language.
+				const switcher = page.locator(`.lang-switch a[hreflang="${other}"]`);
+				expect(await switcher.count(), `switcher on ${paths[lang]}`).toBe(1);
+				await switcher.click();
+				await page.waitForURL(`**${paths[other]}`);
+				expect(await page.getAttribute("html", "lang")).toBe(other);
+				expect(problems).toEqual([]);
+				await page.close();
+			}
+		}
+	}, 120_000);
 
 	it("an unknown path gets the site's 404 page with the way back; /en goes to /en/", async () => {
 		const missing = await visit("/en/articles/science-news/no-such-article", WIDE);
@@ -241,11 +303,26 @@ describe.skipIf(!executablePath)("the pages in headless Chromium, through the lo
 
 	it("a feed opened in a browser reads as a page of its items that says how to subscribe", async () => {
 		const feeds = [
-			{ path: "/feeds/en/latest.rss", type: "application/rss+xml", preview: "This is a feed." },
-			{ path: "/feeds/en/latest.atom", type: "application/atom+xml", preview: "This is a feed." },
-			{ path: "/feeds/zh/latest.atom", type: "application/atom+xml", preview: "这是一个订阅源" },
+			{
+				path: "/feeds/en/latest.rss",
+				type: "application/rss+xml",
+				title: "Syndicate: Latest News · English",
+				preview: "This is a feed.",
+			},
+			{
+				path: "/feeds/en/latest.atom",
+				type: "application/atom+xml",
+				title: "Syndicate: Latest News · English",
+				preview: "This is a feed.",
+			},
+			{
+				path: "/feeds/zh/latest.atom",
+				type: "application/atom+xml",
+				title: "Syndicate: 最新消息 · 中文",
+				preview: "这是一个订阅源",
+			},
 		];
-		for (const { path, type, preview } of feeds) {
+		for (const { path, type, title: feedTitle, preview } of feeds) {
 			const page = await browser.newPage({ viewport: WIDE });
 			const problems: string[] = [];
 			page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
@@ -267,7 +344,7 @@ describe.skipIf(!executablePath)("the pages in headless Chromium, through the lo
 			await page.goto(`${stack.endpoints.edgeUrl}${path}`, { waitUntil: "load" });
 			expect(served["content-type"], path).toBe(`${type}; charset=utf-8`);
 			const title = await page.locator("title").textContent();
-			expect(title).toMatch(/^Syndicate: Latest News/);
+			expect(title).toBe(feedTitle);
 			expect(await page.locator("h1").textContent()).toBe(title);
 			expect(await page.locator(".subscribe").textContent()).toContain(preview);
 			expect(await page.locator(".subscribe .url").textContent()).toBe(
