@@ -48,6 +48,7 @@ const FEED_ITEM: ShapeOf<FeedItem> = {
 	attribution: "string",
 	attributionLang: "string?",
 	path: "string",
+	originalLanguage: "string or null?",
 	image: "map?",
 	fullText: "map?",
 };
