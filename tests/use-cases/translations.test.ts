@@ -226,6 +226,33 @@ describe("an article's language versions link each other", () => {
 		await expectSitemapAgrees(world, await hreflangGraph(world));
 	});
 
+	it("a translation of an article in a full archive page: the archive documents name it", async () => {
+		const { world, wired, publish } = await translatedWorld();
+		await publish("en", "Green league");
+		// Enough newer articles that the first is in a full archive page, never rendered again
+		// unless marked stale.
+		for (let n = 1; n <= 55; n++) {
+			const id = `2023-03-filler-${n}`;
+			const manifest = makeManifest({ id, headline: `Filler ${n}` });
+			const event = await world.putUpload(
+				`incoming/science-news/${id}-en.zip`,
+				makeBundle({ manifest }),
+			);
+			expect((await wired.ingestUpload(event))?.report.status).toBe("published");
+		}
+		const archive = "feeds/en/latest/archive/1.atom";
+		expect((await world.text(archive)) ?? "").toContain(page("en"));
+		expect((await world.text(archive)) ?? "").not.toContain(page("zh"));
+
+		await publish("zh", "绿色联盟");
+		expect((await world.text(archive)) ?? "").toContain(
+			`<link rel="alternate" type="text/html" hreflang="zh" href="${page("zh")}"/>`,
+		);
+		const json = JSON.parse((await world.text("feeds/en/latest/archive/1.json")) ?? "{}");
+		const en = json.items.find((item: { url: string }) => item.url === page("en"));
+		expect(en._syndicate.translations).toEqual([{ language: "zh", url: page("zh") }]);
+	});
+
 	it("takes zh down: en and fr no longer link it, the graph stays reciprocal, the sitemap drops it", async () => {
 		const { world, wired, publish } = await translatedWorld();
 		await publish("en", "Green league");
