@@ -251,6 +251,10 @@ describe("an article's language versions link each other", () => {
 		const json = JSON.parse((await world.text("feeds/en/latest/archive/1.json")) ?? "{}");
 		const en = json.items.find((item: { url: string }) => item.url === page("en"));
 		expect(en._syndicate.translations).toEqual([{ language: "zh", url: page("zh") }]);
+
+		// And when it goes, they name it no longer.
+		await wired.withdraw({ partnerId: "science-news", articleId: ID, language: "zh", ...OPS });
+		expect((await world.text(archive)) ?? "").not.toContain(page("zh"));
 	});
 
 	it("takes zh down: en and fr no longer link it, the graph stays reciprocal, the sitemap drops it", async () => {
