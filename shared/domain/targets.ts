@@ -150,6 +150,12 @@ export interface FeedItem {
 	/** The language of `attribution` when it is not English (PermissionRecord). */
 	attributionLang?: string;
 	path: string;
+	/**
+	 * The language of the original it translates (`null`: its manifest names none), which its
+	 * page gives as `x-default`: what the sitemap needs to list the same alternates. Rows written
+	 * before it was kept lack it until a change to their item writes them again.
+	 */
+	originalLanguage?: string | null;
 	/** `path` is a URL path, percent-encoded ({@link imagePath}), never a bucket key. */
 	image?: {
 		path: string;
@@ -243,6 +249,7 @@ function feedItemOf(article: Article): FeedItem {
 			? { attributionLang: article.permission.attributionLang }
 			: {}),
 		path: articlePath(article),
+		originalLanguage: article.original?.language ?? null,
 		...(article.summary ? { summary: article.summary } : {}),
 		...(article.byline ? { byline: article.byline } : {}),
 		...(article.photosChangedAt ? { photosChangedAt: article.photosChangedAt } : {}),

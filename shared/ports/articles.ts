@@ -1,6 +1,6 @@
 import type { Article, ArticleRef } from "../domain/article.ts";
 import type { FeedTombstone } from "../domain/feeds/kill-notices.ts";
-import type { ArticleEvent, FeedRemoval } from "../domain/plan-article-change.ts";
+import type { ArticleEvent, FeedPosition, FeedRemoval } from "../domain/plan-article-change.ts";
 import type { FeedEntry, FeedItem } from "../domain/targets.ts";
 import type { UploadRecord, UploadStore } from "./uploads.ts";
 
@@ -138,6 +138,11 @@ export interface FeedStore {
 		feedKey: string,
 		rendered: { renderedPages: number; stalePages: readonly StalePage[] },
 	): Promise<void>;
+	/**
+	 * Marks the archive pages holding these rows stale (rows not stored are passed over): what
+	 * they say of their items changed though the rows did not (a translation came or went).
+	 */
+	markRowsStale(rows: readonly FeedPosition[]): Promise<void>;
 	/**
 	 * Puts the feed in the site's list of feeds, under `name` where its parameter has one (a
 	 * listed feed is renamed); `true` if it was not there before.

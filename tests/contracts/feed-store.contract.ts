@@ -75,6 +75,24 @@ export function describeFeedStoreContract(name: string, makeStores: MakeTableSto
 			]);
 		});
 
+		it("marks the pages of rows whose items changed unseen (a translation came), none for rows not stored", async () => {
+			const { articles, feeds } = await makeStores();
+			const all = Array.from({ length: 53 }, (_, i) => numbered(i));
+			for (const article of all) await commitNew(articles, article);
+			const first = await feeds.getFeedState(FEED);
+			await feeds.markArchiveRendered(FEED, { renderedPages: 2, stalePages: first.stalePages });
+			await feeds.markRowsStale([
+				...positionsOf(all[1] ?? numbered(1)),
+				...positionsOf(numbered(99)),
+			]);
+			const state = await feeds.getFeedState(FEED);
+			expect(state.stalePages.map((stale) => stale.page)).toEqual([0]);
+			expect((await feeds.getFeedState("en/subjects/energy")).stalePages).toHaveLength(1);
+			// Rendered since: the mark goes as a commit's does.
+			await feeds.markArchiveRendered(FEED, { renderedPages: 2, stalePages: state.stalePages });
+			expect((await feeds.getFeedState(FEED)).stalePages).toEqual([]);
+		});
+
 		it("takes a removed row out of its archive page, marks the page, and dates the removal", async () => {
 			const { articles, feeds } = await makeStores();
 			const all = Array.from({ length: 3 }, (_, i) => numbered(i));

@@ -1,6 +1,6 @@
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { describe, expect, it } from "vitest";
-import type { Article } from "#shared/domain/article.ts";
+import { type Article, articlePath } from "#shared/domain/article.ts";
 import { buildFeedDocument } from "#shared/domain/render/feed-document.ts";
 import { renderArticlePage } from "#shared/domain/render/render-article-page.ts";
 import { renderAtom } from "#shared/domain/render/render-atom.ts";
@@ -134,6 +134,31 @@ describe("the sitemap", () => {
     <xhtml:link rel="alternate" hreflang="zh" href="${SITE}/zh/"/>
     <xhtml:link rel="alternate" hreflang="x-default" href="${SITE}/"/>
   </url>`);
+	});
+
+	it("names the x-default each page names: the original's version, where it is public here", () => {
+		const original = { language: "en", publication: "The Science News" };
+		const versions = [
+			makeArticle({ original }),
+			makeArticle({ language: "zh", original }),
+			makeArticle({ articleId: "alone", language: "zh", original }),
+		];
+		const pages = sitemapPages(["en", "zh"], versions.map(itemOf));
+		for (const article of versions) {
+			const others = versions
+				.filter((one) => one.articleId === article.articleId && one !== article)
+				.map((one) => ({ language: one.language, path: articlePath(one) }));
+			const listed = pages.find((one) => one.path === articlePath(article));
+			expect(listed?.alternates).toEqual(hreflangAlternates(article, others, "en"));
+		}
+		expect(pages.find((one) => one.path === path("zh"))?.alternates).toContainEqual({
+			hreflang: "x-default",
+			path: path("en"),
+		});
+		// Its original (en) is not public here: no x-default, as on its page.
+		expect(pages.find((one) => one.path.endsWith("/alone"))?.alternates).toEqual([
+			{ hreflang: "zh", path: "/zh/articles/science-news/alone" },
+		]);
 	});
 
 	it("past its limits, is a sitemap index of parts, each within them", () => {

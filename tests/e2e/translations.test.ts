@@ -1,4 +1,5 @@
 import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { XMLParser } from "fast-xml-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GONE_METADATA_NAME } from "#shared/publishing/site-paths.ts";
 import { type LocalStack, startEphemeralStack } from "../../local/stack.ts";
@@ -49,6 +50,35 @@ async function hreflangGraph(): Promise<Map<string, Map<string, string>>> {
 	return graph;
 }
 
+/** The sitemap's `xhtml:link` alternates of each URL it lists. */
+async function sitemapGraph(): Promise<Map<string, Map<string, string>>> {
+	const { siteBucket: Bucket } = stack.endpoints;
+	const object = await stack.s3.send(new GetObjectCommand({ Bucket, Key: "sitemap.xml" }));
+	const parsed = new XMLParser({
+		ignoreAttributes: false,
+		isArray: (name) => name === "url" || name === "xhtml:link",
+	}).parse((await object.Body?.transformToString()) ?? "");
+	const urls = parsed.urlset.url as {
+		loc: string;
+		"xhtml:link"?: { "@_hreflang": string; "@_href": string }[];
+	}[];
+	return new Map(
+		urls.map((url) => [
+			url.loc,
+			new Map((url["xhtml:link"] ?? []).map((link) => [link["@_hreflang"], link["@_href"]])),
+		]),
+	);
+}
+
+/** Every article page declares the alternates the sitemap lists for its URL, and no other. */
+async function expectSitemapAgrees(graph: Map<string, Map<string, string>>): Promise<void> {
+	const sitemap = await sitemapGraph();
+	for (const [url, links] of graph) {
+		if (url.includes("/articles/")) expect(sitemap.get(url), `sitemap: ${url}`).toEqual(links);
+	}
+	for (const [url, links] of sitemap) expect(graph.get(url), `page: ${url}`).toEqual(links);
+}
+
 function expectReciprocal(graph: Map<string, Map<string, string>>): void {
 	for (const [url, links] of graph) {
 		expect([...links.values()], `${url} links itself`).toContain(url);
@@ -68,6 +98,7 @@ describe("the example article in two languages", () => {
 
 		const both = await hreflangGraph();
 		expectReciprocal(both);
+		await expectSitemapAgrees(both);
 		// Written in Japanese, which we do not host: no x-default.
 		const pair = new Map([
 			["en", page("en")],
@@ -85,6 +116,7 @@ describe("the example article in two languages", () => {
 		});
 		const alone = await hreflangGraph();
 		expectReciprocal(alone);
+		await expectSitemapAgrees(alone);
 		expect(alone.get(page("en"))).toEqual(new Map([["en", page("en")]]));
 		expect(alone.has(page("zh"))).toBe(false);
 	});

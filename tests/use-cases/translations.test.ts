@@ -92,6 +92,40 @@ function expectReciprocal(graph: Map<string, Map<string, string>>): void {
 	}
 }
 
+/** The sitemap's `xhtml:link` alternates of each URL it lists. */
+async function sitemapGraph(world: World): Promise<Map<string, Map<string, string>>> {
+	const xml = (await world.text("sitemap.xml")) ?? "";
+	const parsed = new XMLParser({
+		ignoreAttributes: false,
+		isArray: (name) => name === "url" || name === "xhtml:link",
+	}).parse(xml);
+	const urls = parsed.urlset.url as {
+		loc: string;
+		"xhtml:link"?: { "@_hreflang": string; "@_href": string }[];
+	}[];
+	return new Map(
+		urls.map((url) => [
+			url.loc,
+			new Map((url["xhtml:link"] ?? []).map((link) => [link["@_hreflang"], link["@_href"]])),
+		]),
+	);
+}
+
+/**
+ * Every article page's alternates are the sitemap's for its URL, and every URL the sitemap
+ * lists is a page linking the same set: Google wants a page's set the same wherever declared.
+ */
+async function expectSitemapAgrees(
+	world: World,
+	graph: Map<string, Map<string, string>>,
+): Promise<void> {
+	const sitemap = await sitemapGraph(world);
+	for (const [url, links] of graph) {
+		if (url.includes("/articles/")) expect(sitemap.get(url), `sitemap: ${url}`).toEqual(links);
+	}
+	for (const [url, links] of sitemap) expect(graph.get(url), `page: ${url}`).toEqual(links);
+}
+
 const page = (language: string) => `${SITE}/${language}/articles/science-news/${ID}`;
 
 describe("an article's language versions link each other", () => {
@@ -103,6 +137,7 @@ describe("an article's language versions link each other", () => {
 
 		const graph = await hreflangGraph(world);
 		expectReciprocal(graph);
+		await expectSitemapAgrees(world, graph);
 		const expected = new Map([
 			["en", page("en")],
 			["fr", page("fr")],
@@ -173,7 +208,53 @@ describe("an article's language versions link each other", () => {
 		expect(zh?.["xhtml:link"].map((link) => [link["@_hreflang"], link["@_href"]])).toEqual([
 			["en", page("en")],
 			["zh", page("zh")],
+			["x-default", page("en")],
 		]);
+	});
+
+	it("a feed row written before rows named the original's language: the sitemap reads its article", async () => {
+		const { world, wired, publish } = await translatedWorld();
+		await publish("en", "Green league");
+		await publish("zh", "绿色联盟");
+		for (const rows of [...world.tables.feeds.values(), ...world.tables.archives.values()]) {
+			for (const item of rows.values()) delete item.originalLanguage;
+		}
+		await wired.publishTargets(["sitemap"]);
+
+		const sitemap = await sitemapGraph(world);
+		expect(sitemap.get(page("zh"))?.get("x-default")).toBe(page("en"));
+		await expectSitemapAgrees(world, await hreflangGraph(world));
+	});
+
+	it("a translation of an article in a full archive page: the archive documents name it", async () => {
+		const { world, wired, publish } = await translatedWorld();
+		await publish("en", "Green league");
+		// Enough newer articles that the first is in a full archive page, never rendered again
+		// unless marked stale.
+		for (let n = 1; n <= 55; n++) {
+			const id = `2023-03-filler-${n}`;
+			const manifest = makeManifest({ id, headline: `Filler ${n}` });
+			const event = await world.putUpload(
+				`incoming/science-news/${id}-en.zip`,
+				makeBundle({ manifest }),
+			);
+			expect((await wired.ingestUpload(event))?.report.status).toBe("published");
+		}
+		const archive = "feeds/en/latest/archive/1.atom";
+		expect((await world.text(archive)) ?? "").toContain(page("en"));
+		expect((await world.text(archive)) ?? "").not.toContain(page("zh"));
+
+		await publish("zh", "绿色联盟");
+		expect((await world.text(archive)) ?? "").toContain(
+			`<link rel="alternate" type="text/html" hreflang="zh" href="${page("zh")}"/>`,
+		);
+		const json = JSON.parse((await world.text("feeds/en/latest/archive/1.json")) ?? "{}");
+		const en = json.items.find((item: { url: string }) => item.url === page("en"));
+		expect(en._syndicate.translations).toEqual([{ language: "zh", url: page("zh") }]);
+
+		// And when it goes, they name it no longer.
+		await wired.withdraw({ partnerId: "science-news", articleId: ID, language: "zh", ...OPS });
+		expect((await world.text(archive)) ?? "").not.toContain(page("zh"));
 	});
 
 	it("takes zh down: en and fr no longer link it, the graph stays reciprocal, the sitemap drops it", async () => {
@@ -185,6 +266,7 @@ describe("an article's language versions link each other", () => {
 
 		const graph = await hreflangGraph(world);
 		expectReciprocal(graph);
+		await expectSitemapAgrees(world, graph);
 		expect(graph.has(page("zh"))).toBe(false);
 		for (const language of ["en", "fr"]) {
 			expect(graph.get(page(language))).toEqual(
@@ -207,6 +289,7 @@ describe("an article's language versions link each other", () => {
 
 		const graph = await hreflangGraph(world);
 		expectReciprocal(graph);
+		await expectSitemapAgrees(world, graph);
 		expect(graph.get(page("zh"))).toEqual(new Map([["zh", page("zh")]]));
 	});
 });

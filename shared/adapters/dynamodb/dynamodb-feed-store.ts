@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import {
 	ConditionalCheckFailedException,
 	TransactionCanceledException,
@@ -12,10 +13,13 @@ import {
 	UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { type FeedTombstone, KILL_REASONS } from "../../domain/feeds/kill-notices.ts";
-import type { FeedItem } from "../../domain/targets.ts";
+import type { FeedPosition } from "../../domain/plan-article-change.ts";
+import { archivePageOf, type FeedItem } from "../../domain/targets.ts";
 import { chunksOf } from "../../lib/chunks.ts";
 import type { FeedState, FeedStore, ListedFeed, StalePage } from "../../ports/articles.ts";
-import { feedPartitions, metaPk, TOMBSTONE_PREFIX } from "./feed-keys.ts";
+import { type BatchWrite, batchWriteAll } from "./batch.ts";
+import { feedPartitions, metaPk, staleRowKey, TOMBSTONE_PREFIX } from "./feed-keys.ts";
+import { feedOrdinals, feedRowKeyString } from "./feed-writes.ts";
 import { type Item, num, oneOf, optStr, type ShapeOf, shaped, str, strSet } from "./item-fields.ts";
 import { itemReadsOf } from "./item-reads.ts";
 import { queryItems } from "./query.ts";
@@ -48,6 +52,7 @@ const FEED_ITEM: ShapeOf<FeedItem> = {
 	attribution: "string",
 	attributionLang: "string?",
 	path: "string",
+	originalLanguage: "string or null?",
 	image: "map?",
 	fullText: "map?",
 };
@@ -251,6 +256,19 @@ export class DynamoDbFeedStore implements FeedStore {
 			// Marked again since: the next render takes it.
 			if (!(error instanceof ConditionalCheckFailedException)) throw error;
 		});
+	}
+
+	async markRowsStale(rows: readonly FeedPosition[]): Promise<void> {
+		if (rows.length === 0) return;
+		const ordinals = await feedOrdinals(this.client, this.tableName, rows);
+		const mark = randomUUID();
+		const puts = rows.flatMap((row): BatchWrite[] => {
+			const ordinal = ordinals.get(feedRowKeyString(row));
+			if (ordinal === undefined) return [];
+			const Item = { ...staleRowKey(row.feedKey, ordinal), page: archivePageOf(ordinal), mark };
+			return [{ PutRequest: { Item } }];
+		});
+		await batchWriteAll(this.client, this.tableName, puts);
 	}
 
 	async listFeedKey(feedKey: string, name?: string): Promise<boolean> {

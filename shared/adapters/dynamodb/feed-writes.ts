@@ -10,7 +10,9 @@ import { num, str } from "./item-fields.ts";
 type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
 
 const keyString = (key: { pk: string; sk: string }) => `${key.pk}\n${key.sk}`;
-const rowKeyString = (row: FeedPosition) => keyString(feedRowKey(row.feedKey, row.sortKey));
+/** How {@link feedOrdinals} keys a row's ordinal. */
+export const feedRowKeyString = (row: FeedPosition) =>
+	keyString(feedRowKey(row.feedKey, row.sortKey));
 const tombstoneKeyString = (row: FeedEntry) => keyString(tombstoneKey(row.feedKey, row.item.id));
 
 /**
@@ -100,7 +102,7 @@ export async function feedTransactItems(
 		(change.expectedRevision === null
 			? new Map<string, number>()
 			: await feedOrdinals(client, tableName, [...feedPuts, ...feedDeletes]));
-	const ordinalOf = (row: FeedPosition) => known.get(rowKeyString(row));
+	const ordinalOf = (row: FeedPosition) => known.get(feedRowKeyString(row));
 	const inserts = feedPuts.filter((row) => ordinalOf(row) === undefined);
 	const counts = new Map<string, number>();
 	for (const row of inserts) counts.set(row.feedKey, (counts.get(row.feedKey) ?? 0) + 1);

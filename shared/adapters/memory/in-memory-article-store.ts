@@ -1,6 +1,6 @@
 import type { Article, ArticleRef } from "../../domain/article.ts";
 import { type FeedTombstone, KILL_NOTICE_MS } from "../../domain/feeds/kill-notices.ts";
-import type { ArticleEvent, FeedRemoval } from "../../domain/plan-article-change.ts";
+import type { ArticleEvent, FeedPosition, FeedRemoval } from "../../domain/plan-article-change.ts";
 import { archivePageOf, type FeedEntry, type FeedItem } from "../../domain/targets.ts";
 import type {
 	ArticleCommit,
@@ -274,6 +274,14 @@ export class InMemoryFeedStore implements FeedStore {
 		meta.renderedPages = Math.max(meta.renderedPages, rendered.renderedPages);
 		for (const { page, mark } of rendered.stalePages) {
 			if (meta.stale.get(page) === mark) meta.stale.delete(page);
+		}
+	}
+
+	async markRowsStale(rows: readonly FeedPosition[]): Promise<void> {
+		for (const { feedKey, sortKey } of rows) {
+			const ordinal = this.tables.feedOrdinals.get(feedKey)?.get(sortKey);
+			if (ordinal === undefined) continue;
+			metaOf(this.tables, feedKey).stale.set(archivePageOf(ordinal), `m${++marks}`);
 		}
 	}
 

@@ -37,7 +37,9 @@ export function frontPageAlternates(languages: readonly string[]): HreflangLink[
 
 /**
  * The home page and the front pages, then every article page shown with its other public
- * versions: the alternates their pages link, but for `x-default`, which items do not know.
+ * versions and its `x-default`: the alternates its page links (`hreflangAlternates`), as
+ * Google wants a page's set the same wherever it is declared. An item without its
+ * `originalLanguage` gets none: the sitemap target reads it for rows written before it was kept.
  */
 export function sitemapPages(
 	languages: readonly string[],
@@ -52,7 +54,11 @@ export function sitemapPages(
 	const articles = [...byArticle.values()].flatMap((versions) =>
 		versions.map((item) => ({
 			path: item.path,
-			alternates: hreflangAlternates(item, versions.map(translationOf), undefined),
+			alternates: hreflangAlternates(
+				item,
+				versions.map(translationOf),
+				item.originalLanguage ?? undefined,
+			),
 		})),
 	);
 	articles.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));

@@ -189,7 +189,8 @@ function putDocument(doc: FeedDocument, out: TargetWriter): Promise<void>[] {
 /**
  * One feed in every format, and the archive documents that changed: the newest page
  * (it takes every new item), the one before it when the newest is new (its
- * `next-archive` appears), and every page a removal or a changed item marked stale.
+ * `next-archive` appears), and every page a removal, a changed item or a translation of an
+ * item (the translations target) marked stale.
  * Full pages are otherwise never read or written again. A feed listed for the first time
  * asks for the OPML (and a new language's other feeds) as follow-ups.
  */
