@@ -28,6 +28,42 @@ export interface BundleContent {
 	images: BundleImage[];
 	/** What the partner should know of how the body was changed, for the report. */
 	warnings: BundleWarning[];
+	/**
+	 * Where a manifest path is in what the partner sent: the path itself for a `manifest.json`,
+	 * the field it came from for a `ninjs.json`. What is found later in the bundle's manifest
+	 * (its dates, its version) is reported through it too.
+	 */
+	pathOf: (manifestPath: string) => string;
+}
+
+/** `finding` with its path where the partner put it (`BundleContent.pathOf`). */
+export function locatedBy<T extends { path?: string }>(
+	pathOf: (manifestPath: string) => string,
+	finding: T,
+): T {
+	return finding.path === undefined ? finding : { ...finding, path: pathOf(finding.path) };
+}
+
+/**
+ * What reading the body and photos of a mapped manifest finds, rejections and warnings
+ * alike, with its paths given back in the terms of the document the manifest came from.
+ */
+async function inTermsOf(
+	pathOf: (manifestPath: string) => string,
+	reading: Promise<Omit<BundleContent, "pathOf">>,
+): Promise<BundleContent> {
+	try {
+		const content = await reading;
+		return {
+			...content,
+			warnings: content.warnings.map((warning) => locatedBy(pathOf, warning)),
+			pathOf,
+		};
+	} catch (error) {
+		if (!(error instanceof BundleRejectedError)) throw error;
+		const [first, ...rest] = error.issues.map((issue) => locatedBy(pathOf, issue));
+		throw first ? new BundleRejectedError([first, ...rest]) : error;
+	}
 }
 
 // A body with thousands of images must not make a report of megabytes.
@@ -97,7 +133,10 @@ export async function readBundleContent(bundle: Bundle): Promise<BundleContent> 
 		const ninjsBytes = await bundle.read("ninjs.json");
 		if (!ninjsBytes) rejectBundle("MANIFEST_MISSING", "ninjs.json could not be read");
 		const mapped = await manifestFromNinjs(ninjsBytes);
-		const content = await readContent(bundle, mapped.manifest, utf8(mapped.bodyHtml));
+		const content = await inTermsOf(
+			mapped.pathOf,
+			readContent(bundle, mapped.manifest, utf8(mapped.bodyHtml)),
+		);
 		return { ...content, warnings: [...mapped.warnings, ...content.warnings] };
 	}
 	if (manifestSize === undefined)
@@ -117,7 +156,8 @@ export async function readBundleContent(bundle: Bundle): Promise<BundleContent> 
 	if (!manifestBytes)
 		rejectBundle("MANIFEST_MISSING", "manifest.json is not at the root of the zip");
 	const manifest = parseManifest(manifestBytes);
-	return readContent(bundle, manifest, await bundle.read(entryName(manifest.body)));
+	const content = await readContent(bundle, manifest, await bundle.read(entryName(manifest.body)));
+	return { ...content, pathOf: (path) => path };
 }
 
 const utf8 = (text: string) => new TextEncoder().encode(text);
@@ -127,7 +167,7 @@ async function readContent(
 	bundle: Bundle,
 	manifest: Manifest,
 	bodyBytes: Uint8Array | undefined,
-): Promise<BundleContent> {
+): Promise<Omit<BundleContent, "pathOf">> {
 	const issues: BundleIssue[] = [];
 	let bodyHtml = "";
 	let warnings: BundleWarning[] = [];

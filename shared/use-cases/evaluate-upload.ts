@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { StoredAgreement } from "../domain/agreement.ts";
 import type { Article, ArticleRef } from "../domain/article.ts";
-import { readBundleContent } from "../domain/bundle-content.ts";
+import { locatedBy, readBundleContent } from "../domain/bundle-content.ts";
 import { type BundleIssue, BundleRejectedError } from "../domain/errors.ts";
 import { boundPartnerDates } from "../domain/partner-dates.ts";
 import { planArticleChange } from "../domain/plan-article-change.ts";
@@ -128,7 +128,10 @@ export function makeEvaluateUpload(deps: {
 			}
 			const bounded = boundPartnerDates(content.manifest, new Date(event.eventTime));
 			const { manifest } = bounded;
-			const warnings = [...bounded.warnings, ...content.warnings];
+			// Found in the manifest, so named where the partner put it, as the reading's findings are.
+			const inBundleTerms = <T extends { path?: string }>(finding: T) =>
+				locatedBy(content.pathOf, finding);
+			const warnings = [...bounded.warnings.map(inBundleTerms), ...content.warnings];
 			const ref: ArticleRef = {
 				partnerId: location.partnerId,
 				articleId: manifest.id,
@@ -155,7 +158,8 @@ export function makeEvaluateUpload(deps: {
 			const versioning = decideVersion(current, manifest.version, sha256);
 			if (versioning.kind !== "store") {
 				await storing;
-				if (versioning.kind === "reject") return rejected(sha256, [versioning.issue], about);
+				if (versioning.kind === "reject")
+					return rejected(sha256, [inBundleTerms(versioning.issue)], about);
 				return {
 					commit: {
 						upload: { ...identity, report: report("duplicate", sha256, about), targets: [] },

@@ -3,8 +3,9 @@ import { describe, expect, it } from "vitest";
 import { readBundleContent } from "#shared/domain/bundle-content.ts";
 import { BundleRejectedError } from "#shared/domain/errors.ts";
 import { openBundle } from "#shared/domain/read-bundle.ts";
+import type { BundleWarning } from "#shared/domain/report.ts";
 import { GENERATED, generateValidator } from "../../schemas/ninjs/generate-validator.ts";
-import { exampleBundle, makeBundle, makeManifest } from "../helpers/bundles.ts";
+import { exampleBundle, makeBundle, makeManifest, PNG } from "../helpers/bundles.ts";
 
 const EXAMPLE = JSON.parse(
 	readFileSync(
@@ -60,7 +61,7 @@ describe("ninjs 3.1 bundles", () => {
 		);
 		// What the mapping leaves out is said, never dropped silently.
 		expect(fromNinjs.warnings).toContainEqual(
-			expect.objectContaining({ code: "NINJS_FIELD_NOT_USED", path: "urgency" }),
+			expect.objectContaining({ code: "NINJS_FIELD_NOT_USED", path: "ninjs.json:urgency" }),
 		);
 	});
 
@@ -118,8 +119,103 @@ describe("ninjs 3.1 bundles", () => {
 		});
 		expect(content.images.map((image) => image.file)).toEqual(["images/photo.png"]);
 		expect(content.warnings).toContainEqual(
-			expect.objectContaining({ code: "NINJS_FIELD_NOT_USED", path: "associations[1]" }),
+			expect.objectContaining({ code: "NINJS_FIELD_NOT_USED", path: "ninjs.json:associations[1]" }),
 		);
+	});
+
+	describe("names where in ninjs.json each problem of the body and photos is", () => {
+		// The HTML body is the second: the report names the one the mapping took.
+		const bodies = (html: string) => [
+			{ contentType: "text/plain", value: "Plain text." },
+			{ contentType: "text/html", value: html },
+		];
+		// The file is the photo's second rendition, the first being on the partner's CDN.
+		const photoAt = (file: string, descriptions: object[] = []) => [
+			{
+				name: "photo1",
+				type: "picture",
+				uri: "urn:x:photo",
+				descriptions,
+				renditions: [
+					{ name: "web", href: "https://cdn.example/x.png" },
+					{ name: "original", href: `bundle:${file}` },
+				],
+			},
+		];
+		const href = "ninjs.json:associations[0].renditions[1].href";
+		const rejected = [
+			{
+				problem: "a body with no text",
+				code: "BODY_INVALID",
+				ninjs: { bodies: bodies("<script>alert(1)</script>") },
+				manifest: {},
+				files: { "article.html": "<script>alert(1)</script>" },
+				paths: ["ninjs.json:bodies[1]", "body"],
+			},
+			{
+				problem: "a photo not in the zip",
+				code: "IMAGE_MISSING",
+				ninjs: { associations: photoAt("images/gone.png") },
+				manifest: { images: [{ file: "images/gone.png" }] },
+				files: {},
+				paths: [href, "images[0].file"],
+			},
+			{
+				problem: "a photo of the wrong type",
+				code: "IMAGE_TYPE",
+				ninjs: { associations: photoAt("images/photo.jpg") },
+				manifest: { images: [{ file: "images/photo.jpg" }] },
+				files: { "images/photo.jpg": PNG },
+				paths: [href, "images[0].file"],
+			},
+			{
+				problem: "a photo not named as one",
+				code: "MANIFEST_INVALID",
+				ninjs: { associations: photoAt("images/photo.gif") },
+				manifest: { images: [{ file: "images/photo.gif" }] },
+				files: {},
+				paths: [href, "images[0].file"],
+			},
+			{
+				problem: "a caption too long",
+				code: "MANIFEST_INVALID",
+				ninjs: {
+					associations: photoAt("images/photo.png", [
+						{ role: "alternative", value: "Alt text" },
+						{ role: "caption", value: "c".repeat(1001) },
+					]),
+				},
+				manifest: { images: [{ file: "images/photo.png", caption: "c".repeat(1001) }] },
+				files: {},
+				paths: ["ninjs.json:associations[0].descriptions[1].value", "images[0].caption"],
+			},
+		] as const;
+		it.each(rejected)("$problem", async ({ code, ninjs: fields, manifest, files, paths }) => {
+			const fromNinjs = await rejection({ "ninjs.json": ninjs(fields), ...files });
+			const fromManifest = await rejection({
+				"manifest.json": JSON.stringify(makeManifest(manifest)),
+				...files,
+			});
+			expect(fromNinjs.map((issue) => [issue.code, issue.path])).toEqual([[code, paths[0]]]);
+			expect(fromManifest.map((issue) => [issue.code, issue.path])).toEqual([[code, paths[1]]]);
+		});
+
+		it("an inline image that is not one of the photos", async () => {
+			const html = '<p>Text.</p><img src="images/elsewhere.png">';
+			const dropped = (warnings: readonly BundleWarning[]) =>
+				warnings.filter((warning) => warning.code === "INLINE_IMAGE_DROPPED");
+			const fromNinjs = await read({
+				"ninjs.json": ninjs({ bodies: bodies(html), associations: photoAt("images/photo.png") }),
+			});
+			const fromManifest = await read({
+				"manifest.json": JSON.stringify(makeManifest()),
+				"article.html": html,
+			});
+			expect(dropped(fromNinjs.warnings).map((warning) => warning.path)).toEqual([
+				"ninjs.json:bodies[1]",
+			]);
+			expect(dropped(fromManifest.warnings).map((warning) => warning.path)).toEqual(["body"]);
+		});
 	});
 
 	it("says which file is missing when neither is there", async () => {

@@ -67,29 +67,51 @@ function pick(items: Text[], roles: readonly string[]): { item: Text; index: num
 }
 
 /**
- * The article id: an `altIds` entry of role `syndicate:id`, else the last segment of the
- * `uri` (`urn:newsml:example.com:20260101:abc-123` → `abc-123`), lower-cased.
+ * The article id and the field it was read from: an `altIds` entry of role `syndicate:id`,
+ * else the last segment of the `uri` (`urn:newsml:example.com:20260101:abc-123` → `abc-123`),
+ * lower-cased.
  */
-function articleIdOf(document: Json): string {
-	const own = texts(document.altIds).find((alt) => alt.role === "syndicate:id");
-	if (own) return own.value;
+function articleIdOf(document: Json): { id: string; from: string } {
+	const alts = texts(document.altIds);
+	const own = alts.findIndex((alt) => alt.role === "syndicate:id");
+	const alt = alts[own];
+	if (alt) return { id: alt.value, from: `altIds[${own}].value` };
 	const segments = String(document.uri)
 		.split(/[:/#?]/)
 		.filter((part) => part !== "");
-	return (segments.at(-1) ?? "").toLowerCase();
+	return { id: (segments.at(-1) ?? "").toLowerCase(), from: "uri" };
+}
+
+/**
+ * Where a manifest path is in the document, by the field each manifest field was taken from
+ * (`images[0].file` → `ninjs.json:associations[2].renditions[0].href`): the longest mapped
+ * field the path is in, the rest of the path kept. A path no field holds (a zip entry) is
+ * given back as it is.
+ */
+function ninjsPathOf(origins: ReadonlyMap<string, string>): (manifestPath: string) => string {
+	return (path) => {
+		let best: string | undefined;
+		for (const from of origins.keys()) {
+			const within = path === from || path.startsWith(`${from}.`) || path.startsWith(`${from}[`);
+			if (within && from.length > (best?.length ?? -1)) best = from;
+		}
+		return best === undefined ? path : `ninjs.json:${origins.get(best)}${path.slice(best.length)}`;
+	};
 }
 
 /**
  * Decodes an uploaded `ninjs.json`, validates it against the pinned IPTC ninjs 3.1 schema and
  * maps it to the manifest it stands for, which then goes through the manifest's own rules:
- * the same checks, codes and limits as a `manifest.json`, with paths given back in ninjs
- * terms. Fields the mapping leaves out are listed as `NINJS_FIELD_NOT_USED` warnings, never
- * dropped silently.
+ * the same checks, codes and limits as a `manifest.json`. `pathOf` gives any manifest path
+ * back in ninjs terms, so every report path names the place in the document it came from.
+ * Fields the mapping leaves out are listed as `NINJS_FIELD_NOT_USED` warnings, never dropped
+ * silently.
  */
 export async function manifestFromNinjs(bytes: Uint8Array): Promise<{
 	manifest: Manifest;
 	bodyHtml: string;
 	warnings: BundleWarning[];
+	pathOf: (manifestPath: string) => string;
 }> {
 	if (bytes.byteLength > ninjsLimits.maxBytes) {
 		rejectBundle(
@@ -120,18 +142,32 @@ export async function manifestFromNinjs(bytes: Uint8Array): Promise<{
 	}
 
 	const warnings: BundleWarning[] = [];
-	const notUsed = (path: string, why: string) =>
-		warnings.push({ code: "NINJS_FIELD_NOT_USED", message: `${path} ${why}`, path });
-	// Manifest paths back to the ninjs paths they came from, for error messages.
+	const notUsed = (field: string, why: string) =>
+		warnings.push({
+			code: "NINJS_FIELD_NOT_USED",
+			message: `${field} ${why}`,
+			path: `ninjs.json:${field}`,
+		});
+	const id = articleIdOf(document);
+	// Each manifest field to the ninjs field it was taken from, for the report's paths; a field
+	// taken from one entry of a list names that entry once it is picked below.
 	const origins = new Map<string, string>([
-		["id", "uri"],
+		["id", id.from],
+		["version", "version"],
+		["pubStatus", "pubStatus"],
+		["language", "language"],
 		["headline", "headlines"],
 		["summary", "descriptions"],
-		["rights.holder", "copyrightHolder"],
-		["rights.notice", "copyrightNotice"],
-		["rights.agreement", "rightsInfo.linkedRights"],
-		["embargoUntil", "embargoedUntil"],
 		["byline", "by"],
+		["body", "bodies"],
+		["firstCreated", "firstCreated"],
+		["versionCreated", "versionCreated"],
+		["embargoUntil", "embargoedUntil"],
+		["subjects", "subjects"],
+		["images", "associations"],
+		["rights.holder", "copyrightHolder"],
+		["rights.agreement", "rightsInfo.linkedRights"],
+		["rights.notice", "copyrightNotice"],
 	]);
 	for (const key of Object.keys(document)) {
 		if (!MAPPED.has(key)) notUsed(key, "is not mapped to the article and was not used");
@@ -153,6 +189,7 @@ export async function manifestFromNinjs(bytes: Uint8Array): Promise<{
 	const bodyAt = html === -1 ? 0 : html;
 	const body = bodies[bodyAt];
 	for (const [i] of bodies.entries()) if (i !== bodyAt) notUsed(`bodies[${i}]`, "was not used");
+	if (body) origins.set("body", `bodies[${bodyAt}]`);
 	const bodyHtml =
 		body === undefined
 			? ""
@@ -170,6 +207,12 @@ export async function manifestFromNinjs(bytes: Uint8Array): Promise<{
 		if (association.rel === "translationOf" && original === undefined) {
 			const title = pick(texts(association.headlines), ["main"]);
 			const uri = String(association.uri);
+			origins.set("original", at);
+			origins.set("original.language", `${at}.language`);
+			if (title) origins.set("original.headline", `${at}.headlines[${title.index}].value`);
+			if (/^https?:/i.test(uri)) origins.set("original.url", `${at}.uri`);
+			origins.set("original.publication", `${at}.by`);
+			origins.set("original.publishedAt", `${at}.firstCreated`);
 			original = {
 				...(association.language !== undefined ? { language: association.language } : {}),
 				...(title ? { headline: title.item.value } : {}),
@@ -179,12 +222,13 @@ export async function manifestFromNinjs(bytes: Uint8Array): Promise<{
 					? { publishedAt: association.firstCreated }
 					: {}),
 			};
-			origins.set("original", at);
 			continue;
 		}
-		const rendition = list(association.renditions).find(
+		const renditions = list(association.renditions);
+		const r = renditions.findIndex(
 			(candidate) => typeof candidate.href === "string" && candidate.href.startsWith(BUNDLE_SCHEME),
 		);
+		const rendition = renditions[r];
 		if (association.type !== "picture" || !rendition) {
 			notUsed(
 				at,
@@ -193,10 +237,20 @@ export async function manifestFromNinjs(bytes: Uint8Array): Promise<{
 			continue;
 		}
 		const photoTexts = texts(association.descriptions);
-		const caption = photoTexts.find((text) => text.role === "caption");
-		const alt = photoTexts.find((text) => text.role === "alternative" || text.role === "alt");
+		const c = photoTexts.findIndex((text) => text.role === "caption");
+		const a = photoTexts.findIndex((text) => text.role === "alternative" || text.role === "alt");
+		const caption = photoTexts[c];
+		const alt = photoTexts[a];
 		const credit = association.by ?? association.copyrightHolder;
-		origins.set(`images[${images.length}]`, `${at}.renditions`);
+		const image = `images[${images.length}]`;
+		origins.set(image, at);
+		origins.set(`${image}.file`, `${at}.renditions[${r}].href`);
+		if (caption) origins.set(`${image}.caption`, `${at}.descriptions[${c}].value`);
+		if (alt) origins.set(`${image}.alt`, `${at}.descriptions[${a}].value`);
+		origins.set(
+			`${image}.credit`,
+			`${at}.${association.by !== undefined ? "by" : "copyrightHolder"}`,
+		);
 		images.push({
 			file: String(rendition.href).slice(BUNDLE_SCHEME.length),
 			...(caption ? { caption: caption.value } : {}),
@@ -209,22 +263,25 @@ export async function manifestFromNinjs(bytes: Uint8Array): Promise<{
 		? String(document.rightsInfo.linkedRights ?? "")
 		: "";
 	const agreement = AGREEMENT_REF.exec(linked);
-	const translator = list(document.infoSources).find((source) => source.role === "translator");
+	const sources = list(document.infoSources);
+	const t = sources.findIndex((source) => source.role === "translator");
+	const translator = sources[t];
+	if (translator) origins.set("rights.translator", `infoSources[${t}].name`);
 	const version = typeof document.version === "string" && /^\d+$/.test(document.version);
-	const subjects = list(document.subjects).map((subject) => {
+	const subjects = list(document.subjects).map((subject, i) => {
 		const name = typeof subject.name === "string" ? subject.name : undefined;
 		const slug =
 			typeof subject.literal === "string" ? subject.literal : subjectSlug(String(name ?? ""));
+		origins.set(`subjectNames.${slug}`, `subjects[${i}].name`);
 		return [slug, name] as const;
 	});
 	// A subject's name is its name on pages and in feed titles (bundle.md, `subjectNames`).
 	const subjectNames = subjects.filter(
 		(entry): entry is readonly [string, string] => entry[1] !== undefined && entry[1] !== entry[0],
 	);
-	origins.set("subjectNames", "subjects");
 	const manifest = {
 		schema: "syndication-bundle/1",
-		id: articleIdOf(document),
+		id: id.id,
 		version: version ? Number(document.version) : document.version,
 		...(document.pubStatus !== undefined ? { pubStatus: document.pubStatus } : {}),
 		language: document.language,
@@ -246,12 +303,6 @@ export async function manifestFromNinjs(bytes: Uint8Array): Promise<{
 			...(document.copyrightNotice !== undefined ? { notice: document.copyrightNotice } : {}),
 		},
 	};
-	const pathOf = (path: string) => {
-		for (const [from, to] of origins) {
-			if (path === from || path.startsWith(`${from}.`) || path.startsWith(`${from}[`))
-				return `ninjs.json:${to}${path.slice(from.length)}`;
-		}
-		return `ninjs.json:${path.replace(/^rights\.translator/, "infoSources")}`;
-	};
-	return { manifest: validateManifest(manifest, pathOf), bodyHtml, warnings };
+	const pathOf = ninjsPathOf(origins);
+	return { manifest: validateManifest(manifest, pathOf), bodyHtml, warnings, pathOf };
 }
