@@ -265,7 +265,7 @@ describe.skipIf(!executablePath)("the pages in headless Chromium, through the lo
 				);
 				expect(data).toMatchObject({ "@type": "NewsArticle", inLanguage: lang });
 				if (lang === "zh") {
-					const text = (await page.locator("body").innerText()) ?? "";
+					const text = (await page.locator("body").textContent()) ?? "";
 					for (const word of english)
 						expect(text, `${word} on the Chinese page`).not.toContain(word);
 					expect(text).toContain("The Science News Ltd. 的全部文章");
