@@ -167,10 +167,11 @@ function encodePng(width: number, height: number, rgba: Uint8Array): Uint8Array 
 	for (let y = 0; y < height; y++) {
 		rows.set(rgba.subarray(y * width * 4, (y + 1) * width * 4), y * (width * 4 + 1) + 1);
 	}
+	// Level 9 spends 20 ms on the 512 px icon, five times level 6, to save 2 KB of it.
 	const parts = [
 		new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
 		chunk("IHDR", header),
-		chunk("IDAT", deflateSync(rows, { level: 9 })),
+		chunk("IDAT", deflateSync(rows, { level: 6 })),
 		chunk("IEND", new Uint8Array(0)),
 	];
 	return Buffer.concat(parts);
