@@ -124,23 +124,35 @@ function draw(spec: IconSpec): Uint8Array {
 	const word = new Uint32Array(rgba.buffer);
 	for (let py = 0; py < height; py++) {
 		const y = (py + 0.5) / unit;
+		// Each shape is measured again only where its last measure stops holding.
+		let inside = 0;
+		let share = 0;
+		let backgroundUntil = 0;
+		let foregroundUntil = 0;
 		let px = 0;
 		while (px < width) {
 			const x = (px + 0.5) / unit;
-			const edge = background(x, y) * unit;
-			const inside = coverage(edge);
-			let run = Math.min(steady(edge), width - px);
-			if (inside > 0) {
-				const symbol = foreground(x, y) * unit;
-				const share = coverage(symbol);
-				run = Math.min(run, steady(symbol));
-				for (let c = 0; c < 3; c++) {
-					rgba[c] = Math.round((BLUE[c] ?? 0) * (1 - share) + (WHITE[c] ?? 0) * share);
-				}
-				rgba[3] = Math.round(255 * inside);
-				words.fill(word[0] ?? 0, py * width + px, py * width + px + run);
+			if (px >= backgroundUntil) {
+				const edge = background(x, y) * unit;
+				inside = coverage(edge);
+				backgroundUntil = px + steady(edge);
 			}
-			px += run;
+			if (inside === 0) {
+				px = backgroundUntil;
+				continue;
+			}
+			if (px >= foregroundUntil) {
+				const symbol = foreground(x, y) * unit;
+				share = coverage(symbol);
+				foregroundUntil = px + steady(symbol);
+			}
+			const end = Math.min(backgroundUntil, foregroundUntil, width);
+			for (let c = 0; c < 3; c++) {
+				rgba[c] = Math.round((BLUE[c] ?? 0) * (1 - share) + (WHITE[c] ?? 0) * share);
+			}
+			rgba[3] = Math.round(255 * inside);
+			words.fill(word[0] ?? 0, py * width + px, py * width + end);
+			px = end;
 		}
 	}
 	return pixels;
