@@ -3,6 +3,7 @@ import { benchBursts } from "./burst.ts";
 import { benchCliStartUp } from "./cli-start-up.ts";
 import { benchColdStart } from "./cold-start.ts";
 import { benchEdge } from "./edge.ts";
+import { benchFeedIcons } from "./feed-icons.ts";
 import { benchIdleSchedule } from "./idle-schedule.ts";
 import { benchRender } from "./render.ts";
 import { benchTakedown } from "./takedown.ts";
@@ -22,6 +23,10 @@ const benchmarks: [string, () => Promise<void>][] = [
 		async () => {
 			benchRender();
 		},
+	],
+	[
+		"feed icons: the first feedIconFiles() of a process vs reading the same images from docs/icons",
+		() => benchFeedIcons(),
 	],
 	[
 		"Lambda cold start: import and first invocation of each built bundle vs an SDK-only bundle",

@@ -37,20 +37,26 @@ export interface IconFile {
 
 const BLUE = [0x0a, 0x4f, 0xbf] as const;
 const WHITE = [0xff, 0xff, 0xff] as const;
-// Samples per pixel side: edges anti-aliased by coverage, the same pixels on every machine.
-// A large icon needs fewer for smooth edges, and it is drawn when a publisher first needs it.
-function samplesFor(height: number): number {
-	return height > 256 ? 2 : 4;
-}
 
-type Shape = (x: number, y: number) => boolean;
+/**
+ * Signed distance from a point to a shape's edge, negative inside, in the units the shape is
+ * drawn in. Anti-aliasing by distance costs one evaluation per pixel where supersampling
+ * costs one per sample, and a publisher pays for the drawing on its first home render
+ * (the ingest Lambda on each cold start). Only `+ - * / abs sqrt min max` go into it, all exact
+ * in IEEE 754, so every machine draws the same pixels.
+ */
+type Field = (x: number, y: number) => number;
 
-/** Inside a rectangle of `w` × `h` at the origin with corners rounded by `r`. */
-function roundedRect(w: number, h: number, r: number): Shape {
+/** A rectangle of `w` × `h` at the origin with corners rounded by `r`. */
+function roundedRect(w: number, h: number, r: number): Field {
+	const hw = w / 2;
+	const hh = h / 2;
 	return (x, y) => {
-		const dx = Math.max(r - x, x - (w - r), 0);
-		const dy = Math.max(r - y, y - (h - r), 0);
-		return dx * dx + dy * dy <= r * r && x >= 0 && y >= 0 && x <= w && y <= h;
+		const qx = Math.abs(x - hw) - (hw - r);
+		const qy = Math.abs(y - hh) - (hh - r);
+		const ox = Math.max(qx, 0);
+		const oy = Math.max(qy, 0);
+		return Math.sqrt(ox * ox + oy * oy) + Math.min(Math.max(qx, qy), 0) - r;
 	};
 }
 
@@ -58,13 +64,17 @@ function roundedRect(w: number, h: number, r: number): Shape {
  * The feed symbol in a unit square: a dot in the lower left and two quarter rings around it,
  * as feed readers have drawn feeds for twenty years.
  */
-const feedSymbol: Shape = (x, y) => {
+const feedSymbol: Field = (x, y) => {
 	const ox = 0.26;
 	const oy = 0.74;
-	const d = Math.hypot(x - ox, y - oy);
-	if (d <= 0.085) return true;
-	const ring = (d >= 0.29 && d <= 0.4) || (d >= 0.5 && d <= 0.61);
-	return ring && x >= ox - 0.085 && y <= oy + 0.085;
+	const dot = 0.085;
+	const dx = x - ox;
+	const dy = y - oy;
+	const d = Math.sqrt(dx * dx + dy * dy);
+	// Each ring is a band around its middle radius; both are cut square where the dot ends.
+	const rings = Math.min(Math.abs(d - 0.345) - 0.055, Math.abs(d - 0.555) - 0.055);
+	const quarter = Math.max(rings, ox - dot - x, y - (oy + dot));
+	return Math.min(d - dot, quarter);
 };
 
 // Straight lines of "text" beside the symbol on a logo, in units of its height.
@@ -74,8 +84,28 @@ const TEXT_LINES = [
 	{ y: 0.7, bar: roundedRect(0.72, 0.09, 0.045) },
 ];
 
-function textLines(x: number, y: number): boolean {
-	return TEXT_LINES.some((line) => line.bar(x - 1.05, y - (line.y - 0.045)));
+function textLines(x: number, y: number): number {
+	let distance = Number.POSITIVE_INFINITY;
+	for (const line of TEXT_LINES) {
+		distance = Math.min(distance, line.bar(x - 1.05, y - (line.y - 0.045)));
+	}
+	return distance;
+}
+
+/** How much of a pixel a shape covers, from the distance in pixels of its centre to the edge. */
+function coverage(distance: number): number {
+	return Math.min(Math.max(0.5 - distance, 0), 1);
+}
+
+/**
+ * How many pixels along a row, from this one, a shape covers as much as this one. A distance
+ * changes by at most one pixel per pixel, so a pixel wholly in or out, `distance` away from
+ * the edge, is followed by more like it: most of an icon is drawn a run at a time, and the
+ * same as if each pixel were measured.
+ */
+function steady(distance: number): number {
+	const far = Math.abs(distance) - 0.5;
+	return far >= 0 ? Math.floor(far) + 1 : 1;
 }
 
 /** RGBA pixels of an icon: the site's blue, rounded, with the feed symbol in white. */
@@ -83,32 +113,46 @@ function draw(spec: IconSpec): Uint8Array {
 	const { width, height } = spec;
 	const unit = height;
 	const background = roundedRect(width / unit, 1, 0.1875);
-	const foreground: Shape =
+	const foreground: Field =
 		spec.shape === "mark"
 			? feedSymbol
-			: (x, y) => feedSymbol((x - 0.1) / 0.8, (y - 0.1) / 0.8) || textLines(x, y);
-	const samples = samplesFor(height);
+			: (x, y) => Math.min(0.8 * feedSymbol((x - 0.1) / 0.8, (y - 0.1) / 0.8), textLines(x, y));
 	const pixels = new Uint8Array(width * height * 4);
+	// One word per pixel, so a run is one fill whatever the machine's byte order.
+	const words = new Uint32Array(pixels.buffer);
+	const rgba = new Uint8Array(4);
+	const word = new Uint32Array(rgba.buffer);
 	for (let py = 0; py < height; py++) {
-		for (let px = 0; px < width; px++) {
-			let inside = 0;
-			let white = 0;
-			for (let sy = 0; sy < samples; sy++) {
-				for (let sx = 0; sx < samples; sx++) {
-					const x = (px + (sx + 0.5) / samples) / unit;
-					const y = (py + (sy + 0.5) / samples) / unit;
-					if (!background(x, y)) continue;
-					inside += 1;
-					if (foreground(x, y)) white += 1;
-				}
+		const y = (py + 0.5) / unit;
+		// Each shape is measured again only where its last measure stops holding.
+		let inside = 0;
+		let share = 0;
+		let backgroundUntil = 0;
+		let foregroundUntil = 0;
+		let px = 0;
+		while (px < width) {
+			const x = (px + 0.5) / unit;
+			if (px >= backgroundUntil) {
+				const edge = background(x, y) * unit;
+				inside = coverage(edge);
+				backgroundUntil = px + steady(edge);
 			}
-			const at = (py * width + px) * 4;
-			if (inside === 0) continue;
-			const share = white / inside;
+			if (inside === 0) {
+				px = backgroundUntil;
+				continue;
+			}
+			if (px >= foregroundUntil) {
+				const symbol = foreground(x, y) * unit;
+				share = coverage(symbol);
+				foregroundUntil = px + steady(symbol);
+			}
+			const end = Math.min(backgroundUntil, foregroundUntil, width);
 			for (let c = 0; c < 3; c++) {
-				pixels[at + c] = Math.round((BLUE[c] ?? 0) * (1 - share) + (WHITE[c] ?? 0) * share);
+				rgba[c] = Math.round((BLUE[c] ?? 0) * (1 - share) + (WHITE[c] ?? 0) * share);
 			}
-			pixels[at + 3] = Math.round((255 * inside) / (samples * samples));
+			rgba[3] = Math.round(255 * inside);
+			words.fill(word[0] ?? 0, py * width + px, py * width + end);
+			px = end;
 		}
 	}
 	return pixels;
@@ -135,10 +179,11 @@ function encodePng(width: number, height: number, rgba: Uint8Array): Uint8Array 
 	for (let y = 0; y < height; y++) {
 		rows.set(rgba.subarray(y * width * 4, (y + 1) * width * 4), y * (width * 4 + 1) + 1);
 	}
+	// Level 9 spends 20 ms on the 512 px icon, five times level 6, to save 2 KB of it.
 	const parts = [
 		new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
 		chunk("IHDR", header),
-		chunk("IDAT", deflateSync(rows, { level: 9 })),
+		chunk("IDAT", deflateSync(rows, { level: 6 })),
 		chunk("IEND", new Uint8Array(0)),
 	];
 	return Buffer.concat(parts);
