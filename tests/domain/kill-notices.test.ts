@@ -10,40 +10,11 @@ import {
 	killReasonOf,
 	liveKillNotices,
 } from "#shared/domain/feeds/kill-notices.ts";
-import { buildFeedDocument } from "#shared/domain/render/feed-document.ts";
 import { renderAtom } from "#shared/domain/render/render-atom.ts";
 import { renderJsonFeed } from "#shared/domain/render/render-json-feed.ts";
 import { renderRss } from "#shared/domain/render/render-rss.ts";
-import { feedEntriesFor } from "#shared/domain/targets.ts";
 import { makeArticle } from "../helpers/articles.ts";
-
-const SITE = "https://news.example.org";
-const TOMBSTONES_NS = "http://purl.org/atompub/tombstones/1.0";
-
-const KILLS: FeedKill[] = [
-	{
-		id: "urn:syndicate:article:science-news:gone:en",
-		when: "2026-06-02T10:00:00.000Z",
-		reason: "permission revoked",
-	},
-	{
-		id: "urn:syndicate:article:science-news:a<b&c:en",
-		when: "2026-06-01T09:00:00.000Z",
-		reason: "withdrawn",
-	},
-];
-
-function documentWith(deleted: readonly FeedKill[]) {
-	const [row] = feedEntriesFor(makeArticle());
-	if (!row) throw new Error("a published article has a Latest News row");
-	return buildFeedDocument({
-		siteUrl: SITE,
-		language: "en",
-		feed: "latest",
-		items: [row.item],
-		deleted,
-	});
-}
+import { documentWithKills, KILLS, KILLS_SITE, TOMBSTONES_NS } from "../helpers/tombstones.ts";
 
 const xml = new XMLParser({
 	htmlEntities: true,
@@ -54,7 +25,7 @@ const xml = new XMLParser({
 
 describe("kill notices in the feed writers", () => {
 	it("Atom: an RFC 6721 at:deleted-entry per notice, with ref, when, by and the reason class", () => {
-		const atom = renderAtom(documentWith(KILLS));
+		const atom = renderAtom(documentWithKills(KILLS));
 		expect(XMLValidator.validate(atom)).toBe(true);
 		const feed = xml.parse(atom).feed;
 		expect(feed["@xmlns:at"]).toBe(TOMBSTONES_NS);
@@ -63,7 +34,7 @@ describe("kill notices in the feed writers", () => {
 		expect(deleted[0]).toMatchObject({
 			"@ref": KILLS[0]?.id,
 			"@when": KILLS[0]?.when,
-			"at:by": { name: "Syndicate", uri: `${SITE}/en/` },
+			"at:by": { name: "Syndicate", uri: `${KILLS_SITE}/en/` },
 			"at:comment": { "#text": "permission revoked", "@xml:lang": "en" },
 		});
 		// Escaped in the attribute, read back as it was.
@@ -75,20 +46,20 @@ describe("kill notices in the feed writers", () => {
 	});
 
 	it("Atom without notices declares no tombstone namespace", () => {
-		const atom = renderAtom(documentWith([]));
+		const atom = renderAtom(documentWithKills([]));
 		expect(atom).not.toContain(TOMBSTONES_NS);
 		expect(atom).not.toContain("deleted-entry");
 	});
 
 	it("JSON Feed: a top-level _syndicate.deleted list of id, when and reason", () => {
-		const json = JSON.parse(renderJsonFeed(documentWith(KILLS)));
+		const json = JSON.parse(renderJsonFeed(documentWithKills(KILLS)));
 		expect(json._syndicate).toEqual({ deleted: KILLS });
 		expect(json.items).toHaveLength(1);
-		expect(JSON.parse(renderJsonFeed(documentWith([])))).not.toHaveProperty("_syndicate");
+		expect(JSON.parse(renderJsonFeed(documentWithKills([])))).not.toHaveProperty("_syndicate");
 	});
 
 	it("RSS has no kill notices: the item just leaves", () => {
-		const rss = renderRss(documentWith(KILLS));
+		const rss = renderRss(documentWithKills(KILLS));
 		expect(rss).not.toContain("science-news:gone");
 		expect(rss).not.toContain("deleted");
 	});

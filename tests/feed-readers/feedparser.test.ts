@@ -1,40 +1,11 @@
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import type { FeedKill } from "#shared/domain/feeds/kill-notices.ts";
-import { buildFeedDocument } from "#shared/domain/render/feed-document.ts";
 import { renderAtom } from "#shared/domain/render/render-atom.ts";
 import { feedEntriesFor } from "#shared/domain/targets.ts";
 import { makeArticle } from "../helpers/articles.ts";
+import { documentWithKills, KILLS, TOMBSTONES_NS } from "../helpers/tombstones.ts";
 
 // A real feed reader's parser, run as a child process: so in the integration tier, not the unit one.
-
-const SITE = "https://news.example.org";
-const TOMBSTONES_NS = "http://purl.org/atompub/tombstones/1.0";
-
-const KILLS: FeedKill[] = [
-	{
-		id: "urn:syndicate:article:science-news:gone:en",
-		when: "2026-06-02T10:00:00.000Z",
-		reason: "permission revoked",
-	},
-	{
-		id: "urn:syndicate:article:science-news:a<b&c:en",
-		when: "2026-06-01T09:00:00.000Z",
-		reason: "withdrawn",
-	},
-];
-
-function documentWith(deleted: readonly FeedKill[]) {
-	const [row] = feedEntriesFor(makeArticle());
-	if (!row) throw new Error("a published article has a Latest News row");
-	return buildFeedDocument({
-		siteUrl: SITE,
-		language: "en",
-		feed: "latest",
-		items: [row.item],
-		deleted,
-	});
-}
 
 describe("python3-feedparser, a real feed reader's parser", () => {
 	// Debian's python3-feedparser (what .ci/run installs) is under /usr/bin/python3, which
@@ -63,7 +34,7 @@ describe("python3-feedparser, a real feed reader's parser", () => {
 			"}))",
 		].join("\n");
 		const out = spawnSync(python ?? "python3", ["-c", script], {
-			input: renderAtom(documentWith(KILLS)),
+			input: renderAtom(documentWithKills(KILLS)),
 			encoding: "utf8",
 		});
 		expect(out.stderr).toBe("");

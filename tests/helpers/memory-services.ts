@@ -12,8 +12,10 @@ import { InMemoryTables } from "#shared/adapters/memory/in-memory-tables.ts";
 import { InMemoryUploadStore } from "#shared/adapters/memory/in-memory-upload-store.ts";
 import type { PublishDeps } from "#shared/publishing/deps.ts";
 import type { IngestDeps, UploadEvent } from "#shared/use-cases/ingest-upload.ts";
+import { makeManageAgreements } from "#shared/use-cases/manage-agreements.ts";
 import { makeAgreement } from "./agreements.ts";
 import { composeProcess } from "./compose-process.ts";
+import { inMemoryPorts } from "./memory-stores.ts";
 
 let sequencer = 0x1000;
 let processes = 0;
@@ -83,4 +85,26 @@ export async function memoryWorld(options: { clock?: () => Date } = {}) {
 			return got && "bytes" in got ? new TextDecoder().decode(got.bytes) : undefined;
 		},
 	};
+}
+
+/** The agreement commands over a process's use cases, as the ops CLI composes them. */
+export function manageAgreementsOf(
+	services: Pick<
+		ReturnType<typeof composeProcess>,
+		"agreements" | "agreementChanges" | "reevaluateAgreement"
+	>,
+	clock: () => Date,
+) {
+	return makeManageAgreements({
+		agreements: services.agreements,
+		changes: services.agreementChanges,
+		reevaluate: services.reevaluateAgreement,
+		clock,
+	});
+}
+
+/** One process's use cases on fresh in-memory tables (no seed), with the agreement commands. */
+export function memoryProcess(options: { siteUrl: string; owner: string; clock: () => Date }) {
+	const wired = composeProcess(inMemoryPorts(new InMemoryTables()), options);
+	return { wired, manage: manageAgreementsOf(wired, options.clock) };
 }

@@ -1,7 +1,40 @@
 import { XMLParser } from "fast-xml-parser";
 import { expect } from "vitest";
+import type { FeedKill } from "#shared/domain/feeds/kill-notices.ts";
+import { buildFeedDocument } from "#shared/domain/render/feed-document.ts";
+import { feedEntriesFor } from "#shared/domain/targets.ts";
+import { makeArticle } from "./articles.ts";
 
 export const TOMBSTONES_NS = "http://purl.org/atompub/tombstones/1.0";
+
+export const KILLS_SITE = "https://news.example.org";
+
+/** Two kill notices, newest first; the second's id needs escaping in XML. */
+export const KILLS: FeedKill[] = [
+	{
+		id: "urn:syndicate:article:science-news:gone:en",
+		when: "2026-06-02T10:00:00.000Z",
+		reason: "permission revoked",
+	},
+	{
+		id: "urn:syndicate:article:science-news:a<b&c:en",
+		when: "2026-06-01T09:00:00.000Z",
+		reason: "withdrawn",
+	},
+];
+
+/** Latest News with one article still in it and the given notices of others that left. */
+export function documentWithKills(deleted: readonly FeedKill[]) {
+	const [row] = feedEntriesFor(makeArticle());
+	if (!row) throw new Error("a published article has a Latest News row");
+	return buildFeedDocument({
+		siteUrl: KILLS_SITE,
+		language: "en",
+		feed: "latest",
+		items: [row.item],
+		deleted,
+	});
+}
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 

@@ -2,10 +2,9 @@ import { describe, expect, it } from "vitest";
 import { policyTargetIds } from "#shared/domain/targets.ts";
 import { sitePathsOf } from "#shared/publishing/site-paths.ts";
 import { agreementPolicyKey } from "#shared/publishing/targets/agreement.ts";
-import { makeManageAgreements } from "#shared/use-cases/manage-agreements.ts";
 import { makeRepairSite } from "#shared/use-cases/repair-site.ts";
 import { expandOffline, ids, nodes, ODRL, value } from "../helpers/jsonld.ts";
-import { memoryWorld } from "../helpers/memory-services.ts";
+import { manageAgreementsOf, memoryWorld } from "../helpers/memory-services.ts";
 
 const SYN = "urn:syndicate:vocab:";
 const AGREEMENT = "sn-odrl-2026";
@@ -51,12 +50,7 @@ async function setUp() {
 	};
 	const world = await memoryWorld({ clock });
 	const services = world.services();
-	const manage = makeManageAgreements({
-		agreements: services.agreements,
-		changes: services.agreementChanges,
-		reevaluate: services.reevaluateAgreement,
-		clock,
-	});
+	const manage = manageAgreementsOf(services, clock);
 	const served = async () => {
 		const text = await world.text(KEY);
 		if (text === undefined) throw new Error(`${KEY} is not on the site`);

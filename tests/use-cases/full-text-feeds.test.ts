@@ -2,10 +2,9 @@ import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { describe, expect, it } from "vitest";
 import { FEED_DOCUMENT_MAX_BYTES } from "#shared/domain/render/feed-full-text.ts";
 import type { GrantInput } from "#shared/use-cases/agreement-input.ts";
-import { makeManageAgreements } from "#shared/use-cases/manage-agreements.ts";
 import { makeAgreement } from "../helpers/agreements.ts";
 import { makeBundle, makeManifest } from "../helpers/bundles.ts";
-import { memoryWorld } from "../helpers/memory-services.ts";
+import { manageAgreementsOf, memoryWorld } from "../helpers/memory-services.ts";
 
 const SITE = "https://site.test";
 const OPS = { by: "ops", reason: "issue 23" };
@@ -49,12 +48,7 @@ async function setUp() {
 	};
 	const world = await memoryWorld({ clock });
 	const services = world.services();
-	const manage = makeManageAgreements({
-		agreements: services.agreements,
-		changes: services.agreementChanges,
-		reevaluate: services.reevaluateAgreement,
-		clock,
-	});
+	const manage = manageAgreementsOf(services, clock);
 	let count = 0;
 	async function upload(id: string, body = BODY) {
 		count += 1;

@@ -1,10 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { InMemoryTables } from "#shared/adapters/memory/in-memory-tables.ts";
 import { FEED_KILL_NOTICES } from "#shared/domain/feeds/kill-notices.ts";
-import { makeManageAgreements } from "#shared/use-cases/manage-agreements.ts";
 import { makeBundle, makeManifest } from "../helpers/bundles.ts";
-import { composeProcess } from "../helpers/compose-process.ts";
-import { inMemoryPorts } from "../helpers/memory-stores.ts";
+import { memoryProcess } from "../helpers/memory-services.ts";
 import { wellFormedTombstones } from "../helpers/tombstones.ts";
 
 const SITE = "https://site.test";
@@ -22,17 +19,7 @@ describe("a revoke of hundreds of articles", () => {
 	it("caps the kill notices of each feed document; the feed and its archives name every item", async () => {
 		let now = START;
 		const clock = () => new Date(now);
-		const wired = composeProcess(inMemoryPorts(new InMemoryTables()), {
-			siteUrl: SITE,
-			owner: "kill-notices-cap",
-			clock,
-		});
-		const manage = makeManageAgreements({
-			agreements: wired.agreements,
-			changes: wired.agreementChanges,
-			reevaluate: wired.reevaluateAgreement,
-			clock,
-		});
+		const { wired, manage } = memoryProcess({ siteUrl: SITE, owner: "kill-notices-cap", clock });
 		await manage.addPartner({ partnerId: "p", name: "Partner p" });
 		const ids: string[] = [];
 		for (let i = 0; i < ARTICLES; i++) {

@@ -1,14 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { InMemoryObjectStore } from "#shared/adapters/memory/in-memory-object-store.ts";
-import { InMemoryTables } from "#shared/adapters/memory/in-memory-tables.ts";
 import { KILL_NOTICE_MS, KILL_REASONS } from "#shared/domain/feeds/kill-notices.ts";
 import { ArticleChangeError } from "#shared/domain/plan-article-change.ts";
 import { AgreementCommandError } from "#shared/use-cases/agreement-input.ts";
-import { makeManageAgreements } from "#shared/use-cases/manage-agreements.ts";
 import { makeBundle, makeManifest } from "../helpers/bundles.ts";
-import { composeProcess } from "../helpers/compose-process.ts";
-import { inMemoryPorts } from "../helpers/memory-stores.ts";
+import { memoryProcess } from "../helpers/memory-services.ts";
 import { wellFormedTombstones } from "../helpers/tombstones.ts";
 
 /**
@@ -110,17 +107,7 @@ const seen = { steps: 0, items: 0, notices: 0 };
 async function runTimeline(steps: readonly Step[]): Promise<void> {
 	let now = START;
 	const clock = () => new Date(now);
-	const wired = composeProcess(inMemoryPorts(new InMemoryTables()), {
-		siteUrl: SITE,
-		owner: "kill-notices",
-		clock,
-	});
-	const manage = makeManageAgreements({
-		agreements: wired.agreements,
-		changes: wired.agreementChanges,
-		reevaluate: wired.reevaluateAgreement,
-		clock,
-	});
+	const { wired, manage } = memoryProcess({ siteUrl: SITE, owner: "kill-notices", clock });
 	await manage.addPartner({ partnerId: PARTNER, name: "Partner p" });
 	const versions = new Map<string, number>();
 	let uploads = 0;

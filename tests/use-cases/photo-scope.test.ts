@@ -1,10 +1,7 @@
 import { XMLParser } from "fast-xml-parser";
 import { describe, expect, it } from "vitest";
-import { InMemoryTables } from "#shared/adapters/memory/in-memory-tables.ts";
-import { makeManageAgreements } from "#shared/use-cases/manage-agreements.ts";
 import { makeBundle, makeManifest } from "../helpers/bundles.ts";
-import { composeProcess } from "../helpers/compose-process.ts";
-import { inMemoryPorts } from "../helpers/memory-stores.ts";
+import { memoryProcess } from "../helpers/memory-services.ts";
 
 const SITE = "https://site.test";
 const START = Date.parse("2026-03-01T00:00:00Z");
@@ -22,17 +19,7 @@ type Node = Record<string, unknown>;
 async function world() {
 	let now = START;
 	const clock = () => new Date(now);
-	const wired = composeProcess(inMemoryPorts(new InMemoryTables()), {
-		siteUrl: SITE,
-		owner: "photo-scope",
-		clock,
-	});
-	const manage = makeManageAgreements({
-		agreements: wired.agreements,
-		changes: wired.agreementChanges,
-		reevaluate: wired.reevaluateAgreement,
-		clock,
-	});
+	const { wired, manage } = memoryProcess({ siteUrl: SITE, owner: "photo-scope", clock });
 	await manage.addPartner({ partnerId: "p", name: "Partner p" });
 	const grant = (scope: ("text" | "images")[]) =>
 		manage.grantAgreement(

@@ -2,14 +2,11 @@ import { performance } from "node:perf_hooks";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { InMemoryObjectStore } from "#shared/adapters/memory/in-memory-object-store.ts";
-import { InMemoryTables } from "#shared/adapters/memory/in-memory-tables.ts";
 import { attributionFor } from "#shared/domain/agreement.ts";
 import { ArticleChangeError } from "#shared/domain/plan-article-change.ts";
 import { AgreementCommandError } from "#shared/use-cases/agreement-input.ts";
-import { makeManageAgreements } from "#shared/use-cases/manage-agreements.ts";
 import { makeBundle, makeManifest } from "../helpers/bundles.ts";
-import { composeProcess } from "../helpers/compose-process.ts";
-import { inMemoryPorts } from "../helpers/memory-stores.ts";
+import { memoryProcess } from "../helpers/memory-services.ts";
 import { publicKeys } from "../helpers/site.ts";
 
 /**
@@ -235,17 +232,7 @@ const articleKey = (partner: string, article: string, language: string) =>
 
 /** The use cases on fresh in-memory adapters, composed as in a deployment. */
 function wire(clock: () => Date) {
-	const wired = composeProcess(inMemoryPorts(new InMemoryTables()), {
-		siteUrl: SITE,
-		owner: "timeline",
-		clock,
-	});
-	const manage = makeManageAgreements({
-		agreements: wired.agreements,
-		changes: wired.agreementChanges,
-		reevaluate: wired.reevaluateAgreement,
-		clock,
-	});
+	const { wired, manage } = memoryProcess({ siteUrl: SITE, owner: "timeline", clock });
 	return {
 		uploads: wired.uploads,
 		site: wired.site,

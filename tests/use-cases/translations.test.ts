@@ -3,6 +3,13 @@ import { describe, expect, it } from "vitest";
 import { InMemoryAgreementStore } from "#shared/adapters/memory/in-memory-agreement-store.ts";
 import { makeAgreement } from "../helpers/agreements.ts";
 import { makeBundle, makeManifest } from "../helpers/bundles.ts";
+import {
+	type Alternates,
+	expectReciprocal,
+	expectSitemapAgrees,
+	pageAlternates,
+	sitemapAlternates,
+} from "../helpers/hreflang.ts";
 import { memoryWorld } from "../helpers/memory-services.ts";
 import { publicKeys } from "../helpers/site.ts";
 
@@ -15,17 +22,6 @@ const OPS = { by: "ops", reason: "complaint" };
 const FRENCH = makeAgreement({ agreementId: "sn-fr-2026", languages: ["fr"] });
 
 // RFC 5646's shape (language, script, region, variants), checked beside what ICU accepts.
-const BCP47 =
-	/^[a-z]{2,3}(?:-[A-Z][a-z]{3})?(?:-(?:[A-Z]{2}|\d{3}))?(?:-(?:[a-z\d]{5,8}|\d[a-z\d]{3}))*$/;
-function isValidHreflang(tag: string): boolean {
-	if (tag === "x-default") return true;
-	try {
-		return Intl.getCanonicalLocales(tag).length === 1 && BCP47.test(tag);
-	} catch {
-		return false;
-	}
-}
-
 /** The URL a site key is served at: a folder's `index.html` at the folder. */
 const urlOf = (key: string) => `${SITE}/${key.replace(/(^|\/)index\.html$/, "$1")}`;
 
@@ -61,69 +57,18 @@ async function translatedWorld() {
 type World = Awaited<ReturnType<typeof translatedWorld>>["world"];
 
 /** Every `<link rel="alternate" hreflang>` of every HTML page the site serves, by page URL. */
-async function hreflangGraph(world: World): Promise<Map<string, Map<string, string>>> {
-	const graph = new Map<string, Map<string, string>>();
+async function hreflangGraph(world: World): Promise<Map<string, Alternates>> {
+	const graph = new Map<string, Alternates>();
 	for (const key of await publicKeys(world.site)) {
 		if (!world.site.head(key)?.contentType?.startsWith("text/html")) continue;
-		const html = (await world.text(key)) ?? "";
-		const head = html.slice(0, html.indexOf("</head>"));
-		const links = new Map<string, string>();
-		for (const [, hreflang = "", href = ""] of head.matchAll(
-			/<link rel="alternate" hreflang="([^"]*)" href="([^"]*)">/g,
-		)) {
-			expect(links.has(hreflang), `${key} names ${hreflang} twice`).toBe(false);
-			links.set(hreflang, href);
-		}
+		const links = pageAlternates((await world.text(key)) ?? "", key);
 		if (links.size > 0) graph.set(urlOf(key), links);
 	}
 	return graph;
 }
 
-/** Every page links itself, every link is a page that links it back, every tag is BCP 47. */
-function expectReciprocal(graph: Map<string, Map<string, string>>): void {
-	for (const [url, links] of graph) {
-		expect([...links.values()], `${url} links itself`).toContain(url);
-		for (const [hreflang, href] of links) {
-			expect(isValidHreflang(hreflang), `${url}: hreflang="${hreflang}"`).toBe(true);
-			const back = graph.get(href);
-			expect(back, `${url} links ${href}, which is no page with alternates`).toBeDefined();
-			expect([...(back?.values() ?? [])], `${href} links ${url} back`).toContain(url);
-		}
-	}
-}
-
-/** The sitemap's `xhtml:link` alternates of each URL it lists. */
-async function sitemapGraph(world: World): Promise<Map<string, Map<string, string>>> {
-	const xml = (await world.text("sitemap.xml")) ?? "";
-	const parsed = new XMLParser({
-		ignoreAttributes: false,
-		isArray: (name) => name === "url" || name === "xhtml:link",
-	}).parse(xml);
-	const urls = parsed.urlset.url as {
-		loc: string;
-		"xhtml:link"?: { "@_hreflang": string; "@_href": string }[];
-	}[];
-	return new Map(
-		urls.map((url) => [
-			url.loc,
-			new Map((url["xhtml:link"] ?? []).map((link) => [link["@_hreflang"], link["@_href"]])),
-		]),
-	);
-}
-
-/**
- * Every article page's alternates are the sitemap's for its URL, and every URL the sitemap
- * lists is a page linking the same set: Google wants a page's set the same wherever declared.
- */
-async function expectSitemapAgrees(
-	world: World,
-	graph: Map<string, Map<string, string>>,
-): Promise<void> {
-	const sitemap = await sitemapGraph(world);
-	for (const [url, links] of graph) {
-		if (url.includes("/articles/")) expect(sitemap.get(url), `sitemap: ${url}`).toEqual(links);
-	}
-	for (const [url, links] of sitemap) expect(graph.get(url), `page: ${url}`).toEqual(links);
+async function expectSitemapAgreesIn(world: World, graph: Map<string, Alternates>) {
+	expectSitemapAgrees(sitemapAlternates((await world.text("sitemap.xml")) ?? ""), graph);
 }
 
 const page = (language: string) => `${SITE}/${language}/articles/science-news/${ID}`;
@@ -137,7 +82,7 @@ describe("an article's language versions link each other", () => {
 
 		const graph = await hreflangGraph(world);
 		expectReciprocal(graph);
-		await expectSitemapAgrees(world, graph);
+		await expectSitemapAgreesIn(world, graph);
 		const expected = new Map([
 			["en", page("en")],
 			["fr", page("fr")],
@@ -221,9 +166,9 @@ describe("an article's language versions link each other", () => {
 		}
 		await wired.publishTargets(["sitemap"]);
 
-		const sitemap = await sitemapGraph(world);
+		const sitemap = sitemapAlternates((await world.text("sitemap.xml")) ?? "");
 		expect(sitemap.get(page("zh"))?.get("x-default")).toBe(page("en"));
-		await expectSitemapAgrees(world, await hreflangGraph(world));
+		await expectSitemapAgreesIn(world, await hreflangGraph(world));
 	});
 
 	it("a translation of an article in a full archive page: the archive documents name it", async () => {
@@ -266,7 +211,7 @@ describe("an article's language versions link each other", () => {
 
 		const graph = await hreflangGraph(world);
 		expectReciprocal(graph);
-		await expectSitemapAgrees(world, graph);
+		await expectSitemapAgreesIn(world, graph);
 		expect(graph.has(page("zh"))).toBe(false);
 		for (const language of ["en", "fr"]) {
 			expect(graph.get(page(language))).toEqual(
@@ -289,7 +234,7 @@ describe("an article's language versions link each other", () => {
 
 		const graph = await hreflangGraph(world);
 		expectReciprocal(graph);
-		await expectSitemapAgrees(world, graph);
+		await expectSitemapAgreesIn(world, graph);
 		expect(graph.get(page("zh"))).toEqual(new Map([["zh", page("zh")]]));
 	});
 });
