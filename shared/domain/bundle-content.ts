@@ -62,8 +62,31 @@ async function inTermsOf(
 	} catch (error) {
 		if (!(error instanceof BundleRejectedError)) throw error;
 		const [first, ...rest] = error.issues.map((issue) => locatedBy(pathOf, issue));
-		throw first ? new BundleRejectedError([first, ...rest]) : error;
+		if (!first) throw error;
+		const warnings = warningsOf(error).map((warning) => locatedBy(pathOf, warning));
+		throw new ContentRejectedError([first, ...rest], warnings);
 	}
+}
+
+/**
+ * A rejection of the body or photos, with the warnings found before it (an inline image
+ * rewritten, then a photo missing): bundle.md promises them in the rejected report too.
+ */
+export class ContentRejectedError extends BundleRejectedError {
+	readonly warnings: readonly BundleWarning[];
+
+	constructor(
+		issues: readonly [BundleIssue, ...BundleIssue[]],
+		warnings: readonly BundleWarning[],
+	) {
+		super(issues);
+		this.warnings = warnings;
+	}
+}
+
+/** The warnings a rejection carries: none but a body or photo rejection's. */
+export function warningsOf(error: BundleRejectedError): readonly BundleWarning[] {
+	return error instanceof ContentRejectedError ? error.warnings : [];
 }
 
 // A body with thousands of images must not make a report of megabytes.
@@ -133,10 +156,15 @@ export async function readBundleContent(bundle: Bundle): Promise<BundleContent> 
 		const ninjsBytes = await bundle.read("ninjs.json");
 		if (!ninjsBytes) rejectBundle("MANIFEST_MISSING", "ninjs.json could not be read");
 		const mapped = await manifestFromNinjs(ninjsBytes);
-		const content = await inTermsOf(
+		const reading = inTermsOf(
 			mapped.pathOf,
 			readContent(bundle, mapped.manifest, utf8(mapped.bodyHtml)),
 		);
+		// The fields left unmapped are worth knowing whether or not the body and photos pass.
+		const content = await reading.catch((error: unknown) => {
+			if (!(error instanceof ContentRejectedError)) throw error;
+			throw new ContentRejectedError(error.issues, [...mapped.warnings, ...error.warnings]);
+		});
 		return { ...content, warnings: [...mapped.warnings, ...content.warnings] };
 	}
 	if (manifestSize === undefined)
@@ -251,6 +279,6 @@ async function readContent(
 		});
 	}
 	const [first, ...rest] = issues;
-	if (first) throw new BundleRejectedError([first, ...rest]);
+	if (first) throw new ContentRejectedError([first, ...rest], warnings);
 	return { manifest, bodyHtml, images, warnings };
 }

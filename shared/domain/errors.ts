@@ -34,7 +34,7 @@ export interface BundleIssue {
 /** A bundle cannot be accepted; `issues` are written to the report as they are. */
 export class BundleRejectedError extends Error {
 	readonly code: ErrorCode;
-	readonly issues: readonly BundleIssue[];
+	readonly issues: readonly [BundleIssue, ...BundleIssue[]];
 
 	constructor(issues: readonly [BundleIssue, ...BundleIssue[]]) {
 		super(issues.map((i) => `${i.code}: ${i.message}`).join("; "));

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { StoredAgreement } from "../domain/agreement.ts";
 import type { Article, ArticleRef } from "../domain/article.ts";
-import { locatedBy, readBundleContent } from "../domain/bundle-content.ts";
+import { locatedBy, readBundleContent, warningsOf } from "../domain/bundle-content.ts";
 import { type BundleIssue, BundleRejectedError } from "../domain/errors.ts";
 import { boundPartnerDates } from "../domain/partner-dates.ts";
 import { planArticleChange } from "../domain/plan-article-change.ts";
@@ -123,7 +123,14 @@ export function makeEvaluateUpload(deps: {
 			try {
 				content = await reading;
 			} catch (error) {
-				if (error instanceof BundleRejectedError) return rejected(sha256, [...error.issues]);
+				if (error instanceof BundleRejectedError) {
+					const warnings = warningsOf(error);
+					return rejected(
+						sha256,
+						[...error.issues],
+						warnings.length > 0 ? { warnings: [...warnings] } : {},
+					);
+				}
 				throw error;
 			}
 			const bounded = boundPartnerDates(content.manifest, new Date(event.eventTime));

@@ -207,3 +207,29 @@ describe("photos are published within bounds and without their metadata", () => 
 		expect(await text("feeds/en/latest.rss")).toContain(`length="${bytes?.length}"`);
 	});
 });
+
+describe("a rejected upload's report", () => {
+	// docs/bundle.md: warnings are reported with the errors, not only on accepted uploads.
+	it("carries the warnings found beside its errors", async () => {
+		const { ingest } = await makePipeline();
+		const report = await ingest(
+			makeManifest({
+				id: "rejected-with-warnings",
+				images: [{ file: "images/missing.png" }],
+			}),
+			{
+				"article.html":
+					'<p>Text</p><p><img src="images/missing.png"><img src="https://cdn.example/a.jpg"></p>',
+				"images/photo.png": undefined,
+			},
+		);
+		expect(report.status).toBe("rejected");
+		expect(report.errors).toContainEqual(
+			expect.objectContaining({ code: "IMAGE_MISSING", path: "images[0].file" }),
+		);
+		expect(report.warnings).toEqual([
+			expect.objectContaining({ code: "INLINE_IMAGE_REWRITTEN", path: "body" }),
+			expect.objectContaining({ code: "INLINE_IMAGE_DROPPED", path: "body" }),
+		]);
+	});
+});
