@@ -259,7 +259,10 @@ export function registerAgreementCommands(program: Command, deps: AgreementComma
 				"--scope <parts>",
 				"text, or text,images; photos are public only with images (default: text)",
 			)
-			.option("--from <iso>", "start, RFC 3339, e.g. 2024-01-01T00:00:00Z (default: now)")
+			.option(
+				"--from <iso>",
+				"start, RFC 3339, e.g. 2024-01-01T00:00:00Z (default: now; amending an active agreement, its start)",
+			)
 			.option("--until <iso>", "end, RFC 3339, after --from (default: open)")
 			.option("--notice <text>", "reproduction notice shown after the attribution")
 			.option(

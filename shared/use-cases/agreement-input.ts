@@ -85,7 +85,7 @@ export interface GrantInput {
 	 * never public (docs/permissions.md, "The decision"), so images are only ever shown by saying so.
 	 */
 	scope?: readonly string[];
-	/** RFC 3339; stored in UTC. Defaults to now. */
+	/** RFC 3339; stored in UTC. Defaults to now (an active agreement's amendment: its start). */
 	from?: string;
 	/** RFC 3339, after `from`; stored in UTC. Defaults to open (no end). */
 	until?: string;
@@ -132,7 +132,7 @@ export function checkPartnerId(value: string): string {
 	);
 }
 
-function checkAgreementId(value: string): string {
+export function checkAgreementId(value: string): string {
 	return checkId(
 		"agreementId",
 		"agreement id",
@@ -226,7 +226,12 @@ function parseInstant(field: "from" | "until", value: string): string {
  * The agreement a grant states, its fields checked in the order given (the first fault is the
  * one reported). Whether its partner exists, and owns it, is for the command to check.
  */
-export function parseGrant(input: GrantInput, now: Date): Agreement {
+export function parseGrant(
+	input: GrantInput,
+	now: Date,
+	/** The start when `from` is not given: an active agreement's own, kept by an amendment. */
+	startIfUnstated?: string,
+): Agreement {
 	const agreementId = checkAgreementId(input.agreementId);
 	const partnerId = checkPartnerId(input.partnerId);
 	const holder = checkText("holder", input.holder, true);
@@ -234,13 +239,15 @@ export function parseGrant(input: GrantInput, now: Date): Agreement {
 	const languages = parseLanguages(input.languages);
 	const scope = parseScope(input.scope);
 	const validFrom =
-		input.from === undefined ? formatInstant(now.getTime()) : parseInstant("from", input.from);
+		input.from === undefined
+			? (startIfUnstated ?? formatInstant(now.getTime()))
+			: parseInstant("from", input.from);
 	const validUntil = input.until === undefined ? null : parseInstant("until", input.until);
 	if (validUntil !== null && Date.parse(validUntil) <= Date.parse(validFrom)) {
 		fail(
 			"INVALID_WINDOW",
 			"until",
-			`until must be after from (${validFrom}${input.from === undefined ? ", now" : ""}), not ${show(input.until)}`,
+			`until must be after from (${validFrom}${input.from === undefined ? (startIfUnstated ? ", the agreement's start" : ", now") : ""}), not ${show(input.until)}`,
 		);
 	}
 	const notice = checkText("notice", input.notice ?? "", false);

@@ -11,6 +11,7 @@ import type { AgreementChangeStore, AgreementStore } from "../ports/agreements.t
 import {
 	AgreementCommandError,
 	type ChangeContext,
+	checkAgreementId,
 	checkChange,
 	checkPartnerId,
 	checkText,
@@ -149,12 +150,19 @@ export function makeManageAgreements<R extends { articles: number }>(
 	): Promise<AgreementChangeResult<R>> {
 		const checked = checkChange(context);
 		const now = clock();
-		const agreement = parseGrant(input, now);
+		const previous = await agreements.getAgreement(checkAgreementId(input.agreementId));
+		// An amendment that names no start keeps the agreement's: granting again to change one
+		// term must not move when it began (nor its policy's window), and running the same
+		// command twice must state the same agreement.
+		const agreement = parseGrant(
+			input,
+			now,
+			previous?.status === "active" ? previous.validFrom : undefined,
+		);
 		const { agreementId, partnerId } = agreement;
 		if (!(await agreements.getPartner(partnerId))) {
 			fail("UNKNOWN_PARTNER", "partnerId", `partner ${show(partnerId)} does not exist`);
 		}
-		const previous = await agreements.getAgreement(agreementId);
 		if (previous && previous.partnerId !== partnerId) {
 			fail(
 				"PARTNER_MISMATCH",

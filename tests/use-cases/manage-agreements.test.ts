@@ -135,7 +135,7 @@ describe("grantAgreement", () => {
 		expect(await changes.listUnsettledChanges(10)).toEqual([]);
 	});
 
-	it("amends an active agreement as stated in full: what is left out takes its default", async () => {
+	it("amends an active agreement as stated in full: what is left out takes its default, but the start stays", async () => {
 		const { manage } = await makeManage();
 		await manage.grantAgreement(
 			makeGrant({
@@ -165,10 +165,16 @@ describe("grantAgreement", () => {
 			languages: ["en", "zh"],
 			translator: "",
 			scope: ["text"],
-			validFrom: "2026-01-01T00:00:00Z",
+			// Re-running a grant to change one term does not move when the agreement began.
+			validFrom: "2023-01-01T00:00:00Z",
 			validUntil: null,
 			notice: "",
 		});
+		const moved = await manage.grantAgreement(
+			makeGrant({ languages: ["en", "zh"], from: "2024-01-01T00:00:00Z" }),
+			{ by: "ops", reason: "start corrected" },
+		);
+		expect(moved.agreement.validFrom).toBe("2024-01-01T00:00:00Z");
 	});
 
 	it("grants a revoked agreement again, and keeps every change in the history", async () => {
@@ -178,6 +184,8 @@ describe("grantAgreement", () => {
 		expect(revoked.agreement).toEqual({ ...revoked.previous, status: "revoked" });
 		const again = await manage.grantAgreement(makeGrant(), { by: "ops", reason: "renewed" });
 		expect(again.change.action).toBe("grant");
+		// A new grant, not an amendment: it starts now unless it says otherwise.
+		expect(again.agreement.validFrom).toBe("2026-01-01T00:00:00Z");
 		const { agreement, history } = await manage.showAgreement("sn-jst-2023");
 		expect(agreement.status).toBe("active");
 		expect(history.map((c) => [c.action, c.reason, c.agreement.status])).toEqual([

@@ -338,7 +338,9 @@ async function runTimeline(steps: readonly Step[]): Promise<void> {
 	}
 
 	async function grant(step: Extract<Step, { kind: "grant" }>): Promise<void> {
-		const from = step.from === undefined ? now : now + step.from;
+		const previous = agreements.get(step.agreement);
+		// An amendment that names no start keeps the agreement's; a new grant starts now.
+		const from = step.from !== undefined ? now + step.from : previous?.active ? previous.from : now;
 		const until = step.length === undefined ? null : from + step.length;
 		await system.manage.grantAgreement(
 			{
