@@ -14,8 +14,9 @@ type TranslationsTarget = Extract<Target, { kind: "translations" }>;
 /**
  * The other language versions of an article whose version in `language` came or went: their
  * pages and the feeds that list them link it (or no longer do), so each is asked for as a
- * follow-up, with the archive pages holding their rows marked stale. Read once the change is committed, so of two versions that change together the
- * later one's render sees the other: links converge whatever the order.
+ * follow-up, with the archive pages holding their rows marked stale. Read once the change is
+ * committed, so of two versions that change together the later one's render sees the other:
+ * links converge whatever the order.
  */
 export const translationsTarget: TargetKind<TranslationsTarget> = {
 	// It writes nothing of its own.
