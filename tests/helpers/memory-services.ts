@@ -108,3 +108,18 @@ export function memoryProcess(options: { siteUrl: string; owner: string; clock: 
 	const wired = composeProcess(inMemoryPorts(new InMemoryTables()), options);
 	return { wired, manage: manageAgreementsOf(wired, options.clock) };
 }
+
+/**
+ * {@link memoryWorld} with a clock a second further at each reading (so every change has an
+ * instant of its own), one process's use cases, and the agreement commands.
+ */
+export async function tickingWorld(start: string) {
+	let now = Date.parse(start);
+	const clock = () => {
+		now += 1000;
+		return new Date(now);
+	};
+	const world = await memoryWorld({ clock });
+	const services = world.services();
+	return { world, services, clock, manage: manageAgreementsOf(services, clock) };
+}

@@ -23,3 +23,12 @@ export async function publicKeys(site: InMemoryObjectStore): Promise<string[]> {
 	const gone = await Promise.all(keys.map((key) => isTakenDown(site, key)));
 	return keys.filter((_, i) => !gone[i]);
 }
+
+/** An object's bytes as UTF-8 text, or nothing where there is no object (or it is too large). */
+export async function readText(
+	store: InMemoryObjectStore,
+	key: string,
+): Promise<string | undefined> {
+	const object = await store.get(key);
+	return object && "bytes" in object ? decoder.decode(object.bytes) : undefined;
+}

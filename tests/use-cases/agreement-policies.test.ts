@@ -4,7 +4,7 @@ import { sitePathsOf } from "#shared/publishing/site-paths.ts";
 import { agreementPolicyKey } from "#shared/publishing/targets/agreement.ts";
 import { makeRepairSite } from "#shared/use-cases/repair-site.ts";
 import { expandOffline, ids, nodes, ODRL, value } from "../helpers/jsonld.ts";
-import { manageAgreementsOf, memoryWorld } from "../helpers/memory-services.ts";
+import { tickingWorld } from "../helpers/memory-services.ts";
 
 const SYN = "urn:syndicate:vocab:";
 const AGREEMENT = "sn-odrl-2026";
@@ -43,14 +43,7 @@ async function readPolicy(text: string) {
 
 /** A process of the pipeline with the agreement commands, its clock a second further each call. */
 async function setUp() {
-	let now = Date.parse("2026-03-01T00:00:00Z");
-	const clock = () => {
-		now += 1000;
-		return new Date(now);
-	};
-	const world = await memoryWorld({ clock });
-	const services = world.services();
-	const manage = manageAgreementsOf(services, clock);
+	const { world, services, clock, manage } = await tickingWorld("2026-03-01T00:00:00Z");
 	const served = async () => {
 		const text = await world.text(KEY);
 		if (text === undefined) throw new Error(`${KEY} is not on the site`);

@@ -16,7 +16,7 @@ import type { UploadEvent } from "#shared/use-cases/ingest-upload.ts";
 import { makeManageAgreements } from "#shared/use-cases/manage-agreements.ts";
 import { makeBundle, makeManifest } from "../helpers/bundles.ts";
 import { composeProcess } from "../helpers/compose-process.ts";
-import { publicKeys } from "../helpers/site.ts";
+import { publicKeys, readText } from "../helpers/site.ts";
 
 /**
  * Commands racing each other, interleaved at the level of single adapter calls by
@@ -277,12 +277,6 @@ async function run(
 			await wired.scheduledSweep();
 			return;
 	}
-}
-
-const decoder = new TextDecoder();
-async function readText(store: InMemoryObjectStore, key: string): Promise<string | undefined> {
-	const object = await store.get(key);
-	return object && "bytes" in object ? decoder.decode(object.bytes) : undefined;
 }
 
 /** Whether the agreement as stored now lets the article be public (docs/permissions.md, "The decision"). */

@@ -4,7 +4,7 @@ import { FEED_DOCUMENT_MAX_BYTES } from "#shared/domain/render/feed-full-text.ts
 import type { GrantInput } from "#shared/use-cases/agreement-input.ts";
 import { makeAgreement } from "../helpers/agreements.ts";
 import { makeBundle, makeManifest } from "../helpers/bundles.ts";
-import { manageAgreementsOf, memoryWorld } from "../helpers/memory-services.ts";
+import { tickingWorld } from "../helpers/memory-services.ts";
 
 const SITE = "https://site.test";
 const OPS = { by: "ops", reason: "issue 23" };
@@ -41,14 +41,7 @@ function grantOf(overrides: Partial<GrantInput> = {}): GrantInput {
 }
 
 async function setUp() {
-	let now = Date.parse("2026-03-01T00:00:00Z");
-	const clock = () => {
-		now += 1000;
-		return new Date(now);
-	};
-	const world = await memoryWorld({ clock });
-	const services = world.services();
-	const manage = manageAgreementsOf(services, clock);
+	const { world, services, manage } = await tickingWorld("2026-03-01T00:00:00Z");
 	let count = 0;
 	async function upload(id: string, body = BODY) {
 		count += 1;

@@ -1,11 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { InMemoryObjectStore } from "#shared/adapters/memory/in-memory-object-store.ts";
 import { KILL_NOTICE_MS, KILL_REASONS } from "#shared/domain/feeds/kill-notices.ts";
 import { ArticleChangeError } from "#shared/domain/plan-article-change.ts";
 import { AgreementCommandError } from "#shared/use-cases/agreement-input.ts";
 import { makeBundle, makeManifest } from "../helpers/bundles.ts";
 import { memoryProcess } from "../helpers/memory-services.ts";
+import { readText } from "../helpers/site.ts";
 import { wellFormedTombstones } from "../helpers/tombstones.ts";
 
 /**
@@ -87,14 +87,6 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
 		}),
 	},
 );
-
-const decoder = new TextDecoder();
-
-async function readText(store: InMemoryObjectStore, key: string): Promise<string | undefined> {
-	const object = await store.get(key);
-	if (!object || "tooLarge" in object) return undefined;
-	return decoder.decode(object.bytes);
-}
 
 interface JsonFeed {
 	items: { id: string }[];

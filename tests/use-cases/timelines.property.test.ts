@@ -1,13 +1,12 @@
 import { performance } from "node:perf_hooks";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { InMemoryObjectStore } from "#shared/adapters/memory/in-memory-object-store.ts";
 import { attributionFor } from "#shared/domain/agreement.ts";
 import { ArticleChangeError } from "#shared/domain/plan-article-change.ts";
 import { AgreementCommandError } from "#shared/use-cases/agreement-input.ts";
 import { makeBundle, makeManifest } from "../helpers/bundles.ts";
 import { memoryProcess } from "../helpers/memory-services.ts";
-import { publicKeys } from "../helpers/site.ts";
+import { publicKeys, readText } from "../helpers/site.ts";
 
 /**
  * Random timelines of everything that can change whether an article is public (grants and
@@ -241,14 +240,6 @@ function wire(clock: () => Date) {
 		changes: wired,
 		scheduledSweep: wired.scheduledSweep,
 	};
-}
-
-const decoder = new TextDecoder();
-
-async function readText(store: InMemoryObjectStore, key: string): Promise<string | undefined> {
-	const object = await store.get(key);
-	if (!object || "tooLarge" in object) return undefined;
-	return decoder.decode(object.bytes);
 }
 
 interface JsonItem {

@@ -284,9 +284,11 @@ async function renderFeed(
 		await feeds.markArchiveRendered(key, { renderedPages: pages, stalePages: state.stalePages });
 	}
 	if (state.listed && shownAs !== undefined && shownAs !== state.listedName) {
-		// Listed under another name (or before names were kept): the OPML's title follows.
-		await feeds.listFeedKey(key, shownAs);
+		// Listed under another name (or before names were kept): the OPML's title follows. Asked
+		// for first (it renders after this publish), so a process that dies between the two
+		// leaves the old name listed, which the next render of this feed finds again.
 		await ctx.followUp(["opml"]);
+		await feeds.listFeedKey(key, shownAs);
 	} else if (!state.listed && (await feeds.listFeedKey(key, shownAs))) {
 		// A new language's Latest News brings its other feeds: listed now, so the OPML that
 		// the same sweep renders has them, and requested, not rendered here: one publisher
